@@ -1,0 +1,104 @@
+"""Composition root: settings → logging → database → repositories → services.
+
+The only place where long-lived objects are created; everything else receives what it
+needs through its constructor.  Services are built lazily so a CLI command only pays
+for what it uses (loading the OCR model takes seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hukou_scan.config import Settings, load_settings
+from hukou_scan.errors import set_language
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.db import Database
+from hukou_scan.storage.repositories import (
+    BatchRepository,
+    JobRepository,
+    LinkRepository,
+    PageRepository,
+    PersonRepository,
+    StationRepository,
+)
+
+if TYPE_CHECKING:
+    from hukou_scan.domain import Station
+
+log = logging.getLogger(__name__)
+
+
+def setup_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> Path:
+    """Rotating file log (page/batch ids only, never names or ID numbers)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "hukou-scan.log"
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        fh = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+        root.addHandler(fh)
+    if console and not any(type(h) is logging.StreamHandler for h in root.handlers):
+        sh = logging.StreamHandler()
+        sh.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        sh.setLevel(logging.WARNING)
+        root.addHandler(sh)
+    root.setLevel(level)
+    return path
+
+
+class AppContext:
+    """Everything a front end (GUI or CLI) needs, wired once.
+
+    Args:
+        settings: loaded settings; ``None`` loads them from disk and the environment.
+        upgrade: run pending migrations at start (after a backup copy).
+    """
+
+    def __init__(
+        self, settings: Settings | None = None, *, upgrade: bool = True, log_to_file: bool = True
+    ) -> None:
+        self.settings = settings or load_settings()
+        set_language(self.settings.language)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = setup_logging(self.settings.log_dir) if log_to_file else None
+        self.db = Database(self.settings.db_url)
+        if upgrade:
+            self.db.upgrade()
+        self.blobs = BlobStore(self.settings.blob_dir)
+        self.stations = StationRepository(self.db)
+        self.batches = BatchRepository(self.db)
+        self.pages = PageRepository(self.db)
+        self.persons = PersonRepository(self.db)
+        self.links = LinkRepository(self.db)
+        self.jobs = JobRepository(self.db)
+
+    @cached_property
+    def station(self) -> Station:
+        """This workstation's station (created on first start)."""
+        return self.stations.ensure(self.settings.station_code, self.settings.station_name)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # Services are added below, one section per area, each a cached_property that
+    # imports its module lazily.  Keep each area's properties inside its own section.
+
+    # --- capture (issue 3) -------------------------------------------------------------
+
+    # --- imaging (issue 4) -------------------------------------------------------------
+
+    # --- ocr (issue 5) -----------------------------------------------------------------
+
+    # --- registry and linking (issue 6) ------------------------------------------------
+
+    # --- search (issue 7) --------------------------------------------------------------
+
+    # --- export (issue 8) --------------------------------------------------------------
+
+    # --- sync (issue 9) ----------------------------------------------------------------
+
+    # --- security and audit (issue 10) -------------------------------------------------

@@ -1,0 +1,1 @@
+"""Frame sources: document cameras (OpenCV), network streams, the simulated camera, auto-capture."""

@@ -1,0 +1,1 @@
+"""PDF assembly: image pages, invisible text layer, bookmarks, watermark, encryption."""

@@ -1,0 +1,1 @@
+"""Pure image functions (OpenCV/NumPy): page detection, perspective, deskew, split, enhance, quality."""

@@ -1,0 +1,1 @@
+"""Hot folder and file import."""

@@ -1,0 +1,1 @@
+"""Registry import, page-to-person linking, data-quality checks."""

@@ -1,0 +1,1 @@
+"""Full-text and field search over pages and persons."""

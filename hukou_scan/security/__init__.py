@@ -1,0 +1,1 @@
+"""Users, roles, password hashing, the hash-chained audit log."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy records, sessions, repositories, the content-addressed page store."""

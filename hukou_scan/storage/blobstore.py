@@ -1,0 +1,184 @@
+"""Content-addressed, crash-safe file store for page images.
+
+Why hand-written: the write protocol (temp file in the same folder → fsync →
+``os.replace`` → fsync the directory → only then commit the DB row) *is* the
+durability guarantee, and it is twenty lines; no library gives exactly this.
+
+Layout: ``<root>/ab/cd/<sha256>``.  Reads verify the hash, so a flipped bit on disk
+is reported instead of silently exported or synced.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hukou_scan.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+TMP_SUFFIX = ".part"
+
+# Test seam: called with a step name ("written", "synced", "renamed"); a test raises
+# from it to simulate a crash between the steps.
+CrashHook = Callable[[str], None]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What the start-up sanity check found."""
+
+    temp_files_removed: int
+    orphans: list[str]
+    missing: list[str]
+    corrupt: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.orphans or self.missing or self.corrupt)
+
+
+class BlobStore:
+    def __init__(self, root: Path, crash_hook: CrashHook | None = None) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._crash_hook = crash_hook
+
+    def path_for(self, sha: str) -> Path:
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise StorageError("无效的文件摘要。", f"Invalid content hash: {sha!r}")
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def exists(self, sha: str) -> bool:
+        return self.path_for(sha).exists()
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` durably and return its sha256.  Idempotent."""
+        sha = sha256_bytes(data)
+        final = self.path_for(sha)
+        if final.exists() and final.stat().st_size == len(data):
+            return sha
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=sha[:8], suffix=TMP_SUFFIX, dir=final.parent)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                self._hook("written")
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._hook("synced")
+            os.replace(tmp, final)
+            self._hook("renamed")
+            _fsync_dir(final.parent)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            if e.errno == errno.ENOSPC:
+                raise StorageError(
+                    "磁盘已满，页面未保存。已采集的其他页面不受影响。",
+                    "The disk is full; the page was not saved. Pages captured before are safe.",
+                    hint_zh="请清理磁盘空间后重新拍摄本页。",
+                    hint_en="Free some disk space and capture this page again.",
+                ) from e
+            raise StorageError("写入页面文件失败。", f"Could not write page file: {e}") from e
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return sha
+
+    def get(self, sha: str, verify: bool = True) -> bytes:
+        path = self.path_for(sha)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as e:
+            raise StorageError(
+                "页面文件丢失。", f"Page file is missing: {sha[:12]}…", hint_zh="可从云端备份恢复。"
+            ) from e
+        if verify and sha256_bytes(data) != sha:
+            raise StorageError(
+                "页面文件校验失败（文件已损坏）。",
+                f"Page file failed its checksum (corrupt): {sha[:12]}…",
+                hint_zh="可从云端备份恢复。",
+                hint_en="Restore it from the cloud copy.",
+            )
+        return data
+
+    def delete(self, sha: str) -> None:
+        self.path_for(sha).unlink(missing_ok=True)
+
+    def iter_hashes(self) -> Iterator[str]:
+        for p in self.root.glob("??/??/*"):
+            if p.is_file() and not p.name.endswith(TMP_SUFFIX) and len(p.name) == 64:
+                yield p.name
+
+    def sweep(
+        self,
+        referenced: set[str],
+        remove_orphans: bool = False,
+        verify: bool = False,
+        orphan_grace_s: float = 3600.0,
+    ) -> SweepReport:
+        """Start-up sanity check: stray temp files, unreferenced blobs, missing or corrupt ones.
+
+        Temp files are always removed (they are never referenced).  Orphan blobs are only
+        removed when asked and when older than ``orphan_grace_s`` (a capture may be
+        between its file write and its DB commit right now).
+        """
+        removed = 0
+        for p in self.root.glob(f"??/??/*{TMP_SUFFIX}"):
+            p.unlink(missing_ok=True)
+            removed += 1
+        now = time.time()
+        present = set(self.iter_hashes())
+        orphans = sorted(present - referenced)
+        if remove_orphans:
+            for sha in orphans:
+                p = self.path_for(sha)
+                if now - p.stat().st_mtime > orphan_grace_s:
+                    p.unlink(missing_ok=True)
+        missing = sorted(referenced - present)
+        corrupt: list[str] = []
+        if verify:
+            corrupt = [sha for sha in sorted(present & referenced) if sha256_file(self.path_for(sha)) != sha]
+        report = SweepReport(removed, orphans, missing, corrupt)
+        if not report.clean:
+            log.warning(
+                "page store sweep: %d orphan(s), %d missing, %d corrupt",
+                len(orphans),
+                len(missing),
+                len(corrupt),
+            )
+        return report
+
+    def _hook(self, step: str) -> None:
+        if self._crash_hook is not None:
+            self._crash_hook(step)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,37 @@
+"""ORM records.  One module per area; all share :class:`Base` so Alembic sees one metadata.
+
+Areas add their tables in their own module here and their own migration under
+``migrations/versions`` (the revision chain is fixed, see ``migrations/README.md``).
+"""
+
+from __future__ import annotations
+
+from hukou_scan.storage.records.base import Base
+from hukou_scan.storage.records.core import (
+    AuditEventRecord,
+    BatchRecord,
+    HouseholdRecord,
+    JobRecord,
+    PageLinkRecord,
+    PageOcrRecord,
+    PageRecord,
+    PersonRecord,
+    StationRecord,
+    SyncRecord,
+    UserRecord,
+)
+
+__all__ = [
+    "AuditEventRecord",
+    "Base",
+    "BatchRecord",
+    "HouseholdRecord",
+    "JobRecord",
+    "PageLinkRecord",
+    "PageOcrRecord",
+    "PageRecord",
+    "PersonRecord",
+    "StationRecord",
+    "SyncRecord",
+    "UserRecord",
+]

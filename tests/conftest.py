@@ -1,0 +1,62 @@
+"""Shared fixtures.  Every test runs with its own config/data dirs so nothing leaks
+between tests or into the developer's real settings."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hukou_scan.app import AppContext
+from hukou_scan.config import Settings, load_settings
+from hukou_scan.storage.db import Database
+
+REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUKOU_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("HUKOU_DATA_DIR", str(tmp_path / "data"))
+    for var in ("HUKOU_DB_URL", "HUKOU_STORAGE_URL", "HUKOU_OCR_ENGINE", "HUKOU_STATION", "HUKOU_CAMERA"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HUKOU_LANG", "zh_CN")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database built once by ``alembic upgrade head``; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade(backup=False)
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    data = tmp_path / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    shutil.copy(migrated_sqlite, data / "hukou.sqlite3")
+    return load_settings()
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[AppContext]:
+    context = AppContext(settings, log_to_file=False)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The shared folder of real public document images (skips when it is absent)."""
+    if not REAL_DATA.exists():
+        pytest.skip(f"real document images not found at {REAL_DATA} (../shared/data/real)")
+    return REAL_DATA
