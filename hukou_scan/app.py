@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from hukou_scan.config import Settings, load_settings
 from hukou_scan.errors import set_language
+from hukou_scan.services.guard import Guard, OpenGuard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.repositories import (
@@ -86,6 +87,11 @@ class AppContext:
 
     # Services are added below, one section per area, each a cached_property that
     # imports its module lazily.  Keep each area's properties inside its own section.
+
+    @cached_property
+    def guard(self) -> Guard:
+        """Role checks and audit for every service; replaced by the security area's guard after login."""
+        return OpenGuard()
 
     # --- capture (issue 3) -------------------------------------------------------------
 
