@@ -16,6 +16,7 @@ import pytest
 from hukou_scan.app import AppContext
 from hukou_scan.config import Settings, load_settings
 from hukou_scan.storage.db import Database
+from tests.postgres_server import PostgresServer, PostgresUnavailable
 
 REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
@@ -60,3 +61,33 @@ def real_data() -> Path:
     if not REAL_DATA.exists():
         pytest.skip(f"real document images not found at {REAL_DATA} (../shared/data/real)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole session (loopback, temp dir; ≈1–2 s to start).
+
+    Fails (does not skip) when the binaries are missing: packaging/setup.sh installs them.
+    """
+    try:
+        server = PostgresServer()
+        server.start()
+    except PostgresUnavailable as e:
+        pytest.fail(str(e), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """URL of the session server's maintenance database (``postgres``)."""
+    return postgres_server.url("postgres")
+
+
+@pytest.fixture
+def pg_db_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session server for one test; dropped afterwards."""
+    url = postgres_server.create_database()
+    yield url
+    if postgres_server.running:
+        postgres_server.drop_database(url)

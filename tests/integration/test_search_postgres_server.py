@@ -1,0 +1,44 @@
+"""The shared PostgreSQL test server: starts, gives fresh databases, survives a restart."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from hukou_scan.storage.db import Database
+from tests.postgres_server import PostgresServer
+
+pytestmark = pytest.mark.postgres
+
+
+def test_fresh_databases_are_isolated(postgres_server: PostgresServer, pg_db_url: str) -> None:
+    other = postgres_server.create_database()
+    try:
+        with psycopg.connect(pg_db_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            conn.execute("CREATE TABLE t (x int)")
+        with psycopg.connect(other.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            row = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename = 't'").fetchone()
+            assert row == (0,)
+    finally:
+        postgres_server.drop_database(other)
+
+
+def test_listens_on_loopback_only(postgres_server: PostgresServer) -> None:
+    with psycopg.connect(postgres_server.dsn()) as conn:
+        row = conn.execute("SHOW listen_addresses").fetchone()
+    assert row == ("127.0.0.1",)
+
+
+def test_migrations_run_and_app_reconnects_after_restart(
+    postgres_server: PostgresServer, pg_db_url: str
+) -> None:
+    db = Database(pg_db_url)
+    db.upgrade(backup=False)
+    assert db.current_revision() == db.head_revision()
+    with db.session() as s:
+        assert s.execute(text("SELECT 1")).scalar() == 1
+    postgres_server.restart()
+    with db.session() as s:  # pool_pre_ping replaces the dead connection
+        assert s.execute(text("SELECT 1")).scalar() == 1
+    db.dispose()
