@@ -1,0 +1,125 @@
+"""Turn a stored page image into a PDF image XObject with the right codec.
+
+- JPEG (colour or grey) is embedded as-is (``DCTDecode``): no generation loss, and no
+  decode/encode time — the reason assembly can run close to img2pdf's speed.
+- Bitonal images (mode ``1``, or a grey PNG that only holds black and white) are
+  encoded losslessly with CCITT Group 4 (``CCITTFaxDecode``) through Pillow's libtiff.
+  Never JBIG2: its lossy pattern matching can swap similar glyphs, which is fatal for
+  ID numbers.
+- Anything else (grey/colour PNG or TIFF) is re-encoded once as JPEG at the export's
+  quality setting.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image, ImageOps, TiffImagePlugin
+
+from hukou_scan.errors import ExportError
+
+log = logging.getLogger(__name__)
+
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class PdfImage:
+    """Encoded image data plus the dictionary entries the PDF needs for it."""
+
+    width: int
+    height: int
+    data: bytes
+    filter: str  # DCTDecode | CCITTFaxDecode
+    colorspace: str  # DeviceRGB | DeviceGray
+    bits: int
+    decode_parms: dict[str, Any] = field(default_factory=dict)
+    dpi: float | None = None  # as recorded in the file, if any
+    reencoded: bool = False
+
+
+def _file_dpi(im: Image.Image) -> float | None:
+    dpi = im.info.get("dpi")
+    try:
+        if dpi and float(dpi[0]) > 1:
+            return float(dpi[0])
+    except (TypeError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _is_bilevel(im: Image.Image) -> bool:
+    if im.mode == "1":
+        return True
+    if im.mode != "L":
+        return False
+    colors = im.getcolors(2)
+    return colors is not None and all(v in (0, 255) for _n, v in colors)
+
+
+def encode_g4(im: Image.Image) -> PdfImage:
+    """Lossless CCITT G4 of a bilevel image, as one strip (PDF wants one code stream)."""
+    bw = im if im.mode == "1" else im.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    buf = io.BytesIO()
+    bw.save(buf, "TIFF", compression="group4", strip_size=1 << 30)
+    tif = Image.open(io.BytesIO(buf.getvalue()))
+    assert isinstance(tif, TiffImagePlugin.TiffImageFile)
+    offsets, counts = tif.tag_v2[273], tif.tag_v2[279]
+    if len(offsets) != 1:
+        raise ExportError("二值图像编码失败。", "Could not encode the bitonal image as one G4 strip.")
+    raw = buf.getvalue()[offsets[0] : offsets[0] + counts[0]]
+    photometric = int(tif.tag_v2.get(262, 0))
+    parms: dict[str, Any] = {"K": -1, "Columns": bw.width, "Rows": bw.height}
+    if photometric == 1:  # BlackIsZero: a 1 bit is white, which is CCITT's default reversed
+        parms["BlackIs1"] = True
+    return PdfImage(bw.width, bw.height, raw, "CCITTFaxDecode", "DeviceGray", 1, parms, _file_dpi(im), True)
+
+
+def _encode_jpeg(im: Image.Image, quality: int, dpi: float | None) -> PdfImage:
+    if im.mode not in ("L", "RGB"):
+        if im.mode in ("RGBA", "LA", "P", "PA"):
+            im = im.convert("RGBA")
+            bg = Image.new("RGB", im.size, (255, 255, 255))
+            bg.paste(im, mask=im.getchannel("A"))
+            im = bg
+        else:
+            im = im.convert("RGB")
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality, optimize=True)
+    cs = "DeviceGray" if im.mode == "L" else "DeviceRGB"
+    return PdfImage(im.width, im.height, buf.getvalue(), "DCTDecode", cs, 8, {}, dpi, True)
+
+
+def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool = False) -> PdfImage:
+    """Choose the codec for one stored page image and encode it if needed.
+
+    Args:
+        data: the stored image file (JPEG master, or PNG/TIFF derivative).
+        jpeg_quality: used only when a non-JPEG grey/colour image must be re-encoded.
+        bitonal: the pipeline marked the page as bitonal; a grey image is thresholded
+            at 50 % and stored as G4 (only pass this for images that are already clean
+            black-and-white derivatives).
+    """
+    try:
+        im: Image.Image = Image.open(io.BytesIO(data))
+        fmt = im.format
+        dpi = _file_dpi(im)
+        orientation = int(im.getexif().get(_EXIF_ORIENTATION, 1)) if fmt == "JPEG" else 1
+        if fmt == "JPEG" and im.mode in ("L", "RGB") and orientation == 1 and not bitonal:
+            cs = "DeviceGray" if im.mode == "L" else "DeviceRGB"
+            return PdfImage(im.width, im.height, data, "DCTDecode", cs, 8, {}, dpi, False)
+        im.load()
+        if orientation != 1:
+            im = ImageOps.exif_transpose(im)
+        if bitonal or _is_bilevel(im):
+            if bitonal and im.mode not in ("1", "L"):
+                im = im.convert("L")
+            return encode_g4(im)
+        return _encode_jpeg(im, jpeg_quality, dpi)
+    except ExportError:
+        raise
+    except (OSError, ValueError, SyntaxError) as e:
+        raise ExportError("页面图像无法解码。", f"A page image could not be decoded: {e}") from e
