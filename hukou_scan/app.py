@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from hukou_scan.config import Settings, load_settings
 from hukou_scan.errors import set_language
-from hukou_scan.services.guard import Guard, OpenGuard
+from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.repositories import (
@@ -29,6 +29,13 @@ from hukou_scan.storage.repositories import (
 
 if TYPE_CHECKING:
     from hukou_scan.domain import Station
+    from collections.abc import Callable, Sequence  # export (issue 8)
+    from hukou_scan.services.export import ExportService
+    from hukou_scan.services.sync import SyncService
+    from hukou_scan.security.audit import AuditChain
+    from hukou_scan.services.dashboard import DashboardService
+    from hukou_scan.services.qa import QaService
+    from hukou_scan.services.security import SecurityService, SessionGuard
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +97,12 @@ class AppContext:
 
     @cached_property
     def guard(self) -> Guard:
-        """Role checks and audit for every service; replaced by the security area's guard after login."""
-        return OpenGuard()
+        """Role checks and audit for every service: the security area's session guard.
+
+        It acts as ``system:<os login>`` (allowed, audited) until the GUI calls
+        ``security.begin_interactive()``; from then on it answers for the logged-in user.
+        """
+        return self.session_guard
 
     # --- capture (issue 3) -------------------------------------------------------------
 
@@ -105,6 +116,83 @@ class AppContext:
 
     # --- export (issue 8) --------------------------------------------------------------
 
+    @cached_property
+    def export(self) -> ExportService:
+        """Searchable, bookmarked PDF export (role check and audit through ``guard``)."""
+        from hukou_scan.services.export import ExportService
+
+        return ExportService(
+            settings=self.settings,
+            blobs=self.blobs,
+            pages=self.pages,
+            batches=self.batches,
+            persons=self.persons,
+            links=self.links,
+            guard=self.guard,
+            search=self._export_search_fn(),
+        )
+
+    def _export_search_fn(self) -> Callable[[str], Sequence[str]] | None:
+        """Page ids for a query from the search area's service, when it is wired in."""
+        return None
+
     # --- sync (issue 9) ----------------------------------------------------------------
 
+    @cached_property
+    def sync(self) -> SyncService:
+        """Cloud sync, verify and restore for this station (target from ``[sync]`` / HUKOU_STORAGE_URL)."""
+        from hukou_scan.services.sync import SyncConfig, SyncService
+        from hukou_scan.storage.sync import SyncRepository
+
+        config = SyncConfig.from_section(self.settings.section("sync"), self.settings.storage_url)
+        return SyncService(config, SyncRepository(self.db), self.blobs, self.station, self.guard)
+
     # --- security and audit (issue 10) -------------------------------------------------
+    @cached_property
+    def audit_chain(self) -> AuditChain:
+        from hukou_scan.security.audit import AuditChain
+        from hukou_scan.storage.security import SqlAuditStore
+
+        return AuditChain(SqlAuditStore(self.db))
+
+    @cached_property
+    def session_guard(self) -> SessionGuard:
+        from hukou_scan.services.security import DEFAULT_FULL_ID_ROLES, SessionGuard, os_actor
+
+        cfg = self.settings.section("security")
+        return SessionGuard(
+            self.audit_chain,
+            self.station,
+            system_actor=os_actor(),
+            full_id_roles=cfg.get("full_id_roles", DEFAULT_FULL_ID_ROLES),
+        )
+
+    @cached_property
+    def security(self) -> SecurityService:
+        from hukou_scan.services.security import SecurityService
+        from hukou_scan.storage.security import SqlAuditStore, UserStore
+
+        return SecurityService(
+            UserStore(self.db),
+            SqlAuditStore(self.db),
+            self.session_guard,
+            persons=self.persons,
+            config=self.settings.section("security"),
+        )
+
+    @cached_property
+    def qa(self) -> QaService:
+        from hukou_scan.services.qa import QaService
+        from hukou_scan.storage.qa import QaStore
+
+        return QaService(
+            self.db, self.pages, self.batches, QaStore(self.db), self.guard, self.settings.section("qa")
+        )
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        from hukou_scan.services.dashboard import DashboardService
+        from hukou_scan.storage.qa import StatsQueries
+
+        stats = StatsQueries(self.db)
+        return DashboardService(stats, self.guard, stats.page_warning_counts, warnings_source="pages")

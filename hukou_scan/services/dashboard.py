@@ -1,0 +1,307 @@
+"""Progress dashboard (统计): per station, batch, day and clerk.
+
+Counts pages captured → processed → recognised → linked → reviewed → synced, the QA
+pass rate of decided spot-check samples, throughput per clerk, and data-quality
+warnings per station with the colouring the archive offices use: red above 5 %,
+yellow 3–5 %, blue below 3 % of a station's records.
+
+Warnings come from a *provider* so the registry area's rules can be plugged in
+(``(station_id, kind, count, denominator)`` rows).  Until then the composition root
+passes :meth:`StatsQueries.page_warning_counts`, i.e. the page-level warnings that
+exist today (invalid OCR fields, low-confidence fields, failed pages).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.domain import Role
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.qa import PageFact, StatsQueries
+
+log = logging.getLogger(__name__)
+
+WarningRows = list[tuple[str, str, int, int]]
+GROUPS = ("station", "batch", "day", "clerk")
+
+WARNING_LABELS: dict[str, tuple[str, str]] = {
+    "ocr_field_invalid": ("识别字段校验不通过", "invalid OCR field"),
+    "ocr_needs_review": ("低置信度字段", "low-confidence field"),
+    "page_failed": ("处理失败页", "failed page"),
+}
+
+
+def warning_colour(rate: float) -> str:
+    """``red`` above 5 %, ``yellow`` from 3 % to 5 %, ``blue`` below 3 %."""
+    if rate > 0.05:
+        return "red"
+    if rate >= 0.03:
+        return "yellow"
+    return "blue"
+
+
+@dataclass
+class StatRow:
+    key: str
+    label: str
+    captured: int = 0
+    processed: int = 0
+    recognized: int = 0
+    linked: int = 0
+    reviewed: int = 0
+    synced: int = 0
+    qa_samples: int = 0
+    qa_passed: int = 0
+    qa_pass_rate: float | None = None
+
+
+@dataclass
+class ClerkThroughput:
+    operator: str
+    day: str
+    pages: int
+    first: datetime
+    last: datetime
+
+    @property
+    def pages_per_hour(self) -> float:
+        hours = (self.last - self.first).total_seconds() / 3600.0
+        return round(self.pages / hours, 1) if hours >= 0.05 else float(self.pages)
+
+
+@dataclass
+class StationWarnings:
+    station_id: str
+    station_code: str
+    by_kind: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    denominator: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.total / self.denominator if self.denominator else 0.0
+
+    @property
+    def colour(self) -> str:
+        return warning_colour(self.rate)
+
+
+@dataclass
+class DashboardReport:
+    group: str
+    rows: list[StatRow]
+    throughput: list[ClerkThroughput]
+    warnings: list[StationWarnings]
+    warnings_source: str
+    generated_at: datetime
+
+
+class DashboardService:
+    """Read-only statistics; administrators and reviewers see every station they may,
+    clerks their own station.
+
+    Args:
+        stats: the storage projections.
+        guard: role checks and audit.
+        warnings_provider: data-quality warning rows (see module docstring).
+        warnings_source: a short label of where warnings come from (shown in the UI).
+    """
+
+    def __init__(
+        self,
+        stats: StatsQueries,
+        guard: Guard,
+        warnings_provider: Callable[[], WarningRows] | None = None,
+        warnings_source: str = "pages",
+    ) -> None:
+        self.stats = stats
+        self.guard = guard
+        self.warnings_provider = warnings_provider
+        self.warnings_source = warnings_source if warnings_provider else "none"
+
+    def _scope(self) -> str | None:
+        user = self.guard.require(Role.ADMIN, Role.REVIEWER, Role.CLERK)
+        if user is None or Role.ADMIN in user.roles or user.all_stations:
+            return None
+        return user.station_id
+
+    def report(
+        self,
+        group: str = "station",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        progress: Callable[[int, int, str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> DashboardReport:
+        """Everything the dashboard shows, in one pass over the pages."""
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {GROUPS}")
+        station_scope = self._scope()
+        stations = {s.id: s for s in self.stats.stations()}
+        rows: dict[str, StatRow] = {}
+        tp: dict[tuple[str, str], ClerkThroughput] = {}
+        n = 0
+        for f in self.stats.page_facts(station_id=station_scope, since=since, until=until):
+            if cancel is not None and cancel.is_set():
+                break
+            key, label = _group_key(f, group, stations)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = StatRow(key=key, label=label)
+            _count(row, f)
+            day = f.captured_at.date().isoformat()
+            t = tp.get((f.operator, day))
+            if t is None:
+                tp[(f.operator, day)] = ClerkThroughput(f.operator, day, 1, f.captured_at, f.captured_at)
+            else:
+                t.pages += 1
+                t.first, t.last = min(t.first, f.captured_at), max(t.last, f.captured_at)
+            n += 1
+            if progress is not None and n % 5000 == 0:
+                progress(n, 0, "")
+        if group in ("station", "batch"):
+            for station_id, batch_id, status, _rate in self.stats.sample_outcomes():
+                if station_scope and station_id != station_scope:
+                    continue
+                key = station_id if group == "station" else batch_id
+                row = rows.get(key)
+                if row is None or status == "open":
+                    continue
+                row.qa_samples += 1
+                row.qa_passed += status == "passed"
+            for row in rows.values():
+                row.qa_pass_rate = row.qa_passed / row.qa_samples if row.qa_samples else None
+        warnings = self.warnings(station_scope, stations)
+        self.guard.audit("dashboard_view", target=group, pages=n)
+        return DashboardReport(
+            group=group,
+            rows=sorted(rows.values(), key=lambda r: r.label),
+            throughput=sorted(tp.values(), key=lambda t: (t.day, t.operator)),
+            warnings=warnings,
+            warnings_source=self.warnings_source,
+            generated_at=datetime.now(),
+        )
+
+    def warnings(
+        self, station_scope: str | None = None, stations: dict[str, Any] | None = None
+    ) -> list[StationWarnings]:
+        if self.warnings_provider is None:
+            return []
+        stations = stations if stations is not None else {s.id: s for s in self.stats.stations()}
+        out: dict[str, StationWarnings] = {}
+        for station_id, kind, count, denom in self.warnings_provider():
+            if station_scope and station_id != station_scope:
+                continue
+            code = stations[station_id].code if station_id in stations else station_id
+            w = out.setdefault(station_id, StationWarnings(station_id, code))
+            w.by_kind[kind] = w.by_kind.get(kind, 0) + count
+            w.denominator = max(w.denominator, denom)
+        for w in out.values():
+            # A record may carry several warnings; the station's rate counts at most one per record.
+            w.total = min(w.denominator, max(w.by_kind.values(), default=0)) if w.denominator else 0
+        return sorted(out.values(), key=lambda w: w.station_code)
+
+    @staticmethod
+    def export_csv(report: DashboardReport, path: Path) -> Path:
+        """Write the report's tables to one CSV (UTF-8 with BOM so Excel shows Chinese)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            cols = [
+                "key",
+                "label",
+                "captured",
+                "processed",
+                "recognized",
+                "linked",
+                "reviewed",
+                "synced",
+                "qa_samples",
+                "qa_passed",
+                "qa_pass_rate",
+            ]
+            w.writerow([f"group={report.group}"])
+            w.writerow(cols)
+            for r in report.rows:
+                d = asdict(r)
+                w.writerow([_cell(d[c]) for c in cols])
+            w.writerow([])
+            w.writerow(["operator", "day", "pages", "first", "last", "pages_per_hour"])
+            for t in report.throughput:
+                w.writerow(
+                    [
+                        _cell(t.operator),
+                        t.day,
+                        t.pages,
+                        t.first.isoformat(),
+                        t.last.isoformat(),
+                        t.pages_per_hour,
+                    ]
+                )
+            w.writerow([])
+            w.writerow([f"warnings_source={report.warnings_source}"])
+            w.writerow(["station", "kind", "count", "records", "rate", "colour"])
+            for sw in report.warnings:
+                for kind, count in sorted(sw.by_kind.items()):
+                    w.writerow([sw.station_code, kind, count, sw.denominator, f"{sw.rate:.4f}", sw.colour])
+        tmp.replace(path)
+        return path
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    if v is None:
+        return ""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def _group_key(f: PageFact, group: str, stations: dict[str, Any]) -> tuple[str, str]:
+    if group == "station":
+        st = stations.get(f.station_id)
+        return f.station_id, f"{f.station_code} {st.name}" if st else f.station_code
+    if group == "batch":
+        return f.batch_id, f.archive_id
+    if group == "day":
+        d = f.captured_at.date().isoformat()
+        return d, d
+    return f.operator or "-", f.operator or "-"
+
+
+_ORDER = ["captured", "processed", "recognized", "linked", "reviewed", "synced"]
+
+
+def _count(row: StatRow, f: PageFact) -> None:
+    rank = _ORDER.index(f.state) if f.state in _ORDER else 0
+    row.captured += 1
+    row.processed += f.processed or rank >= 1
+    row.recognized += f.ocr_done or rank >= 2
+    row.linked += f.linked or rank >= 3
+    row.reviewed += f.review_state in ("passed", "recapture") or rank == 4
+    row.synced += f.sync_state == "verified" or rank >= 5
+
+
+def totals(rows: Iterable[StatRow]) -> StatRow:
+    t = StatRow(key="total", label="合计 / total")
+    for r in rows:
+        for c in _ORDER:
+            setattr(t, c, getattr(t, c) + getattr(r, c))
+        t.qa_samples += r.qa_samples
+        t.qa_passed += r.qa_passed
+    t.qa_pass_rate = t.qa_passed / t.qa_samples if t.qa_samples else None
+    return t
+
+
+def series(rows: Sequence[StatRow], metric: str) -> list[tuple[str, float]]:
+    """(label, value) pairs for a chart."""
+    return [(r.label, float(getattr(r, metric) or 0)) for r in rows]

@@ -1,0 +1,410 @@
+"""Quality spot-check (抽检) and batch acceptance.
+
+Flow: automatic checks on every page of a batch (count against the paper, order,
+duplicates, blank, blur, residual skew, dpi) → a seeded random sample at the
+configured rate (default 5 %, DA/T 31-2017 practice; archives may demand 20 % or
+100 %) → a reviewer passes or fails each sampled page with reasons → failed pages go
+back to the capture queue (``review_state = "recapture"``) → the batch is accepted only
+when the sample's pass rate reaches the threshold (default 95 %).
+
+The sample is a pure function of (population in page order, rate, seed), so an
+inspector can reproduce it later with :meth:`QaService.reproduce`.
+
+Page quality keys come from the imaging area (``Page.quality``): ``blank`` and
+``blur``/``blurry`` (truthy flags), ``skew_residual_deg`` (degrees), ``dpi_low``
+(flag), and ``Page.dpi``; absent keys are simply not checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hukou_scan.domain import BatchStatus, Page, PageState, Role, new_id
+from hukou_scan.errors import HukouScanError
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.db import Database
+from hukou_scan.storage.qa import QaResult, QaSample, QaStore, pages_in_review_state
+from hukou_scan.storage.repositories import BatchRepository, PageRepository
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SAMPLE_RATE = 0.05
+DEFAULT_PASS_THRESHOLD = 0.95
+DEFAULT_MIN_DPI = 200.0
+DEFAULT_MAX_SKEW_DEG = 0.5
+MAX_NOTE = 1000
+
+QA_REASONS: dict[str, tuple[str, str]] = {
+    "image_quality": ("图像质量不合格", "image quality"),
+    "incomplete": ("内容不完整", "content incomplete"),
+    "page_count": ("页数与纸质不符", "page count differs from paper"),
+    "ocr_fields": ("识别字段错误", "OCR fields wrong"),
+    "links": ("关联错误", "wrong links"),
+    "order": ("页序错误", "page order"),
+    "other": ("其他", "other"),
+}
+
+ISSUE_LABELS: dict[str, tuple[str, str]] = {
+    "missing": ("缺页", "missing pages"),
+    "extra": ("多页", "more pages than expected"),
+    "duplicate": ("重复页", "duplicate page"),
+    "order": ("页序异常", "page order"),
+    "blank": ("空白页", "blank page"),
+    "blur": ("模糊", "blurred"),
+    "skew": ("残余倾斜", "residual skew"),
+    "dpi": ("分辨率不足", "resolution below minimum"),
+    "failed": ("处理失败", "processing failed"),
+    "recapture": ("待重拍", "awaiting re-capture"),
+}
+
+
+@dataclass(frozen=True)
+class QaIssue:
+    kind: str
+    page_id: str | None = None
+    seq: int | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "page_id": self.page_id, "seq": self.seq, "detail": self.detail}
+
+
+@dataclass
+class QaCheckReport:
+    batch_id: str
+    expected: int | None
+    actual: int
+    issues: list[QaIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for i in self.issues:
+            out[i.kind] = out.get(i.kind, 0) + 1
+        return out
+
+
+def pick_sample(population: Sequence[str], rate: float, seed: int) -> list[str]:
+    """The sampled ids, in population order: ``ceil(rate·n)`` of them, at least one.
+
+    Pure and deterministic (:class:`random.Random` with the given seed), which is what
+    makes a sample reproducible for an inspection.
+    """
+    n = len(population)
+    if n == 0:
+        return []
+    k = min(n, max(1, math.ceil(rate * n - 1e-9)))
+    chosen = set(random.Random(seed).sample(range(n), k))
+    return [population[i] for i in range(n) if i in chosen]
+
+
+def _truthy(v: Any) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in {"1", "true", "yes", "y"}
+    return bool(v)
+
+
+class QaService:
+    """Automatic checks, sampling, reviewer verdicts and batch acceptance.
+
+    Args:
+        db: for the recapture-queue query.
+        pages, batches: repositories.
+        store: sample/result persistence.
+        guard: role checks (reviewers; clerks may run the automatic checks) and audit.
+        config: the ``[qa]`` settings section (``sample_rate``, ``pass_threshold``,
+            ``min_dpi``, ``max_skew_deg``).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        pages: PageRepository,
+        batches: BatchRepository,
+        store: QaStore,
+        guard: Guard,
+        config: dict[str, Any] | None = None,
+    ) -> None:
+        cfg = config or {}
+        self.db = db
+        self.pages = pages
+        self.batches = batches
+        self.store = store
+        self.guard = guard
+        self.sample_rate = float(cfg.get("sample_rate", DEFAULT_SAMPLE_RATE))
+        self.pass_threshold = float(cfg.get("pass_threshold", DEFAULT_PASS_THRESHOLD))
+        self.min_dpi = float(cfg.get("min_dpi", DEFAULT_MIN_DPI))
+        self.max_skew_deg = float(cfg.get("max_skew_deg", DEFAULT_MAX_SKEW_DEG))
+        _check_rate(self.sample_rate, "sample_rate")
+        _check_rate(self.pass_threshold, "pass_threshold")
+
+    # -- automatic checks -------------------------------------------------------------
+    def auto_checks(self, batch_id: str) -> QaCheckReport:
+        """Check every page of the batch; nothing is changed."""
+        batch = self.batches.get(batch_id)
+        self.guard.require(Role.REVIEWER, Role.CLERK, station_id=batch.station_id)
+        pages = self.pages.list_batch(batch_id)
+        return self._checks(batch.expected_pages, batch_id, pages)
+
+    def _checks(self, expected: int | None, batch_id: str, pages: list[Page]) -> QaCheckReport:
+        report = QaCheckReport(batch_id=batch_id, expected=expected, actual=len(pages))
+        if expected is not None and len(pages) < expected:
+            report.issues.append(QaIssue("missing", detail=f"{expected - len(pages)}"))
+        elif expected is not None and len(pages) > expected:
+            report.issues.append(QaIssue("extra", detail=f"{len(pages) - expected}"))
+        seen: dict[str, int] = {}
+        last_no: int | None = None
+        for i, p in enumerate(pages, start=1):
+            if p.seq != i:
+                report.issues.append(QaIssue("order", p.id, p.seq, f"expected {i}"))
+            for sha in {p.original_sha256, p.processed_sha256}:
+                if sha and sha in seen:
+                    report.issues.append(QaIssue("duplicate", p.id, p.seq, f"same as {seen[sha]}"))
+                    break
+            for sha in {p.original_sha256, p.processed_sha256}:
+                if sha:
+                    seen.setdefault(sha, p.seq)
+            q = p.quality or {}
+            page_no = q.get("page_number")
+            if isinstance(page_no, int) and not isinstance(page_no, bool):
+                if last_no is not None and page_no <= last_no:
+                    report.issues.append(QaIssue("order", p.id, p.seq, f"printed page {page_no}"))
+                last_no = page_no
+            if _truthy(q.get("blank")):
+                report.issues.append(QaIssue("blank", p.id, p.seq))
+            if _truthy(q.get("blur")) or _truthy(q.get("blurry")):
+                report.issues.append(QaIssue("blur", p.id, p.seq))
+            skew = q.get("skew_residual_deg")
+            if isinstance(skew, int | float) and abs(float(skew)) > self.max_skew_deg:
+                report.issues.append(QaIssue("skew", p.id, p.seq, f"{float(skew):.2f}°"))
+            if _truthy(q.get("dpi_low")) or (p.dpi is not None and p.dpi < self.min_dpi):
+                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{p.dpi or 0:.0f}"))
+            if p.state == PageState.FAILED:
+                report.issues.append(QaIssue("failed", p.id, p.seq, p.state_reason[:200]))
+            if p.review_state == "recapture":
+                report.issues.append(QaIssue("recapture", p.id, p.seq))
+        return report
+
+    # -- sampling ---------------------------------------------------------------------
+    def draw_sample(
+        self,
+        batch_id: str,
+        *,
+        rate: float | None = None,
+        seed: int | None = None,
+        ignore_checks: bool = False,
+    ) -> QaSample:
+        """Run the automatic checks and draw the spot-check sample for a batch.
+
+        Refuses while the automatic checks find problems (unless ``ignore_checks``,
+        which is audited), while another sample of the batch is open, or after the
+        batch was accepted.
+        """
+        batch = self.batches.get(batch_id)
+        self.guard.require(Role.REVIEWER, station_id=batch.station_id)
+        rate = self.sample_rate if rate is None else float(rate)
+        _check_rate(rate, "rate")
+        if batch.status == BatchStatus.ACCEPTED:
+            raise HukouScanError("该批次已验收。", "This batch has already been accepted.")
+        if self.store.samples(batch_id=batch_id, status="open"):
+            raise HukouScanError(
+                "该批次已有未完成的抽检。", "This batch already has an unfinished spot-check sample."
+            )
+        pages = self.pages.list_batch(batch_id)
+        if not pages:
+            raise HukouScanError("该批次没有页面，无法抽检。", "The batch has no pages to sample.")
+        report = self._checks(batch.expected_pages, batch_id, pages)
+        if not report.ok and not ignore_checks:
+            summary_zh = "、".join(f"{ISSUE_LABELS[k][0]} {n}" for k, n in report.counts().items())
+            summary_en = ", ".join(f"{ISSUE_LABELS[k][1]}: {n}" for k, n in report.counts().items())
+            raise HukouScanError(
+                f"自动检查未通过：{summary_zh}。",
+                f"The automatic checks found problems: {summary_en}.",
+                hint_zh="请先处理这些问题（重拍或补拍），或由核查员确认后强制抽检。",
+                hint_en="Fix them first (re-capture), or let a reviewer override.",
+            )
+        seed = secrets.randbits(62) if seed is None else int(seed)
+        population = [p.id for p in pages]
+        chosen = pick_sample(population, rate, seed)
+        sample = self.store.add_sample(
+            QaSample(
+                id=new_id(),
+                batch_id=batch_id,
+                seed=seed,
+                rate=rate,
+                pass_threshold=self.pass_threshold,
+                population=tuple(population),
+                page_ids=tuple(chosen),
+                auto_issues=tuple(i.to_dict() for i in report.issues),
+                created_by=_actor(self.guard),
+            )
+        )
+        self.batches.set_status(batch_id, BatchStatus.IN_REVIEW)
+        self.guard.audit(
+            "qa_sample",
+            target=batch_id,
+            sample_id=sample.id,
+            seed=seed,
+            rate=rate,
+            population=len(population),
+            sampled=len(chosen),
+            auto_issues=len(report.issues),
+            checks_overridden=bool(ignore_checks and not report.ok),
+        )
+        log.info("batch %s: sampled %d of %d pages", batch_id, len(chosen), len(population))
+        return sample
+
+    def reproduce(self, sample_id: str) -> list[str]:
+        """Recompute a stored sample from its seed (for an inspection); equals ``page_ids``."""
+        s = self.store.get_sample(sample_id)
+        return pick_sample(list(s.population), s.rate, s.seed)
+
+    def sample(self, sample_id: str) -> QaSample:
+        s = self.store.get_sample(sample_id)
+        self.guard.require(Role.REVIEWER, station_id=self.batches.get(s.batch_id).station_id)
+        return s
+
+    def open_samples(self) -> list[QaSample]:
+        """Unfinished samples the current reviewer may work on."""
+        self.guard.require(Role.REVIEWER)
+        out = []
+        for s in self.store.samples(status="open"):
+            try:
+                self.guard.require(Role.REVIEWER, station_id=self.batches.get(s.batch_id).station_id)
+            except HukouScanError:
+                continue
+            out.append(s)
+        return out
+
+    def samples_of(self, batch_id: str) -> list[QaSample]:
+        batch = self.batches.get(batch_id)
+        self.guard.require(Role.REVIEWER, Role.CLERK, station_id=batch.station_id)
+        return self.store.samples(batch_id=batch_id)
+
+    def results(self, sample_id: str) -> list[QaResult]:
+        self.sample(sample_id)
+        return self.store.results(sample_id)
+
+    # -- verdicts ---------------------------------------------------------------------
+    def record(
+        self, sample_id: str, page_id: str, passed: bool, reasons: Sequence[str] = (), note: str = ""
+    ) -> QaResult:
+        """A reviewer's verdict on one sampled page.  A failed page needs at least one reason
+        and goes back to the capture queue."""
+        sample = self.store.get_sample(sample_id)
+        batch = self.batches.get(sample.batch_id)
+        user = self.guard.require(Role.REVIEWER, station_id=batch.station_id)
+        if sample.status != "open":
+            raise HukouScanError("该抽检已结束。", "This spot-check sample is already decided.")
+        if page_id not in sample.page_ids:
+            raise HukouScanError("该页不在本次抽检样本中。", "This page is not part of the sample.")
+        bad = [r for r in reasons if r not in QA_REASONS]
+        if bad:
+            raise HukouScanError(f"未知的不合格原因：{bad[0]!r}", f"Unknown failure reason: {bad[0]!r}")
+        if not passed and not reasons:
+            raise HukouScanError("不合格时请至少选择一个原因。", "Choose at least one reason for a failure.")
+        note = _clean_note(note)
+        result = self.store.save_result(
+            QaResult(
+                sample_id=sample_id,
+                page_id=page_id,
+                passed=passed,
+                reasons=tuple(dict.fromkeys(reasons)) if not passed else (),
+                note=note,
+                reviewer=user.username if user else _actor(self.guard),
+            )
+        )
+        page = self.pages.get(page_id)
+        if passed:
+            values: dict[str, Any] = {"review_state": "passed"}
+            if page.state in (PageState.RECOGNIZED, PageState.LINKED):
+                values["state"] = PageState.REVIEWED
+            self.pages.update(page_id, **values)
+        else:
+            reason_text = "; ".join(QA_REASONS[r][1] for r in result.reasons)
+            self.pages.update(page_id, review_state="recapture", state_reason=f"QA: {reason_text}")
+        self.guard.audit(
+            "qa_review",
+            target=page_id,
+            outcome="ok" if passed else "failed",
+            sample_id=sample_id,
+            reasons=list(result.reasons),
+        )
+        return result
+
+    def finish(self, sample_id: str) -> QaSample:
+        """Decide the sample: batch accepted at ≥ threshold pass rate, else rejected."""
+        sample = self.store.get_sample(sample_id)
+        batch = self.batches.get(sample.batch_id)
+        user = self.guard.require(Role.REVIEWER, station_id=batch.station_id)
+        if sample.status != "open":
+            raise HukouScanError("该抽检已结束。", "This spot-check sample is already decided.")
+        results = {r.page_id: r for r in self.store.results(sample_id)}
+        missing = [p for p in sample.page_ids if p not in results]
+        if missing:
+            raise HukouScanError(
+                f"还有 {len(missing)} 页未核查。", f"{len(missing)} sampled page(s) are not reviewed yet."
+            )
+        passed = sum(1 for p in sample.page_ids if results[p].passed)
+        rate = passed / len(sample.page_ids)
+        ok = rate + 1e-9 >= sample.pass_threshold
+        status = "passed" if ok else "failed"
+        self.store.decide(sample_id, status, rate, user.username if user else _actor(self.guard))
+        self.batches.set_status(sample.batch_id, BatchStatus.ACCEPTED if ok else BatchStatus.REJECTED)
+        self.guard.audit(
+            "qa_decision",
+            target=sample.batch_id,
+            outcome="accepted" if ok else "rejected",
+            sample_id=sample_id,
+            pass_rate=round(rate, 4),
+            sampled=len(sample.page_ids),
+        )
+        return self.store.get_sample(sample_id)
+
+    def recapture_queue(self, station_id: str | None = None) -> list[Page]:
+        """Pages a reviewer sent back for re-capture (the capture screen shows these)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=station_id)
+        return self.pages.get_many(pages_in_review_state(self.db, "recapture", station_id))
+
+    def mark_recaptured(self, page_id: str) -> None:
+        """The capture side calls this after replacing a page a reviewer sent back."""
+        page = self.pages.get(page_id)
+        batch = self.batches.get(page.batch_id)
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=batch.station_id)
+        if page.review_state != "recapture":
+            return
+        self.pages.update(page_id, review_state="", state_reason="")
+        self.guard.audit("qa_recaptured", target=page_id)
+
+
+def _actor(guard: Guard) -> str:
+    u = guard.user
+    return u.username if u else str(getattr(guard, "actor", "system"))
+
+
+def _check_rate(rate: float, name: str) -> None:
+    if not (0.0 < rate <= 1.0) or math.isnan(rate):
+        raise HukouScanError(
+            f"{name} 须在 0 到 1 之间（例如 0.05 表示 5%）。",
+            f"{name} must be in (0, 1] (e.g. 0.05 for 5 %).",
+        )
+
+
+def _clean_note(note: str) -> str:
+    value = (note or "").strip()
+    if len(value) > MAX_NOTE:
+        raise HukouScanError(
+            f"备注过长（最多 {MAX_NOTE} 个字符）。", f"The note is too long (max {MAX_NOTE})."
+        )
+    if any(not (ch.isprintable() or ch == "\n") for ch in value):
+        raise HukouScanError("备注中含有控制字符。", "The note contains control characters.")
+    return value
