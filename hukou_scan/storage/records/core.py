@@ -179,6 +179,8 @@ class SyncRecord(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # SHA-256 of the bytes actually stored (differs from ``sha256`` when encrypted); added by 0008_sync.
+    stored_sha256: Mapped[str] = mapped_column(String(64), default="")
 
 
 class UserRecord(Base):

@@ -1,0 +1,333 @@
+"""SyncService: the use cases the GUI and CLI call for cloud sync, verify and restore.
+
+It owns the background loop (sync every ``interval_s``; when the target is offline,
+wait with growing backoff and try again, so a station that lost its network catches
+up by itself), checks roles through the :class:`Guard`, and audits ``sync`` and
+``restore``.  The work itself is in :mod:`hukou_scan.sync`.
+
+Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL``)::
+
+    target = "s3://bucket/prefix"       # or file:///mnt/nas/hukou
+    endpoint_url = "http://minio:9000"  # S3-compatible service; else AWS_ENDPOINT_URL
+    region = "cn-north-1"
+    key = "..."; secret = "..."         # else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+    encrypt = true; key_file = "/etc/hukou/sync.key"   # or keyring_user = "station1"
+    bandwidth_kbps = 2048               # upload limit, 0 = unlimited
+    workers = 4; interval_s = 300; max_attempts = 4
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.domain import Role, Station
+from hukou_scan.errors import HukouScanError, SyncError
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.sync import SyncRepository
+from hukou_scan.sync.crypto import Cipher, load_key
+from hukou_scan.sync.engine import SyncEngine, SyncOfflineError, SyncOptions, SyncReport, VerifyReport
+from hukou_scan.sync.restore import RestoreReport, restore
+from hukou_scan.sync.store import RateLimiter, open_store
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """The parsed ``[sync]`` section."""
+
+    target: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    encrypt: bool = False
+    key_file: str = ""
+    keyring_user: str = ""
+    bandwidth_bytes_per_s: float = 0.0
+    workers: int = 4
+    interval_s: float = 300.0
+    max_attempts: int = 4
+    backoff_base_s: float = 0.5
+    offline_backoff_max_s: float = 300.0
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any], storage_url: str = "") -> SyncConfig:
+        s = dict(section)
+        return cls(
+            target=str(s.get("target") or storage_url or ""),
+            options={
+                k: s[k]
+                for k in ("endpoint_url", "region", "key", "secret", "connect_timeout", "read_timeout")
+                if k in s
+            },
+            encrypt=bool(s.get("encrypt", False)),
+            key_file=str(s.get("key_file", "")),
+            keyring_user=str(s.get("keyring_user", "")),
+            bandwidth_bytes_per_s=float(s.get("bandwidth_kbps", 0)) * 1024.0,
+            workers=int(s.get("workers", 4)),
+            interval_s=float(s.get("interval_s", 300)),
+            max_attempts=int(s.get("max_attempts", 4)),
+            backoff_base_s=float(s.get("backoff_base_s", 0.5)),
+            offline_backoff_max_s=float(s.get("offline_backoff_max_s", 300)),
+        )
+
+    def cipher(self) -> Cipher | None:
+        if not (self.encrypt or self.key_file or self.keyring_user):
+            return None
+        return Cipher(load_key(self.key_file or None, self.keyring_user or None))
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """Snapshot for the status panel."""
+
+    target: str
+    pages: dict[str, int]
+    objects: dict[str, int]
+    last_error: str
+    running: bool
+    background: bool
+    offline: bool
+    last_run_at: float | None
+    last_report: dict[str, Any] | None
+    page_states: list[tuple[str, str, int, str]]
+
+
+class SyncService:
+    """Sync, verify and restore with role checks, audit and an optional background loop.
+
+    Args:
+        config: the parsed ``[sync]`` settings.
+        repo: sync bookkeeping.
+        blobs: the local page store.
+        station: this workstation's station.
+        guard: role checks and audit.
+    """
+
+    def __init__(
+        self, config: SyncConfig, repo: SyncRepository, blobs: BlobStore, station: Station, guard: Guard
+    ) -> None:
+        self.config = config
+        self.repo = repo
+        self.blobs = blobs
+        self.station = station
+        self.guard = guard
+        self._engine: SyncEngine | None = None
+        self._run_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self._offline = False
+        self._last_error = ""
+        self._last_run_at: float | None = None
+        self._last_report: dict[str, Any] | None = None
+
+    @property
+    def target(self) -> str:
+        return self.config.target
+
+    def engine(self) -> SyncEngine:
+        """The engine for the configured target (built once; raises when none is configured)."""
+        if self._engine is None:
+            limiter = RateLimiter(self.config.bandwidth_bytes_per_s)
+            store = open_store(self.config.target, self.config.options, limiter)
+            self._engine = SyncEngine(
+                store,
+                self.repo,
+                self.blobs,
+                self.station,
+                self.config.cipher(),
+                SyncOptions(
+                    workers=self.config.workers,
+                    max_attempts=self.config.max_attempts,
+                    backoff_base_s=self.config.backoff_base_s,
+                ),
+            )
+        return self._engine
+
+    # -- use cases ----------------------------------------------------------------------
+    def sync_now(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
+        """Push everything pending now (waits if the background loop is mid-run)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
+        return self._run_sync(progress, cancel)
+
+    def _run_sync(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
+        """The run itself; the background loop calls this directly (system work, still audited)."""
+        with self._run_lock:
+            self._set(running=True)
+            try:
+                report = self.engine().run(progress, cancel)
+            except SyncOfflineError as e:
+                self._set(running=False, offline=True, error=e.en, report=e.report.to_dict())
+                self.guard.audit("sync", self.target, "offline", **_audit_details(e.report.to_dict()))
+                raise
+            except HukouScanError as e:
+                self._set(running=False, error=e.en)
+                self.guard.audit("sync", self.target, "error", error=e.en)
+                raise
+            except BaseException:
+                self._set(running=False)
+                raise
+            err = next(iter(report.failed.values()), "") if report.failed else ""
+            self._set(running=False, offline=False, error=err, report=report.to_dict())
+            self.guard.audit(
+                "sync", self.target, "ok" if not report.failed else "partial", **_audit_details(report.to_dict())
+            )
+            return report
+
+    def verify(
+        self,
+        deep: bool = False,
+        repair: bool = True,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> tuple[VerifyReport, SyncReport | None]:
+        """Check the remote copy; with ``repair`` re-upload what is missing or damaged."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
+        with self._run_lock:
+            self._set(running=True)
+            try:
+                vrep = self.engine().verify(deep, progress, cancel)
+            finally:
+                self._set(running=False)
+        self.guard.audit(
+            "sync", self.target, "ok" if vrep.clean else "damaged", mode="verify", **vrep.to_dict()
+        )
+        srep = None
+        if repair and not vrep.clean and not vrep.cancelled:
+            srep = self._run_sync(progress, cancel)
+        return vrep, srep
+
+    def status(self, page_limit: int = 200) -> SyncStatus:
+        counts = self.repo.counts(self.target, self.station.id)
+        with self._state_lock:
+            return SyncStatus(
+                target=self.target,
+                pages=counts.pages,
+                objects=counts.objects,
+                last_error=self._last_error or counts.last_error,
+                running=self._running,
+                background=self._thread is not None and self._thread.is_alive(),
+                offline=self._offline,
+                last_run_at=self._last_run_at,
+                last_report=self._last_report,
+                page_states=self.repo.page_states(self.station.id, page_limit),
+            )
+
+    def restore(
+        self,
+        target: str,
+        into: Path,
+        *,
+        station_code: str | None = None,
+        key_file: str | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RestoreReport:
+        """Rebuild an archive from ``target`` into ``into`` (administrators only)."""
+        self.guard.require(Role.ADMIN)
+        return restore_archive(
+            self.config, target, into, station_code=station_code, key_file=key_file, progress=progress,
+            cancel=cancel, guard=self.guard,
+        )
+
+    # -- background loop ----------------------------------------------------------------
+    def start_background(self, interval_s: float | None = None) -> None:
+        """Sync periodically in a daemon-free worker thread until :meth:`stop`."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        interval = self.config.interval_s if interval_s is None else interval_s
+        self._thread = threading.Thread(target=self._loop, args=(interval,), name="sync-background")
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Run the background sync now (e.g. after a page was captured)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self, interval: float) -> None:
+        backoff = max(self.config.backoff_base_s, 1.0)
+        while not self._stop.is_set():
+            wait_s = interval
+            try:
+                self._run_sync(None, self._stop)
+                backoff = max(self.config.backoff_base_s, 1.0)
+            except SyncError as e:
+                if e.retryable:
+                    wait_s = min(backoff, self.config.offline_backoff_max_s, interval)
+                    backoff = min(backoff * 2, self.config.offline_backoff_max_s)
+                    log.info("background sync offline, next try in %.0fs", wait_s)
+                else:
+                    log.error("background sync failed: %s", e.en)
+            except Exception:  # thread boundary: never let the loop die silently
+                log.exception("background sync crashed; retrying later")
+            self._wake.wait(wait_s)
+            self._wake.clear()
+
+    def _set(
+        self,
+        *,
+        running: bool,
+        offline: bool | None = None,
+        error: str | None = None,
+        report: dict[str, Any] | None = None,
+    ) -> None:
+        with self._state_lock:
+            self._running = running
+            if offline is not None:
+                self._offline = offline
+            if error is not None:
+                self._last_error = error
+            if report is not None:
+                self._last_report = report
+                self._last_run_at = time.time()
+
+
+def restore_archive(
+    config: SyncConfig,
+    target: str,
+    into: Path,
+    *,
+    station_code: str | None = None,
+    key_file: str | None = None,
+    db_url: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    guard: Guard | None = None,
+) -> RestoreReport:
+    """Restore without a working local station (its disk may be gone): only settings are needed."""
+    store = open_store(target, config.options, RateLimiter(config.bandwidth_bytes_per_s))
+    cipher = Cipher(load_key(key_file)) if key_file else config.cipher()
+    report = restore(
+        store,
+        into,
+        cipher=cipher,
+        station_code=station_code,
+        db_url=db_url,
+        workers=config.workers,
+        progress=progress,
+        cancel=cancel,
+    )
+    if guard is not None:
+        guard.audit("restore", target, "ok" if report.ok else "damaged", **_audit_details(report.to_dict()))
+    return report
+
+
+def _audit_details(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if isinstance(v, int | float | bool | str) and k != "target"}
