@@ -57,3 +57,6 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+
+# Generated GUI assets (forms from ui/*.ui, .qm catalogues from resources/i18n/*.ts).
+"$VENV/bin/python" packaging/build_assets.py >/dev/null

@@ -1,0 +1,112 @@
+"""GUI bootstrap: QApplication, fonts, theme, translations, error dialog, main window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from hukou_scan.app import AppContext
+from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.gui.i18n import install_translators, resources_dir
+from hukou_scan.gui.main_window import MainWindow, Screen
+
+log = logging.getLogger(__name__)
+
+# Preferred UI fonts, first installed wins: readable CJK faces on Linux, Windows and Kylin/UOS.
+CJK_FAMILIES = [
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Microsoft YaHei",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing CN",
+]
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("GuiApp", text)
+
+
+def pick_font(point_size: float = 10.5) -> QFont:
+    families = set(QFontDatabase.families())
+    for fam in CJK_FAMILIES:
+        if fam in families:
+            font = QFont(fam)
+            font.setPointSizeF(point_size)
+            return font
+    font = QGuiApplication.font()
+    font.setPointSizeF(point_size)
+    return font
+
+
+def stylesheet() -> str:
+    candidates = [
+        Path(__file__).resolve().parents[2] / "ui" / "style.qss",
+        resources_dir().parent / "ui" / "style.qss",
+    ]
+    for path in candidates:
+        if path.exists():
+            return path.read_text(encoding="utf-8")
+    return ""
+
+
+def create_application(lang: str, argv: list[str] | None = None) -> QApplication:
+    """The QApplication with our font, theme and translations (reuses an existing one in tests)."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app.setApplicationName("hukou-scan")
+    app.setOrganizationName("hukou-scan")
+    app.setFont(pick_font())
+    app.setStyleSheet(stylesheet())
+    install_translators(app, lang)
+    return app
+
+
+def error_text(exc: BaseException, log_path: Path | None) -> str:
+    """What happened, what was kept, what to do next — in the user's language."""
+    if isinstance(exc, HukouScanError):
+        body = exc.user_message(current_language())
+    else:
+        body = tr("An unexpected error occurred: %1").replace("%1", f"{type(exc).__name__}: {exc}")
+    kept = tr("Pages already captured are saved and were not affected.")
+    nxt = tr("If this keeps happening, send the log file to your administrator: %1").replace(
+        "%1", str(log_path) if log_path else "-"
+    )
+    return f"{body}\n\n{kept}\n{nxt}"
+
+
+def install_excepthook(parent_getter: Callable[[], QWidget | None], log_path: Path | None) -> None:
+    """Unhandled exceptions on the UI thread become a dialog instead of a silent crash."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unhandled exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        if QApplication.instance() is None:
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        QMessageBox.critical(parent_getter(), tr("Error"), error_text(exc, log_path))
+
+    sys.excepthook = hook
+
+
+def default_screens(ctx: AppContext, window_getter: Callable[[], MainWindow | None]) -> list[Screen]:
+    """The screens of the workstation in navigation order."""
+    from hukou_scan.gui.screens import build_screens
+
+    return build_screens(ctx, window_getter)
+
+
+def run_gui(ctx: AppContext) -> int:
+    app = create_application(ctx.settings.language)
+    window: MainWindow | None = None
+    install_excepthook(lambda: window, ctx.log_path)
+    window = MainWindow(ctx, default_screens(ctx, lambda: window))
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,76 @@
+"""Qt translations: compiled catalogues (.qm) built from resources/i18n/*.ts.
+
+Source strings in the code are English; Simplified Chinese is the default UI
+language and is complete; English is a full second catalogue.  The .qm files are
+built by ``packaging/build_assets.py`` (run by ``make``); when they are missing
+(e.g. a fresh checkout used without make) they are built on the fly with
+pyside6-lrelease so the UI is never shown untranslated.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+CATALOGUE = "hukou_scan"
+
+
+def resources_dir() -> Path:
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def ts_path(lang: str) -> Path:
+    return resources_dir() / "i18n" / f"{CATALOGUE}_{lang}.ts"
+
+
+def qm_path(lang: str) -> Path:
+    return resources_dir() / "i18n" / f"{CATALOGUE}_{lang}.qm"
+
+
+def build_qm(lang: str) -> Path | None:
+    """Compile one .ts with lrelease if the .qm is missing or older."""
+    ts, qm = ts_path(lang), qm_path(lang)
+    if not ts.exists():
+        return None
+    if qm.exists() and qm.stat().st_mtime >= ts.stat().st_mtime:
+        return qm
+    tool = shutil.which("pyside6-lrelease") or str(Path(sys.executable).with_name("pyside6-lrelease"))
+    try:
+        subprocess.run(
+            [tool, "-silent", str(ts), "-qm", str(qm)], check=True, timeout=60, capture_output=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        log.exception("could not compile translations for %s", lang)
+        return qm if qm.exists() else None
+    return qm
+
+
+def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
+    """Install our catalogue and Qt's own (dialog buttons etc.) for ``lang``."""
+    lang = lang if lang in LANGUAGES else "zh_CN"
+    installed: list[QTranslator] = []
+    qt_tr = QTranslator(app)
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if qt_tr.load(QLocale(lang), "qtbase", "_", qt_dir):
+        app.installTranslator(qt_tr)
+        installed.append(qt_tr)
+    qm = build_qm(lang)
+    ours = QTranslator(app)
+    if qm is not None and ours.load(str(qm)):
+        app.installTranslator(ours)
+        installed.append(ours)
+    else:
+        log.warning("no compiled translations for %s", lang)
+    QLocale.setDefault(QLocale(lang))
+    return installed

@@ -1,0 +1,70 @@
+"""The main window comes up, lists its shortcuts, and remembers its layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from hukou_scan.app import AppContext
+from hukou_scan.errors import StorageError
+from hukou_scan.gui.app import create_application, error_text
+from hukou_scan.gui.main_window import MainWindow, Screen
+from hukou_scan.gui.shortcuts import ShortcutSheetDialog
+
+
+def _screens() -> list[Screen]:
+    return [
+        Screen("one", "One", lambda: QLabel("first"), "Ctrl+1"),
+        Screen("two", "Two", lambda: QLabel("second"), "Ctrl+2"),
+    ]
+
+
+def test_window_navigation_and_shortcut_sheet(qtbot: QtBot, ctx: AppContext) -> None:
+    create_application("zh_CN")
+    w = MainWindow(ctx, _screens())
+    qtbot.addWidget(w)
+    w.show()
+    assert w.nav.count() == 2 and w.stack.currentIndex() == 0
+    w.screen_actions[1].trigger()
+    assert w.stack.currentIndex() == 1
+    sheet = ShortcutSheetDialog(w.all_actions(), w)
+    keys = {sheet.table.item(r, 1).text() for r in range(sheet.table.rowCount())}
+    assert {"F1", "Ctrl+1", "Ctrl+2", "Ctrl+Q"} <= keys
+    assert "(F1)" in w.shortcuts_action.toolTip()
+    w.close()
+
+
+def test_layout_is_remembered(qtbot: QtBot, ctx: AppContext) -> None:
+    create_application("zh_CN")
+    w = MainWindow(ctx, _screens())
+    qtbot.addWidget(w)
+    w.show_screen("two")
+    w.splitter.setSizes([120, 900])
+    w.close()
+    assert (Path(ctx.settings.config_dir) / "window.ini").exists()
+    w2 = MainWindow(ctx, _screens())
+    qtbot.addWidget(w2)
+    assert w2.stack.currentIndex() == 1
+    w2.close()
+
+
+def test_error_dialog_text_says_what_was_kept(qtbot: QtBot) -> None:
+    create_application("zh_CN")
+    text = error_text(StorageError("磁盘已满。", "Disk full."), Path("/tmp/x.log"))
+    assert "磁盘已满" in text and "/tmp/x.log" in text
+
+
+def test_screens_get_shutdown_on_close(qtbot: QtBot, ctx: AppContext) -> None:
+    create_application("zh_CN")
+    calls: list[str] = []
+
+    class Closing(QWidget):
+        def shutdown(self) -> None:
+            calls.append("shutdown")
+
+    w = MainWindow(ctx, [Screen("c", "C", Closing)])
+    qtbot.addWidget(w)
+    w.close()
+    assert calls == ["shutdown"]
