@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test setup lint typecheck unit bench demo
+.PHONY: run test setup lint typecheck unit bench demo package package-check
 
 setup:
 	@bash packaging/setup.sh
@@ -27,3 +27,9 @@ test: setup lint typecheck
 bench: setup
 	HUKOU_EXTRAS=test,bench bash packaging/setup.sh
 	@for m in benchmarks/bench_*.py; do n=$$(basename $$m .py); echo "== $$n"; $(PY) -m benchmarks.$$n --quick; done
+
+package: setup
+	bash packaging/build.sh
+
+package-check: setup
+	bash packaging/check.sh

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
 
 
@@ -14,6 +15,13 @@ def register(sub: Any) -> None:
     up = dbsub.add_parser("upgrade", help="运行数据库迁移 / run migrations")
     up.add_argument("--revision", default="head")
     up.set_defaults(handler=_upgrade)
+    chk = dbsub.add_parser(
+        "check", help="检查页面文件 / check the page store for orphans, missing and corrupt files"
+    )
+    chk.add_argument("--clean", action="store_true", help="remove orphan files older than an hour")
+    chk.add_argument("--verify", action="store_true", help="re-hash every file (slow)")
+    chk.add_argument("--json", action="store_true")
+    chk.set_defaults(handler=_check)
     cur = dbsub.add_parser("current", help="显示数据库版本 / show schema revision")
     cur.set_defaults(handler=_current)
 
@@ -33,3 +41,26 @@ def _current(args: argparse.Namespace) -> int:
     ctx = open_context(args, upgrade=False)
     print(ctx.db.current_revision() or "(empty)")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    ctx = open_context(args)
+    report = ctx.startup_check(clean=args.clean, verify=args.verify)
+    if args.json:
+        print_json(
+            {
+                "temp_files_removed": report.temp_files_removed,
+                "orphans": report.orphans,
+                "missing": report.missing,
+                "corrupt": report.corrupt,
+                "clean": report.clean,
+            }
+        )
+    else:
+        print(
+            f"临时文件 / temp files removed: {report.temp_files_removed}\n"
+            f"孤立文件 / orphans: {len(report.orphans)}\n"
+            f"缺失 / missing: {len(report.missing)}\n"
+            f"损坏 / corrupt: {len(report.corrupt)}"
+        )
+    return 0 if not (report.missing or report.corrupt) else 7
