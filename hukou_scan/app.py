@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hukou_scan.config import Settings, load_settings
 from hukou_scan.errors import set_language
 from hukou_scan.services.guard import Guard
-from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.blobstore import BlobStore, SweepReport
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.repositories import (
     BatchRepository,
@@ -91,6 +91,14 @@ class AppContext:
 
     def close(self) -> None:
         self.db.dispose()
+
+    def startup_check(self, *, clean: bool = False, verify: bool = False) -> SweepReport:
+        """Page-store sanity sweep: stray temp files, orphans, missing or corrupt images.
+
+        Temp files of interrupted writes are always removed; orphans (an image written
+        but its row never committed) only with ``clean``; ``verify`` re-hashes every file.
+        """
+        return self.blobs.sweep(self.pages.referenced_hashes(), remove_orphans=clean, verify=verify)
 
     # Services are added below, one section per area, each a cached_property that
     # imports its module lazily.  Keep each area's properties inside its own section.
