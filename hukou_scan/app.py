@@ -29,6 +29,8 @@ from hukou_scan.storage.repositories import (
 
 if TYPE_CHECKING:
     from hukou_scan.domain import Station
+    from hukou_scan.services.search import SearchService
+    from hukou_scan.storage.search import SearchIndexStore
     from collections.abc import Callable, Sequence  # export (issue 8)
     from hukou_scan.services.export import ExportService
     from hukou_scan.services.sync import SyncService
@@ -121,6 +123,20 @@ class AppContext:
     # --- registry and linking (issue 6) ------------------------------------------------
 
     # --- search (issue 7) --------------------------------------------------------------
+
+    @cached_property
+    def search_store(self) -> SearchIndexStore:
+        """SQL of the full-text index (SQLite FTS5 or PostgreSQL tsvector, by the DB URL)."""
+        from hukou_scan.storage.search import SearchIndexStore
+
+        return SearchIndexStore(self.db)
+
+    @cached_property
+    def search(self) -> SearchService:
+        """Search, indexing and the page viewer's data (issue 7)."""
+        from hukou_scan.services.search import SearchService
+
+        return SearchService(self.search_store, self.guard, self.pages, self.batches, self.links, self.blobs)
 
     # --- export (issue 8) --------------------------------------------------------------
 

@@ -200,7 +200,7 @@ class SyncService:
             finally:
                 self._set(running=False)
         self.guard.audit(
-            "sync", self.target, "ok" if vrep.clean else "damaged", mode="verify", **vrep.to_dict()
+            "sync", self.target, "ok" if vrep.clean else "damaged", mode="verify", **_audit_details(vrep.to_dict())
         )
         srep = None
         if repair and not vrep.clean and not vrep.cancelled:

@@ -111,6 +111,22 @@ _RETRYABLE_ERRNOS = {
 }
 
 
+def _is_transient(e: BaseException) -> bool:
+    """Network trouble and server-side 5xx/throttling are worth retrying; bugs and 4xx are not."""
+    if isinstance(e, OSError):
+        if e.errno is None or e.errno in _RETRYABLE_ERRNOS:
+            return True
+        return e.errno in (errno.EIO, errno.EBUSY)
+    response = getattr(e, "response", None)
+    if isinstance(response, dict):
+        status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        code = str(response.get("Error", {}).get("Code", ""))
+        if status:
+            return status >= 500 or status in (408, 429) or code in ("SlowDown", "RequestTimeout")
+    module = type(e).__module__.split(".", 1)[0]
+    return module in ("botocore", "aiobotocore", "aiohttp", "urllib3", "s3fs", "asyncio")
+
+
 def translate_error(e: BaseException, what: str) -> SyncError:
     """Map a third-party exception to a :class:`SyncError` (retryable unless clearly permanent)."""
     if isinstance(e, SyncError):
@@ -135,9 +151,7 @@ def translate_error(e: BaseException, what: str) -> SyncError:
             hint_zh="请清理目标存储空间，同步会自动继续。",
             hint_en="Free space on the target; sync continues by itself.",
         )
-    retryable = True
-    if isinstance(e, OSError) and e.errno is not None and e.errno not in _RETRYABLE_ERRNOS:
-        retryable = e.errno in (errno.EIO, errno.EBUSY)
+    retryable = _is_transient(e)
     text = f"{type(e).__name__}: {e}"
     return SyncError(
         f"同步目标暂时无法访问（{what}）。",
@@ -195,10 +209,11 @@ class FsspecStore:
                 secret=opts.get("secret") or None,
                 client_kwargs=client_kwargs,
                 config_kwargs=config_kwargs,
-                retries=1,  # our engine does the backoff; s3fs's own would hide outages for minutes
                 skip_instance_cache=True,
                 use_listings_cache=False,
             )
+            # Our engine does the backoff; s3fs's own retry loop would hide an outage for minutes.
+            self.fs.retries = 1
             self.checksums = not bool(opts.get("no_checksums", False))
         else:
             self.root = (parsed.netloc + parsed.path).rstrip("/")

@@ -21,6 +21,7 @@ from hukou_scan.storage.records.core import (
     UserRecord,
 )
 from hukou_scan.storage.records.sync import SyncManifestRecord  # noqa: F401
+from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.security import UserStateRecord  # noqa: F401
 
 __all__ = [

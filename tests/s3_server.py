@@ -1,0 +1,79 @@
+"""A throw-away S3-protocol server (moto's ``ThreadedMotoServer``) on loopback for the sync tests.
+
+moto keeps its buckets in process-global state, so :meth:`MotoS3.stop` followed by
+:meth:`MotoS3.start` on the same port behaves like a storage server that went away
+and came back with its data - which is exactly the outage the fault tests need.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+CREDENTIALS = {"key": "testing", "secret": "testing", "region": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class MotoS3:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._server: Any = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> MotoS3:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("moto server did not start")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def options(self) -> dict[str, Any]:
+        """The ``[sync]`` settings that point a store at this server."""
+        return {
+            "endpoint_url": self.endpoint,
+            "key": CREDENTIALS["key"],
+            "secret": CREDENTIALS["secret"],
+            "region": CREDENTIALS["region"],
+            "connect_timeout": 2,
+            "read_timeout": 10,
+        }
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=CREDENTIALS["key"],
+            aws_secret_access_key=CREDENTIALS["secret"],
+            region_name=CREDENTIALS["region"],
+        )
+
+    def create_bucket(self, name: str) -> str:
+        self.client().create_bucket(Bucket=name)
+        return name
