@@ -1,0 +1,139 @@
+"""Where the hits are: snippets around them in the text, boxes around them on the image.
+
+Both work on normalised text (:func:`hukou_scan.search.tokens.normalize_with_map`) with
+whitespace between CJK characters ignored, exactly like the index, so anything the
+index matched can be found again here and mapped back to original offsets or to the
+stored OCR word boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hukou_scan.domain.models import OcrWord
+from hukou_scan.domain.search import HitBox
+from hukou_scan.search.tokens import normalize_with_map
+
+_SKIP = " \t\u3000\n\r"
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """Normalised text without whitespace, and each character's index in ``text``."""
+    norm, src = normalize_with_map(text)
+    chars: list[str] = []
+    idx: list[int] = []
+    for c, i in zip(norm, src, strict=True):
+        if c in _SKIP:
+            continue
+        chars.append(c)
+        idx.append(i)
+    return "".join(chars), idx
+
+
+def find_spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    """Non-overlapping ``(start, end)`` ranges in ``text`` where any needle occurs, sorted."""
+    compact, idx = _compact(text)
+    spans: list[tuple[int, int]] = []
+    for needle in needles:
+        n = "".join(c for c in needle if c not in _SKIP)
+        if not n:
+            continue
+        start = compact.find(n)
+        while start >= 0:
+            spans.append((idx[start], idx[start + len(n) - 1] + 1))
+            start = compact.find(n, start + len(n))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def snippet(text: str, needles: Sequence[str], width: int = 60) -> tuple[str, list[tuple[int, int]]]:
+    """A one-line excerpt of about ``width`` characters around the first hit.
+
+    Returns the excerpt and the hit ranges inside it (for bold/highlight rendering).
+    Without a hit in the text (a metadata match) it is the start of the text.
+    """
+    spans = find_spans(text, needles)
+    if not spans:
+        head = " ".join(text.split())[:width]
+        return head + ("…" if len(text) > width else ""), []
+    first_s, first_e = spans[0]
+    lead = max(0, (width - (first_e - first_s)) // 3)
+    start = max(0, first_s - lead)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    piece = text[start:end]
+    out: list[str] = []
+    mapping: list[int] = []  # for each kept char, its offset in ``piece``
+    prev_space = False
+    for i, c in enumerate(piece):
+        if c in "\n\r\t":
+            c = " "
+        if c == " " and prev_space:
+            continue
+        prev_space = c == " "
+        out.append(c)
+        mapping.append(i)
+    line = "".join(out)
+    inner: list[tuple[int, int]] = []
+    for s, e in spans:
+        if e <= start or s >= end:
+            continue
+        s2, e2 = max(s, start) - start, min(e, end) - start
+        a = next((k for k, m in enumerate(mapping) if m >= s2), len(mapping))
+        b = next((k for k, m in enumerate(mapping) if m >= e2), len(mapping))
+        if b > a:
+            inner.append((a, b))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + line + suffix, [(a + shift, b + shift) for a, b in inner]
+
+
+def hit_boxes(words: Sequence[OcrWord], needles: Sequence[str]) -> list[HitBox]:
+    """Boxes to outline for every occurrence of every needle in the OCR words.
+
+    The words are concatenated in stored order (whitespace ignored), needles are found
+    in that string, and each occurrence becomes the part of every word it covers.  A
+    word holding more than the hit (a whole line from some engines) gets a box cut to
+    the hit's share of its width, which is exact for the even character pitch of
+    printed CJK forms.
+    """
+    chars: list[str] = []
+    owner: list[tuple[int, int, int]] = []  # (word index, char index in word's compact text, its length)
+    compacts: list[str] = []
+    for wi, w in enumerate(words):
+        c, _ = _compact(w.text)
+        compacts.append(c)
+        for ci, ch in enumerate(c):
+            chars.append(ch)
+            owner.append((wi, ci, len(c)))
+    joined = "".join(chars)
+    boxes: list[HitBox] = []
+    for needle in needles:
+        n = "".join(c for c in needle if c not in _SKIP)
+        if not n:
+            continue
+        pos = joined.find(n)
+        while pos >= 0:
+            per_word: dict[int, list[int]] = {}
+            for k in range(pos, pos + len(n)):
+                wi, ci, _ = owner[k]
+                per_word.setdefault(wi, []).append(ci)
+            for wi, cis in per_word.items():
+                w = words[wi]
+                total = len(compacts[wi])
+                first, last = min(cis), max(cis) + 1
+                if first == 0 and last == total:
+                    boxes.append(HitBox(w.x, w.y, w.w, w.h, w.text))
+                else:
+                    x0 = w.x + round(w.w * first / total)
+                    x1 = w.x + round(w.w * last / total)
+                    boxes.append(HitBox(x0, w.y, max(1, x1 - x0), w.h, compacts[wi][first:last]))
+            pos = joined.find(n, pos + len(n))
+    return boxes

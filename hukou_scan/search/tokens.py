@@ -1,0 +1,127 @@
+"""Application-side tokenisation of Chinese text for both full-text back ends.
+
+Why hand-written: SQLite FTS5's ``unicode61`` tokenizer keeps a whole run of Chinese
+as one token and its ``trigram`` tokenizer cannot match queries under three
+characters; PostgreSQL's ``simple`` parser has the same problem and pg_bigm /
+zhparser are not packaged here.  So we split text ourselves and hand both back ends
+ready-made tokens (space-separated for FTS5, a tsvector literal for PostgreSQL), which
+guarantees the two give the same answers.
+
+Scheme (measured in ``benchmarks/bench_search.py``):
+
+* CJK runs → their *distinct unigrams* (one column, for 1-character queries) and
+  their *bigrams in reading order* (another column; a query of n ≥ 2 characters is
+  the phrase of its n-1 bigrams, i.e. an exact substring match).
+* Latin letters and digits → one lower-cased word per run, in the bigram column at its
+  reading position; queries match them by prefix (ID numbers, household numbers).
+* Whitespace between two CJK characters is ignored (Tesseract separates Chinese
+  characters with spaces); punctuation and line breaks end a run.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_CJK_RANGES = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
+
+
+def is_cjk(ch: str) -> bool:
+    """A Han character (basic block, extensions A–G, compatibility ideographs)."""
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Run:
+    """A maximal piece of indexable text: ``cjk`` or ``word`` (Latin/digits)."""
+
+    kind: str
+    text: str
+    start: int  # offsets into the *normalised* text (see :func:`normalize`)
+    end: int
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width digits/letters → ASCII) and lower case; same length mapping is
+    not guaranteed, so callers that need offsets into the original use :func:`normalize_with_map`."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalised text plus, for each of its characters, the index in ``text`` it came from."""
+    out: list[str] = []
+    src: list[int] = []
+    for i, ch in enumerate(text):
+        n = unicodedata.normalize("NFKC", ch).lower() if not ch.isascii() else ch.lower()
+        for c in n:
+            out.append(c)
+            src.append(i)
+    return "".join(out), src
+
+
+def runs(norm: str) -> Iterator[Run]:
+    """Split normalised text into CJK and word runs (spaces inside CJK runs skipped)."""
+    i, n = 0, len(norm)
+    while i < n:
+        ch = norm[i]
+        if is_cjk(ch):
+            start, chars, last = i, [ch], i
+            j = i + 1
+            while j < n:
+                c = norm[j]
+                if is_cjk(c):
+                    chars.append(c)
+                    last = j
+                    j += 1
+                elif c in " \t\u3000":
+                    k = j
+                    while k < n and norm[k] in " \t\u3000":
+                        k += 1
+                    if k < n and is_cjk(norm[k]):
+                        j = k
+                    else:
+                        break
+                else:
+                    break
+            yield Run("cjk", "".join(chars), start, last + 1)
+            i = last + 1
+        elif _is_word_char(ch):
+            j = i + 1
+            while j < n and _is_word_char(norm[j]):
+                j += 1
+            yield Run("word", norm[i:j], i, j)
+            i = j
+        else:
+            i += 1
+
+
+def index_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(unigrams, bigram_sequence)`` for a piece of text; see the module docstring."""
+    uni: dict[str, None] = {}
+    bi: list[str] = []
+    for run in runs(normalize(text)):
+        if run.kind == "word":
+            bi.append(run.text)
+            continue
+        t = run.text
+        for ch in t:
+            uni.setdefault(ch, None)
+        # A phrase never continues across runs: no bigram bridges two runs.
+        bi.extend(t[k : k + 2] for k in range(len(t) - 1))
+    return tuple(uni), tuple(bi)
+
+
+def search_needles(text: str) -> list[str]:
+    """The normalised runs of a query, used to find hits in stored text (snippets, boxes)."""
+    return [r.text for r in runs(normalize(text))]

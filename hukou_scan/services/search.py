@@ -1,0 +1,314 @@
+"""SearchService: keep the index current, answer queries, open a page with its hits.
+
+Ranking is by tiers, best first, each tier newest-first:
+
+1. ``field``  — a linked person's name, former name, ID number (15/18-digit
+   equivalents) or household number equals the query, or a batch's archive id does;
+2. ``prefix`` — an ID / household number starts with the digits typed, or a name with
+   the characters typed;
+3. ``meta``   — the query matches the batch metadata or linked persons' fields;
+4. ``text``   — the query matches the page's OCR text.
+
+Every call checks the user's role through the :class:`~hukou_scan.services.guard.Guard`
+and writes an audit event; ID numbers are masked for users who may not see them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from hukou_scan.domain import idnumber
+from hukou_scan.domain.models import Batch, OcrResult, Page, PageLink, Role
+from hukou_scan.domain.search import (
+    HitBox,
+    IndexDoc,
+    IndexScope,
+    IndexSource,
+    MatchGroup,
+    PersonSummary,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
+)
+from hukou_scan.errors import HukouScanError
+from hukou_scan.search.documents import build_doc
+from hukou_scan.search.highlight import hit_boxes, snippet
+from hukou_scan.search.query import ParsedQuery, parse
+from hukou_scan.services.guard import Guard
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+class HitRowLike(Protocol):
+    page_id: str
+    batch_id: str
+    seq: int
+    captured_at: object
+    review_state: str
+    sync_state: str
+    ocr_text: str
+    image_sha256: str | None
+    archive_id: str
+    category: str
+    station_name: str
+
+
+class SearchStore(Protocol):
+    """What the service needs from :class:`hukou_scan.storage.search.SearchIndexStore`."""
+
+    @property
+    def backend(self) -> str: ...
+    def page_ids(self, after: str = "", limit: int = 1000) -> list[str]: ...
+    def count_pages(self) -> int: ...
+    def load_sources(self, page_ids: Sequence[str]) -> list[IndexSource]: ...
+    def replace_docs(self, docs: Sequence[IndexDoc]) -> None: ...
+    def delete_docs(self, page_ids: Sequence[str]) -> None: ...
+    def clear(self) -> None: ...
+    def optimize(self) -> None: ...
+    def search_text(
+        self,
+        groups: Sequence[MatchGroup],
+        scope: IndexScope,
+        filters: SearchFilters,
+        limit: int,
+        exclude: Sequence[str] = (),
+    ) -> list[str]: ...
+    def filter_only(self, filters: SearchFilters, limit: int) -> list[str]: ...
+    def persons_exact(self, value: str, id_values: Sequence[str] = ()) -> list[str]: ...
+    def persons_prefix(self, name_prefix: str = "", number_prefix: str = "") -> list[str]: ...
+    def batches_by_archive_id(self, value: str) -> list[str]: ...
+    def pages_for_persons(
+        self, person_ids: Sequence[str], filters: SearchFilters, limit: int
+    ) -> list[str]: ...
+    def pages_for_batches(
+        self, batch_ids: Sequence[str], filters: SearchFilters, limit: int
+    ) -> list[str]: ...
+    def hit_rows(self, page_ids: Sequence[str]) -> Sequence[HitRowLike]: ...
+    def persons_for_pages(self, page_ids: Sequence[str]) -> dict[str, list[PersonSummary]]: ...
+
+
+class PageReader(Protocol):
+    def get(self, page_id: str) -> Page: ...
+    def get_ocr(self, page_id: str) -> OcrResult | None: ...
+
+
+class BatchReader(Protocol):
+    def get(self, batch_id: str) -> Batch: ...
+
+
+class LinkReader(Protocol):
+    def for_person(self, person_id: str) -> list[PageLink]: ...
+
+
+class BlobPaths(Protocol):
+    def path_for(self, sha: str) -> Path: ...
+
+
+@dataclass
+class PageView:
+    """Everything the page viewer shows for one page."""
+
+    page: Page
+    batch: Batch
+    station_name: str
+    location: str
+    persons: list[PersonSummary]
+    image_path: Path | None
+    image_size: tuple[int, int]  # OCR coordinate space (width, height); (0, 0) if unknown
+    boxes: list[HitBox] = field(default_factory=list)
+
+
+class SearchService:
+    """See the module docstring.  Thread-safe: holds no mutable state besides its collaborators."""
+
+    def __init__(
+        self,
+        store: SearchStore,
+        guard: Guard,
+        pages: PageReader,
+        batches: BatchReader,
+        links: LinkReader,
+        blobs: BlobPaths,
+    ) -> None:
+        self.store = store
+        self.guard = guard
+        self.pages = pages
+        self.batches = batches
+        self.links = links
+        self.blobs = blobs
+
+    # --- indexing -------------------------------------------------------------------------
+    def index_pages(self, page_ids: Sequence[str]) -> int:
+        """(Re)index these pages now (after OCR, linking, review or a metadata change).
+
+        Pages that no longer exist or are deleted leave the index.  Returns how many
+        pages were indexed.
+        """
+        sources = self.store.load_sources(page_ids)
+        found = {s.page_id for s in sources}
+        gone = [p for p in page_ids if p not in found]
+        if gone:
+            self.store.delete_docs(gone)
+        self.store.replace_docs([build_doc(s) for s in sources])
+        return len(sources)
+
+    def index_page(self, page_id: str) -> bool:
+        """(Re)index one page; ``False`` if it does not exist (any old entry is removed)."""
+        return self.index_pages([page_id]) == 1
+
+    def reindex(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None, chunk: int = 500
+    ) -> int:
+        """Rebuild the whole index from the pages table.
+
+        Resumable in effect: cancelling leaves a consistent, partial index and the next
+        run starts from scratch.  Returns the number of pages indexed.
+        """
+        self.guard.require(Role.ADMIN)
+        total = self.store.count_pages()
+        self.store.clear()
+        done, after = 0, ""
+        if progress:
+            progress(0, total, "")
+        while True:
+            if cancel is not None and cancel.is_set():
+                log.info("reindex cancelled after %d of %d pages", done, total)
+                break
+            ids = self.store.page_ids(after=after, limit=chunk)
+            if not ids:
+                break
+            done += self.index_pages(ids)
+            after = ids[-1]
+            if progress:
+                progress(done, total, "")
+        self.store.optimize()
+        self.guard.audit("reindex", outcome="cancelled" if cancel and cancel.is_set() else "ok", pages=done)
+        return done
+
+    # --- searching ------------------------------------------------------------------------
+    def search(self, query: str, filters: SearchFilters | None = None, limit: int = 50) -> SearchResult:
+        """Run a query (may be empty when filters are given); see the module docstring for ranking."""
+        self.guard.require(Role.SEARCHER, station_id=filters.station_id if filters else None)
+        filters = filters or SearchFilters()
+        if limit < 1:
+            raise HukouScanError("结果数量必须为正数。", "The result limit must be positive.")
+        t0 = time.perf_counter()
+        q = parse(query)
+        ordered: dict[str, str] = {}  # page id → tier, in rank order
+        if q.empty:
+            if query.strip() and filters.is_empty():
+                pass  # only punctuation typed: nothing to look for
+            else:
+                for pid in self.store.filter_only(filters, limit + 1):
+                    ordered.setdefault(pid, "filter")
+        else:
+            self._collect(q, filters, limit + 1, ordered)
+        ids = list(ordered)[: limit + 1]
+        more = len(ids) > limit
+        ids = ids[:limit]
+        hits = self._hits(ids, ordered, q)
+        elapsed = (time.perf_counter() - t0) * 1000
+        self.guard.audit("search", query=query, filters=filters.to_dict(), results=len(hits))
+        log.info("search: %d hits in %.1f ms (%s)", len(hits), elapsed, self.store.backend)
+        return SearchResult(query=query, filters=filters, hits=hits, elapsed_ms=elapsed, more=more)
+
+    def _collect(self, q: ParsedQuery, f: SearchFilters, limit: int, ordered: dict[str, str]) -> None:
+        def add(ids: Sequence[str], tier: str) -> None:
+            for pid in ids:
+                ordered.setdefault(pid, tier)
+
+        if q.field_value:
+            persons = self.store.persons_exact(q.field_value, q.id_values)
+            add(self.store.pages_for_persons(persons, f, limit), "field")
+            batches = self.store.batches_by_archive_id(q.field_value)
+            add(self.store.pages_for_batches(batches, f, limit - len(ordered)), "field")
+        if len(ordered) < limit and (q.name_like or q.id_prefix or q.id_values):
+            persons = self.store.persons_prefix(
+                name_prefix=q.field_value if q.name_like else "",
+                number_prefix=q.id_prefix or (q.id_values[0] if q.id_values else ""),
+            )
+            add(self.store.pages_for_persons(persons, f, limit), "prefix")
+        for scope, tier in ((IndexScope.META, "meta"), (IndexScope.ALL, "text")):
+            if len(ordered) >= limit:
+                break
+            add(self.store.search_text(q.groups, scope, f, limit, exclude=list(ordered)), tier)
+
+    def _mask(self, text: str) -> str:
+        return _ID_IN_TEXT.sub(lambda m: idnumber.mask(m.group(1)), text)
+
+    def _hits(self, ids: Sequence[str], tiers: dict[str, str], q: ParsedQuery) -> list[SearchHit]:
+        rows = self.store.hit_rows(ids)
+        persons = self.store.persons_for_pages(ids)
+        full_ids = self.guard.can_view_full_id()
+        out: list[SearchHit] = []
+        for r in rows:
+            text, spans = snippet(r.ocr_text, q.needles)
+            ps = persons.get(r.page_id, [])
+            if not full_ids:
+                text = self._mask(text)
+                ps = [replace(p, id_number=idnumber.mask(p.id_number) if p.id_number else "") for p in ps]
+            out.append(
+                SearchHit(
+                    page_id=r.page_id,
+                    batch_id=r.batch_id,
+                    seq=r.seq,
+                    archive_id=r.archive_id,
+                    category=r.category,
+                    station_name=r.station_name,
+                    captured_at=r.captured_at,  # type: ignore[arg-type]
+                    review_state=r.review_state,
+                    sync_state=r.sync_state,
+                    tier=tiers.get(r.page_id, "text"),
+                    snippet=text,
+                    snippet_spans=spans,
+                    persons=ps,
+                    thumbnail_sha256=r.image_sha256,
+                )
+            )
+        return out
+
+    def person_pages(self, person_id: str, limit: int = 500) -> list[SearchHit]:
+        """All pages linked to one person, across batches (the person view)."""
+        self.guard.require(Role.SEARCHER)
+        ids = [link.page_id for link in self.links.for_person(person_id)]
+        hits = self._hits(ids[:limit], {i: "field" for i in ids}, parse(""))
+        self.guard.audit("view_person", target=person_id, pages=len(hits))
+        return hits
+
+    # --- the page viewer ------------------------------------------------------------------
+    def open_page(self, page_id: str, query: str = "") -> PageView:
+        """Page, batch, persons, image path and the boxes of ``query``'s hits on the image."""
+        self.guard.require(Role.SEARCHER)
+        page = self.pages.get(page_id)
+        batch = self.batches.get(page.batch_id)
+        row = next(iter(self.store.hit_rows([page_id])), None)
+        persons = self.store.persons_for_pages([page_id]).get(page_id, [])
+        if not self.guard.can_view_full_id():
+            persons = [
+                replace(p, id_number=idnumber.mask(p.id_number) if p.id_number else "") for p in persons
+            ]
+        ocr = self.pages.get_ocr(page_id)
+        boxes = hit_boxes(ocr.words, parse(query).needles) if (ocr and query.strip()) else []
+        sha = page.processed_sha256 or page.original_sha256
+        path = self.blobs.path_for(sha) if sha else None
+        self.guard.audit("view_page", target=page_id, query=query)
+        return PageView(
+            page=page,
+            batch=batch,
+            station_name=row.station_name if row else "",
+            location=batch.location.describe(),
+            persons=persons,
+            image_path=path if path is not None and path.exists() else None,
+            image_size=(ocr.width, ocr.height) if ocr else (0, 0),
+            boxes=boxes,
+        )

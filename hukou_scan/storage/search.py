@@ -1,0 +1,485 @@
+"""SQL of the search index (issue 7): SQLite FTS5 and PostgreSQL tsvector back ends.
+
+The tokens arrive ready-made from :mod:`hukou_scan.search.tokens` (inside
+:class:`~hukou_scan.domain.search.IndexDoc`) and queries arrive as
+:class:`~hukou_scan.domain.search.MatchGroup` lists; this module only renders them
+for each back end so both answer the same:
+
+* SQLite: contentless FTS5 ``search_fts(body, meta)``, rowid = ``search_docs.id``;
+  a group of alternatives is ``("a" OR "b"*)``, a CJK phrase ``"户籍 籍登 登记"``.
+* PostgreSQL: ``search_docs.tsv`` built from a tsvector *literal* (never ``to_tsvector``,
+  whose parser would re-split the tokens); meta positions come first with weight A,
+  body positions after with weight D; phrases use ``<->``, prefixes ``:*``.
+
+Results are ordered newest-indexed first (``search_docs.id`` descending): both back
+ends can then stop after ``limit`` rows even for a single character that occurs on
+most pages, which bm25 ordering could not (it scores every match).
+
+Field look-ups (names, ID numbers, household numbers, archive ids) use B-tree
+indexes, not full-text search.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Table, column, delete, func, insert, select, table, text
+from sqlalchemy.orm import Session
+
+from hukou_scan.domain.models import PageState
+from hukou_scan.domain.search import (
+    AtomKind,
+    IndexDoc,
+    IndexScope,
+    IndexSource,
+    MatchAtom,
+    MatchGroup,
+    PersonSummary,
+    SearchFilters,
+)
+from hukou_scan.storage.db import Database
+from hukou_scan.storage.records import (
+    BatchRecord,
+    PageLinkRecord,
+    PageRecord,
+    PersonRecord,
+    StationRecord,
+)
+from hukou_scan.storage.records.search import SearchDocRecord
+
+log = logging.getLogger(__name__)
+
+_DOCS: Table = SearchDocRecord.__table__  # type: ignore[assignment]
+_FTS = table("search_fts", column("rowid"))
+_PG_MAX_POS = 16383  # tsvector positions saturate here
+_MAX_PERSONS = 500
+
+
+# --- rendering of match groups -----------------------------------------------------------
+def _fts5_atom(a: MatchAtom) -> str:
+    body = " ".join(a.tokens)
+    return f'"{body}"*' if a.kind == AtomKind.PREFIX else f'"{body}"'
+
+
+def fts5_match(groups: Sequence[MatchGroup], scope: IndexScope) -> str:
+    """FTS5 MATCH expression; tokens contain only letters, digits and CJK, so no escaping."""
+    parts = []
+    for g in groups:
+        alts = [_fts5_atom(a) for a in g.alternatives]
+        parts.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    expr = " AND ".join(parts)
+    return f"meta : ({expr})" if scope == IndexScope.META else f"{{body meta}} : ({expr})"
+
+
+def _pg_atom(a: MatchAtom, weight: str) -> str:
+    if a.kind == AtomKind.PREFIX:
+        return f"'{a.tokens[0]}':*{weight}"
+    toks = [f"'{t}'" + (f":{weight}" if weight else "") for t in a.tokens]
+    return toks[0] if len(toks) == 1 else "(" + " <-> ".join(toks) + ")"
+
+
+def pg_tsquery(groups: Sequence[MatchGroup], scope: IndexScope) -> str:
+    """tsquery literal for the same groups (meta-only = weight A)."""
+    weight = "A" if scope == IndexScope.META else ""
+    parts = []
+    for g in groups:
+        alts = [_pg_atom(a, weight) for a in g.alternatives]
+        parts.append(alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")")
+    return " & ".join(parts)
+
+
+def pg_tsvector(doc: IndexDoc) -> str:
+    """tsvector literal: meta tokens (weight A) first, then body bigrams and unigrams (D)."""
+    positions: dict[str, list[str]] = defaultdict(list)
+    pos = 0
+    for tokens, weight in ((doc.meta_bi, "A"), (doc.meta_uni, "A"), (doc.bi, ""), (doc.uni, "")):
+        for t in tokens:
+            pos = min(pos + 1, _PG_MAX_POS)
+            lst = positions[t]
+            if len(lst) < 255:  # PostgreSQL keeps at most 256 positions per lexeme
+                lst.append(f"{pos}{weight}")
+        pos = min(pos + 1, _PG_MAX_POS)  # a gap: phrases never cross sections
+    return " ".join(f"'{t}':{','.join(p)}" for t, p in positions.items())
+
+
+@dataclass(frozen=True)
+class HitRow:
+    """Page facts a result line shows (one query for a whole result page)."""
+
+    page_id: str
+    batch_id: str
+    seq: int
+    captured_at: datetime
+    review_state: str
+    sync_state: str
+    ocr_text: str
+    image_sha256: str | None
+    archive_id: str
+    category: str
+    station_name: str
+
+
+class SearchIndexStore:
+    """All SQL of the search area.  Every method is one short transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.db.is_sqlite else "postgresql"
+
+    # --- reading what to index -----------------------------------------------------------
+    def page_ids(self, after: str = "", limit: int = 1000) -> list[str]:
+        """Live page ids in id order, for resumable chunked re-indexing."""
+        q = (
+            select(PageRecord.id)
+            .where(PageRecord.id > after, PageRecord.state != PageState.DELETED.value)
+            .order_by(PageRecord.id)
+            .limit(limit)
+        )
+        with self.db.session() as s:
+            return list(s.scalars(q))
+
+    def count_pages(self) -> int:
+        with self.db.session() as s:
+            q = (
+                select(func.count())
+                .select_from(PageRecord)
+                .where(PageRecord.state != PageState.DELETED.value)
+            )
+            return int(s.scalar(q) or 0)
+
+    def load_sources(self, page_ids: Sequence[str]) -> list[IndexSource]:
+        """Pages with their batch, station and linked persons, in the order asked."""
+        if not page_ids:
+            return []
+        with self.db.session() as s:
+            rows = s.execute(
+                select(PageRecord, BatchRecord, StationRecord)
+                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
+                .outerjoin(StationRecord, StationRecord.id == BatchRecord.station_id)
+                .where(PageRecord.id.in_(page_ids))
+            ).all()
+            persons = self._persons_for_pages(s, page_ids)
+        out: dict[str, IndexSource] = {}
+        for p, b, st in rows:
+            if p.state == PageState.DELETED.value:
+                continue
+            loc = "".join(
+                f"{v}{unit}"
+                for v, unit in (
+                    (b.loc_room, "库房"),
+                    (b.loc_cabinet, "柜"),
+                    (b.loc_shelf, "架"),
+                    (b.loc_box, "盒"),
+                    (b.loc_volume, "卷"),
+                )
+                if v
+            )
+            out[p.id] = IndexSource(
+                page_id=p.id,
+                batch_id=b.id,
+                seq=p.seq,
+                archive_id=b.archive_id,
+                category=b.category,
+                station_id=b.station_id,
+                station_code=st.code if st else "",
+                station_name=st.name if st else "",
+                location=loc,
+                captured_at=p.captured_at,
+                review_state=p.review_state,
+                ocr_text=p.ocr_text,
+                persons=tuple(persons.get(p.id, ())),
+            )
+        return [out[i] for i in page_ids if i in out]
+
+    @staticmethod
+    def _persons_for_pages(s: Session, page_ids: Sequence[str]) -> dict[str, list[PersonSummary]]:
+        rows = s.execute(
+            select(PageLinkRecord.page_id, PersonRecord)
+            .join(PersonRecord, PersonRecord.id == PageLinkRecord.person_id)
+            .where(PageLinkRecord.page_id.in_(page_ids))
+            .order_by(PageLinkRecord.score.desc(), PersonRecord.name)
+        ).all()
+        out: dict[str, list[PersonSummary]] = defaultdict(list)
+        for page_id, r in rows:
+            out[page_id].append(
+                PersonSummary(
+                    id=r.id,
+                    name=r.name,
+                    id_number=r.id_number,
+                    household_no=r.household_no,
+                    former_name=r.former_name,
+                    address=r.address,
+                )
+            )
+        return out
+
+    def persons_for_pages(self, page_ids: Sequence[str]) -> dict[str, list[PersonSummary]]:
+        if not page_ids:
+            return {}
+        with self.db.session() as s:
+            return self._persons_for_pages(s, page_ids)
+
+    # --- writing the index ---------------------------------------------------------------
+    def replace_docs(self, docs: Sequence[IndexDoc]) -> None:
+        """(Re)index pages: drop their old rows, insert new ones, one transaction."""
+        if not docs:
+            return
+        ids = [d.page_id for d in docs]
+        rows = [
+            {
+                "page_id": d.page_id,
+                "batch_id": d.batch_id,
+                "station_id": d.station_id,
+                "category": d.category,
+                "captured_at": d.captured_at,
+                "linked": d.linked,
+                "review_state": d.review_state,
+                "indexed_at": datetime.now(),
+            }
+            for d in docs
+        ]
+        with self.db.session() as s:
+            s.execute(delete(_DOCS).where(_DOCS.c.page_id.in_(ids)))
+            if self.db.is_sqlite:
+                result = s.execute(insert(_DOCS).returning(_DOCS.c.id, sort_by_parameter_order=True), rows)
+                new_ids = [r[0] for r in result]
+                s.execute(
+                    text("INSERT INTO search_fts(rowid, body, meta) VALUES (:rowid, :body, :meta)"),
+                    [
+                        {
+                            "rowid": rid,
+                            "body": " ".join((*d.bi, *d.uni)),
+                            "meta": " ".join((*d.meta_bi, *d.meta_uni)),
+                        }
+                        for rid, d in zip(new_ids, docs, strict=True)
+                    ],
+                )
+            else:
+                for r, d in zip(rows, docs, strict=True):
+                    r["tsv"] = pg_tsvector(d)
+                s.execute(
+                    text(
+                        "INSERT INTO search_docs (page_id, batch_id, station_id, category, captured_at, "
+                        "linked, review_state, indexed_at, tsv) VALUES (:page_id, :batch_id, :station_id, "
+                        ":category, :captured_at, :linked, :review_state, :indexed_at, CAST(:tsv AS tsvector))"
+                    ),
+                    rows,
+                )
+
+    def delete_docs(self, page_ids: Sequence[str]) -> None:
+        with self.db.session() as s:
+            s.execute(delete(_DOCS).where(_DOCS.c.page_id.in_(list(page_ids))))
+
+    def clear(self) -> None:
+        """Empty the whole index (before a full rebuild; also compacts FTS5)."""
+        with self.db.session() as s:
+            s.execute(delete(_DOCS))
+            if self.db.is_sqlite:
+                s.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+
+    def optimize(self) -> None:
+        """Merge FTS5 segments after a bulk load (smaller, faster); VACUUM ANALYZE on PostgreSQL."""
+        if self.db.is_sqlite:
+            with self.db.session() as s:
+                s.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
+                s.execute(text("ANALYZE"))
+        else:
+            with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE search_docs"))
+
+    def count_docs(self) -> int:
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(_DOCS)) or 0)
+
+    def indexed_page_ids(self, page_ids: Sequence[str]) -> set[str]:
+        with self.db.session() as s:
+            return set(s.scalars(select(_DOCS.c.page_id).where(_DOCS.c.page_id.in_(list(page_ids)))))
+
+    def size_bytes(self) -> dict[str, int]:
+        """On-disk size of the index: tokens (FTS5 shadow tables / GIN) and the docs table."""
+        with self.db.session() as s:
+            if self.db.is_sqlite:
+                rows = s.execute(
+                    text(
+                        "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%' "
+                        "OR name = 'search_docs' OR name LIKE 'ix_search_docs%' "
+                        "OR name LIKE 'sqlite_autoindex_search_docs%' GROUP BY name"
+                    )
+                ).all()
+                tokens = sum(int(n or 0) for name, n in rows if str(name).startswith("search_fts"))
+                total = sum(int(n or 0) for _name, n in rows)
+            else:
+                tokens = int(s.scalar(text("SELECT pg_relation_size('ix_search_docs_tsv')")) or 0)
+                total = int(s.scalar(text("SELECT pg_total_relation_size('search_docs')")) or 0)
+        return {"tokens": tokens, "total": total}
+
+    # --- queries --------------------------------------------------------------------------
+    def _filtered(self, q: Select[Any], f: SearchFilters) -> Select[Any]:
+        d = _DOCS.c
+        if f.station_id:
+            q = q.where(d.station_id == f.station_id)
+        if f.category:
+            q = q.where(d.category == f.category)
+        if f.batch_id:
+            q = q.where(d.batch_id == f.batch_id)
+        if f.date_from:
+            q = q.where(d.captured_at >= f.date_from)
+        if f.date_to:
+            q = q.where(d.captured_at < f.date_to)
+        if f.linked is not None:
+            q = q.where(d.linked == f.linked)
+        if f.review_state is not None:
+            q = q.where(d.review_state == f.review_state)
+        return q
+
+    def search_text(
+        self,
+        groups: Sequence[MatchGroup],
+        scope: IndexScope,
+        filters: SearchFilters,
+        limit: int,
+        exclude: Iterable[str] = (),
+    ) -> list[str]:
+        """Page ids whose tokens match all groups, newest first."""
+        if not groups:
+            return []
+        if self.db.is_sqlite:
+            q = (
+                select(_DOCS.c.page_id)
+                .select_from(_FTS.join(_DOCS, _DOCS.c.id == _FTS.c.rowid))
+                .where(text("search_fts MATCH :m"))
+                .order_by(_FTS.c.rowid.desc())
+            )
+            params = {"m": fts5_match(groups, scope)}
+        else:
+            q = (
+                select(_DOCS.c.page_id)
+                .where(text("search_docs.tsv @@ CAST(:m AS tsquery)"))
+                .order_by(_DOCS.c.id.desc())
+            )
+            params = {"m": pg_tsquery(groups, scope)}
+        excluded = list(exclude)
+        if excluded:
+            q = q.where(_DOCS.c.page_id.not_in(excluded))
+        q = self._filtered(q, filters).limit(limit)
+        with self.db.session() as s:
+            return list(s.scalars(q, params))
+
+    def filter_only(self, filters: SearchFilters, limit: int) -> list[str]:
+        """Pages matching only the filters (empty query), newest first."""
+        q = self._filtered(select(_DOCS.c.page_id).order_by(_DOCS.c.id.desc()), filters).limit(limit)
+        with self.db.session() as s:
+            return list(s.scalars(q))
+
+    def _prefix_range(self, col: Any, prefix: str) -> Any:
+        hi = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        if not self.db.is_sqlite:
+            col = col.collate("C")  # matches the ix_search_*_c indexes of migration 0006
+        return (col >= prefix) & (col < hi)
+
+    def persons_exact(self, value: str, id_values: Sequence[str] = ()) -> list[str]:
+        """Persons whose name, former name, household number or ID number equals the query."""
+        conds = [
+            PersonRecord.name == value,
+            PersonRecord.former_name == value,
+            PersonRecord.household_no == value,
+        ]
+        if id_values:
+            conds.append(PersonRecord.id_number.in_([v.upper() for v in id_values]))
+        with self.db.session() as s:
+            ids: list[str] = []
+            for c in conds:  # one indexed look-up each (a portable alternative to OR-by-union)
+                ids.extend(s.scalars(select(PersonRecord.id).where(c).limit(_MAX_PERSONS)))
+        return list(dict.fromkeys(ids))[:_MAX_PERSONS]
+
+    def persons_prefix(self, name_prefix: str = "", number_prefix: str = "") -> list[str]:
+        """Persons whose name starts with ``name_prefix`` or whose ID / household number starts
+        with ``number_prefix`` (B-tree range scans)."""
+        conds = []
+        if name_prefix:
+            conds += [self._prefix_range(PersonRecord.name, name_prefix)]
+        if number_prefix:
+            conds += [
+                self._prefix_range(PersonRecord.id_number, number_prefix.upper()),
+                self._prefix_range(PersonRecord.household_no, number_prefix),
+            ]
+        with self.db.session() as s:
+            ids: list[str] = []
+            for c in conds:
+                ids.extend(s.scalars(select(PersonRecord.id).where(c).limit(_MAX_PERSONS)))
+        return list(dict.fromkeys(ids))[:_MAX_PERSONS]
+
+    def batches_by_archive_id(self, value: str) -> list[str]:
+        with self.db.session() as s:
+            return list(s.scalars(select(BatchRecord.id).where(BatchRecord.archive_id == value).limit(50)))
+
+    def pages_for_persons(self, person_ids: Sequence[str], filters: SearchFilters, limit: int) -> list[str]:
+        if not person_ids:
+            return []
+        q = (
+            select(_DOCS.c.page_id)
+            .join(PageLinkRecord, PageLinkRecord.page_id == _DOCS.c.page_id)
+            .where(PageLinkRecord.person_id.in_(list(person_ids)))
+            .order_by(_DOCS.c.id.desc())
+        )
+        q = self._filtered(q, filters).limit(limit * 2)
+        with self.db.session() as s:
+            return list(dict.fromkeys(s.scalars(q)))[:limit]
+
+    def pages_for_batches(self, batch_ids: Sequence[str], filters: SearchFilters, limit: int) -> list[str]:
+        if not batch_ids:
+            return []
+        q = select(_DOCS.c.page_id).where(_DOCS.c.batch_id.in_(list(batch_ids))).order_by(_DOCS.c.id.desc())
+        q = self._filtered(q, filters).limit(limit)
+        with self.db.session() as s:
+            return list(s.scalars(q))
+
+    def hit_rows(self, page_ids: Sequence[str]) -> list[HitRow]:
+        """Facts for result lines, in the order of ``page_ids``."""
+        if not page_ids:
+            return []
+        with self.db.session() as s:
+            rows = s.execute(
+                select(
+                    PageRecord.id,
+                    PageRecord.batch_id,
+                    PageRecord.seq,
+                    PageRecord.captured_at,
+                    PageRecord.review_state,
+                    PageRecord.sync_state,
+                    PageRecord.ocr_text,
+                    PageRecord.processed_sha256,  # OCR boxes are in processed-page pixels
+                    PageRecord.original_sha256,
+                    BatchRecord.archive_id,
+                    BatchRecord.category,
+                    StationRecord.name,
+                )
+                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
+                .outerjoin(StationRecord, StationRecord.id == BatchRecord.station_id)
+                .where(PageRecord.id.in_(list(page_ids)))
+            ).all()
+        by_id = {
+            r[0]: HitRow(
+                page_id=r[0],
+                batch_id=r[1],
+                seq=r[2],
+                captured_at=r[3],
+                review_state=r[4],
+                sync_state=r[5],
+                ocr_text=r[6],
+                image_sha256=r[7] or r[8],
+                archive_id=r[9],
+                category=r[10],
+                station_name=r[11] or "",
+            )
+            for r in rows
+        }
+        return [by_id[i] for i in page_ids if i in by_id]
