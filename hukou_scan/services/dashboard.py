@@ -204,8 +204,8 @@ class DashboardService:
             w.by_kind[kind] = w.by_kind.get(kind, 0) + count
             w.denominator = max(w.denominator, denom)
         for w in out.values():
-            # A record may carry several warnings; the station's rate counts at most one per record.
-            w.total = min(w.denominator, max(w.by_kind.values(), default=0)) if w.denominator else 0
+            # Providers count per kind; a record with two kinds counts twice, capped at all records.
+            w.total = min(w.denominator, sum(w.by_kind.values())) if w.denominator else 0
         return sorted(out.values(), key=lambda w: w.station_code)
 
     @staticmethod

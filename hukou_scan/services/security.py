@@ -290,7 +290,8 @@ class SecurityService:
             if locked:
                 self.guard.audit("account_locked", target=name, outcome="locked")
                 raise self._locked(self.lockout)
-            raise self._bad_credentials(self.max_failures - n)
+            # Same message as for an unknown user: the answer must not reveal which names exist.
+            raise self._bad_credentials()
         self.users.update(acct.user.id, failed_logins=0, locked_until=None)
         self.users.update_state(acct.user.id, last_login_at=now)
         if self.hashing.needs_rehash(acct.password_hash):
@@ -336,15 +337,13 @@ class SecurityService:
             raise self._locked(self.lockout)
         return False
 
-    @staticmethod
-    def _bad_credentials(left: int | None = None) -> LoginFailed:
-        zh, en = "用户名或密码错误。", "Wrong username or password."
-        if left is not None:
-            zh, en = (
-                f"用户名或密码错误（还可尝试 {left} 次）。",
-                f"Wrong username or password ({left} attempt(s) left).",
-            )
-        return LoginFailed(zh, en)
+    def _bad_credentials(self) -> LoginFailed:
+        return LoginFailed(
+            "用户名或密码错误。",
+            "Wrong username or password.",
+            hint_zh=f"连续 {self.max_failures} 次错误后账号将被锁定。",
+            hint_en=f"The account locks after {self.max_failures} failed attempts.",
+        )
 
     @staticmethod
     def _locked(remaining: timedelta) -> AccountLocked:

@@ -16,7 +16,9 @@ from hukou_scan.storage.security import SqlAuditStore
 def chain(ctx: AppContext) -> Iterator[AuditChain]:
     c = ctx.audit_chain
     for i in range(10):
-        c.append(username=f"u{i % 3}", station="S0001", action="page_view", target=f"page-{i}", details={"i": i})
+        c.append(
+            username=f"u{i % 3}", station="S0001", action="page_view", target=f"page-{i}", details={"i": i}
+        )
     yield c
 
 

@@ -1,0 +1,213 @@
+"""QA spot-check: automatic checks, reproducible sample at the configured rate, verdicts, acceptance."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hukou_scan.app import AppContext
+from hukou_scan.domain import Batch, BatchCategory, BatchStatus, Page, PageState, Role, new_id
+from hukou_scan.errors import HukouScanError, PermissionDenied
+from hukou_scan.security import PasswordHashing
+from hukou_scan.services.qa import QaService, pick_sample
+
+PW = "Passw0rd!"
+
+
+def make_batch(ctx: AppContext, n: int, expected: int | None = None, station_id: str | None = None) -> Batch:
+    b = ctx.batches.add(
+        Batch(
+            id=new_id(),
+            archive_id=f"A-{new_id()[:6]}",
+            category=BatchCategory.BIRTH,
+            station_id=station_id or ctx.station.id,
+            expected_pages=expected if expected is not None else n,
+        )
+    )
+    t0 = datetime(2026, 5, 1, 9, 0)
+    for i in range(1, n + 1):
+        ctx.pages.add(
+            Page(
+                id=new_id(),
+                batch_id=b.id,
+                seq=i,
+                original_sha256=f"{i:064x}",
+                captured_at=t0 + timedelta(minutes=i),
+                operator="clerk1",
+                dpi=300.0,
+                state=PageState.LINKED,
+            )
+        )
+    return b
+
+
+@given(
+    n=st.integers(min_value=1, max_value=3000),
+    rate=st.sampled_from([0.05, 0.1, 0.2, 1.0, 0.013]),
+    seed=st.integers(min_value=0, max_value=2**62),
+)
+@settings(max_examples=60, deadline=None)
+def test_pick_sample_rate_and_reproducible(n: int, rate: float, seed: int) -> None:
+    pop = [f"p{i}" for i in range(n)]
+    a = pick_sample(pop, rate, seed)
+    assert len(a) == min(n, max(1, math.ceil(rate * n)))
+    assert len(a) >= rate * n  # never below the configured rate
+    assert a == pick_sample(pop, rate, seed)
+    assert len(set(a)) == len(a) and all(x in pop for x in a)
+    assert a == [p for p in pop if p in set(a)]  # in page order
+
+
+def test_different_seeds_give_different_samples() -> None:
+    pop = [str(i) for i in range(1000)]
+    assert pick_sample(pop, 0.05, 1) != pick_sample(pop, 0.05, 2)
+
+
+def test_sample_at_configured_rate_reproducible_and_accepts(ctx: AppContext) -> None:
+    b = make_batch(ctx, 200)
+    s = ctx.qa.draw_sample(b.id, seed=42)
+    assert len(s.page_ids) == 10  # 5 % of 200
+    assert ctx.qa.reproduce(s.id) == list(s.page_ids)
+    assert ctx.batches.get(b.id).status == BatchStatus.IN_REVIEW
+    with pytest.raises(HukouScanError):
+        ctx.qa.finish(s.id)  # nothing reviewed yet
+    for pid in s.page_ids:
+        ctx.qa.record(s.id, pid, passed=True)
+    done = ctx.qa.finish(s.id)
+    assert done.status == "passed" and done.pass_rate == 1.0
+    assert ctx.batches.get(b.id).status == BatchStatus.ACCEPTED
+    assert all(ctx.pages.get(p).state == PageState.REVIEWED for p in s.page_ids)
+    with pytest.raises(HukouScanError):
+        ctx.qa.draw_sample(b.id)  # accepted batches are not sampled again
+
+
+def test_configured_rate_from_settings(ctx: AppContext) -> None:
+    svc = QaService(
+        ctx.db, ctx.pages, ctx.batches, ctx.qa.store, ctx.guard, {"sample_rate": 0.2, "pass_threshold": 1.0}
+    )
+    b = make_batch(ctx, 50)
+    s = svc.draw_sample(b.id, seed=7)
+    assert len(s.page_ids) == 10 and s.rate == 0.2 and s.pass_threshold == 1.0
+    with pytest.raises(HukouScanError):
+        QaService(ctx.db, ctx.pages, ctx.batches, ctx.qa.store, ctx.guard, {"sample_rate": 0})
+
+
+def test_failed_page_goes_back_to_capture_and_batch_is_rejected(ctx: AppContext) -> None:
+    b = make_batch(ctx, 40)  # 2 sampled; one failure → 50 % < 95 %
+    s = ctx.qa.draw_sample(b.id, seed=1)
+    bad, good = s.page_ids[0], s.page_ids[1]
+    with pytest.raises(HukouScanError):
+        ctx.qa.record(s.id, bad, passed=False)  # a failure needs a reason
+    with pytest.raises(HukouScanError):
+        ctx.qa.record(s.id, bad, passed=False, reasons=["'; DROP TABLE pages;--"])
+    with pytest.raises(HukouScanError):
+        ctx.qa.record(s.id, bad, passed=False, reasons=["image_quality"], note="x\x00y")
+    with pytest.raises(HukouScanError):
+        ctx.qa.record(s.id, new_id(), passed=True)  # not in the sample
+    ctx.qa.record(s.id, bad, passed=False, reasons=["image_quality", "ocr_fields"], note="模糊，字段错")
+    ctx.qa.record(s.id, good, passed=True)
+    done = ctx.qa.finish(s.id)
+    assert done.status == "failed" and done.pass_rate == 0.5
+    assert ctx.batches.get(b.id).status == BatchStatus.REJECTED
+    page = ctx.pages.get(bad)
+    assert page.review_state == "recapture" and "image quality" in page.state_reason
+    assert [p.id for p in ctx.qa.recapture_queue()] == [bad]
+    # the batch cannot be sampled again until the page was re-captured
+    with pytest.raises(HukouScanError) as ei:
+        ctx.qa.draw_sample(b.id)
+    assert "待重拍" in ei.value.zh
+    ctx.qa.mark_recaptured(bad)
+    assert ctx.qa.recapture_queue() == []
+    s2 = ctx.qa.draw_sample(b.id, seed=99)
+    assert s2.status == "open"
+
+
+def test_automatic_checks(ctx: AppContext) -> None:
+    b = make_batch(ctx, 6, expected=8)
+    pages = ctx.pages.list_batch(b.id)
+    ctx.pages.update(pages[0].id, quality={"blank": True})
+    ctx.pages.update(pages[1].id, quality={"blur": True, "skew_residual_deg": -1.2})
+    ctx.pages.update(pages[2].id, dpi=150.0)
+    ctx.pages.update(pages[3].id, original_sha256=pages[4].original_sha256)
+    ctx.pages.update(pages[5].id, seq=9, quality={"dpi_low": True, "unknown_key": 1})
+    report = ctx.qa.auto_checks(b.id)
+    kinds = report.counts()
+    assert kinds == {"missing": 1, "blank": 1, "blur": 1, "skew": 1, "dpi": 2, "duplicate": 1, "order": 1}
+    with pytest.raises(HukouScanError) as ei:
+        ctx.qa.draw_sample(b.id)
+    assert "缺页" in ei.value.zh and "blank page" in ei.value.en
+    s = ctx.qa.draw_sample(b.id, ignore_checks=True, seed=3)
+    assert len(s.auto_issues) == len(report.issues)
+    assert ctx.guard.events[-1][3]["checks_overridden"] is True
+
+
+def test_absent_quality_keys_are_tolerated(ctx: AppContext) -> None:
+    b = make_batch(ctx, 3)
+    for p in ctx.pages.list_batch(b.id):
+        ctx.pages.update(p.id, quality={}, dpi=None)
+    assert ctx.qa.auto_checks(b.id).ok
+
+
+@pytest.fixture
+def logged(ctx: AppContext):  # type: ignore[no-untyped-def]
+    sec = ctx.security
+    sec.hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    sec.begin_interactive()
+    sec.create_first_admin("admin", "管理员", PW)
+    sec.login("admin", PW)
+    sec.add_user("clerk", "采集", PW, [Role.CLERK])
+    sec.add_user("searcher", "查询", PW, [Role.SEARCHER])
+    sec.add_user("rev", "核查", PW, [Role.REVIEWER])
+    sec.logout()
+    return sec
+
+
+QA_REVIEWER_ONLY = [
+    lambda qa, b, s, p: qa.draw_sample(b),
+    lambda qa, b, s, p: qa.record(s, p, True),
+    lambda qa, b, s, p: qa.finish(s),
+    lambda qa, b, s, p: qa.sample(s),
+    lambda qa, b, s, p: qa.open_samples(),
+    lambda qa, b, s, p: qa.results(s),
+]
+
+
+@pytest.mark.parametrize("who", ["clerk", "searcher"])
+@pytest.mark.parametrize("call", QA_REVIEWER_ONLY)
+def test_qa_entry_points_need_a_reviewer(ctx: AppContext, logged, who: str, call) -> None:  # type: ignore[no-untyped-def]
+    b = make_batch(ctx, 20)
+    logged.login("rev", PW)
+    s = ctx.qa.draw_sample(b.id, seed=5)
+    logged.logout()
+    logged.login(who, PW)
+    with pytest.raises(PermissionDenied):
+        call(ctx.qa, b.id, s.id, s.page_ids[0])
+
+
+def test_searcher_cannot_run_checks_or_see_recapture_queue(ctx: AppContext, logged) -> None:  # type: ignore[no-untyped-def]
+    b = make_batch(ctx, 3)
+    logged.login("searcher", PW)
+    with pytest.raises(PermissionDenied):
+        ctx.qa.auto_checks(b.id)
+    with pytest.raises(PermissionDenied):
+        ctx.qa.recapture_queue()
+    with pytest.raises(PermissionDenied):
+        ctx.qa.mark_recaptured(ctx.pages.list_batch(b.id)[0].id)
+    with pytest.raises(PermissionDenied):
+        ctx.dashboard.report()
+
+
+def test_reviewer_of_another_station_is_refused(ctx: AppContext, logged) -> None:  # type: ignore[no-untyped-def]
+    other = ctx.stations.ensure("S0009", "外所")
+    b = make_batch(ctx, 20, station_id=other.id)
+    logged.login("rev", PW)
+    with pytest.raises(PermissionDenied):
+        ctx.qa.draw_sample(b.id)
+    logged.login("clerk", PW)
+    with pytest.raises(PermissionDenied):
+        ctx.qa.auto_checks(b.id)
+    assert ctx.qa.auto_checks(make_batch(ctx, 2).id).ok
