@@ -157,8 +157,9 @@ class AppContext:
         )
 
     def _export_search_fn(self) -> Callable[[str], Sequence[str]] | None:
-        """Page ids for a query from the search area's service, when it is wired in."""
-        return None
+        """Page ids for a query, in rank order, from the search service (``[export] query_limit``)."""
+        limit = int(self.settings.section("export").get("query_limit", 1000))
+        return lambda query: [hit.page_id for hit in self.search.search(query, limit=limit).hits]
 
     # --- sync (issue 9) ----------------------------------------------------------------
 

@@ -129,6 +129,11 @@ def _image_dict(img: PdfImage) -> dict[str, Any]:
 
 def _dpi_for(content: PageContent, img: PdfImage, default: float) -> float:
     dpi = content.dpi or img.dpi or default
+    ocr = content.ocr
+    if content.dpi and ocr is not None and ocr.width > 0 and img.width != ocr.width:
+        # The recorded dpi and the OCR boxes refer to the processed master; a derivative
+        # of another pixel size keeps the same physical size.
+        dpi = content.dpi * img.width / ocr.width
     longest = max(img.width, img.height)
     return max(dpi, longest * 72.0 / MAX_PAGE_PT)
 
@@ -293,6 +298,7 @@ def _write_document(
         labels.append(page.label)
         if progress:
             progress(i + 1, total, page.label)
+        del content, img  # bounded memory: nothing of this page outlives its iteration
     if not kids:
         raise ExportError(
             "所有页面图像都无法读取，未生成文件。",

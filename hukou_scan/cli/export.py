@@ -1,0 +1,117 @@
+"""``hukou-scan export``: one searchable, bookmarked PDF from a batch, a person, a household,
+a list of pages or a search query.
+
+Examples::
+
+    hukou-scan export --batch 3f2a… -o out/ --purpose 户籍证明
+    hukou-scan export --household 110101000123 --purpose 办案调档 --watermark --password -
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.cli import print_json
+from hukou_scan.cli._common import open_context
+from hukou_scan.errors import ExportError
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "export",
+        help="导出可检索的 PDF / export a searchable PDF",
+        description="导出带文字层、书签的 PDF / export a searchable, bookmarked PDF",
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--batch", metavar="ID", help="批次 / batch id")
+    src.add_argument("--person", metavar="ID", help="人员 / person id")
+    src.add_argument("--household", metavar="NO", help="户号 / household number")
+    src.add_argument("--pages", metavar="ID,…", help="页面 id 列表 / comma-separated page ids")
+    src.add_argument("--query", metavar="Q", help="检索词 / full-text query")
+    p.add_argument("-o", "--output", metavar="OUT.pdf", help="输出文件或文件夹 / output file or folder")
+    p.add_argument("--purpose", default="", help="导出用途（必填）/ purpose of the export (required)")
+    p.add_argument("--watermark", action="store_true", help="加可见水印 / add a visible watermark")
+    p.add_argument(
+        "--password",
+        metavar="PW",
+        help="AES-256 密码；'-' 表示交互输入，'env:VAR' 从环境变量读取 / password; '-' prompts, 'env:VAR' reads it",
+    )
+    p.add_argument(
+        "--image",
+        choices=("auto", "master", "derivative"),
+        default="auto",
+        help="页面图像 / page image: auto (bitonal derivative when marked), master, derivative",
+    )
+    p.add_argument("--no-text", action="store_true", help="不加文字层 / no text layer")
+    p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
+    p.set_defaults(handler=_export)
+
+
+def _password(arg: str | None) -> str | None:
+    if not arg:
+        return None
+    if arg == "-":
+        pw = getpass.getpass("密码 / password: ")
+        if pw != getpass.getpass("再次输入 / repeat: "):
+            raise ExportError("两次输入的密码不一致。", "The passwords do not match.")
+        return pw or None
+    if arg.startswith("env:"):
+        value = os.environ.get(arg[4:], "")
+        if not value:
+            raise ExportError(f"环境变量 {arg[4:]} 为空。", f"Environment variable {arg[4:]} is empty.")
+        return value
+    return arg
+
+
+def _export(args: argparse.Namespace) -> int:
+    from hukou_scan.services.export import ExportRequest, ExportSource
+
+    if args.batch:
+        source = ExportSource.batch(args.batch)
+    elif args.person:
+        source = ExportSource.person(args.person)
+    elif args.household:
+        source = ExportSource.household(args.household)
+    elif args.pages:
+        ids = [x.strip() for x in args.pages.split(",") if x.strip()]
+        source = ExportSource.pages(ids, label="选定页面")
+    else:
+        source = ExportSource.query(args.query)
+    password = _password(args.password)
+    ctx = open_context(args)
+    try:
+        request = ExportRequest(
+            source=source,
+            purpose=args.purpose,
+            output=Path(args.output) if args.output else None,
+            watermark=args.watermark,
+            password=password,
+            image=args.image,
+            text_layer=not args.no_text,
+        )
+
+        def progress(done: int, total: int, label: str) -> None:
+            if args.json:
+                print_json({"event": "progress", "done": done, "total": total, "page": label})
+            elif sys.stderr.isatty():
+                sys.stderr.write(f"\r{done}/{total} {label}   ")
+                sys.stderr.flush()
+
+        result = ctx.export.export(request, progress=progress, cancel=threading.Event())
+        if not args.json and sys.stderr.isatty():
+            sys.stderr.write("\n")
+        if args.json:
+            print_json({"event": "done", **result.to_dict()})
+        else:
+            print(f"已导出 / exported: {result.path}  ({result.pages} 页 / pages, {result.bytes} bytes)")
+            for w in result.warnings:
+                print(f"警告 / warning: {w}", file=sys.stderr)
+        return 0
+    finally:
+        ctx.close()

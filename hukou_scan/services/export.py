@@ -1,0 +1,441 @@
+"""Export use case: resolve a source (batch, person, household, search result, hand-picked
+pages) to an ordered page list with bookmarks, then assemble one PDF.
+
+Role check and audit happen here, in the core, so the CLI and the GUI cannot skip them:
+every export needs the searcher role (administrators hold all roles), a stated purpose,
+and leaves an audit event with the purpose and the number of pages — also when it
+fails or is cancelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.config import Settings
+from hukou_scan.domain import Batch, Page, PageState, Person, Role
+from hukou_scan.errors import ExportError, HukouScanError, NotFoundError
+from hukou_scan.export.assemble import (
+    AssemblyOptions,
+    AssemblyResult,
+    ExportCancelled,
+    ExportPage,
+    OutlineNode,
+    PageContent,
+    assemble_pdf,
+)
+from hukou_scan.export.metadata import DocumentInfo
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.repositories import (
+    BatchRepository,
+    LinkRepository,
+    PageRepository,
+    PersonRepository,
+)
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int, str], None]
+SearchFn = Callable[[str], Sequence[str]]  # query → ordered page ids
+
+BITONAL_MODES = frozenset({"bitonal", "bilevel", "binary", "bw", "1"})
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def safe_filename(stem: str, suffix: str = ".pdf") -> str:
+    """A file name from an archive id: path separators and control characters replaced."""
+    clean = _UNSAFE.sub("_", stem).strip(" .") or "export"
+    return clean[:150] + suffix
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """What to export.  Build with the class methods."""
+
+    kind: str  # batch | person | household | pages | query
+    ids: tuple[str, ...]
+    label: str = ""  # for hand-picked / search sources: how the user will recognise it
+
+    @classmethod
+    def batch(cls, batch_id: str) -> ExportSource:
+        return cls("batch", (batch_id,))
+
+    @classmethod
+    def person(cls, person_id: str) -> ExportSource:
+        return cls("person", (person_id,))
+
+    @classmethod
+    def household(cls, household_no: str) -> ExportSource:
+        return cls("household", (household_no,))
+
+    @classmethod
+    def pages(cls, page_ids: Sequence[str], label: str = "") -> ExportSource:
+        """A search result or a hand-picked selection, in the given order."""
+        return cls("pages", tuple(page_ids), label)
+
+    @classmethod
+    def query(cls, text: str) -> ExportSource:
+        return cls("query", (text,), text)
+
+    @property
+    def target(self) -> str:
+        """Audit target: kind plus id (page lists by count, never their content)."""
+        if self.kind == "pages":
+            return f"pages:{len(self.ids)}"
+        return f"{self.kind}:{self.ids[0] if self.ids else ''}"
+
+
+@dataclass
+class ExportPlan:
+    """The resolved export: ordered pages, bookmarks, title and suggested file name."""
+
+    source: ExportSource
+    pages: list[Page]
+    batches: dict[str, Batch]
+    outline: list[OutlineNode]
+    title: str
+    archive_ids: tuple[str, ...]
+    suggested_name: str
+    persons: int = 0
+    households: int = 0
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    source: ExportSource
+    purpose: str
+    output: Path | None = None  # file, or folder (then the suggested name is used)
+    watermark: bool = False
+    password: str | None = None
+    image: str = "auto"  # auto | master | derivative
+    text_layer: bool = True
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    pages: int
+    bytes: int
+    sha256: str
+    seconds: float
+    skipped: tuple[str, ...] = ()
+    encrypted: bool = False
+    pdfa: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "pages": self.pages,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "seconds": round(self.seconds, 3),
+            "skipped": list(self.skipped),
+            "encrypted": self.encrypted,
+            "pdfa": self.pdfa,
+        }
+
+
+class ExportService:
+    """Builds searchable, bookmarked PDFs from stored pages (see module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        blobs: BlobStore,
+        pages: PageRepository,
+        batches: BatchRepository,
+        persons: PersonRepository,
+        links: LinkRepository,
+        guard: Guard,
+        search: SearchFn | None = None,
+    ) -> None:
+        self.settings = settings
+        self.blobs = blobs
+        self.pages = pages
+        self.batches = batches
+        self.persons = persons
+        self.links = links
+        self.guard = guard
+        self.search = search
+        section = settings.section("export")
+        self.jpeg_quality = int(section.get("jpeg_quality", 85))
+        font = section.get("watermark_font")
+        self.watermark_font = Path(str(font)) if font else None
+
+    @property
+    def supports_query(self) -> bool:
+        return self.search is not None
+
+    # --- planning ----------------------------------------------------------------------
+    def plan(self, source: ExportSource) -> ExportPlan:
+        """Resolve ``source`` to pages and bookmarks (cheap: no images are read)."""
+        self.guard.require(Role.SEARCHER)
+        persons_by_id: dict[str, Person] = {}
+        if source.kind == "batch":
+            batch = self.batches.get(source.ids[0])
+            pages = self.pages.list_batch(batch.id)
+            title = f"{batch.archive_id} {batch.category.value}"
+            stem = batch.archive_id
+        elif source.kind == "person":
+            person = self.persons.get(source.ids[0])
+            persons_by_id[person.id] = person
+            pages = self._pages_of_person(person.id)
+            title = f"{person.name} 档案"
+            stem = ""
+        elif source.kind == "household":
+            no = source.ids[0]
+            members = self.persons.by_household(no)
+            if not members:
+                raise NotFoundError("该户号下没有人员。", f"No persons in household {no}.")
+            members.sort(key=lambda p: (p.relation != "户主", p.name))
+            pages = []
+            seen: set[str] = set()
+            for m in members:
+                persons_by_id[m.id] = m
+                for p in self._pages_of_person(m.id):
+                    if p.id not in seen:
+                        seen.add(p.id)
+                        pages.append(p)
+            title = f"户号 {no} 档案"
+            stem = f"户号{no}"
+        elif source.kind in ("pages", "query"):
+            ids = list(source.ids) if source.kind == "pages" else list(self._search(source.ids[0]))
+            uniq = list(dict.fromkeys(ids))
+            pages = [p for p in self.pages.get_many(uniq) if p.state != PageState.DELETED]
+            title = source.label or ("检索结果" if source.kind == "query" else "选定页面")
+            if source.kind == "query":
+                title = f"检索结果：{source.ids[0]}"
+            stem = ""
+        else:
+            raise ExportError(f"未知的导出来源：{source.kind}", f"Unknown export source: {source.kind}")
+        if not pages:
+            raise ExportError(
+                "没有可导出的页面。",
+                "There are no pages to export.",
+                hint_zh="请确认页面已采集且未删除。",
+                hint_en="Check that the pages were captured and not deleted.",
+            )
+        batches = {b: self.batches.get(b) for b in dict.fromkeys(p.batch_id for p in pages)}
+        archive_ids = tuple(dict.fromkeys(batches[p.batch_id].archive_id for p in pages))
+        if not stem:
+            stem = archive_ids[0] if len(archive_ids) == 1 else f"{archive_ids[0]}等{len(archive_ids)}卷"
+        outline, n_persons, n_households = self._outline(pages, batches, persons_by_id)
+        return ExportPlan(
+            source=source,
+            pages=pages,
+            batches=batches,
+            outline=outline,
+            title=title,
+            archive_ids=archive_ids,
+            suggested_name=safe_filename(stem),
+            persons=n_persons,
+            households=n_households,
+        )
+
+    def _search(self, query: str) -> Sequence[str]:
+        if self.search is None:
+            raise ExportError(
+                "全文检索尚不可用，无法按检索结果导出。",
+                "Full-text search is not available; cannot export a search result.",
+            )
+        return self.search(query)
+
+    def _pages_of_person(self, person_id: str) -> list[Page]:
+        ids = list(dict.fromkeys(link.page_id for link in self.links.for_person(person_id)))
+        pages = [p for p in self.pages.get_many(ids) if p.state != PageState.DELETED]
+        archive: dict[str, str] = {}
+        for p in pages:
+            if p.batch_id not in archive:
+                archive[p.batch_id] = self.batches.get(p.batch_id).archive_id
+        pages.sort(key=lambda p: (archive[p.batch_id], p.batch_id, p.seq))
+        return pages
+
+    def _outline(
+        self, pages: list[Page], batches: dict[str, Batch], persons: dict[str, Person]
+    ) -> tuple[list[OutlineNode], int, int]:
+        """Bookmarks household → person → batch; pages linked to nobody under their batch."""
+        tree: dict[str, dict[str, dict[str, list[int]]]] = {}
+        unlinked: dict[str, list[int]] = {}
+        for idx, page in enumerate(pages):
+            person_ids = [link.person_id for link in self.links.for_page(page.id)]
+            if not person_ids:
+                unlinked.setdefault(page.batch_id, []).append(idx)
+            for pid in person_ids:
+                person = persons.get(pid)
+                if person is None:
+                    try:
+                        person = self.persons.get(pid)
+                    except NotFoundError:
+                        continue
+                    persons[pid] = person
+                hh = tree.setdefault(person.household_no, {})
+                hh.setdefault(pid, {}).setdefault(page.batch_id, []).append(idx)
+
+        def batch_node(batch_id: str, idxs: list[int]) -> OutlineNode:
+            b = batches[batch_id]
+            seqs = [pages[i].seq for i in idxs]
+            span = f"第{seqs[0]}页" if len(seqs) == 1 else f"第{min(seqs)}–{max(seqs)}页，共{len(seqs)}页"
+            return OutlineNode(f"{b.archive_id} {b.category.value}（{span}）", idxs[0])
+
+        roots: list[OutlineNode] = []
+        for hh_no, members in tree.items():
+            head = next((persons[p].name for p in members if persons[p].relation == "户主"), "")
+            title = f"户号 {hh_no}" if hh_no else "户号未知"
+            if head:
+                title += f"（户主 {head}）"
+            person_nodes = []
+            for pid, by_batch in members.items():
+                person = persons[pid]
+                name = person.name + (f"（{person.relation}）" if person.relation else "")
+                kids = [batch_node(b, idxs) for b, idxs in by_batch.items()]
+                person_nodes.append(OutlineNode(name, kids[0].page_index, kids))
+            roots.append(OutlineNode(title, min(n.page_index for n in person_nodes), person_nodes, open=True))
+        if unlinked:
+            kids = [batch_node(b, idxs) for b, idxs in unlinked.items()]
+            roots.append(OutlineNode("未关联人员的页面", kids[0].page_index, kids, open=True))
+        n_persons = sum(len(m) for m in tree.values())
+        return roots, n_persons, len(tree)
+
+    # --- export ------------------------------------------------------------------------
+    def export(
+        self,
+        request: ExportRequest,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExportResult:
+        """Write the PDF for ``request`` and audit it.
+
+        Raises:
+            PermissionDenied: the user lacks the searcher role.
+            ExportError: no purpose given, nothing to export, or writing failed.
+            ExportCancelled: ``cancel`` was set; no file is left under the final name.
+        """
+        user = self.guard.require(Role.SEARCHER)
+        purpose = request.purpose.strip()
+        if not purpose:
+            raise ExportError(
+                "请填写导出用途。",
+                "Please state the purpose of the export.",
+                hint_zh="用途会写入文件信息、水印和审计日志。",
+                hint_en="The purpose is recorded in the file, the watermark and the audit log.",
+            )
+        plan = self.plan(request.source)
+        out = self._output_path(request.output, plan.suggested_name)
+        username = (user.display_name or user.username) if user else getattr(self.guard, "username", "system")
+        now = datetime.now(UTC)
+        info = DocumentInfo(
+            title=plan.title,
+            archive_ids=plan.archive_ids,
+            exported_by=str(username),
+            purpose=purpose,
+            exported_at=now,
+            source=request.source.target,
+        )
+        wm_lines: tuple[str, ...] = ()
+        if request.watermark:
+            wm_lines = (f"仅供{purpose}使用", f"{username}  {now:%Y-%m-%d %H:%M} UTC")
+        options = AssemblyOptions(
+            watermark_lines=wm_lines,
+            password=request.password or None,
+            jpeg_quality=self.jpeg_quality,
+            default_dpi=float(self.settings.target_dpi),
+            text_layer=request.text_layer,
+            watermark_font=self.watermark_font,
+        )
+        export_pages = [self._export_page(p, plan.batches[p.batch_id], request.image) for p in plan.pages]
+        details: dict[str, Any] = {
+            "purpose": purpose,
+            "pages": plan.page_count,
+            "file": out.name,
+            "watermark": request.watermark,
+            "encrypted": bool(request.password),
+        }
+        log.info("export %s: %d page(s) → %s", request.source.target, plan.page_count, out.name)
+        try:
+            res: AssemblyResult = assemble_pdf(
+                export_pages, out, info, plan.outline, options, progress=progress, cancel=cancel
+            )
+        except ExportCancelled:
+            self.guard.audit("export", request.source.target, outcome="cancelled", **details)
+            raise
+        except HukouScanError as e:
+            self.guard.audit("export", request.source.target, outcome="failed", error=e.en, **details)
+            raise
+        except OSError as e:
+            self.guard.audit("export", request.source.target, outcome="failed", error=str(e), **details)
+            raise ExportError(f"写入导出文件失败：{e}", f"Could not write the export file: {e}") from e
+        sha = _sha256_file(res.path)
+        details.update(pages=res.pages, sha256=sha, skipped=len(res.skipped))
+        self.guard.audit("export", request.source.target, **details)
+        warnings = tuple(f"page {pid} could not be read and was left out" for pid in res.skipped)
+        return ExportResult(
+            path=res.path,
+            pages=res.pages,
+            bytes=res.bytes,
+            sha256=sha,
+            seconds=res.seconds,
+            skipped=res.skipped,
+            encrypted=bool(request.password),
+            pdfa=res.pdfa_claimed,
+            warnings=warnings,
+        )
+
+    def _output_path(self, output: Path | None, suggested: str) -> Path:
+        if output is None:
+            return self.settings.export_dir / suggested
+        output = Path(output)
+        if output.is_dir() or str(output).endswith(("/", "\\")):
+            return output / suggested
+        if output.suffix.lower() != ".pdf":
+            output = output.with_name(output.name + ".pdf")
+        return output
+
+    def _export_page(self, page: Page, batch: Batch, image: str) -> ExportPage:
+        label = f"{batch.archive_id}-{page.seq:04d}"
+        blobs, pages = self.blobs, self.pages
+        meta = page.process_meta or {}
+        mode = str(meta.get("mode", meta.get("derivative_mode", ""))).lower()
+        bitonal_deriv = bool(page.derivative_sha256) and mode in BITONAL_MODES
+        dpi = page.dpi or _float(meta.get("dpi"))
+
+        def load() -> PageContent:
+            if image == "derivative" and page.derivative_sha256:
+                sha, bitonal = page.derivative_sha256, mode in BITONAL_MODES
+            elif image == "auto" and bitonal_deriv and page.derivative_sha256:
+                sha, bitonal = page.derivative_sha256, True
+            else:
+                sha, bitonal = page.processed_sha256 or page.original_sha256, False
+            data = blobs.get(sha)
+            return PageContent(data, pages.get_ocr(page.id), dpi, bitonal)
+
+        return ExportPage(page.id, label, load)
+
+
+def _float(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if f > 0 else None
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
