@@ -1,0 +1,208 @@
+"""ExportService on a real (SQLite) catalogue and page store, and the ``hukou-scan export`` CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdf
+import pytest
+
+from hukou_scan.app import AppContext
+from hukou_scan.cli import main
+from hukou_scan.domain import Role, User
+from hukou_scan.errors import ExportError, PermissionDenied
+from hukou_scan.export.assemble import ExportCancelled
+from hukou_scan.services.export import ExportRequest, ExportService, ExportSource, safe_filename
+from hukou_scan.services.guard import OpenGuard
+from tests.export_pages import LINES, pdftotext, seed
+
+
+class DenyGuard(OpenGuard):
+    """A logged-in clerk without the searcher role."""
+
+    @property
+    def user(self) -> User | None:
+        return User("u1", "clerk1", "采集员甲", frozenset({Role.CLERK}))
+
+    def require(self, *roles: Role, station_id: str | None = None) -> User | None:
+        raise PermissionDenied("无权导出。", "Not allowed to export.")
+
+
+def _service(ctx: AppContext, guard: Any | None = None) -> tuple[ExportService, OpenGuard]:
+    g = guard or OpenGuard(username="查询员乙")
+    svc = ExportService(
+        settings=ctx.settings,
+        blobs=ctx.blobs,
+        pages=ctx.pages,
+        batches=ctx.batches,
+        persons=ctx.persons,
+        links=ctx.links,
+        guard=g,
+    )
+    return svc, g
+
+
+def _outline_titles(path: Path) -> list[Any]:
+    with pikepdf.open(path) as pdf, pdf.open_outline() as ol:
+
+        def walk(items: Any) -> list[Any]:
+            return [(i.title, walk(i.children)) if i.children else i.title for i in items]
+
+        return walk(ol.root)
+
+
+def test_batch_export_is_searchable_labelled_bookmarked_and_audited(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=4)
+    svc, guard = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="户籍证明", output=tmp_path))
+    assert res.path == tmp_path / "A0101-2026-001.pdf"  # named by 档号
+    assert res.pages == 4
+    text = pdftotext(res.path)
+    for line in LINES:
+        assert text.count(line) == 4
+    reader = pypdf.PdfReader(res.path)
+    assert reader.page_labels == [f"A0101-2026-001-{i:04d}" for i in range(1, 5)]
+    titles = _outline_titles(res.path)
+    assert titles[0][0] == "户号 110101000123（户主 王大力）"
+    persons = [p[0] for p in titles[0][1]]
+    assert persons == ["王大力（户主）", "王小明（子）"]
+    assert titles[0][1][1][1] == ["A0101-2026-001 出生（第1–3页，共3页）"]
+    assert titles[1] == ("未关联人员的页面", ["A0101-2026-001 出生（第4页）"])
+    with pikepdf.open(res.path) as pdf:
+        assert pdf.docinfo["/Author"] == "查询员乙"
+        assert pdf.docinfo["/HukouPurpose"] == "户籍证明"
+        assert pdf.docinfo["/HukouSource"] == f"batch:{s.batch.id}"
+    action, target, outcome, details = guard.events[-1]
+    assert (action, target, outcome) == ("export", f"batch:{s.batch.id}", "ok")
+    assert details["purpose"] == "户籍证明" and details["pages"] == 4 and details["sha256"] == res.sha256
+
+
+def test_person_and_household_sources(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=3)
+    svc, _ = _service(ctx)
+    head, son = s.persons
+    plan = svc.plan(ExportSource.person(head.id))
+    assert [p.seq for p in plan.pages] == [1, 2]
+    plan = svc.plan(ExportSource.person(son.id))
+    assert [p.seq for p in plan.pages] == [1, 2, 3]
+    plan = svc.plan(ExportSource.household(s.household_no))
+    assert [p.seq for p in plan.pages] == [1, 2, 3]  # a page shared by two members appears once
+    assert plan.persons == 2 and plan.households == 1
+    res = svc.export(
+        ExportRequest(ExportSource.household(s.household_no), purpose="办案调档", output=tmp_path / "hh.pdf")
+    )
+    assert res.pages == 3
+    titles = _outline_titles(res.path)
+    assert [p[0] for p in titles[0][1]] == ["王大力（户主）", "王小明（子）"]
+
+
+def test_hand_picked_pages_keep_their_order(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=3, link=False)
+    svc, _ = _service(ctx)
+    ids = [s.pages[2].id, s.pages[0].id, s.pages[2].id]
+    res = svc.export(ExportRequest(ExportSource.pages(ids), purpose="核对", output=tmp_path / "sel"))
+    assert res.path == tmp_path / "sel.pdf"
+    assert pypdf.PdfReader(res.path).page_labels == ["A0101-2026-001-0003", "A0101-2026-001-0001"]
+
+
+def test_purpose_is_required_and_roles_are_checked(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=1, link=False)
+    svc, _ = _service(ctx)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    with pytest.raises(ExportError) as e:
+        svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="  ", output=tmp_path))
+    assert "用途" in e.value.zh
+    denied, _ = _service(ctx, DenyGuard())
+    with pytest.raises(PermissionDenied):
+        denied.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancel_is_audited_and_leaves_no_file(ctx: AppContext, tmp_path: Path) -> None:
+    import threading
+
+    s = seed(ctx, n_pages=3, link=False)
+    svc, guard = _service(ctx)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    cancel = threading.Event()
+    with pytest.raises(ExportCancelled):
+        svc.export(
+            ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path),
+            progress=lambda d, t, m: cancel.set(),
+            cancel=cancel,
+        )
+    assert list(tmp_path.iterdir()) == []
+    assert guard.events[-1][2] == "cancelled"
+
+
+def test_missing_page_file_is_skipped_and_reported(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=3, link=False)
+    # page 2 and page 3 share no blob; delete page 2's
+    ctx.blobs.delete(s.pages[1].original_sha256)
+    svc, guard = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path))
+    assert res.pages == 2 and res.skipped == (s.pages[1].id,)
+    assert res.warnings
+    assert guard.events[-1][3]["skipped"] == 1
+
+
+def test_bitonal_derivative_is_used_when_marked(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=1, link=False)
+    deriv = ctx.blobs.put(s.synthetic[0].bitonal_png)
+    ctx.pages.update(s.pages[0].id, derivative_sha256=deriv, process_meta={"mode": "bitonal", "dpi": 150})
+    svc, _ = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "bw.pdf"))
+    with pikepdf.open(res.path) as pdf:
+        assert str(pdf.pages[0].Resources.XObject["/Im0"].Filter) == "/CCITTFaxDecode"
+    assert "常住人口登记表" in pdftotext(res.path)
+    master = svc.export(
+        ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "m.pdf", image="master")
+    )
+    with pikepdf.open(master.path) as pdf:
+        assert str(pdf.pages[0].Resources.XObject["/Im0"].Filter) == "/DCTDecode"
+
+
+def test_safe_filename() -> None:
+    assert safe_filename("A01/2026:001") == "A01_2026_001.pdf"
+    assert safe_filename("..") == "export.pdf"
+
+
+def test_app_context_wires_the_service(ctx: AppContext) -> None:
+    assert isinstance(ctx.export, ExportService)
+    assert ctx.export.supports_query
+
+
+def test_cli_export(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = seed(ctx, n_pages=2)
+    out = tmp_path / "cli.pdf"
+    rc = main(
+        ["export", "--batch", s.batch.id, "-o", str(out), "--purpose", "户籍证明", "--watermark", "--json"]
+    )
+    assert rc == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert lines[-1]["event"] == "done" and lines[-1]["pages"] == 2
+    assert [x["done"] for x in lines if x["event"] == "progress"] == [1, 2]
+    assert out.exists()
+    rc = main(["export", "--batch", s.batch.id, "-o", str(tmp_path / "x.pdf")])
+    assert rc == ExportError.exit_code  # purpose missing
+    assert "用途" in capsys.readouterr().err
+    rc = main(["export", "--pages", s.pages[1].id, "-o", str(tmp_path), "--purpose", "p", "--password", "pw"])
+    assert rc == 0
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(tmp_path / "A0101-2026-001.pdf")
+
+
+def test_query_source_uses_the_search_service(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=3, link=False)
+    ctx.search.index_pages([p.id for p in s.pages])
+    res = ctx.export.export(
+        ExportRequest(ExportSource.query("东四十条"), purpose="核查", output=tmp_path / "q.pdf")
+    )
+    assert res.pages == 3
+    with pikepdf.open(res.path) as pdf:
+        assert str(pdf.docinfo["/Title"]) == "检索结果：东四十条"
