@@ -127,6 +127,23 @@ class HitBox:
     text: str = ""
 
 
+@dataclass(frozen=True)
+class HitRow:
+    """Page facts a result line shows (read for a whole result page in one query)."""
+
+    page_id: str
+    batch_id: str
+    seq: int
+    captured_at: datetime
+    review_state: str
+    sync_state: str
+    ocr_text: str
+    image_sha256: str | None
+    archive_id: str
+    category: str
+    station_name: str
+
+
 @dataclass
 class SearchHit:
     page_id: str

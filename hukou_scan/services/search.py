@@ -28,6 +28,7 @@ from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import Batch, OcrResult, Page, PageLink, Role
 from hukou_scan.domain.search import (
     HitBox,
+    HitRow,
     IndexDoc,
     IndexScope,
     IndexSource,
@@ -47,20 +48,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
-
-
-class HitRowLike(Protocol):
-    page_id: str
-    batch_id: str
-    seq: int
-    captured_at: object
-    review_state: str
-    sync_state: str
-    ocr_text: str
-    image_sha256: str | None
-    archive_id: str
-    category: str
-    station_name: str
 
 
 class SearchStore(Protocol):
@@ -93,7 +80,7 @@ class SearchStore(Protocol):
     def pages_for_batches(
         self, batch_ids: Sequence[str], filters: SearchFilters, limit: int
     ) -> list[str]: ...
-    def hit_rows(self, page_ids: Sequence[str]) -> Sequence[HitRowLike]: ...
+    def hit_rows(self, page_ids: Sequence[str]) -> Sequence[HitRow]: ...
     def persons_for_pages(self, page_ids: Sequence[str]) -> dict[str, list[PersonSummary]]: ...
 
 
@@ -265,7 +252,7 @@ class SearchService:
                     archive_id=r.archive_id,
                     category=r.category,
                     station_name=r.station_name,
-                    captured_at=r.captured_at,  # type: ignore[arg-type]
+                    captured_at=r.captured_at,
                     review_state=r.review_state,
                     sync_state=r.sync_state,
                     tier=tiers.get(r.page_id, "text"),

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from hukou_scan.domain.models import PageState
 from hukou_scan.domain.search import (
     AtomKind,
+    HitRow,
     IndexDoc,
     IndexScope,
     IndexSource,
@@ -105,23 +105,6 @@ def pg_tsvector(doc: IndexDoc) -> str:
                 lst.append(f"{pos}{weight}")
         pos = min(pos + 1, _PG_MAX_POS)  # a gap: phrases never cross sections
     return " ".join(f"'{t}':{','.join(p)}" for t, p in positions.items())
-
-
-@dataclass(frozen=True)
-class HitRow:
-    """Page facts a result line shows (one query for a whole result page)."""
-
-    page_id: str
-    batch_id: str
-    seq: int
-    captured_at: datetime
-    review_state: str
-    sync_state: str
-    ocr_text: str
-    image_sha256: str | None
-    archive_id: str
-    category: str
-    station_name: str
 
 
 class SearchIndexStore:
