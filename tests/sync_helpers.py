@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import (
@@ -63,3 +66,58 @@ def make_batch(ctx: AppContext, n_pages: int, size: int = 20_000, seed: int = 0,
         if link and i == 1:
             ctx.links.link(PageLink(page_id=page.id, person_id=person.id, method=LinkMethod.MANUAL, score=1.0))
     return batch
+
+
+# -- fault accounting shared by the integration fault tests ---------------------------
+FAULTS: dict[str, int] = {"pages_synced": 0, "faults_injected": 0, "pages_lost": 0, "duplicates": 0}
+
+
+def check_remote(ctx: AppContext, store: Any, restore_into: Path | None = None) -> dict[str, int]:
+    """Count lost pages and duplicates on a target (and, optionally, after a restore).
+
+    *Lost*: a live page that is not ``verified`` locally, or whose objects are not all on
+    the target, or that no manifest describes.  *Duplicates*: objects on the target no
+    page references, a page described by two manifests or twice in one, or restored rows
+    beyond the original count.
+    """
+    from hukou_scan.domain import PageState, SyncState
+    from hukou_scan.sync.manifest import page_hashes
+
+    pages = [p for b in ctx.batches.list(station_id=ctx.station.id) for p in ctx.pages.list_batch(b.id)]
+    live = [p for p in pages if p.state != PageState.DELETED]
+    expected = {h for p in pages for h in page_hashes(p)}
+    remote = [k.rsplit("/", 1)[-1] for k in store.list("objects/")]
+    described: list[str] = []
+    for key in store.list("manifests/"):
+        man = json.loads(store.get(key))
+        described.extend(p["id"] for p in man["pages"])
+    remote_set = set(remote)
+    lost = sum(
+        1
+        for p in live
+        if p.sync_state != SyncState.VERIFIED
+        or not set(page_hashes(p)) <= remote_set
+        or p.id not in described
+    )
+    dups = (len(remote) - len(remote_set)) + len(remote_set - expected) + (len(described) - len(set(described)))
+    result = {"pages": len(live), "lost": lost, "duplicates": dups}
+    if restore_into is not None:
+        from hukou_scan.storage.db import Database
+        from hukou_scan.storage.sync import RestoreWriter
+
+        db = Database(f"sqlite:///{restore_into / 'hukou.sqlite3'}")
+        try:
+            counts = RestoreWriter(db).counts()
+        finally:
+            db.dispose()
+        result["restored_pages"] = counts["pages"]
+        result["duplicates"] += max(0, counts["pages"] - len(live))
+        result["lost"] += max(0, len(live) - counts["pages"])
+    return result
+
+
+def record(result: dict[str, int], faults: int) -> None:
+    FAULTS["pages_synced"] += result["pages"]
+    FAULTS["faults_injected"] += faults
+    FAULTS["pages_lost"] += result["lost"]
+    FAULTS["duplicates"] += result["duplicates"]
