@@ -1,0 +1,70 @@
+"""The security schema and the audit chain on a real PostgreSQL server (multi-station catalogue)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import inspect, text
+
+from hukou_scan.app import AppContext
+from hukou_scan.config import load_settings
+from hukou_scan.domain import Role
+from hukou_scan.security import PasswordHashing
+from hukou_scan.security.audit import AuditChain
+from hukou_scan.storage.db import Database
+from hukou_scan.storage.security import SqlAuditStore
+
+pytestmark = pytest.mark.postgres
+
+
+def test_migration_up_down_on_postgres(pg_db_url: str) -> None:
+    db = Database(pg_db_url)
+    db.upgrade(backup=False)
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"qa_samples", "qa_results", "user_states"} <= tables
+    idx = {i["name"]: i for i in inspect(db.engine).get_indexes("audit_events")}
+    assert idx["uq_audit_events_prev_hash"]["unique"]
+    db.downgrade("0008_sync")
+    assert "qa_samples" not in set(inspect(db.engine).get_table_names())
+    db.upgrade(backup=False)
+    db.dispose()
+
+
+def test_chain_and_login_on_postgres(pg_db_url: str, tmp_path: Path) -> None:
+    settings = load_settings().with_changes(db_url=pg_db_url)
+    ctx = AppContext(settings, log_to_file=False)
+    try:
+        sec = ctx.security
+        sec.hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        sec.begin_interactive()
+        sec.create_first_admin("admin", "管理员", "Adm1n-secret")
+        sec.login("admin", "Adm1n-secret")
+        sec.add_user("rev", "核查", "Passw0rd!", [Role.REVIEWER])
+        # two "stations" appending at once must still give one unbroken chain
+        chains = [AuditChain(SqlAuditStore(Database(pg_db_url))) for _ in range(2)]
+
+        def work(c: AuditChain, n: int) -> None:
+            for i in range(20):
+                c.append(
+                    username=f"s{n}", station=f"S000{n}", action="page_view", target=str(i), details={"n": i}
+                )
+
+        ts = [threading.Thread(target=work, args=(c, n)) for n, c in enumerate(chains)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        anchor = sec.audit_anchor()
+        report = sec.verify_audit(anchor=anchor)
+        assert report.ok, report.problems
+        assert report.checked >= 43
+        with ctx.db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_events SET details = CAST('{\"n\": 999}' AS JSON) WHERE seq = 10"))
+        assert [(p.seq, p.kind) for p in sec.verify_audit().problems] == [(10, "edited")]
+        for c in chains:
+            c.store.db.dispose()  # type: ignore[attr-defined]
+    finally:
+        ctx.close()
