@@ -7,6 +7,7 @@ search all share exactly one implementation of the rules.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -88,3 +89,110 @@ def mask(s: str) -> str:
     if len(s) <= 8:
         return "*" * len(s)
     return s[:4] + "*" * (len(s) - 8) + s[-4:]
+
+
+# --- OCR repair (issue 5) ----------------------------------------------------------
+# Letters that OCR engines return for digits on handwritten and faded numbers.
+# A repair is only accepted when the GB 11643 check digit confirms it (18 digits)
+# or, for 15-digit numbers that carry no check digit, when the date part is valid.
+CONFUSIONS: dict[str, str] = {
+    "O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "口": "0",
+    "I": "1", "l": "1", "i": "1", "|": "1", "!": "1", "丨": "1", "一": "1",
+    "Z": "2", "z": "2",
+    "S": "5", "s": "5",
+    "B": "8",
+    "G": "6", "b": "6",
+    "g": "9", "q": "9",
+    "T": "7",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IdReading:
+    """The outcome of reading an ID number off paper.
+
+    Attributes:
+        value: canonical 18-digit number when valid (possibly after repair/upgrade),
+            else the cleaned raw characters.
+        valid: the check digit (or, for 15 digits, the date) confirms ``value``.
+        repaired: (position, from, to) for every character changed.
+        upgraded: the paper carried an old 15-digit number.
+        reasons: machine-readable reason codes (see :data:`REASONS`).
+    """
+
+    value: str
+    valid: bool
+    repaired: tuple[tuple[int, str, str], ...] = ()
+    upgraded: bool = False
+    reasons: tuple[str, ...] = ()
+
+
+def _clean(raw: str) -> str:
+    s = raw.strip().translate(str.maketrans("０１２３４５６７８９ＸｘＯｏ", "0123456789XxOo"))
+    return "".join(ch for ch in s if not ch.isspace() and ch not in "-_.,，。:：")
+
+
+def read(raw: str) -> IdReading:
+    """Validate an OCR'd ID number, repairing confusable characters only when confirmed.
+
+    Rules: letters in :data:`CONFUSIONS` are mapped to digits; ``x``/``×``/``X`` is
+    accepted only in the check position.  An 18-character result is accepted only if
+    its check digit and birth date are valid; a 15-character one only if its date is
+    valid (then upgraded to 18).  Anything else is returned unchanged with reasons,
+    for the clerk to fix: we never guess a digit the checksum cannot confirm.
+    """
+    s = _clean(raw)
+    if not s:
+        return IdReading("", False, reasons=("id_empty",))
+    repairs: list[tuple[int, str, str]] = []
+    chars = list(s)
+    for i, ch in enumerate(chars):
+        if ch.isdigit():
+            continue
+        if ch in "xX×" and i == len(chars) - 1 and len(chars) == 18:
+            if ch != "X":
+                repairs.append((i, ch, "X"))
+                chars[i] = "X"
+            continue
+        if ch in CONFUSIONS:
+            repairs.append((i, ch, CONFUSIONS[ch]))
+            chars[i] = CONFUSIONS[ch]
+    fixed = "".join(chars)
+    letter_repairs = tuple(r for r in repairs if r[2] != "X")
+    if len(fixed) == 18:
+        if not _RE18.match(fixed):
+            return IdReading(s, False, reasons=("id_bad_chars",))
+        if check_digit(fixed[:17]) != fixed[17]:
+            return IdReading(s, False, reasons=("id_check_digit",))
+        if birth_date(fixed) is None:
+            return IdReading(s, False, reasons=("id_bad_date",))
+        reasons = ("id_repaired_confirmed",) if letter_repairs else ()
+        return IdReading(fixed, True, tuple(repairs), reasons=reasons)
+    if len(fixed) == 15:
+        if not _RE15.match(fixed):
+            return IdReading(s, False, reasons=("id_bad_chars",))
+        if birth_date(fixed) is None:
+            return IdReading(s, False, reasons=("id_bad_date",))
+        if letter_repairs:
+            # No check digit to confirm a repaired old number: keep it, but flag it.
+            return IdReading(upgrade15(fixed), False, tuple(repairs), True, ("id15_repair_unconfirmed",))
+        return IdReading(upgrade15(fixed), True, (), True, ("id_upgraded_15",))
+    return IdReading(s, False, reasons=("id_length",))
+
+
+REASONS: dict[str, tuple[str, str]] = {
+    "id_empty": ("未识别到身份号码", "no ID number recognised"),
+    "id_bad_chars": ("身份号码含无法确认的字符", "ID number contains characters that cannot be confirmed"),
+    "id_check_digit": ("身份号码校验位不符", "ID number check digit does not match"),
+    "id_bad_date": ("身份号码中的出生日期不存在", "the birth date inside the ID number is impossible"),
+    "id_length": ("身份号码位数不对（应为15或18位）", "ID number has the wrong length (15 or 18)"),
+    "id_repaired_confirmed": (
+        "已纠正易混字符，校验位确认",
+        "confusable characters corrected, confirmed by check digit",
+    ),
+    "id15_repair_unconfirmed": (
+        "15位号码纠正无法用校验位确认",
+        "repair of a 15-digit number cannot be confirmed",
+    ),
+    "id_upgraded_15": ("15位旧号码已升为18位", "old 15-digit number upgraded to 18 digits"),
+}
