@@ -1,0 +1,335 @@
+"""Export dialog: summary of what will be exported, purpose (required), watermark,
+password, progress with cancel, and the finished file opened or shown in its folder.
+
+Thin over :class:`~hukou_scan.services.export.ExportService`: planning and the export
+itself run on a :class:`~hukou_scan.gui.tasks.TaskRunner` thread; the dialog only
+collects input and shows progress.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.export.assemble import ExportCancelled
+from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner
+from hukou_scan.services.export import ExportPlan, ExportRequest, ExportResult, ExportSource
+
+log = logging.getLogger(__name__)
+
+
+class ExportServiceLike(Protocol):
+    def plan(self, source: ExportSource) -> ExportPlan: ...
+
+    def export(
+        self,
+        request: ExportRequest,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ExportResult: ...
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, HukouScanError):
+        return exc.user_message(current_language())
+    return f"{type(exc).__name__}: {exc}"
+
+
+class ExportDialog(QDialog):
+    """Modal export dialog for one :class:`ExportSource`.
+
+    Args:
+        service: the export service (or a fake in tests).
+        source: what to export.
+        default_dir: folder proposed for the file (the file name comes from the 档号).
+        open_when_done: initial state of "Open the file when done".
+    """
+
+    plan_loaded = Signal(object)
+    export_finished = Signal(object)
+    export_failed = Signal(str)
+
+    def __init__(
+        self,
+        service: ExportServiceLike,
+        source: ExportSource,
+        default_dir: Path,
+        parent: QWidget | None = None,
+        *,
+        open_when_done: bool = True,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Export PDF"))
+        self.setMinimumWidth(520)
+        self._service = service
+        self._source = source
+        self._default_dir = default_dir
+        self._runner = runner or TaskRunner(self, max_threads=1)
+        self._task: Task | None = None
+        self._plan: ExportPlan | None = None
+        self.export_result: ExportResult | None = None
+
+        self.summary_label = QLabel(self.tr("Counting pages…"))
+        self.summary_label.setWordWrap(True)
+        self.purpose_edit = QLineEdit()
+        self.purpose_edit.setPlaceholderText(self.tr("Required, e.g. certificate for the resident"))
+        self.watermark_check = QCheckBox(self.tr("Visible watermark (user, time, purpose)"))
+        self.password_check = QCheckBox(self.tr("Protect with a password (AES-256)"))
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_edit.setPlaceholderText(self.tr("Password"))
+        self.password_repeat = QLineEdit()
+        self.password_repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_repeat.setPlaceholderText(self.tr("Repeat password"))
+        self.path_edit = QLineEdit()
+        self.browse_button = QPushButton(self.tr("Browse…"))
+        self.open_check = QCheckBox(self.tr("Open the file when done"))
+        self.open_check.setChecked(open_when_done)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.status_label = QLabel("")
+        self.status_label.setWordWrap(True)
+        self.export_button = QPushButton(self.tr("Export"))
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.open_button = QPushButton(self.tr("Open file"))
+        self.reveal_button = QPushButton(self.tr("Show in folder"))
+        self.open_button.hide()
+        self.reveal_button.hide()
+
+        form = QFormLayout()
+        form.addRow(self.tr("Source:"), self.summary_label)
+        form.addRow(self.tr("Purpose:"), self.purpose_edit)
+        form.addRow("", self.watermark_check)
+        form.addRow("", self.password_check)
+        pw_row = QHBoxLayout()
+        pw_row.addWidget(self.password_edit)
+        pw_row.addWidget(self.password_repeat)
+        form.addRow("", pw_row)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+        form.addRow(self.tr("File:"), path_row)
+        form.addRow("", self.open_check)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        root = QVBoxLayout(self)
+        root.addLayout(form)
+        root.addWidget(self.progress_bar)
+        root.addWidget(self.status_label)
+        root.addLayout(buttons)
+
+        self.purpose_edit.textChanged.connect(self._on_input_changed)
+        self.password_check.toggled.connect(self._on_input_changed)
+        self.password_edit.textChanged.connect(self._on_input_changed)
+        self.password_repeat.textChanged.connect(self._on_input_changed)
+        self.path_edit.textChanged.connect(self._on_input_changed)
+        self.browse_button.clicked.connect(self._on_browse_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
+        self._on_input_changed()
+        self._start_plan()
+
+    # --- planning ----------------------------------------------------------------------
+    def _start_plan(self) -> None:
+        source = self._source
+        self._task = self._runner.run(
+            lambda _p, _c: self._service.plan(source),
+            on_done=self._on_plan_done,
+            on_error=self._on_plan_failed,
+        )
+
+    def _on_plan_done(self, plan: ExportPlan) -> None:
+        self._task = None
+        self._plan = plan
+        ids = "、".join(plan.archive_ids[:3]) + ("…" if len(plan.archive_ids) > 3 else "")
+        text = self.tr("%1 — %2 page(s) from %3 volume(s): %4")
+        text = text.replace("%1", plan.title).replace("%2", str(plan.page_count))
+        self.summary_label.setText(text.replace("%3", str(len(plan.archive_ids))).replace("%4", ids))
+        if not self.path_edit.text():
+            self.path_edit.setText(str(self._default_dir / plan.suggested_name))
+        self._on_input_changed()
+        self.plan_loaded.emit(plan)
+
+    def _on_plan_failed(self, exc: BaseException) -> None:
+        self._task = None
+        self.summary_label.setText(_message(exc))
+        self.status_label.setText(self.tr("Nothing can be exported."))
+        self._on_input_changed()
+
+    # --- input -------------------------------------------------------------------------
+    def _problem(self) -> str:
+        if self._plan is None:
+            return ""
+        if not self.purpose_edit.text().strip():
+            return self.tr("State the purpose of the export.")
+        if self.password_check.isChecked():
+            if not self.password_edit.text():
+                return self.tr("Enter a password.")
+            if self.password_edit.text() != self.password_repeat.text():
+                return self.tr("The passwords do not match.")
+        if not self.path_edit.text().strip():
+            return self.tr("Choose where to save the file.")
+        return ""
+
+    def _on_input_changed(self, *_args: Any) -> None:
+        busy = self._task is not None
+        pw = self.password_check.isChecked()
+        self.password_edit.setEnabled(pw and not busy)
+        self.password_repeat.setEnabled(pw and not busy)
+        problem = self._problem()
+        self.export_button.setEnabled(self._plan is not None and not problem and not busy)
+        if not busy and self.export_result is None:
+            self.status_label.setText(problem)
+
+    def _on_browse_button_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save PDF"), self.path_edit.text(), self.tr("PDF files (*.pdf)")
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    # --- export ------------------------------------------------------------------------
+    def request(self) -> ExportRequest:
+        """The request built from the current input."""
+        return ExportRequest(
+            source=self._source,
+            purpose=self.purpose_edit.text().strip(),
+            output=Path(self.path_edit.text().strip()),
+            watermark=self.watermark_check.isChecked(),
+            password=self.password_edit.text() if self.password_check.isChecked() else None,
+        )
+
+    def _on_export_button_clicked(self) -> None:
+        if self._problem() or self._plan is None:
+            return
+        request = self.request()
+        self.export_result = None
+        self.open_button.hide()
+        self.reveal_button.hide()
+        self.progress_bar.setRange(0, max(1, self._plan.page_count))
+        self.progress_bar.setValue(0)
+        self.status_label.setText(self.tr("Exporting…"))
+        self.cancel_button.setText(self.tr("Cancel"))
+        service = self._service
+        self._task = self._runner.run(
+            lambda progress, cancel: service.export(request, progress=progress, cancel=cancel),
+            on_done=self._on_export_done,
+            on_error=self._on_export_failed,
+            on_progress=self._on_export_progressed,
+        )
+        self._set_inputs_enabled(False)
+        self._on_input_changed()
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for w in (
+            self.purpose_edit,
+            self.watermark_check,
+            self.password_check,
+            self.path_edit,
+            self.browse_button,
+        ):
+            w.setEnabled(enabled)
+
+    def _on_export_progressed(self, done: int, total: int, label: str) -> None:
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+        self.status_label.setText(
+            self.tr("Page %1 of %2 (%3)")
+            .replace("%1", str(done))
+            .replace("%2", str(total))
+            .replace("%3", label)
+        )
+
+    def _on_export_done(self, result: ExportResult) -> None:
+        self._task = None
+        self.export_result = result
+        self._set_inputs_enabled(True)
+        self.progress_bar.setValue(self.progress_bar.maximum())
+        text = self.tr("Saved %1 (%2 page(s), %3 MB).").replace("%1", result.path.name)
+        text = text.replace("%2", str(result.pages)).replace("%3", f"{result.bytes / 1e6:.1f}")
+        if result.skipped:
+            text += " " + self.tr("%1 page(s) could not be read and were left out.").replace(
+                "%1", str(len(result.skipped))
+            )
+        self.status_label.setText(text)
+        self.open_button.show()
+        self.reveal_button.show()
+        self.cancel_button.setText(self.tr("Close"))
+        self._on_input_changed()
+        self.export_finished.emit(result)
+        if self.open_check.isChecked():
+            self._on_open_button_clicked()
+
+    def _on_export_failed(self, exc: BaseException) -> None:
+        self._task = None
+        self._set_inputs_enabled(True)
+        self.progress_bar.setValue(0)
+        if isinstance(exc, ExportCancelled):
+            self.status_label.setText(self.tr("Export cancelled; no file was written."))
+        else:
+            self.status_label.setText(_message(exc))
+        self._on_input_changed()
+        self.export_failed.emit(_message(exc))
+
+    def _on_cancel_button_clicked(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.status_label.setText(self.tr("Cancelling…"))
+            return
+        self.reject()
+
+    def _on_open_button_clicked(self) -> None:
+        if self.export_result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.export_result.path)))
+
+    def _on_reveal_button_clicked(self) -> None:
+        if self.export_result is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.export_result.path.parent)))
+
+    # --- shutdown ----------------------------------------------------------------------
+    def done(self, r: int) -> None:
+        """Closing while busy cancels the work and waits for the thread (no dangling workers)."""
+        if self._task is not None:
+            self._task.cancel()
+        self._runner.wait_all(30000)
+        super().done(r)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._runner.wait_all(30000)
+        super().closeEvent(event)
+
+    def keyPressEvent(self, event: Any) -> None:
+        if event.key() == Qt.Key.Key_Escape and self._task is not None:
+            self._on_cancel_button_clicked()
+            return
+        super().keyPressEvent(event)
