@@ -29,6 +29,9 @@ from hukou_scan.storage.repositories import (
 
 if TYPE_CHECKING:
     from hukou_scan.domain import Station
+    from hukou_scan.services.linking import LinkingService  # issue 6
+    from hukou_scan.services.registry import RegistryService  # issue 6
+    from hukou_scan.storage.registry import RegistryStore  # issue 6
     from hukou_scan.services.search import SearchService
     from hukou_scan.storage.search import SearchIndexStore
     from collections.abc import Callable, Sequence  # export (issue 8)
@@ -121,6 +124,35 @@ class AppContext:
     # --- ocr (issue 5) -----------------------------------------------------------------
 
     # --- registry and linking (issue 6) ------------------------------------------------
+    @cached_property
+    def registry_store(self) -> RegistryStore:
+        """SQL of the registry area (imports, candidate lookups, proposals, warnings)."""
+        from hukou_scan.storage.registry import RegistryStore
+
+        return RegistryStore(self.db)
+
+    @cached_property
+    def registry(self) -> RegistryService:
+        """Registry import and data-quality warnings."""
+        from hukou_scan.services.registry import RegistryService
+
+        chunk = int(self.settings.section("registry").get("import_chunk", 5000))
+        return RegistryService(self.registry_store, self.guard, chunk_size=chunk)
+
+    @cached_property
+    def linking(self) -> LinkingService:
+        """Link proposals after OCR (hook: ``ctx.linking.propose``), confirmation, manual links."""
+        from hukou_scan.services.linking import LinkingService, LinkingSettings
+
+        return LinkingService(
+            self.pages,
+            self.persons,
+            self.links,
+            self.registry_store,
+            self.guard,
+            LinkingSettings.from_section(self.settings.section("registry")),
+        )
+
 
     # --- search (issue 7) --------------------------------------------------------------
 

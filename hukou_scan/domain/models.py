@@ -348,6 +348,8 @@ class Person:
     address: str = ""
     station: str = ""
     status: str = ""  # 正常 / 注销 / 死亡 / 迁出 …
+    registered_on: date | None = None  # 登记日期 (registry record date), when the export has it
+    status_date: date | None = None  # date of the status change (注销/死亡/迁出 日期)
 
 
 @dataclass

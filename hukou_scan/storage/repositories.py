@@ -119,6 +119,8 @@ def person_from(r: PersonRecord) -> Person:
         address=r.address,
         station=r.station,
         status=r.status,
+        registered_on=r.registered_on,
+        status_date=r.status_date,
     )
 
 
@@ -137,6 +139,8 @@ def person_values(p: Person) -> dict[str, Any]:
         "address": p.address,
         "station": p.station,
         "status": p.status,
+        "registered_on": p.registered_on,
+        "status_date": p.status_date,
     }
 
 

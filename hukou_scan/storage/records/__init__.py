@@ -22,6 +22,7 @@ from hukou_scan.storage.records.core import (
 )
 from hukou_scan.storage.records.sync import SyncManifestRecord  # noqa: F401
 from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
+from hukou_scan.storage.records.registry import RegistryImportRecord  # noqa: F401
 from hukou_scan.storage.records.security import UserStateRecord  # noqa: F401
 
 __all__ = [

@@ -114,6 +114,8 @@ class PersonRecord(Base):
     __table_args__ = (
         Index("ix_persons_name_birth", "name", "birth_date"),
         Index("ix_persons_household_no", "household_no"),
+        Index("ix_persons_name_key_birth", "name_key", "birth_date"),  # added by 0005_registry
+        Index("ix_persons_birth_date", "birth_date"),  # added by 0005_registry
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -129,6 +131,12 @@ class PersonRecord(Base):
     station: Mapped[str] = mapped_column(String(100), default="")
     status: Mapped[str] = mapped_column(String(20), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Added by 0005_registry: folded name for fuzzy lookup, dates checked by the
+    # data-quality rules, and the registry import that last wrote the row.
+    name_key: Mapped[str] = mapped_column(String(100), default="")
+    registered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    import_id: Mapped[str] = mapped_column(String(32), default="")
 
 
 class PageLinkRecord(Base):

@@ -1,0 +1,710 @@
+"""Registry import: CSV/XLSX exports of the population information system into ``persons``.
+
+What is ours and why: the header vocabulary of Chinese registry exports, the rules
+that decide a bad row, the person key that makes a re-import update instead of
+duplicate, and the chunk/position protocol that makes an interrupted import resume.
+Parsing is the standard ``csv`` module and openpyxl in read-only streaming mode;
+encoding detection tries BOMs, strict UTF-8 and GB18030 first (charset-normalizer
+guesses short Chinese samples unreliably and is only the last resort).
+
+Memory stays bounded: rows are read one at a time and written in chunks of
+``chunk_size``; only the current chunk is held.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from hukou_scan.domain import idnumber
+from hukou_scan.errors import HukouScanError, ImportRowError
+from hukou_scan.registry.variants import fold
+from hukou_scan.storage.registry import BadRow, ImportRun, RegistryStore
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int, str], None]
+
+FIELDS = (
+    "name",
+    "former_name",
+    "id_number",
+    "sex",
+    "ethnicity",
+    "birth_date",
+    "household_no",
+    "head_name",
+    "relation",
+    "address",
+    "station",
+    "status",
+    "registered_on",
+    "status_date",
+    "record_id",
+)
+"""Target fields a column can be mapped to."""
+
+FIELD_LABELS_ZH = {
+    "name": "姓名",
+    "former_name": "曾用名",
+    "id_number": "公民身份号码",
+    "sex": "性别",
+    "ethnicity": "民族",
+    "birth_date": "出生日期",
+    "household_no": "户号",
+    "head_name": "户主姓名",
+    "relation": "与户主关系",
+    "address": "住址",
+    "station": "派出所",
+    "status": "状态",
+    "registered_on": "登记日期",
+    "status_date": "变动日期",
+    "record_id": "人员编号",
+}
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "人员姓名", "户籍姓名", "name"),
+    "former_name": ("曾用名", "别名", "former_name"),
+    "id_number": (
+        "公民身份号码",
+        "身份证号",
+        "身份证号码",
+        "公民身份证号",
+        "公民身份证号码",
+        "身份号码",
+        "证件号码",
+        "id_number",
+    ),
+    "sex": ("性别", "sex"),
+    "ethnicity": ("民族", "ethnicity"),
+    "birth_date": ("出生日期", "出生年月日", "出生时间", "生日", "birth_date"),
+    "household_no": ("户号", "户编号", "户籍号", "household_no"),
+    "head_name": ("户主姓名", "户主", "head_name"),
+    "relation": ("与户主关系", "与户主的关系", "户主关系", "家庭关系", "relation"),
+    "address": ("住址", "户籍地址", "户籍地详址", "住址详址", "地址", "现住址", "address"),
+    "station": ("派出所", "所属派出所", "登记单位", "管辖派出所", "派出所名称", "station"),
+    "status": ("状态", "人员状态", "户籍状态", "注销状态", "status"),
+    "registered_on": ("登记日期", "入户日期", "户籍登记日期", "立户日期", "registered_on"),
+    "status_date": ("变动日期", "注销日期", "死亡日期", "迁出日期", "status_date"),
+    "record_id": ("人员编号", "人员ID", "记录编号", "人口编号", "record_id"),
+}
+
+_NORMALISE_HEADER = re.compile(r"[\s\u3000:：*（）()]+")
+_SEX = {"男": "男", "女": "女", "1": "男", "2": "女", "男性": "男", "女性": "女", "M": "男", "F": "女"}
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_ID_SHAPE = re.compile(r"^(\d{15}|\d{17}[\dX])$")
+
+
+# --- encodings and reading --------------------------------------------------------------
+def detect_encoding(path: Path, sample_size: int = 256 * 1024) -> str:
+    """Encoding of a CSV export: BOM, else strict UTF-8, else GB18030 (covers GBK), else a guess."""
+    with open(path, "rb") as fh:
+        head = fh.read(sample_size)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for enc in ("utf-8", "gb18030"):
+        dec = codecs.getincrementaldecoder(enc)(errors="strict")
+        try:
+            dec.decode(head, final=len(head) < sample_size)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    if best is None:
+        raise HukouScanError(
+            "无法识别文件编码。",
+            "Cannot detect the file's text encoding.",
+            hint_zh="请另存为 UTF-8 或 GB18030 编码的 CSV 后重试。",
+            hint_en="Save it as a UTF-8 or GB18030 CSV and try again.",
+        )
+    return str(best.encoding)
+
+
+def is_xlsx(path: Path) -> bool:
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        return True
+    with open(path, "rb") as fh:
+        return fh.read(4) == b"PK\x03\x04"
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts bytes read so CSV progress can be reported against the file size."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        data = self.fh.read(len(b))
+        n = len(data)
+        b[:n] = data
+        self.count += n
+        return n
+
+
+@dataclass
+class _Source:
+    """An open row stream: header, data rows with their 1-based file row numbers, position."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[Any]]]
+    position: Callable[[], int]
+    total: int
+    close: Callable[[], None]
+
+
+def _cell_text(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date()
+    return v
+
+
+def _open_source(path: Path, encoding: str) -> _Source:
+    if is_xlsx(path):
+        return _open_xlsx(path)
+    raw = open(path, "rb")  # noqa: SIM115 - closed by _Source.close
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
+    reader = csv.reader(text)
+    header: list[str] = []
+    row_no = 0
+    for row in reader:
+        row_no += 1
+        if any(c.strip() for c in row):
+            header = row
+            break
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        n = row_no
+        for r in reader:
+            n += 1
+            if not any(c.strip() for c in r):
+                continue
+            yield n, r
+
+    size = path.stat().st_size
+
+    def close() -> None:
+        text.close()
+        raw.close()
+
+    return _Source(header, rows(), lambda: counter.count, size, close)
+
+
+def _open_xlsx(path: Path) -> _Source:
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for a damaged file
+        raise HukouScanError(
+            f"无法读取 Excel 文件：{e}", f"Cannot read the Excel file: {e}", hint_en=str(path)
+        ) from e
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    header: list[str] = []
+    row_no = 0
+    for row in it:
+        row_no += 1
+        if any(c not in (None, "") for c in row):
+            header = ["" if c is None else str(c) for c in row]
+            break
+    state = {"n": row_no}
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for r in it:
+            state["n"] += 1
+            if not any(c not in (None, "") for c in r):
+                continue
+            yield state["n"], [_cell_text(c) for c in r]
+
+    total = int(ws.max_row or 0)
+    return _Source(header, rows(), lambda: state["n"], total, wb.close)
+
+
+# --- mapping -------------------------------------------------------------------------
+def _norm_header(h: str) -> str:
+    return _NORMALISE_HEADER.sub("", str(h)).lower()
+
+
+def recognize_headers(headers: list[str]) -> dict[str, int]:
+    """Map target fields to column indexes from the usual Chinese (and English) headers."""
+    lookup: dict[str, str] = {}
+    for fld, aliases in HEADER_ALIASES.items():
+        for a in aliases:
+            lookup.setdefault(_norm_header(a), fld)
+    out: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        target = lookup.get(_norm_header(h))
+        if target and target not in out:
+            out[target] = i
+    return out
+
+
+def parse_mapping_spec(spec: str) -> dict[str, str]:
+    """``'{"name": "人员姓名"}'`` (JSON) or ``name=人员姓名,id_number=身份证`` → {field: header}."""
+    spec = spec.strip()
+    if not spec:
+        return {}
+    if spec.startswith("{"):
+        try:
+            data = json.loads(spec)
+        except json.JSONDecodeError as e:
+            raise HukouScanError(
+                f"列映射不是有效的 JSON：{e}", f"Column mapping is not valid JSON: {e}"
+            ) from e
+        return {str(k): str(v) for k, v in data.items()}
+    out: dict[str, str] = {}
+    for part in spec.split(","):
+        if "=" not in part:
+            raise HukouScanError(
+                f"列映射格式错误：{part}",
+                f"Malformed column mapping: {part}",
+                hint_zh="格式：字段=列名,字段=列名",
+                hint_en="Use field=header,field=header",
+            )
+        k, v = part.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def resolve_mapping(headers: list[str], override: dict[str, Any] | None = None) -> dict[str, int]:
+    """Automatic recognition, then the manual override (header text or 0-based index; "" unmaps)."""
+    mapping = recognize_headers(headers)
+    for fld, target in (override or {}).items():
+        if fld not in FIELDS:
+            raise HukouScanError(
+                f"未知字段：{fld}", f"Unknown field: {fld}", hint_en="Known fields: " + ", ".join(FIELDS)
+            )
+        if target in ("", None):
+            mapping.pop(fld, None)
+            continue
+        if isinstance(target, int) or (isinstance(target, str) and target.isdigit()):
+            idx = int(target)
+        else:
+            norm = [_norm_header(h) for h in headers]
+            try:
+                idx = norm.index(_norm_header(str(target)))
+            except ValueError:
+                raise HukouScanError(
+                    f"文件中没有列“{target}”。", f"The file has no column '{target}'."
+                ) from None
+        if not 0 <= idx < len(headers):
+            raise HukouScanError(f"列号超出范围：{idx}", f"Column index out of range: {idx}")
+        mapping[fld] = idx
+    if "name" not in mapping:
+        raise HukouScanError(
+            "没有找到“姓名”列。",
+            "No name column (姓名) was found.",
+            hint_zh="请在列映射中指定姓名所在的列。",
+            hint_en="Map the name column manually.",
+        )
+    return mapping
+
+
+# --- rows ----------------------------------------------------------------------------
+def parse_date(value: Any) -> date | None:
+    """ISO, 1990/1/2, 1990.01.02, 19900102, 1990年1月2日 or an Excel date; ``None`` when empty."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value).strip()
+    if not s:
+        return None
+    if isinstance(value, (int, float)) or re.fullmatch(r"\d{8}\.0", s):
+        s = s.split(".")[0]
+    for pat in _DATE_PATTERNS:
+        m = pat.match(s)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    raise ValueError(s)
+
+
+def person_key(record_id: str, id_number: str, name: str, birth: date | None, household_no: str) -> str:
+    """Stable primary key of a registry person so a re-import updates the same row.
+
+    The export's own record number wins; else the ID number within its household
+    (so two households claiming one number stay two rows and the duplicate-ID rule
+    sees them); else name, birth date and household.
+    """
+    if record_id:
+        basis = f"rec:{record_id}"
+    elif id_number:
+        basis = f"id:{id_number}|{household_no}"
+    else:
+        basis = f"nb:{fold(name)}|{birth.isoformat() if birth else ''}|{household_no}"
+    return hashlib.md5(basis.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def parse_row(
+    row_no: int, values: list[Any], mapping: dict[str, int], width: int, import_id: str = ""
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """One data row → (person values, household values or ``None``); raises :class:`ImportRowError`."""
+    if len(values) > width and any(_text(v) for v in values[width:]):
+        raise ImportRowError(
+            row_no, f"列数 {len(values)} 多于表头 {width}", f"{len(values)} columns, header has {width}"
+        )
+    get: dict[str, Any] = {}
+    for fld, idx in mapping.items():
+        if idx >= len(values):
+            raise ImportRowError(
+                row_no, f"列数 {len(values)} 少于表头 {width}", f"{len(values)} columns, header has {width}"
+            )
+        get[fld] = values[idx]
+    name = _text(get.get("name", ""))
+    if not name:
+        raise ImportRowError(row_no, "姓名为空", "name is empty")
+    raw_id_value = get.get("id_number", "")
+    if isinstance(raw_id_value, (int, float)) and len(str(int(raw_id_value))) > 15:
+        raise ImportRowError(
+            row_no,
+            "身份号码在 Excel 中存为数字，后几位已丢失",
+            "ID number stored as a number in Excel; its last digits are lost",
+        )
+    raw_id = idnumber.normalize(_text(raw_id_value))
+    if raw_id and not _ID_SHAPE.match(raw_id):
+        raise ImportRowError(row_no, f"身份号码格式错误：{idnumber.mask(raw_id)}", "malformed ID number")
+    id18 = idnumber.to18(raw_id) if raw_id else None
+    id_number = id18 or raw_id
+    dates: dict[str, date | None] = {}
+    for fld, zh, en in (
+        ("birth_date", "出生日期", "birth date"),
+        ("registered_on", "登记日期", "registration date"),
+        ("status_date", "变动日期", "status date"),
+    ):
+        try:
+            dates[fld] = parse_date(get.get(fld, ""))
+        except ValueError:
+            raise ImportRowError(row_no, f"{zh}无法识别：{_text(get.get(fld))}", f"unreadable {en}") from None
+    sex_raw = _text(get.get("sex", ""))
+    sex = _SEX.get(sex_raw.upper() if sex_raw.isascii() else sex_raw) if sex_raw else ""
+    if sex is None:
+        raise ImportRowError(row_no, f"性别无法识别：{sex_raw}", "unreadable sex")
+    household_no = _text(get.get("household_no", ""))
+    record_id = _text(get.get("record_id", ""))
+    person = {
+        "id": person_key(record_id, id_number, name, dates["birth_date"], household_no),
+        "name": name,
+        "name_key": fold(name),
+        "former_name": _text(get.get("former_name", "")),
+        "id_number": id_number[:18],
+        "id_number_raw": raw_id[:32],
+        "sex": sex,
+        "ethnicity": _text(get.get("ethnicity", "")),
+        "birth_date": dates["birth_date"],
+        "household_no": household_no,
+        "relation": _text(get.get("relation", "")),
+        "address": _text(get.get("address", "")),
+        "station": _text(get.get("station", "")),
+        "status": _text(get.get("status", "")),
+        "registered_on": dates["registered_on"],
+        "status_date": dates["status_date"],
+        "import_id": import_id,
+    }
+    household = None
+    if household_no:
+        household = {
+            "id": hashlib.md5(f"hh:{household_no}".encode(), usedforsecurity=False).hexdigest(),
+            "household_no": household_no,
+            "head_name": _text(get.get("head_name", "")),
+            "address": person["address"],
+            "station_code": person["station"],
+        }
+    return person, household
+
+
+# --- preview and import ----------------------------------------------------------------
+@dataclass
+class Preview:
+    """What the dialog shows before importing: encoding, headers, mapping, first rows checked."""
+
+    path: Path
+    encoding: str
+    headers: list[str]
+    mapping: dict[str, int]
+    rows: list[list[str]]
+    problems: dict[int, str] = field(default_factory=dict)  # index into rows → reason
+    format: str = "csv"
+
+
+def preview(
+    path: Path, encoding: str | None = None, override: dict[str, Any] | None = None, n: int = 20
+) -> Preview:
+    """Read the first ``n`` data rows and check them with the same rules as the import."""
+    path = Path(path)
+    _check_file(path)
+    xlsx = is_xlsx(path)
+    enc = "" if xlsx else encoding or detect_encoding(path)
+    src = _open_source(path, enc)
+    try:
+        headers = [str(h).strip() for h in src.header]
+        try:
+            mapping = resolve_mapping(headers, override)
+        except HukouScanError:
+            mapping = recognize_headers(headers)
+        rows: list[list[str]] = []
+        problems: dict[int, str] = {}
+        for row_no, values in src.rows:
+            rows.append([_text(v) for v in values])
+            if "name" in mapping:
+                try:
+                    parse_row(row_no, values, mapping, len(headers))
+                except ImportRowError as e:
+                    problems[len(rows) - 1] = e.user_message()
+            if len(rows) >= n:
+                break
+    except UnicodeDecodeError as e:
+        raise _decode_error(path, enc, e) from e
+    finally:
+        src.close()
+    return Preview(path, enc, headers, mapping, rows, problems, "xlsx" if xlsx else "csv")
+
+
+@dataclass
+class ImportReport:
+    run: ImportRun
+    resumed_from: int
+    cancelled: bool
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        done = self.run.rows_done - self.resumed_from
+        return done / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "import_id": self.run.id,
+            "file": self.run.file_name,
+            "encoding": self.run.encoding,
+            "state": self.run.state,
+            "rows": self.run.rows_done,
+            "added": self.run.added,
+            "updated": self.run.updated,
+            "bad": self.run.bad,
+            "resumed_from": self.resumed_from,
+            "cancelled": self.cancelled,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
+        }
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        raise HukouScanError(f"文件不存在：{path}", f"File not found: {path}")
+
+
+def _decode_error(path: Path, enc: str, e: UnicodeDecodeError) -> HukouScanError:
+    return HukouScanError(
+        f"文件无法按 {enc} 编码读取（位置 {e.start}）。",
+        f"The file cannot be read as {enc} (byte {e.start}).",
+        hint_zh="请用 --encoding 指定正确的编码。",
+        hint_en="Give the right encoding with --encoding.",
+    )
+
+
+class RegistryImporter:
+    """Streams one file into the store in committed chunks.
+
+    Args:
+        store: registry persistence.
+        chunk_size: rows per transaction; also the most work a crash can lose.
+        after_chunk: test hook called after each committed chunk with the position.
+    """
+
+    def __init__(
+        self,
+        store: RegistryStore,
+        chunk_size: int = 5000,
+        after_chunk: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.chunk_size = chunk_size
+        self.after_chunk = after_chunk
+
+    def run(
+        self,
+        path: Path,
+        *,
+        override: dict[str, Any] | None = None,
+        encoding: str | None = None,
+        by: str = "",
+        resume: bool = True,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ImportReport:
+        """Import ``path``; resumes an unfinished run of the same file and mapping."""
+        import time
+
+        path = Path(path)
+        _check_file(path)
+        t0 = time.perf_counter()
+        xlsx = is_xlsx(path)
+        enc = "" if xlsx else encoding or detect_encoding(path)
+        sha = file_sha256(path)
+        src = _open_source(path, enc)
+        try:
+            headers = [str(h).strip() for h in src.header]
+            mapping = resolve_mapping(headers, override)
+            key = {"columns": {f: headers[i] for f, i in mapping.items()}, "encoding": enc}
+            run = self.store.resumable_import(sha, key) if resume else None
+            resumed_from = 0
+            if run is not None:
+                resumed_from = run.rows_done
+                self.store.mark_running(run.id)
+                log.info("resuming registry import %s at row %d", run.id, resumed_from)
+            else:
+                run = self.store.start_import(
+                    file_name=path.name,
+                    file_sha256=sha,
+                    file_size=path.stat().st_size,
+                    encoding=enc or "xlsx",
+                    mapping=key,
+                    by=by,
+                )
+                log.info("registry import %s started (%s)", run.id, enc or "xlsx")
+            cancelled = self._stream(run.id, src, mapping, len(headers), resumed_from, progress, cancel)
+        except UnicodeDecodeError as e:
+            raise _decode_error(path, enc, e) from e
+        finally:
+            src.close()
+        final = self.store.finish_import(run.id, "cancelled" if cancelled else "done")
+        log.info(
+            "registry import %s %s: %d rows, %d added, %d updated, %d bad",
+            final.id,
+            final.state,
+            final.rows_done,
+            final.added,
+            final.updated,
+            final.bad,
+        )
+        return ImportReport(final, resumed_from, cancelled, time.perf_counter() - t0)
+
+    def _stream(
+        self,
+        import_id: str,
+        src: _Source,
+        mapping: dict[str, int],
+        width: int,
+        skip: int,
+        progress: ProgressFn | None,
+        cancel: threading.Event | None,
+    ) -> bool:
+        persons: dict[str, dict[str, Any]] = {}
+        households: dict[str, dict[str, Any]] = {}
+        bad: list[BadRow] = []
+        position = 0
+        pending = 0
+        try:
+            for row_no, values in src.rows:
+                position += 1
+                if position <= skip:
+                    continue
+                try:
+                    person, household = parse_row(row_no, values, mapping, width, import_id)
+                except ImportRowError as e:
+                    bad.append(BadRow(row_no, _reason(e.zh), _reason(e.en), [_text(v) for v in values]))
+                else:
+                    persons[person["id"]] = person  # a repeated key within a chunk: last row wins
+                    if household is not None:
+                        households[household["household_no"]] = household
+                pending += 1
+                if pending >= self.chunk_size:
+                    self._commit(import_id, persons, households, bad, position)
+                    pending = 0
+                    if progress:
+                        progress(src.position(), src.total, f"{position}")
+                    if cancel is not None and cancel.is_set():
+                        return True
+        except BaseException:
+            # Whatever was not committed is simply not there: the position says so.
+            log.warning("registry import %s interrupted at committed row %d", import_id, position - pending)
+            raise
+        if pending:
+            self._commit(import_id, persons, households, bad, position)
+        if progress:
+            progress(src.total, src.total, f"{position}")
+        return False
+
+    def _commit(
+        self,
+        import_id: str,
+        persons: dict[str, dict[str, Any]],
+        households: dict[str, dict[str, Any]],
+        bad: list[BadRow],
+        position: int,
+    ) -> None:
+        self.store.write_chunk(
+            import_id, list(persons.values()), list(households.values()), list(bad), position
+        )
+        persons.clear()
+        households.clear()
+        bad.clear()
+        if self.after_chunk:
+            self.after_chunk(position)
+
+
+def _reason(message: str) -> str:
+    """The reason without ImportRowError's "Row N:" prefix (the report has its own column)."""
+    for sep in ("：", ": "):
+        if sep in message:
+            return message.split(sep, 1)[1]
+    return message
+
+
+def write_bad_rows_csv(
+    store: RegistryStore, import_id: str, out: Path, headers: list[str] | None = None
+) -> int:
+    """Export an import's rejected rows (row number, reason, original cells) as UTF-8-BOM CSV.
+
+    The BOM makes Excel on Chinese Windows open the file as UTF-8.
+    """
+    n = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["行号", "原因", "reason", *(headers or [])])
+        for b in store.bad_rows(import_id):
+            w.writerow([b.row_no, b.reason_zh, b.reason_en, *b.raw])
+            n += 1
+    return n

@@ -1,0 +1,203 @@
+"""Page-to-person linking: proposals after OCR, one-key confirmation, manual links, unlink.
+
+Nothing is linked silently.  :meth:`LinkingService.propose` (the post-recognition
+hook) only stores ranked candidates; the best one is *pre-selected* when its score
+reaches the threshold and stands clear of the runner-up, and a clerk confirms it
+with one call (:meth:`confirm`).  Every link records who, when and how
+(``confirmed`` from a proposal, ``manual`` from a search), and every link and unlink
+is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hukou_scan.domain import LinkMethod, PageLink, PageState, Person, Role
+from hukou_scan.errors import HukouScanError, NotFoundError
+from hukou_scan.registry.matching import PageFields, rank
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.registry import Proposal, RegistryStore
+from hukou_scan.storage.repositories import LinkRepository, PageRepository, PersonRepository
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 85.0
+DEFAULT_MARGIN = 10.0
+
+
+@dataclass(frozen=True)
+class LinkingSettings:
+    """``threshold``: pre-select the top candidate at or above this score; ``margin``: only when
+    it leads the runner-up by at least this much; ``limit``: candidates kept per page."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    margin: float = DEFAULT_MARGIN
+    limit: int = 10
+
+    @classmethod
+    def from_section(cls, section: dict[str, object]) -> LinkingSettings:
+        def num(key: str, default: float) -> float:
+            v = section.get(key, default)
+            return float(v) if isinstance(v, (int, float, str)) else default
+
+        return cls(
+            threshold=num("preselect_threshold", DEFAULT_THRESHOLD),
+            margin=num("preselect_margin", DEFAULT_MARGIN),
+            limit=int(num("candidates", 10)),
+        )
+
+
+class LinkingService:
+    def __init__(
+        self,
+        pages: PageRepository,
+        persons: PersonRepository,
+        links: LinkRepository,
+        store: RegistryStore,
+        guard: Guard,
+        settings: LinkingSettings | None = None,
+    ) -> None:
+        self.pages = pages
+        self.persons = persons
+        self.links_repo = links
+        self.store = store
+        self.guard = guard
+        self.settings = settings or LinkingSettings()
+
+    def _username(self) -> str:
+        user = self.guard.user
+        return user.username if user else str(getattr(self.guard, "username", "system"))
+
+    # -- proposals ---------------------------------------------------------------------------
+    def propose(self, page_id: str) -> list[Proposal]:
+        """Rank candidates from the page's extracted fields and store them (post-OCR hook).
+
+        Safe to call again (re-recognition replaces the proposals); links are untouched.
+        """
+        ocr = self.pages.get_ocr(page_id)
+        fields = PageFields.from_extracted(ocr.fields if ocr else [])
+        cands = rank(fields, self.store, limit=self.settings.limit)
+        rows = []
+        household = fields.is_household_page
+        for i, c in enumerate(cands):
+            if household:
+                pre = c.score >= 50.0
+            else:
+                runner_up = cands[1].score if len(cands) > 1 else 0.0
+                pre = (
+                    i == 0
+                    and c.score >= self.settings.threshold
+                    and c.score - runner_up >= self.settings.margin
+                )
+            rows.append(
+                {
+                    "person_id": c.person.id,
+                    "rank": i,
+                    "score": c.score,
+                    "role": c.role,
+                    "reasons": list(c.reasons),
+                    "preselected": pre,
+                }
+            )
+        self.store.replace_proposals(page_id, rows)
+        log.info("page %s: %d link candidate(s) proposed", page_id, len(rows))
+        return self.store.proposals(page_id)
+
+    def candidates(self, page_id: str) -> list[Proposal]:
+        """Stored candidates, best first (empty until :meth:`propose` ran)."""
+        return self.store.proposals(page_id)
+
+    # -- linking -----------------------------------------------------------------------------
+    def confirm(self, page_id: str, person_id: str | None = None, role: str | None = None) -> PageLink:
+        """Link the top candidate (or the given proposed person): the clerk's one key."""
+        self.guard.require(Role.CLERK)
+        props = self.store.proposals(page_id)
+        if not props:
+            raise NotFoundError(
+                "该页面没有候选人员，请手工查找关联。",
+                "This page has no candidates; search and link by hand.",
+            )
+        chosen = props[0] if person_id is None else next((p for p in props if p.person.id == person_id), None)
+        if chosen is None:
+            raise NotFoundError("该人员不在候选列表中。", "That person is not among the page's candidates.")
+        return self._link(
+            page_id,
+            chosen.person.id,
+            role if role is not None else chosen.role,
+            chosen.score,
+            chosen.reasons,
+            LinkMethod.CONFIRMED,
+        )
+
+    def confirm_all(self, page_id: str, person_ids: Sequence[str] | None = None) -> list[PageLink]:
+        """Link several proposed persons at once (a household page: all members with their roles).
+
+        Without ``person_ids`` the pre-selected proposals are linked.
+        """
+        self.guard.require(Role.CLERK)
+        props = self.store.proposals(page_id)
+        wanted = set(person_ids) if person_ids is not None else {p.person.id for p in props if p.preselected}
+        chosen = [p for p in props if p.person.id in wanted]
+        if not chosen:
+            raise NotFoundError("没有可确认的候选人员。", "No candidates to confirm.")
+        return [
+            self._link(
+                page_id, p.person.id, p.role or p.person.relation, p.score, p.reasons, LinkMethod.CONFIRMED
+            )
+            for p in chosen
+        ]
+
+    def link_manual(self, page_id: str, person_id: str, role: str = "") -> PageLink:
+        """Link a person the clerk found by searching."""
+        self.guard.require(Role.CLERK)
+        self.persons.get(person_id)  # NotFoundError for a stale id
+        return self._link(page_id, person_id, role, 0.0, ("manual",), LinkMethod.MANUAL)
+
+    def unlink(self, page_id: str, person_id: str) -> bool:
+        self.guard.require(Role.CLERK)
+        removed = self.links_repo.unlink(page_id, person_id)
+        if removed:
+            self.guard.audit("unlink", page_id, person_id=person_id)
+            page = self.pages.get(page_id)
+            if page.state == PageState.LINKED and not self.links_repo.for_page(page_id):
+                self.pages.update(page_id, state=PageState.RECOGNIZED)
+            log.info("page %s: link removed", page_id)
+        return removed
+
+    def links(self, page_id: str) -> list[PageLink]:
+        return self.links_repo.for_page(page_id)
+
+    def search(self, text: str, limit: int = 50) -> list[Person]:
+        """Manual search by ID number (or its start), household number or name."""
+        return self.store.search(text, limit)
+
+    def _link(
+        self,
+        page_id: str,
+        person_id: str,
+        role: str,
+        score: float,
+        reasons: Sequence[str],
+        method: LinkMethod,
+    ) -> PageLink:
+        page = self.pages.get(page_id)
+        if page.state == PageState.DELETED:
+            raise HukouScanError("页面已删除，不能关联。", "The page is deleted and cannot be linked.")
+        link = self.links_repo.link(
+            PageLink(
+                page_id=page_id,
+                person_id=person_id,
+                role=role,
+                score=score,
+                method=method,
+                reasons=tuple(reasons),
+                linked_by=self._username(),
+            )
+        )
+        if page.state == PageState.RECOGNIZED:
+            self.pages.update(page_id, state=PageState.LINKED)
+        self.guard.audit("link", page_id, person_id=person_id, method=method.value, role=role, score=score)
+        log.info("page %s linked (%s)", page_id, method.value)
+        return link
