@@ -119,6 +119,34 @@ class AppContext:
 
     # --- capture (issue 3) -------------------------------------------------------------
 
+    @cached_property
+    def capture(self) -> CaptureService:
+        """Batches, captures, file and hot-folder import, page rework (issue 3)."""
+        from hukou_scan.services.capture import CaptureService
+        from hukou_scan.storage.capture import CaptureRepository
+
+        return CaptureService(
+            settings=self.settings,
+            station=self.station,
+            batches=self.batches,
+            pages=self.pages,
+            jobs=self.jobs,
+            blobs=self.blobs,
+            repo=CaptureRepository(self.db),
+            guard=self.guard,
+            save_section=self.save_settings_section,
+        )
+
+    def save_settings_section(self, name: str, values: dict[str, object]) -> None:
+        """Persist one free-form settings section, merged into the file's current content."""
+        from hukou_scan.config import save_settings
+
+        current = load_settings(self.settings.config_dir, self.settings.data_dir)
+        extra = dict(current.extra)
+        extra[name] = dict(values)
+        save_settings(current.with_changes(extra=extra))
+        self.settings = self.settings.with_changes(extra={**self.settings.extra, name: dict(values)})
+
     # --- imaging (issue 4) -------------------------------------------------------------
 
     # --- ocr (issue 5) -----------------------------------------------------------------

@@ -104,18 +104,22 @@ def compose_frame(
     jpeg_quality: int | None = 92,
     touch_edge: bool = False,
     spread_split: float | None = None,
+    placement_seed: int | None = None,
 ) -> Frame:
     """Lay ``page_rgb`` (a flat RGB page, or a two-page spread) on a desk.
 
     Args:
         spread_split: for a spread image, the gutter position as a fraction of its width;
             the true quad of each half is returned in ``Frame.parts``.
+        placement_seed: seeds only where the page lies; desk, light and noise still follow
+            ``seed``, so a simulated camera shows different pages on the same desk.
     """
     rng = random.Random(seed)
+    prng = rng if placement_seed is None else random.Random(placement_seed)
     nrng = np.random.default_rng(seed)
     fw, fh = size
     ph, pw = page_rgb.shape[:2]
-    dst, angle = random_quad(pw, ph, fw, fh, rng, max_rotation=max_rotation, touch_edge=touch_edge)
+    dst, angle = random_quad(pw, ph, fw, fh, prng, max_rotation=max_rotation, touch_edge=touch_edge)
     src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
     m = cv2.getPerspectiveTransform(src, dst)
     frame = desk_texture(desk, fw, fh, nrng)
@@ -127,13 +131,7 @@ def compose_frame(
     shadow = np.roll(shadow, (int(fh * 0.006), int(fw * 0.005)), axis=(0, 1))
     frame *= (1 - 0.35 * shadow)[..., None]
     frame = frame * (1 - mask[..., None]) + warped * mask[..., None]
-    # uneven illumination: a broad gradient plus a hot spot
-    yy, xx = np.mgrid[0:fh:8, 0:fw:8].astype(np.float32)
-    gx, gy = rng.uniform(-1, 1), rng.uniform(-1, 1)
-    grad = 1 + light * (gx * (xx / fw - 0.5) + gy * (yy / fh - 0.5))
-    hx, hy = rng.uniform(0.3, 0.7) * fw, rng.uniform(0.3, 0.7) * fh
-    grad += light * 0.3 * np.exp(-(((xx - hx) / (fw * 0.3)) ** 2 + ((yy - hy) / (fh * 0.3)) ** 2))
-    frame *= cv2.resize(grad, (fw, fh))[..., None]
+    frame *= _illumination(fw, fh, rng, light)[..., None]
     if hand:
         _draw_hand(frame, dst, rng)
     frame += nrng.normal(0, 2.5, (fh, fw, 1)).astype(np.float32)
@@ -157,9 +155,30 @@ def compose_frame(
     return Frame(out, quad, desk, angle, hand, parts)
 
 
-def empty_desk(desk: str = "dark_wood", seed: int = 0, size: tuple[int, int] = FRAME_8MP) -> Frame:
+def _illumination(fw: int, fh: int, rng: random.Random, light: float) -> np.ndarray:
+    """Uneven illumination: a broad gradient plus a hot spot (float32 gain, frame size)."""
+    yy, xx = np.mgrid[0:fh:8, 0:fw:8].astype(np.float32)
+    gx, gy = rng.uniform(-1, 1), rng.uniform(-1, 1)
+    grad = 1 + light * (gx * (xx / fw - 0.5) + gy * (yy / fh - 0.5))
+    hx, hy = rng.uniform(0.3, 0.7) * fw, rng.uniform(0.3, 0.7) * fh
+    grad += light * 0.3 * np.exp(-(((xx - hx) / (fw * 0.3)) ** 2 + ((yy - hy) / (fh * 0.3)) ** 2))
+    return np.asarray(cv2.resize(grad, (fw, fh)), np.float32)
+
+
+def empty_desk(
+    desk: str = "dark_wood", seed: int = 0, size: tuple[int, int] = FRAME_8MP, light: float | None = None
+) -> Frame:
+    """The desk with no page.
+
+    Args:
+        light: when given, the same illumination ``compose_frame(..., seed=seed, light=light,
+            placement_seed=…)`` applies, so the empty desk matches the desk around a page.
+    """
     nrng = np.random.default_rng(seed)
-    frame = np.clip(desk_texture(desk, size[0], size[1], nrng), 0, 255).astype(np.uint8)
+    tex = desk_texture(desk, size[0], size[1], nrng)
+    if light is not None:
+        tex *= _illumination(size[0], size[1], random.Random(seed), light)[..., None]
+    frame = np.clip(tex, 0, 255).astype(np.uint8)
     return Frame(frame, None, desk, 0.0)
 
 

@@ -20,6 +20,7 @@ from hukou_scan.storage.records.core import (
     SyncRecord,
     UserRecord,
 )
+from hukou_scan.storage.records.capture import ImportLogRecord  # noqa: F401
 from hukou_scan.storage.records.sync import SyncManifestRecord  # noqa: F401
 from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.registry import RegistryImportRecord  # noqa: F401

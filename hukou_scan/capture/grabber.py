@@ -1,0 +1,201 @@
+"""The grabber thread: reads the camera as fast as it delivers and keeps only the newest frame.
+
+Why: a camera (or a network stream) queues frames; if the consumer falls behind,
+it shows the desk as it was a second ago.  Reading continuously on a dedicated
+thread and overwriting a single slot means the preview and the capture always see
+the newest frame.  The grabber also makes the display-size copy (the UI thread never
+resizes 8 MP frames), runs auto-capture on it, and reconnects a camera that was
+unplugged, reporting each state change.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hukou_scan.capture.autocapture import AutoCapture, Observation
+from hukou_scan.capture.source import CameraSource, Capabilities
+from hukou_scan.errors import DeviceError, HukouScanError
+
+log = logging.getLogger(__name__)
+
+
+class GrabberState(enum.StrEnum):
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True)
+class GrabbedFrame:
+    """One frame: the full-resolution image (do not modify) and its display copy."""
+
+    index: int
+    t: float  # time.monotonic() when it was read
+    full: np.ndarray
+    preview: np.ndarray
+    observation: Observation | None = None
+
+
+def downscale(frame: np.ndarray, width: int) -> np.ndarray:
+    """A display copy ``width`` pixels wide (area averaging keeps text legible)."""
+    h, w = frame.shape[:2]
+    if w <= width:
+        return frame
+    return np.asarray(cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA))
+
+
+class FrameGrabber:
+    """Owns a :class:`CameraSource` on a background thread.
+
+    Args:
+        source: the camera.
+        preview_width: width of the display copy.
+        autocapture: analyses every preview frame; its ``CAPTURE`` decisions call ``on_auto_capture``.
+        on_frame: called on the grabber thread for every frame (keep it cheap; the GUI
+            only sets a flag and emits a coalesced signal).
+        on_state: called on the grabber thread with each state change and a message.
+        on_auto_capture: called on the grabber thread with the frame auto-capture chose.
+        reconnect_interval: seconds between reconnection attempts.
+    """
+
+    def __init__(
+        self,
+        source: CameraSource,
+        *,
+        preview_width: int = 1024,
+        autocapture: AutoCapture | None = None,
+        on_frame: Callable[[GrabbedFrame], None] | None = None,
+        on_state: Callable[[GrabberState, str], None] | None = None,
+        on_auto_capture: Callable[[GrabbedFrame], None] | None = None,
+        reconnect_interval: float = 1.0,
+    ) -> None:
+        self.source = source
+        self.preview_width = preview_width
+        self.autocapture = autocapture
+        self.on_frame = on_frame
+        self.on_state = on_state
+        self.on_auto_capture = on_auto_capture
+        self.reconnect_interval = reconnect_interval
+        self.state = GrabberState.STOPPED
+        self.capabilities: Capabilities | None = None
+        self._latest: GrabbedFrame | None = None
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._index = 0
+        self.frames_read = 0
+        self.reconnects = 0
+
+    # --- control ----------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="camera-grabber")
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and release the camera (blocks until the thread has ended)."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._set_state(GrabberState.STOPPED, "")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- frames -------------------------------------------------------------------------------
+    def latest(self) -> GrabbedFrame | None:
+        """The newest frame (``None`` before the first one)."""
+        with self._cond:
+            return self._latest
+
+    def wait_frame(self, after: int = -1, timeout: float = 2.0) -> GrabbedFrame | None:
+        """Block until a frame newer than index ``after`` arrives (``None`` on timeout or stop)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self._stop.is_set():
+                if self._latest is not None and self._latest.index > after:
+                    return self._latest
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(remaining)
+        return None
+
+    # --- thread -------------------------------------------------------------------------------
+    def _set_state(self, state: GrabberState, message: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        log.info("camera %s: %s %s", self.source.info.id, state.value, message)
+        if self.on_state:
+            try:
+                self.on_state(state, message)
+            except Exception:  # callback boundary
+                log.exception("camera state callback failed")
+
+    def _connect(self) -> bool:
+        self._set_state(GrabberState.CONNECTING, "")
+        try:
+            self.capabilities = self.source.open()
+        except HukouScanError as e:
+            self._set_state(GrabberState.DISCONNECTED, e.user_message())
+            return False
+        except Exception as e:  # third-party failure while opening a device
+            log.exception("camera open failed")
+            self._set_state(GrabberState.DISCONNECTED, str(e))
+            return False
+        if self.autocapture is not None:
+            self.autocapture.reset()
+        self._set_state(GrabberState.STREAMING, "")
+        return True
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                if not self.source.is_open and not self._connect():
+                    self.reconnects += 1
+                    self._stop.wait(self.reconnect_interval)
+                    continue
+                try:
+                    full = self.source.read()
+                except DeviceError as e:
+                    self.source.close()
+                    self._set_state(GrabberState.DISCONNECTED, e.user_message())
+                    self._stop.wait(self.reconnect_interval)
+                    continue
+                self._deliver(full)
+        except Exception:  # thread boundary
+            log.exception("camera grabber crashed")
+            self._set_state(GrabberState.DISCONNECTED, "internal error")
+        finally:
+            self.source.close()
+
+    def _deliver(self, full: np.ndarray) -> None:
+        t = time.monotonic()
+        preview = downscale(full, self.preview_width)
+        obs = self.autocapture.feed(preview, t) if self.autocapture is not None else None
+        frame = GrabbedFrame(self._index, t, full, preview, obs)
+        self._index += 1
+        self.frames_read += 1
+        with self._cond:
+            self._latest = frame
+            self._cond.notify_all()
+        if self.on_frame:
+            self.on_frame(frame)
+        if obs is not None and obs.decision == "capture" and self.on_auto_capture:
+            self.on_auto_capture(frame)

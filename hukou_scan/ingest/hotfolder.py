@@ -1,0 +1,300 @@
+"""Hot folder: import what a vendor's capture software or a sheet scanner drops into a folder.
+
+Like Paperless-ngx's consumer, a file is imported only once it is *completely
+written*: its size and modification time have not changed for ``stable_seconds``
+*and* it decodes (a JPEG whose writer paused is stable but truncated).  Then
+
+* it is handed to the importer (the capture service), which stores its pages
+  durably and recognises duplicates by hash;
+* on success (or a recognised duplicate) the file is moved to ``imported/``;
+* a file that stays undecodable for ``corrupt_after`` seconds is moved to
+  ``quarantine/`` and a visible message is raised — never silently dropped;
+* temp/partial names (``.part``, ``.tmp``, ``.crdownload``, ``~$…``, dot-files) are
+  ignored until renamed; files that arrived while the app was closed are found by
+  the scan at start.
+
+Crash safety: the importer commits before the file is moved; after a crash between
+the two, the file is seen again at start and recognised as a duplicate by its hash,
+so nothing is imported twice.  Watchdog events only wake the checker early; a
+periodic scan is the ground truth (events are unreliable on network shares).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.errors import HukouScanError
+from hukou_scan.ingest.fileimport import ImportFileError, check_decodable, is_supported
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart", ".download", ".swp")
+IMPORTED_DIR = "imported"
+QUARANTINE_DIR = "quarantine"
+
+
+class Outcome(enum.StrEnum):
+    IMPORTED = "imported"
+    DUPLICATE = "duplicate"
+    DEFERRED = "deferred"  # importer not ready (no open batch): keep the file, retry later
+
+
+@dataclass(frozen=True)
+class HotFolderMessage:
+    """Shown to the clerk (banner / list) and logged."""
+
+    at: datetime
+    level: str  # info | warning | error
+    file: str
+    zh: str
+    en: str
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    since: float  # when (size, mtime) last changed
+    undecodable_since: float | None = None
+    last_error: str = ""
+
+
+def is_temp_name(name: str) -> bool:
+    low = name.lower()
+    return low.startswith((".", "~$", "~")) or low.endswith(TEMP_SUFFIXES)
+
+
+@dataclass
+class StabilityTracker:
+    """Pure bookkeeping: which files have kept the same size and mtime for ``stable_seconds``."""
+
+    stable_seconds: float = 1.0
+    seen: dict[Path, _Seen] = field(default_factory=dict)
+
+    def observe(self, path: Path, size: int, mtime_ns: int, now: float) -> None:
+        cur = self.seen.get(path)
+        if cur is None or cur.size != size or cur.mtime_ns != mtime_ns:
+            self.seen[path] = _Seen(size, mtime_ns, now)
+
+    def forget(self, path: Path) -> None:
+        self.seen.pop(path, None)
+
+    def stable(self, now: float) -> list[Path]:
+        return sorted(p for p, s in self.seen.items() if s.size > 0 and now - s.since >= self.stable_seconds)
+
+
+class HotFolder:
+    """Watches ``folder`` and feeds complete files to ``importer``.
+
+    Args:
+        folder: the watched folder (created if missing).
+        importer: called with a complete, decodable file; returns an :class:`Outcome`
+            or raises :class:`ImportFileError` (→ quarantine) or another
+            :class:`HukouScanError` (→ message, file kept and retried).
+        stable_seconds: how long size+mtime must stay unchanged.
+        corrupt_after: how long a stable file may stay undecodable before quarantine.
+        poll_interval: seconds between scans (watchdog events wake the scan earlier).
+        on_message: called (on the watcher thread) with every message for the clerk.
+        clock: injectable monotonic clock for tests.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        importer: Callable[[Path], Outcome],
+        *,
+        stable_seconds: float = 1.0,
+        corrupt_after: float = 10.0,
+        poll_interval: float = 0.5,
+        on_message: Callable[[HotFolderMessage], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.folder = folder
+        self.importer = importer
+        self.corrupt_after = corrupt_after
+        self.poll_interval = poll_interval
+        self.on_message = on_message
+        self.clock = clock
+        self.tracker = StabilityTracker(stable_seconds)
+        self.messages: list[HotFolderMessage] = []
+        self.imported: list[Path] = []
+        self.quarantined: list[Path] = []
+        self._warned: set[Path] = set()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._observer: Any = None
+        self._lock = threading.Lock()
+        for sub in (IMPORTED_DIR, QUARANTINE_DIR):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start watching; the first scan picks up files that arrived while the app was closed."""
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._start_observer()
+        self._thread = threading.Thread(target=self._run, name="hot-folder")
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._observer is not None:
+            try:
+                self._observer.stop()
+                self._observer.join(timeout)
+            finally:
+                self._observer = None
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _start_observer(self) -> None:
+        try:
+            from watchdog.events import FileSystemEvent, FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:  # polling alone still works
+            log.warning("watchdog not available; hot folder polls only")
+            return
+
+        wake = self._wake
+
+        class _Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                wake.set()
+
+        obs = Observer()
+        obs.schedule(_Handler(), str(self.folder), recursive=False)
+        obs.daemon = True
+        obs.start()
+        self._observer = obs
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.scan()
+            except Exception:  # thread boundary: keep watching
+                log.exception("hot folder scan failed")
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    # --- work (also callable directly from tests with a fake clock) ----------------------------------
+    def scan(self) -> None:
+        """Observe the folder once and import every file that is complete."""
+        with self._lock:
+            now = self.clock()
+            present: set[Path] = set()
+            try:
+                entries = list(os.scandir(self.folder))
+            except FileNotFoundError:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                return
+            for entry in entries:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                path = Path(entry.path)
+                if is_temp_name(entry.name):
+                    continue
+                if not is_supported(path):
+                    if path not in self._warned:
+                        self._warned.add(path)
+                        self._message(
+                            "warning",
+                            path,
+                            f"不支持的文件类型，已忽略：{path.name}",
+                            f"Unsupported file type, left in the folder: {path.name}",
+                        )
+                    continue
+                st = entry.stat()
+                present.add(path)
+                self.tracker.observe(path, st.st_size, st.st_mtime_ns, now)
+            for gone in [p for p in self.tracker.seen if p not in present]:
+                self.tracker.forget(gone)
+            for path in self.tracker.stable(now):
+                if self._stop.is_set():
+                    break
+                self._handle(path, now)
+
+    def _handle(self, path: Path, now: float) -> None:
+        seen = self.tracker.seen[path]
+        try:
+            check_decodable(path)
+        except ImportFileError as e:
+            if seen.undecodable_since is None:
+                seen.undecodable_since = now
+                log.info("hot folder: %s is stable but not decodable yet", path.name)
+            if now - seen.undecodable_since >= self.corrupt_after:
+                self._quarantine(path, e)
+            return
+        except FileNotFoundError:
+            self.tracker.forget(path)
+            return
+        try:
+            outcome = self.importer(path)
+        except ImportFileError as e:
+            self._quarantine(path, e)
+            return
+        except HukouScanError as e:
+            if seen.last_error != e.en:
+                seen.last_error = e.en
+                self._message("error", path, f"{path.name}：{e.zh}", f"{path.name}: {e.en}")
+            return
+        if outcome == Outcome.DEFERRED:
+            return
+        self._move(path, self.folder / IMPORTED_DIR)
+        self.tracker.forget(path)
+        self.imported.append(path)
+        if outcome == Outcome.DUPLICATE:
+            self._message(
+                "info",
+                path,
+                f"重复文件，已跳过（此前已导入）：{path.name}",
+                f"Duplicate file skipped (already imported): {path.name}",
+            )
+        else:
+            self._message("info", path, f"已导入：{path.name}", f"Imported: {path.name}")
+
+    def _quarantine(self, path: Path, err: HukouScanError) -> None:
+        dest = self._move(path, self.folder / QUARANTINE_DIR)
+        self.tracker.forget(path)
+        self.quarantined.append(dest)
+        self._message(
+            "error",
+            path,
+            f"文件损坏，已移入隔离文件夹 {dest.parent}：{path.name}（{err.zh}）",
+            f"Corrupt file moved to the quarantine folder {dest.parent}: {path.name} ({err.en})",
+        )
+
+    @staticmethod
+    def _move(path: Path, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / path.name
+        if dest.exists():
+            dest = folder / f"{datetime.now():%Y%m%d-%H%M%S-%f}-{path.name}"
+        os.replace(path, dest)
+        return dest
+
+    def _message(self, level: str, path: Path, zh: str, en: str) -> None:
+        msg = HotFolderMessage(datetime.now(), level, path.name, zh, en)
+        self.messages.append(msg)
+        getattr(log, "warning" if level != "info" else "info")("hot folder: %s", en)
+        if self.on_message:
+            try:
+                self.on_message(msg)
+            except Exception:  # callback boundary
+                log.exception("hot folder message callback failed")

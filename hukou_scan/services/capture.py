@@ -1,0 +1,560 @@
+"""CaptureService: the clerk's batch workflow at a capture station.
+
+Use cases: open a batch (档号, category, station, where the paper original lives,
+expected page count; last values prefilled), capture camera frames and import files
+so that each page is *durable before it is reported done*, rework the page sequence
+(reorder, delete with undo, rotate 90°, re-capture/replace, insert between), and
+close the batch after the clerk confirms the paper went back to its place.
+
+Durability contract (shared with the imaging/OCR areas): the original's bytes are
+written to the content-addressed blob store (temp file → fsync → rename), then the
+page row and its ``process`` job are committed in one transaction; only then is the
+capture reported and the background pipeline notified through the listeners.
+
+Every use case checks the role through the :class:`Guard` and writes an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hukou_scan.capture.autocapture import AutoCaptureConfig
+from hukou_scan.capture.encode import encode_jpeg, rotate_quarter, thumbnail_jpeg
+from hukou_scan.config import Settings
+from hukou_scan.domain import (
+    Batch,
+    BatchCategory,
+    BatchStatus,
+    Page,
+    PageState,
+    PaperLocation,
+    Role,
+    Station,
+)
+from hukou_scan.domain.models import new_id
+from hukou_scan.errors import HukouScanError, NotFoundError
+from hukou_scan.ingest.fileimport import ImportFileError, load_pages
+from hukou_scan.ingest.hotfolder import HotFolder, HotFolderMessage, Outcome
+from hukou_scan.services.guard import Guard
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.capture import CaptureRepository
+from hukou_scan.storage.records.base import utcnow
+from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+PageListener = Callable[[Page], None]
+SectionSaver = Callable[[str, dict[str, Any]], None]
+
+CAPTURE_SECTION = "capture"
+
+
+class BatchClosedError(HukouScanError):
+    """Pages can only be added to an open batch."""
+
+
+@dataclass(frozen=True)
+class BatchDraft:
+    """What the clerk fills in for a new batch (prefilled from the last one)."""
+
+    archive_id: str
+    category: BatchCategory
+    location: PaperLocation = field(default_factory=PaperLocation)
+    expected_pages: int | None = None
+    notes: str = ""
+    station_id: str = ""
+
+
+@dataclass(frozen=True)
+class CaptureReceipt:
+    """A page that is durable, and how long that took (frame in → committed)."""
+
+    page: Page
+    durable_ms: float
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    file: str
+    pages: tuple[Page, ...]
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    captured: int
+    expected: int | None
+
+    @property
+    def complete(self) -> bool:
+        return self.expected is not None and self.captured >= self.expected
+
+
+class CaptureService:
+    """The capture station's use cases (see module doc).
+
+    Args:
+        settings: for the ``capture`` section (last batch values, auto-capture, hot folder).
+        station: this workstation's station.
+        save_section: persists one settings section (injected by the composition root).
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        station: Station,
+        batches: BatchRepository,
+        pages: PageRepository,
+        jobs: JobRepository,
+        blobs: BlobStore,
+        repo: CaptureRepository,
+        guard: Guard,
+        save_section: SectionSaver | None = None,
+    ) -> None:
+        self.settings = settings
+        self.station = station
+        self.batches = batches
+        self.pages = pages
+        self.jobs = jobs
+        self.blobs = blobs
+        self.repo = repo
+        self.guard = guard
+        self._save_section = save_section
+        self._section = settings.section(CAPTURE_SECTION)
+        self._listeners: list[PageListener] = []
+        self._lock = threading.RLock()  # sequence numbers of one station are assigned one at a time
+        self._thumbs: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self.current_batch_id: str | None = None
+        self.hot_folder: HotFolder | None = None
+
+    # --- configuration ------------------------------------------------------------------------
+    def add_listener(self, fn: PageListener) -> None:
+        """Called with each page after it is durable (the pipeline starts processing it)."""
+        self._listeners.append(fn)
+
+    def autocapture_config(self) -> AutoCaptureConfig:
+        return AutoCaptureConfig.from_section(self._section)
+
+    def set_option(self, key: str, value: Any) -> None:
+        """Remember one value in the ``capture`` settings section."""
+        self._section[key] = value
+        self._persist()
+
+    def _persist(self) -> None:
+        if self._save_section is not None:
+            try:
+                self._save_section(CAPTURE_SECTION, dict(self._section))
+            except (OSError, HukouScanError):  # settings are a convenience, capture goes on
+                log.exception("could not save capture settings")
+
+    # --- batches --------------------------------------------------------------------------------
+    def last_values(self) -> BatchDraft:
+        """The previous batch's values, to prefill the new-batch dialog."""
+        s = self._section
+
+        def _int(key: str) -> int | None:
+            v = s.get(key)
+            return int(v) if v not in (None, "") else None
+
+        cat = str(s.get("last_category", BatchCategory.BIRTH.value))
+        try:
+            category = BatchCategory(cat)
+        except ValueError:
+            category = BatchCategory.BIRTH
+        return BatchDraft(
+            archive_id=str(s.get("last_archive_id", "")),
+            category=category,
+            location=PaperLocation(
+                room=str(s.get("last_room", "")),
+                cabinet=str(s.get("last_cabinet", "")),
+                shelf=str(s.get("last_shelf", "")),
+                box=str(s.get("last_box", "")),
+                volume=str(s.get("last_volume", "")),
+                page_from=_int("last_page_from"),
+                page_to=_int("last_page_to"),
+            ),
+            expected_pages=_int("last_expected_pages"),
+            notes=str(s.get("last_notes", "")),
+            station_id=self.station.id,
+        )
+
+    def new_batch(self, draft: BatchDraft) -> Batch:
+        """Open a batch; remembers the values for the next one."""
+        station_id = draft.station_id or self.station.id
+        user = self.guard.require(Role.CLERK, station_id=station_id)
+        archive_id = draft.archive_id.strip()
+        if not archive_id:
+            raise HukouScanError("请填写档号。", "Please enter the archive id (档号).")
+        if draft.expected_pages is not None and draft.expected_pages < 0:
+            raise HukouScanError("预计页数不能为负数。", "The expected page count cannot be negative.")
+        batch = self.batches.add(
+            Batch(
+                id=new_id(),
+                archive_id=archive_id,
+                category=draft.category,
+                station_id=station_id,
+                location=draft.location,
+                expected_pages=draft.expected_pages,
+                notes=draft.notes,
+                created_by=user.username if user else self.guard_username(),
+            )
+        )
+        loc = draft.location
+        self._section.update(
+            {
+                "last_archive_id": archive_id,
+                "last_category": draft.category.value,
+                "last_room": loc.room,
+                "last_cabinet": loc.cabinet,
+                "last_shelf": loc.shelf,
+                "last_box": loc.box,
+                "last_volume": loc.volume,
+                "last_page_from": "" if loc.page_from is None else loc.page_from,
+                "last_page_to": "" if loc.page_to is None else loc.page_to,
+                "last_expected_pages": "" if draft.expected_pages is None else draft.expected_pages,
+                "last_notes": " ".join(draft.notes.split()),
+            }
+        )
+        self._persist()
+        self.current_batch_id = batch.id
+        self.guard.audit("new_batch", batch.id, archive_id=archive_id, category=draft.category.value)
+        log.info("batch %s opened", batch.id)
+        return batch
+
+    def guard_username(self) -> str:
+        u = self.guard.user
+        return u.username if u else ""
+
+    def open_batches(self) -> list[Batch]:
+        return self.batches.list(station_id=self.station.id, status=BatchStatus.OPEN)
+
+    def batch(self, batch_id: str) -> Batch:
+        return self.batches.get(batch_id)
+
+    def set_current_batch(self, batch_id: str | None) -> None:
+        """The batch that camera captures and the hot folder go into."""
+        self.current_batch_id = batch_id
+        if self.hot_folder is not None and batch_id:
+            self.hot_folder._wake.set()  # files waiting for a batch are imported now
+
+    def progress(self, batch_id: str) -> BatchProgress:
+        b = self.batches.get(batch_id)
+        return BatchProgress(len(self.pages.list_batch(batch_id)), b.expected_pages)
+
+    def close_batch(self, batch_id: str, *, paper_returned: bool) -> Batch:
+        """Close the batch once the clerk confirmed the paper original went back to its location."""
+        b = self.batches.get(batch_id)
+        self.guard.require(Role.CLERK, station_id=b.station_id)
+        if not paper_returned:
+            raise HukouScanError(
+                f"请先确认纸质原件已放回：{b.location.describe() or '原位置'}",
+                "Please confirm that the paper original was returned to its recorded location first.",
+            )
+        self.batches.set_status(batch_id, BatchStatus.CLOSED, paper_returned=True)
+        if self.current_batch_id == batch_id:
+            self.current_batch_id = None
+        n = len(self.pages.list_batch(batch_id))
+        self.guard.audit("close_batch", batch_id, pages=n, expected=b.expected_pages, paper_returned=True)
+        log.info("batch %s closed with %d pages", batch_id, n)
+        return self.batches.get(batch_id)
+
+    def _open_batch(self, batch_id: str) -> Batch:
+        b = self.batches.get(batch_id)
+        if b.status != BatchStatus.OPEN:
+            raise BatchClosedError(
+                "该批次已关闭，不能再添加页面。", "This batch is closed; pages cannot be added."
+            )
+        self.guard.require(Role.CLERK, station_id=b.station_id)
+        return b
+
+    # --- capture ----------------------------------------------------------------------------------
+    def capture(
+        self,
+        batch_id: str,
+        frame_bgr: np.ndarray,
+        *,
+        source_device: str = "",
+        position: int | None = None,
+        jpeg_quality: int = 95,
+    ) -> CaptureReceipt:
+        """Make one camera frame a durable page (JPEG q95 original → blob → row + job).
+
+        Args:
+            position: 0-based index in the batch's page order to insert at (``None`` = append).
+        """
+        t0 = time.perf_counter()
+        self._open_batch(batch_id)
+        data = encode_jpeg(frame_bgr, jpeg_quality)
+        h, w = frame_bgr.shape[:2]
+        meta = {"source_kind": "camera", "width": int(w), "height": int(h)}
+        page = self._store(batch_id, data, source_device, meta, position)
+        ms = (time.perf_counter() - t0) * 1000
+        self.guard.audit("capture", page.id, batch=batch_id, seq=page.seq, device=source_device)
+        log.info("page %s captured into batch %s (seq %d, %.0f ms)", page.id, batch_id, page.seq, ms)
+        self._notify(page)
+        return CaptureReceipt(page, ms)
+
+    def _store(
+        self,
+        batch_id: str,
+        data: bytes,
+        source_device: str,
+        meta: dict[str, Any],
+        position: int | None,
+    ) -> Page:
+        sha = self.blobs.put(data)
+        with self._lock:
+            order = self.pages.list_batch(batch_id)
+            page = Page(
+                id=new_id(),
+                batch_id=batch_id,
+                seq=(order[-1].seq + 1) if order else 1,
+                original_sha256=sha,
+                captured_at=utcnow(),
+                operator=self.guard_username(),
+                source_device=source_device,
+                process_meta=meta,
+                state=PageState.CAPTURED,
+            )
+            self.repo.add_pages([page])
+            if position is not None and 0 <= position < len(order):
+                ids = [p.id for p in order]
+                ids.insert(position, page.id)
+                self.repo.set_sequence(batch_id, ids)
+                page = replace(page, seq=position + 1)
+        return page
+
+    def _notify(self, page: Page) -> None:
+        for fn in self._listeners:
+            try:
+                fn(page)
+            except Exception:  # a listener must never undo a durable capture
+                log.exception("page listener failed for page %s", page.id)
+
+    # --- files ------------------------------------------------------------------------------------
+    def import_file(
+        self,
+        batch_id: str,
+        path: Path,
+        *,
+        source: str = "dialog",
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ImportReport:
+        """Import an image, multi-page TIFF or PDF; a file already imported (same bytes) is skipped."""
+        self._open_batch(batch_id)
+        data = path.read_bytes()
+        file_sha = hashlib.sha256(data).hexdigest()
+        if self.repo.find_import(file_sha) is not None:
+            log.info("file already imported (sha %s…), skipped", file_sha[:12])
+            return ImportReport(path.name, (), duplicate=True)
+        imported = load_pages(path, progress=progress, cancel=cancel)
+        if cancel is not None and cancel.is_set():
+            return ImportReport(path.name, ())
+        if not imported:
+            raise ImportFileError(f"文件中没有页面：{path.name}", f"The file has no pages: {path.name}")
+        with self._lock:
+            order = self.pages.list_batch(batch_id)
+            seq = (order[-1].seq + 1) if order else 1
+            new_pages: list[Page] = []
+            for k, ip in enumerate(imported):
+                sha = self.blobs.put(ip.data)
+                new_pages.append(
+                    Page(
+                        id=new_id(),
+                        batch_id=batch_id,
+                        seq=seq + k,
+                        original_sha256=sha,
+                        captured_at=utcnow(),
+                        operator=self.guard_username(),
+                        source_device=f"{source}:{path.name}"[:100],
+                        process_meta={
+                            "source_kind": ip.kind,
+                            "source_file": path.name,
+                            "source_file_sha256": file_sha,
+                            "source_page": ip.page_no,
+                            "mime": ip.mime,
+                        },
+                        state=PageState.CAPTURED,
+                    )
+                )
+            if not self.repo.add_pages(new_pages, file_sha256=file_sha, file_name=path.name, source=source):
+                return ImportReport(path.name, (), duplicate=True)
+        self.guard.audit("import_file", batch_id, file=path.name, pages=len(new_pages), source=source)
+        log.info("imported %d page(s) into batch %s from a %s file", len(new_pages), batch_id, source)
+        for p in new_pages:
+            self._notify(p)
+        return ImportReport(path.name, tuple(new_pages))
+
+    def import_files(
+        self,
+        batch_id: str,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[ImportReport]:
+        """Import files from the dialog; a bad file is reported and the rest go on."""
+        reports: list[ImportReport] = []
+        errors: list[str] = []
+        for i, p in enumerate(paths):
+            if cancel is not None and cancel.is_set():
+                break
+            if progress:
+                progress(i, len(paths), p.name)
+            try:
+                reports.append(self.import_file(batch_id, p, cancel=cancel))
+            except ImportFileError as e:
+                errors.append(e.user_message())
+        if progress:
+            progress(len(paths), len(paths), "")
+        if errors and not reports:
+            raise ImportFileError("；".join(errors), "; ".join(errors))
+        return reports
+
+    # --- hot folder ---------------------------------------------------------------------------------
+    def start_hot_folder(
+        self, on_message: Callable[[HotFolderMessage], None] | None = None, folder: Path | None = None
+    ) -> HotFolder:
+        """Watch the configured hot folder; files go into :attr:`current_batch_id`."""
+        if self.hot_folder is not None and self.hot_folder.running:
+            return self.hot_folder
+        sec = self._section
+        hf = HotFolder(
+            folder or self.settings.hot_folder,
+            self._hot_import,
+            stable_seconds=float(sec.get("hot_stable_seconds", 1.0)),
+            corrupt_after=float(sec.get("hot_corrupt_after", 10.0)),
+            poll_interval=float(sec.get("hot_poll_interval", 0.5)),
+            on_message=on_message,
+        )
+        hf.start()
+        self.hot_folder = hf
+        return hf
+
+    def stop_hot_folder(self) -> None:
+        if self.hot_folder is not None:
+            self.hot_folder.stop()
+            self.hot_folder = None
+
+    def _hot_import(self, path: Path) -> Outcome:
+        batch_id = self.current_batch_id
+        if batch_id is None:
+            return Outcome.DEFERRED
+        report = self.import_file(batch_id, path, source="hotfolder")
+        return Outcome.DUPLICATE if report.duplicate else Outcome.IMPORTED
+
+    # --- page rework -----------------------------------------------------------------------------------
+    def list_pages(self, batch_id: str) -> list[Page]:
+        return self.pages.list_batch(batch_id)
+
+    def reorder(self, batch_id: str, page_ids: Sequence[str]) -> None:
+        """Set the page order (drag and drop in the page strip)."""
+        b = self._open_batch(batch_id)
+        current = {p.id for p in self.pages.list_batch(batch_id)}
+        if set(page_ids) != current or len(page_ids) != len(current):
+            raise HukouScanError("页面顺序与批次不一致。", "The new page order does not match the batch.")
+        with self._lock:
+            self.repo.set_sequence(b.id, page_ids)
+        self.guard.audit("reorder_pages", batch_id, pages=len(page_ids))
+
+    def move(self, page_id: str, new_index: int) -> None:
+        p = self.pages.get(page_id)
+        ids = [x.id for x in self.pages.list_batch(p.batch_id)]
+        ids.remove(page_id)
+        ids.insert(max(0, min(new_index, len(ids))), page_id)
+        self.reorder(p.batch_id, ids)
+
+    def delete_page(self, page_id: str) -> Page:
+        """Mark the page deleted (row and original are kept, so :meth:`undo_delete` restores it)."""
+        p = self.pages.get(page_id)
+        self._open_batch(p.batch_id)
+        if p.state == PageState.DELETED:
+            return p
+        self.pages.update(page_id, state=PageState.DELETED, state_reason=f"deleted_from:{p.state.value}")
+        self.guard.audit("delete_page", page_id, batch=p.batch_id, seq=p.seq)
+        log.info("page %s deleted from batch %s", page_id, p.batch_id)
+        return self.pages.get(page_id)
+
+    def undo_delete(self, page_id: str) -> Page:
+        p = self.pages.get(page_id)
+        self._open_batch(p.batch_id)
+        if p.state != PageState.DELETED:
+            return p
+        prev = (
+            p.state_reason.removeprefix("deleted_from:") if p.state_reason.startswith("deleted_from:") else ""
+        )
+        try:
+            state = PageState(prev)
+        except ValueError:
+            state = PageState.CAPTURED
+        self.pages.update(page_id, state=state, state_reason="")
+        self.guard.audit("undo_delete", page_id, batch=p.batch_id)
+        return self.pages.get(page_id)
+
+    def rotate(self, page_id: str, degrees: int = 90) -> Page:
+        """Turn the page by a multiple of 90° (clockwise) and re-process it from its original."""
+        if degrees % 90:
+            raise HukouScanError("只能按90度旋转。", "Pages turn in steps of 90°.")
+        p = self.pages.get(page_id)
+        self._open_batch(p.batch_id)
+        geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
+        self.pages.update(
+            page_id, geometry=geom, state=PageState.CAPTURED, processed_sha256=None, derivative_sha256=None
+        )
+        self.jobs.enqueue("process", page_id)
+        self.guard.audit("rotate_page", page_id, batch=p.batch_id, rotation=geom.extra_rotation)
+        page = self.pages.get(page_id)
+        self._notify(page)
+        return page
+
+    def replace_page(self, page_id: str, frame_bgr: np.ndarray, *, source_device: str = "") -> CaptureReceipt:
+        """Re-capture: a new page takes the old one's place; the old one is kept as deleted (undo-able)."""
+        old = self.pages.get(page_id)
+        self._open_batch(old.batch_id)
+        ids = [p.id for p in self.pages.list_batch(old.batch_id)]
+        position = ids.index(page_id) if page_id in ids else None
+        receipt = self.capture(old.batch_id, frame_bgr, source_device=source_device, position=position)
+        self.pages.update(page_id, state=PageState.DELETED, state_reason=f"replaced_by:{receipt.page.id}")
+        self.guard.audit("replace_page", page_id, batch=old.batch_id, new_page=receipt.page.id)
+        return receipt
+
+    # --- images for the GUI ---------------------------------------------------------------------------
+    def thumbnail(self, page: Page, width: int = 160) -> bytes:
+        """JPEG thumbnail: the processed page if ready, else the original turned by the clerk's rotation."""
+        sha = page.processed_sha256 or page.original_sha256
+        rot = 0 if page.processed_sha256 else page.geometry.extra_rotation
+        key = (sha, rot, width)
+        cached = self._thumbs.get(key)
+        if cached is not None:
+            return cached
+        data = thumbnail_jpeg(self.blobs.get(sha), width)
+        if rot:
+            from hukou_scan.capture.encode import decode_image
+
+            data = encode_jpeg(rotate_quarter(decode_image(data), rot), 85)
+        self._thumbs[key] = data
+        while len(self._thumbs) > 512:
+            self._thumbs.popitem(last=False)
+        return data
+
+    def page_image(self, page: Page, width: int = 1200) -> bytes:
+        """A display-size JPEG of the processed page (or the original while processing runs)."""
+        return self.thumbnail(page, width)
+
+    def get_page(self, page_id: str) -> Page:
+        try:
+            return self.pages.get(page_id)
+        except NotFoundError:
+            raise
