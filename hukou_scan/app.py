@@ -29,6 +29,7 @@ from hukou_scan.storage.repositories import (
 
 if TYPE_CHECKING:
     from hukou_scan.domain import Station
+    from hukou_scan.services.capture import CaptureService  # issue 3
     from hukou_scan.services.linking import LinkingService  # issue 6
     from hukou_scan.services.registry import RegistryService  # issue 6
     from hukou_scan.storage.registry import RegistryStore  # issue 6
