@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hukou_scan.domain import BatchStatus, Page, PageState, Role, new_id
+from hukou_scan.domain import Batch, BatchStatus, Page, PageState, Role, new_id
 from hukou_scan.errors import HukouScanError
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.db import Database
@@ -262,6 +262,18 @@ class QaService:
         )
         log.info("batch %s: sampled %d of %d pages", batch_id, len(chosen), len(population))
         return sample
+
+    def batches_for_review(self) -> list[Batch]:
+        """Closed, in-review or rejected batches the current reviewer may sample."""
+        user = self.guard.require(Role.REVIEWER)
+        scope = None if user is None or Role.ADMIN in user.roles or user.all_stations else user.station_id
+        wanted = {BatchStatus.CLOSED, BatchStatus.IN_REVIEW, BatchStatus.REJECTED}
+        return [b for b in self.batches.list(station_id=scope) if b.status in wanted]
+
+    def sample_pages(self, sample_id: str) -> list[Page]:
+        """The sampled pages in page order (for the reviewer's screen)."""
+        s = self.sample(sample_id)
+        return self.pages.get_many(list(s.page_ids))
 
     def reproduce(self, sample_id: str) -> list[str]:
         """Recompute a stored sample from its seed (for an inspection); equals ``page_ids``."""

@@ -1,0 +1,305 @@
+"""The audit log viewer for administrators: filters, chain verification, CSV export.
+
+Queries and verification run through the task runner (a station's log grows by
+thousands of events a day); the service refuses non-administrators, and the view
+then shows that refusal instead of the table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hukou_scan.domain import AuditEvent
+from hukou_scan.errors import HukouScanError
+from hukou_scan.gui.tasks import ProgressFn, TaskRunner
+from hukou_scan.security.audit import VerifyReport
+from hukou_scan.services.security import SecurityService
+from hukou_scan.storage.security import AuditFilter
+
+log = logging.getLogger(__name__)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Audit events, newest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.events: list[AuditEvent] = []
+        self.headers = [
+            self.tr("No."),
+            self.tr("Time (UTC)"),
+            self.tr("User"),
+            self.tr("Station"),
+            self.tr("Action"),
+            self.tr("Target"),
+            self.tr("Outcome"),
+            self.tr("Details"),
+        ]
+        self.broken: set[int] = set()
+
+    def set_events(self, events: list[AuditEvent]) -> None:
+        self.beginResetModel()
+        self.events = events
+        self.endResetModel()
+
+    def set_broken(self, seqs: set[int]) -> None:
+        self.beginResetModel()
+        self.broken = seqs
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        e = self.events[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            col = index.column()
+            return [
+                str(e.seq),
+                e.at.strftime("%Y-%m-%d %H:%M:%S"),
+                e.username,
+                e.station,
+                e.action,
+                e.target,
+                e.outcome,
+                json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
+            ][col]
+        if role == Qt.ItemDataRole.BackgroundRole and e.seq in self.broken:
+            from PySide6.QtGui import QColor
+
+            return QColor("#f8d7da")
+        return None
+
+
+class AuditView(QWidget):
+    """Filters + table + "Verify chain" + "Export CSV"."""
+
+    events_loaded = Signal(int)
+    verified = Signal(object)
+    exported = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, security: SecurityService, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.security = security
+        self.runner = runner
+        layout = QVBoxLayout(self)
+        filters = QHBoxLayout()
+        self.user_edit = QLineEdit(self)
+        self.user_edit.setObjectName("userFilter")
+        self.user_edit.setPlaceholderText(self.tr("User"))
+        self.user_edit.setMaxLength(64)
+        self.action_combo = QComboBox(self)
+        self.action_combo.setObjectName("actionFilter")
+        self.outcome_combo = QComboBox(self)
+        self.outcome_combo.setObjectName("outcomeFilter")
+        self.outcome_combo.addItem(self.tr("Any outcome"), "")
+        for o in ("ok", "failed", "denied", "locked"):
+            self.outcome_combo.addItem(o, o)
+        self.text_edit = QLineEdit(self)
+        self.text_edit.setObjectName("textFilter")
+        self.text_edit.setPlaceholderText(self.tr("Target contains…"))
+        self.text_edit.setMaxLength(200)
+        self.since_edit = QDateEdit(self)
+        self.since_edit.setCalendarPopup(True)
+        self.since_edit.setDate(QDate.currentDate().addDays(-30))
+        self.until_edit = QDateEdit(self)
+        self.until_edit.setCalendarPopup(True)
+        self.until_edit.setDate(QDate.currentDate())
+        self.search_button = QPushButton(self.tr("Filter"), self)
+        self.search_button.setObjectName("filterButton")
+        for w in (
+            self.user_edit,
+            self.action_combo,
+            self.outcome_combo,
+            self.text_edit,
+            QLabel(self.tr("From"), self),
+            self.since_edit,
+            QLabel(self.tr("to"), self),
+            self.until_edit,
+            self.search_button,
+        ):
+            filters.addWidget(w)
+        layout.addLayout(filters)
+        self.model = AuditTableModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table)
+        bottom = QHBoxLayout()
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("statusLabel")
+        self.status_label.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.hide()
+        self.verify_button = QPushButton(self.tr("Verify chain"), self)
+        self.verify_button.setObjectName("verifyButton")
+        self.export_button = QPushButton(self.tr("Export CSV…"), self)
+        self.export_button.setObjectName("exportButton")
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.verify_button)
+        bottom.addWidget(self.export_button)
+        layout.addLayout(bottom)
+        self.search_button.clicked.connect(self._on_search_button_clicked)
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self._load_actions()
+
+    def _load_actions(self) -> None:
+        self.action_combo.clear()
+        self.action_combo.addItem(self.tr("Any action"), "")
+        try:
+            for a in self.security.audit_actions():
+                self.action_combo.addItem(a, a)
+        except HukouScanError as e:
+            self._deny(e)
+
+    def _deny(self, e: HukouScanError) -> None:
+        self.status_label.setText(e.user_message())
+        for w in (self.search_button, self.verify_button, self.export_button):
+            w.setEnabled(False)
+        self.failed.emit(e.user_message())
+
+    def current_filter(self) -> AuditFilter:
+        since = datetime.combine(self.since_edit.date().toPython(), time.min)  # type: ignore[arg-type]
+        until = datetime.combine(self.until_edit.date().addDays(1).toPython(), time.min)  # type: ignore[arg-type]
+        return AuditFilter(
+            username=self.user_edit.text().strip(),
+            action=str(self.action_combo.currentData() or ""),
+            outcome=str(self.outcome_combo.currentData() or ""),
+            text=self.text_edit.text().strip(),
+            since=since,
+            until=until,
+        )
+
+    def refresh(self) -> None:
+        """Load events for the current filters in the background."""
+        f = self.current_filter()
+        self.search_button.setEnabled(False)
+        self.runner.run_simple(
+            lambda: self.security.audit_events(f, limit=5000), self._on_task_loaded, self._on_task_failed
+        )
+
+    def _on_search_button_clicked(self) -> None:
+        self.refresh()
+
+    def _on_task_loaded(self, events: list[AuditEvent]) -> None:
+        self.search_button.setEnabled(True)
+        self.model.set_events(events)
+        self.status_label.setText(self.tr("%n event(s)", "", len(events)))
+        self.events_loaded.emit(len(events))
+
+    def _on_task_failed(self, e: BaseException) -> None:
+        self.search_button.setEnabled(True)
+        self.verify_button.setEnabled(True)
+        self.export_button.setEnabled(True)
+        self.progress.hide()
+        if isinstance(e, HukouScanError):
+            self._deny(e) if e.exit_code == 11 else self.status_label.setText(e.user_message())
+            self.failed.emit(e.user_message())
+        else:
+            self.status_label.setText(str(e))
+            self.failed.emit(str(e))
+
+    def _on_verify_button_clicked(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+        def work(progress: ProgressFn, cancel: threading.Event) -> VerifyReport:
+            return self.security.verify_audit(progress=progress, cancel=cancel)
+
+        self.runner.run(work, self._on_task_verified, self._on_task_failed, self._on_task_progressed)
+
+    def _on_task_progressed(self, done: int, total: int, _msg: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+    def _on_task_verified(self, report: VerifyReport) -> None:
+        self.verify_button.setEnabled(True)
+        self.progress.hide()
+        self.model.set_broken({p.seq for p in report.problems})
+        if report.ok:
+            self.status_label.setText(
+                self.tr("Audit chain intact: %1 events.").replace("%1", str(report.checked))
+            )
+        else:
+            lines = [f"#{p.seq} {p.zh if self._zh() else p.en}" for p in report.problems[:20]]
+            self.status_label.setText(
+                self.tr("Audit chain BROKEN: %1 problem(s).").replace("%1", str(len(report.problems)))
+                + "\n"
+                + "\n".join(lines)
+            )
+        self.verified.emit(report)
+
+    @staticmethod
+    def _zh() -> bool:
+        from hukou_scan.errors import current_language
+
+        return current_language() != "en"
+
+    def _on_export_button_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export audit log"), "audit.csv", "CSV (*.csv)")
+        if not path:
+            return
+        purpose, ok = QInputDialog.getText(
+            self, self.tr("Export purpose"), self.tr("Purpose of this export:")
+        )
+        if ok:
+            self.export_to(Path(path), purpose)
+
+    def export_to(self, path: Path, purpose: str) -> None:
+        """Export the current filter's events (also used by tests, without file dialogs)."""
+        f = self.current_filter()
+        self.export_button.setEnabled(False)
+
+        def work(progress: ProgressFn, cancel: threading.Event) -> str:
+            self.security.export_audit_csv(path, f, purpose=purpose, progress=progress, cancel=cancel)
+            return str(path)
+
+        self.runner.run(work, self._on_task_exported, self._on_task_failed)
+
+    def _on_task_exported(self, path: str) -> None:
+        self.export_button.setEnabled(True)
+        self.status_label.setText(self.tr("Exported to %1").replace("%1", path))
+        self.exported.emit(path)
