@@ -162,8 +162,8 @@ def _opt_path(value: Any) -> Path | None:
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
-    if isinstance(default, bool) or default is None:
-        return value
+    if isinstance(default, bool) or default is None or default is dataclasses.MISSING:
+        return value  # db_url has no default: save_settings writes it, load must accept it
     try:
         return type(default)(value)
     except (TypeError, ValueError) as e:

@@ -147,7 +147,7 @@ def _pdf_pages(path: Path, progress: Progress | None, cancel: threading.Event | 
             for i, page in enumerate(pdf.pages):
                 if cancel is not None and cancel.is_set():
                     return out
-                images = list(page.images.values())
+                images = list(page.get_images(recursive=False).values())
                 if len(images) == 1 and not _has_text(page):
                     stream = images[0]
                     img = PdfImage(stream)  # type: ignore[arg-type]

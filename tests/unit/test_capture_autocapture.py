@@ -74,15 +74,23 @@ def test_hand_resting_on_the_page_prevents_capture() -> None:
 
 
 def test_page_swapped_quickly_gives_two_captures() -> None:
-    script = empty() + place_page(0, fps=FPS, still_s=2.0) + [Step("hand", 3, 0)] + place_page(
-        1, fps=FPS, settle_s=0.3, still_s=2.0
+    script = (
+        empty()
+        + place_page(0, fps=FPS, still_s=2.0)
+        + [Step("hand", 3, 0)]
+        + place_page(1, fps=FPS, settle_s=0.3, still_s=2.0)
     )
     caps = run(script)
     assert [(k, p) for _, k, p in caps] == [("page", 0), ("page", 1)]
 
 
 def test_empty_desk_and_removal_are_never_captured() -> None:
-    script = empty(30) + place_page(2, fps=FPS) + remove_page(2, fps=FPS, empty_s=3.0) + [Step("hand", 6), Step("empty", 30)]
+    script = (
+        empty(30)
+        + place_page(2, fps=FPS)
+        + remove_page(2, fps=FPS, empty_s=3.0)
+        + [Step("hand", 6), Step("empty", 30)]
+    )
     caps = run(script)
     assert [(k, p) for _, k, p in caps] == [("page", 2)]
 
@@ -100,7 +108,9 @@ def test_disabled_never_captures() -> None:
 
 
 def test_manual_capture_suppresses_the_auto_capture_of_the_same_page() -> None:
-    cam = SimulatedCamera(empty() + place_page(0, fps=FPS, still_s=3.0), size=SIZE, fps=FPS, realtime=False, loop=False)
+    cam = SimulatedCamera(
+        empty() + place_page(0, fps=FPS, still_s=3.0), size=SIZE, fps=FPS, realtime=False, loop=False
+    )
     cam.prepare()
     cam.open()
     ac = AutoCapture()

@@ -29,7 +29,12 @@ def test_simulated_camera_is_a_camera_source_with_8mp_default() -> None:
 
 
 def test_simulated_frames_follow_the_script_and_truth() -> None:
-    cam = SimulatedCamera([Step("empty", 2), Step("page", 2, 3), Step("hand", 3, 3)], size=(320, 240), realtime=False, loop=False)
+    cam = SimulatedCamera(
+        [Step("empty", 2), Step("page", 2, 3), Step("hand", 3, 3)],
+        size=(320, 240),
+        realtime=False,
+        loop=False,
+    )
     cam.prepare()
     caps = cam.open()
     assert (caps.width, caps.height) == (320, 240)
@@ -85,10 +90,14 @@ def test_realtime_pacing() -> None:
 
 
 def test_grabber_keeps_only_the_newest_frame_and_reconnects() -> None:
-    cam = SimulatedCamera([Step("empty", 10), *place_page(0, fps=50, still_s=1.0)], size=(320, 240), fps=50, loop=True)
+    cam = SimulatedCamera(
+        [Step("empty", 10), *place_page(0, fps=50, still_s=1.0)], size=(320, 240), fps=50, loop=True
+    )
     cam.prepare()
     states: list[GrabberState] = []
-    grabber = FrameGrabber(cam, preview_width=160, on_state=lambda s, _m: states.append(s), reconnect_interval=0.05)
+    grabber = FrameGrabber(
+        cam, preview_width=160, on_state=lambda s, _m: states.append(s), reconnect_interval=0.05
+    )
     grabber.start()
     try:
         f1 = grabber.wait_frame(-1, timeout=5)
@@ -128,7 +137,9 @@ def test_grabber_runs_auto_capture_on_previews() -> None:
         if state == GrabberState.DISCONNECTED:
             done.set()
 
-    grabber = FrameGrabber(cam, preview_width=240, autocapture=AutoCapture(), on_auto_capture=on_auto, on_state=on_state)
+    grabber = FrameGrabber(
+        cam, preview_width=240, autocapture=AutoCapture(), on_auto_capture=on_auto, on_state=on_state
+    )
     grabber.start()
     try:
         assert done.wait(10)  # the script ends → "disconnected"
