@@ -191,11 +191,15 @@ def _open_source(path: Path, encoding: str) -> _Source:
     reader = csv.reader(text)
     header: list[str] = []
     row_no = 0
-    for row in reader:
-        row_no += 1
-        if any(c.strip() for c in row):
-            header = row
-            break
+    try:
+        for row in reader:
+            row_no += 1
+            if any(c.strip() for c in row):
+                header = row
+                break
+    except BaseException:
+        raw.close()
+        raise
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         n = row_no
@@ -467,7 +471,7 @@ def preview(
     _check_file(path)
     xlsx = is_xlsx(path)
     enc = "" if xlsx else encoding or detect_encoding(path)
-    src = _open_source(path, enc)
+    src = _open_checked(path, enc)
     try:
         headers = [str(h).strip() for h in src.header]
         try:
@@ -534,6 +538,15 @@ def _check_file(path: Path) -> None:
         raise HukouScanError(f"文件不存在：{path}", f"File not found: {path}")
 
 
+def _open_checked(path: Path, enc: str) -> _Source:
+    try:
+        return _open_source(path, enc)
+    except UnicodeDecodeError as e:
+        raise _decode_error(path, enc, e) from e
+    except LookupError as e:
+        raise HukouScanError(f"未知编码：{enc}", f"Unknown encoding: {enc}") from e
+
+
 def _decode_error(path: Path, enc: str, e: UnicodeDecodeError) -> HukouScanError:
     return HukouScanError(
         f"文件无法按 {enc} 编码读取（位置 {e.start}）。",
@@ -582,7 +595,7 @@ class RegistryImporter:
         xlsx = is_xlsx(path)
         enc = "" if xlsx else encoding or detect_encoding(path)
         sha = file_sha256(path)
-        src = _open_source(path, enc)
+        src = _open_checked(path, enc)
         try:
             headers = [str(h).strip() for h in src.header]
             mapping = resolve_mapping(headers, override)

@@ -25,7 +25,7 @@ from hukou_scan.domain import ExtractedField, Person, idnumber
 from hukou_scan.registry.variants import confusion_variants, fold, name_similarity
 
 # Score weights (sum of the positive ones, capped at 100).
-W_ID_EXACT = 55.0
+W_ID_EXACT = 60.0
 W_ID_NEAR = 35.0
 W_NAME = 25.0
 W_BIRTH = 15.0
@@ -228,8 +228,25 @@ def rank(
                     a.person, round(score, 1), tuple(reasons), a.person.relation if household_page else ""
                 )
             )
+    if household_page:  # register order: head first, then spouse, children, others
+        out.sort(
+            key=lambda c: (
+                -c.score,
+                _RELATION_ORDER.get(c.person.relation, 99),
+                c.person.birth_date or date.max,
+            )
+        )
+        return out
     out.sort(key=lambda c: (-c.score, c.person.household_no, c.person.name, c.person.id))
-    return out if household_page else out[:limit]
+    return out[:limit]
+
+
+_RELATION_ORDER = {
+    r: i
+    for i, r in enumerate(
+        ("户主", "配偶", "妻", "夫", "父亲", "母亲", "子", "女", "长子", "长女", "次子", "次女")
+    )
+}
 
 
 def _score(page: PageFields, a: _Acc, birth: date | None, household_page: bool) -> tuple[float, list[str]]:

@@ -68,7 +68,9 @@ class LinkingService:
 
     def _username(self) -> str:
         user = self.guard.user
-        return user.username if user else str(getattr(self.guard, "username", "system"))
+        if user is not None:
+            return user.username
+        return str(getattr(self.guard, "actor", None) or getattr(self.guard, "username", "system"))
 
     # -- proposals ---------------------------------------------------------------------------
     def propose(self, page_id: str) -> list[Proposal]:

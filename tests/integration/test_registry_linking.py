@@ -1,0 +1,188 @@
+"""LinkingService end to end: OCR fields → proposals → one-key confirm / household / manual / unlink."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from hukou_scan.app import AppContext
+from hukou_scan.domain import (
+    Batch,
+    BatchCategory,
+    ExtractedField,
+    LinkMethod,
+    OcrResult,
+    Page,
+    PageState,
+    new_id,
+)
+from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.errors import NotFoundError
+from hukou_scan.services.guard import OpenGuard
+from hukou_scan.services.linking import LinkingService
+
+
+@pytest.fixture
+def guard() -> OpenGuard:
+    return OpenGuard(username="clerk1")
+
+
+@pytest.fixture
+def linking(ctx: AppContext, guard: OpenGuard) -> LinkingService:
+    return LinkingService(ctx.pages, ctx.persons, ctx.links, ctx.registry_store, guard)
+
+
+@pytest.fixture
+def households(ctx: AppContext, tmp_path: Path) -> list[SampleHousehold]:
+    hs = generate_households(30, seed=5)
+    path = tmp_path / "reg.csv"
+    with open(path, "w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(hs))
+    ctx.registry.import_file(path)
+    return hs
+
+
+def recognised_page(ctx: AppContext, fields: dict[str, str]) -> str:
+    batch = ctx.batches.add(
+        Batch(id=new_id(), archive_id="A-1", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+    )
+    page = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=batch.id,
+            seq=1,
+            original_sha256="a" * 64,
+            captured_at=datetime(2026, 11, 22, 8, 0),
+            state=PageState.RECOGNIZED,
+        )
+    )
+    ctx.pages.save_ocr(
+        page.id,
+        OcrResult(
+            text=" ".join(fields.values()),
+            words=[],
+            engine="fake",
+            width=100,
+            height=100,
+            fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()],
+        ),
+    )
+    return page.id
+
+
+def test_propose_stores_candidates_but_links_nothing(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    target = households[2].members[0]
+    page_id = recognised_page(
+        ctx,
+        {"id_number": target.id_number, "name": target.name, "birth_date": target.birth_date.isoformat()},  # type: ignore[union-attr]
+    )
+    props = linking.propose(page_id)
+    assert props[0].person.id_number == target.id_number
+    assert props[0].preselected and props[0].score == 100.0
+    assert not any(p.preselected for p in props[1:])
+    assert linking.links(page_id) == []  # nothing linked silently
+    assert ctx.pages.get(page_id).state == PageState.RECOGNIZED
+    assert linking.candidates(page_id) == props
+
+
+def test_confirm_top_candidate_records_who_when_how(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    target = households[4].members[1]
+    page_id = recognised_page(
+        ctx, {"name": "玉" + target.name[1:], "birth_date": target.birth_date.isoformat()}
+    )  # type: ignore[union-attr]
+    props = linking.propose(page_id)
+    assert props, "an OCR-confused name with a birth date must still find candidates"
+    link = linking.confirm(page_id)
+    assert link.method == LinkMethod.CONFIRMED
+    assert link.person_id == props[0].person.id
+    assert link.linked_by == "clerk1" and link.linked_at is not None
+    assert link.reasons == props[0].reasons
+    assert ctx.pages.get(page_id).state == PageState.LINKED
+    assert [e[0] for e in guard.events].count("link") == 1
+
+
+def test_low_score_is_not_preselected(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    target = households[6].members[0]
+    page_id = recognised_page(ctx, {"name": target.name})
+    props = linking.propose(page_id)
+    assert props and not any(p.preselected for p in props)
+
+
+def test_household_page_links_all_members_with_roles(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    h = next(h for h in households if len(h.members) >= 3)
+    page_id = recognised_page(ctx, {"household_no": h.household_no})
+    props = linking.propose(page_id)
+    assert len(props) == len(h.members) and all(p.preselected for p in props)
+    assert props[0].role == "户主"
+    links = linking.confirm_all(page_id)
+    assert {(lk.role) for lk in links} == {m.relation for m in h.members}
+    assert len(linking.links(page_id)) == len(h.members)
+
+
+def test_manual_search_link_and_unlink(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    target = households[9].members[0]
+    page_id = recognised_page(ctx, {})
+    assert linking.propose(page_id) == []
+    with pytest.raises(NotFoundError):
+        linking.confirm(page_id)
+    found = linking.search(target.id_number[:14])
+    assert target.id_number in {p.id_number for p in found}
+    person = next(p for p in found if p.id_number == target.id_number)
+    assert linking.search(target.name)
+    assert linking.search(target.household_no)
+    link = linking.link_manual(page_id, person.id, role="本人")
+    assert link.method == LinkMethod.MANUAL and link.role == "本人"
+    assert ctx.pages.get(page_id).state == PageState.LINKED
+    assert linking.unlink(page_id, person.id)
+    assert not linking.unlink(page_id, person.id)
+    assert linking.links(page_id) == []
+    assert ctx.pages.get(page_id).state == PageState.RECOGNIZED
+    assert [e[0] for e in guard.events][-2:] == ["link", "unlink"]
+    with pytest.raises(NotFoundError):
+        linking.link_manual(page_id, "nope")
+
+
+def test_reproposal_replaces_candidates_and_keeps_links(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    target = households[1].members[0]
+    page_id = recognised_page(ctx, {"id_number": target.id_number, "name": target.name})
+    linking.propose(page_id)
+    linking.confirm(page_id)
+    again = linking.propose(page_id)
+    assert len(again) == len({p.person.id for p in again})
+    assert len(linking.links(page_id)) == 1
+
+
+def test_permissions_are_checked_in_the_service(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    from hukou_scan.domain import Role
+    from hukou_scan.errors import PermissionDenied
+
+    class DenyGuard(OpenGuard):
+        def require(self, *roles: Role, station_id: str | None = None) -> None:
+            raise PermissionDenied("无权限", "denied")
+
+    svc = LinkingService(ctx.pages, ctx.persons, ctx.links, ctx.registry_store, DenyGuard())
+    target = households[0].members[0]
+    page_id = recognised_page(ctx, {"id_number": target.id_number})
+    svc.propose(page_id)  # proposing is system work after OCR
+    with pytest.raises(PermissionDenied):
+        svc.confirm(page_id)
+    assert svc.links(page_id) == []
