@@ -29,7 +29,7 @@ from typing import Any
 
 from hukou_scan.domain import OcrResult
 from hukou_scan.errors import ExportError, HukouScanError
-from hukou_scan.export.images import PdfImage, prepare_image
+from hukou_scan.export.images import PdfImage, maybe_deflate, prepare_image
 from hukou_scan.export.metadata import DocumentInfo, info_dict, srgb_icc, xmp_packet
 from hukou_scan.export.pdfobj import Name, PdfWriter, Ref
 from hukou_scan.export.textlayer import (
@@ -95,6 +95,7 @@ class AssemblyOptions:
     pdfa: bool = True
     skip_bad_pages: bool = True
     watermark_font: Path | None = None
+    jpeg_flate: str = "auto"  # auto | always | never (see images.maybe_deflate)
 
 
 @dataclass(frozen=True)
@@ -120,10 +121,10 @@ def _image_dict(img: PdfImage) -> dict[str, Any]:
         "Height": img.height,
         "ColorSpace": Name(img.colorspace),
         "BitsPerComponent": img.bits,
-        "Filter": Name(img.filter),
+        "Filter": [Name("FlateDecode"), Name(img.filter)] if img.deflated else Name(img.filter),
     }
     if img.decode_parms:
-        d["DecodeParms"] = img.decode_parms
+        d["DecodeParms"] = [None, img.decode_parms] if img.deflated else img.decode_parms
     return d
 
 
@@ -257,6 +258,7 @@ def _write_document(
         try:
             content = page.load()
             img = prepare_image(content.image, jpeg_quality=opts.jpeg_quality, bitonal=content.bitonal)
+            img = maybe_deflate(img, opts.jpeg_flate)
         except HukouScanError as e:
             if not opts.skip_bad_pages:
                 raise

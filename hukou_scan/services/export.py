@@ -173,6 +173,7 @@ class ExportService:
         self.search = search
         section = settings.section("export")
         self.jpeg_quality = int(section.get("jpeg_quality", 85))
+        self.jpeg_flate = str(section.get("jpeg_flate", "auto"))
         font = section.get("watermark_font")
         self.watermark_font = Path(str(font)) if font else None
 
@@ -355,6 +356,7 @@ class ExportService:
             default_dpi=float(self.settings.target_dpi),
             text_layer=request.text_layer,
             watermark_font=self.watermark_font,
+            jpeg_flate=self.jpeg_flate,
         )
         export_pages = [self._export_page(p, plan.batches[p.batch_id], request.image) for p in plan.pages]
         details: dict[str, Any] = {

@@ -164,7 +164,7 @@ def test_bitonal_derivative_is_used_when_marked(ctx: AppContext, tmp_path: Path)
         ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "m.pdf", image="master")
     )
     with pikepdf.open(master.path) as pdf:
-        assert str(pdf.pages[0].Resources.XObject["/Im0"].Filter) == "/DCTDecode"
+        assert "/DCTDecode" in str(pdf.pages[0].Resources.XObject["/Im0"].Filter)
 
 
 def test_safe_filename() -> None:

@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,17 @@ def _pages(n: int = 2, bitonal_second: bool = False) -> list[ExportPage]:
 
         out.append(ExportPage(f"p{i}", f"A0101-2026-001-{i + 1:04d}", load))
     return out
+
+
+def _filters(im: pikepdf.Object) -> list[str]:
+    f = im.Filter
+    return [str(x) for x in f] if isinstance(f, pikepdf.Array) else [str(f)]
+
+
+def _jpeg_bytes(im: pikepdf.Object) -> bytes:
+    """The embedded JPEG with any Flate layer removed (the DCT data itself)."""
+    raw = bytes(im.read_raw_bytes())
+    return zlib.decompress(raw) if _filters(im)[0] == "/FlateDecode" else raw
 
 
 def _no_tmp_left(folder: Path) -> bool:
@@ -165,8 +177,12 @@ def test_render_matches_source_image_and_physical_size(tmp_path: Path) -> None:
     decoded = pikepdf.PdfImage(pdf.pages[1].Resources.XObject["/Im0"]).as_pil_image().convert("L")
     assert ImageChops.difference(decoded, source_bw).getbbox() is None  # G4 is lossless
     images = [p.Resources.XObject["/Im0"] for p in pdf.pages]
-    assert [str(i.Filter) for i in images] == ["/DCTDecode", "/CCITTFaxDecode"]  # never JBIG2
-    assert images[0].read_raw_bytes() == sp.image  # passthrough, byte for byte
+    filters = [
+        [str(f) for f in i.Filter] if isinstance(i.Filter, pikepdf.Array) else [str(i.Filter)] for i in images
+    ]
+    assert filters[0][-1] == "/DCTDecode" and filters[1] == ["/CCITTFaxDecode"]  # never JBIG2
+    # the JPEG is embedded losslessly: at most Flate on top, never re-encoded
+    assert _jpeg_bytes(images[0]) == sp.image
 
 
 def test_bookmarks_labels_and_metadata(tmp_path: Path) -> None:
@@ -328,3 +344,21 @@ def test_pages_are_not_retained_while_streaming(tmp_path: Path) -> None:
     assemble_pdf([ExportPage(f"p{i}", str(i), make_loader()) for i in range(6)], tmp_path / "m.pdf", INFO)
     assert len(alive) == 6
     assert max_alive == 0
+
+
+def test_jpeg_flate_modes(tmp_path: Path) -> None:
+    sp = make_page()
+    for mode, chain in (("never", ["/DCTDecode"]), ("always", ["/FlateDecode", "/DCTDecode"])):
+        out = tmp_path / f"{mode}.pdf"
+        opts = AssemblyOptions(jpeg_flate=mode)
+        assemble_pdf(
+            [ExportPage("p", "L", lambda: PageContent(sp.image, sp.ocr, sp.dpi))], out, INFO, options=opts
+        )
+        with pikepdf.open(out) as pdf:
+            im = pdf.pages[0].Resources.XObject["/Im0"]
+            assert _filters(im) == chain
+            assert _jpeg_bytes(im) == sp.image
+            if mode == "never":
+                assert im.read_raw_bytes() == sp.image  # byte-identical to the stored master
+    rendered = _render(tmp_path / "always.pdf", sp.dpi).convert("RGB")
+    assert rendered.size == (sp.width, sp.height)
