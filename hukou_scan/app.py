@@ -277,8 +277,19 @@ class AppContext:
 
     @cached_property
     def dashboard(self) -> DashboardService:
-        from hukou_scan.services.dashboard import DashboardService
+        from hukou_scan.services.dashboard import (
+            DashboardService,
+            page_warning_counts,
+            registry_warning_counts,
+        )
         from hukou_scan.storage.qa import StatsQueries
 
         stats = StatsQueries(self.db)
-        return DashboardService(stats, self.guard, stats.page_warning_counts, warnings_source="pages")
+        return DashboardService(
+            stats,
+            self.guard,
+            [
+                ("registry", lambda: registry_warning_counts(self.registry_store)),
+                ("pages", lambda: page_warning_counts(stats)),
+            ],
+        )

@@ -5,10 +5,12 @@ pass rate of decided spot-check samples, throughput per clerk, and data-quality
 warnings per station with the colouring the archive offices use: red above 5 %,
 yellow 3–5 %, blue below 3 % of a station's records.
 
-Warnings come from a *provider* so the registry area's rules can be plugged in
-(``(station_id, kind, count, denominator)`` rows).  Until then the composition root
-passes :meth:`StatsQueries.page_warning_counts`, i.e. the page-level warnings that
-exist today (invalid OCR fields, low-confidence fields, failed pages).
+Warnings come from a *provider* returning :class:`WarningCount` rows.  The
+composition root uses :func:`registry_warning_counts` (the registry area's last
+data-quality scan: findings per station and rule, share of persons with a finding)
+when the registry holds persons, and otherwise falls back to
+:meth:`StatsQueries.page_warning_counts` (page-level findings: invalid OCR fields,
+low-confidence fields, failed pages, share of pages).
 """
 
 from __future__ import annotations
@@ -23,19 +25,65 @@ from pathlib import Path
 from typing import Any
 
 from hukou_scan.domain import Role
+from hukou_scan.registry import warnings as registry_rules
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.qa import PageFact, StatsQueries
+from hukou_scan.storage.registry import RegistryStore
 
 log = logging.getLogger(__name__)
 
-WarningRows = list[tuple[str, str, int, int]]
 GROUPS = ("station", "batch", "day", "clerk")
 
 WARNING_LABELS: dict[str, tuple[str, str]] = {
     "ocr_field_invalid": ("识别字段校验不通过", "invalid OCR field"),
     "ocr_needs_review": ("低置信度字段", "low-confidence field"),
     "page_failed": ("处理失败页", "failed page"),
+    **registry_rules.RULES,
 }
+
+
+@dataclass(frozen=True)
+class WarningCount:
+    """Findings of one kind at one station.
+
+    ``station`` is a station id or, for registry data, the station as the registry
+    names it; ``records`` is the station's record count (persons or pages) and
+    ``warned_records`` the distinct records with at least one finding, when known.
+    """
+
+    station: str
+    kind: str
+    count: int
+    records: int
+    warned_records: int | None = None
+
+
+WarningProvider = Callable[[], list[WarningCount]]
+
+
+def registry_warning_counts(store: RegistryStore, page: int = 5000) -> list[WarningCount]:
+    """Per station and rule, from the registry area's last scan (empty when it holds no persons)."""
+    totals = store.station_totals()
+    if not totals:
+        return []
+    warned = store.warned_persons_by_station()
+    counts: dict[tuple[str, str], int] = {}
+    offset = 0
+    while True:
+        rows = store.warnings(None, page, offset)
+        for w in rows:
+            counts[(w.station, w.rule)] = counts.get((w.station, w.rule), 0) + 1
+        if len(rows) < page:
+            break
+        offset += page
+    return [
+        WarningCount(st, rule, n, totals.get(st, 0), warned.get(st, 0))
+        for (st, rule), n in sorted(counts.items())
+    ]
+
+
+def page_warning_counts(stats: StatsQueries) -> list[WarningCount]:
+    return [WarningCount(sid, kind, n, total) for sid, kind, n, total in stats.page_warning_counts()]
 
 
 def warning_colour(rate: float) -> str:
@@ -83,6 +131,7 @@ class StationWarnings:
     by_kind: dict[str, int] = field(default_factory=dict)
     total: int = 0
     denominator: int = 0
+    warned_records: int | None = None
 
     @property
     def rate(self) -> float:
@@ -118,13 +167,12 @@ class DashboardService:
         self,
         stats: StatsQueries,
         guard: Guard,
-        warnings_provider: Callable[[], WarningRows] | None = None,
-        warnings_source: str = "pages",
+        warnings_providers: Sequence[tuple[str, WarningProvider]] = (),
     ) -> None:
         self.stats = stats
         self.guard = guard
-        self.warnings_provider = warnings_provider
-        self.warnings_source = warnings_source if warnings_provider else "none"
+        self.warnings_providers = list(warnings_providers)
+        self.warnings_source = "none"
 
     def _scope(self) -> str | None:
         user = self.guard.require(Role.ADMIN, Role.REVIEWER, Role.CLERK)
@@ -178,7 +226,7 @@ class DashboardService:
                 row.qa_passed += status == "passed"
             for row in rows.values():
                 row.qa_pass_rate = row.qa_passed / row.qa_samples if row.qa_samples else None
-        warnings = self.warnings(station_scope, stations)
+        warnings = self.warnings(station_scope, stations)  # sets warnings_source
         self.guard.audit("dashboard_view", target=group, pages=n)
         return DashboardReport(
             group=group,
@@ -192,20 +240,32 @@ class DashboardService:
     def warnings(
         self, station_scope: str | None = None, stations: dict[str, Any] | None = None
     ) -> list[StationWarnings]:
-        if self.warnings_provider is None:
-            return []
+        """Warnings of the first provider that has any (see module docstring)."""
         stations = stations if stations is not None else {s.id: s for s in self.stats.stations()}
+        by_code = {s.code: s for s in stations.values()} | {s.name: s for s in stations.values()}
+        rows: list[WarningCount] = []
+        self.warnings_source = "none"
+        for name, provider in self.warnings_providers:
+            rows = provider()
+            if rows:
+                self.warnings_source = name
+                break
         out: dict[str, StationWarnings] = {}
-        for station_id, kind, count, denom in self.warnings_provider():
-            if station_scope and station_id != station_scope:
+        for r in rows:
+            st = stations.get(r.station) or by_code.get(r.station)
+            if station_scope and (st is None or st.id != station_scope):
                 continue
-            code = stations[station_id].code if station_id in stations else station_id
-            w = out.setdefault(station_id, StationWarnings(station_id, code))
-            w.by_kind[kind] = w.by_kind.get(kind, 0) + count
-            w.denominator = max(w.denominator, denom)
+            key = st.id if st else r.station
+            w = out.setdefault(key, StationWarnings(key, st.code if st else (r.station or "-")))
+            w.by_kind[r.kind] = w.by_kind.get(r.kind, 0) + r.count
+            w.denominator = max(w.denominator, r.records)
+            if r.warned_records is not None:
+                w.warned_records = max(w.warned_records or 0, r.warned_records)
         for w in out.values():
-            # Providers count per kind; a record with two kinds counts twice, capped at all records.
-            w.total = min(w.denominator, sum(w.by_kind.values())) if w.denominator else 0
+            if w.warned_records is not None:
+                w.total = w.warned_records
+            else:  # per-kind counts only: a record with two kinds counts twice, capped at all records
+                w.total = min(w.denominator, sum(w.by_kind.values())) if w.denominator else 0
         return sorted(out.values(), key=lambda w: w.station_code)
 
     @staticmethod

@@ -112,3 +112,25 @@ def test_csv_export(ctx: AppContext, tmp_path: Path) -> None:
 def test_bad_group_is_refused(ctx: AppContext) -> None:
     with pytest.raises(ValueError):
         ctx.dashboard.report("hour")
+
+
+def test_registry_warnings_take_precedence_with_person_share(ctx: AppContext) -> None:
+    from hukou_scan.storage.registry import StoredWarning
+
+    persons = [Person(id=f"p{i}", name=f"人{i}", station="S0001") for i in range(40)]
+    persons += [Person(id=f"q{i}", name=f"外{i}", station="S0002") for i in range(10)]
+    ctx.persons.upsert_many(persons)
+
+    def warn(rule: str, pid: str, station: str) -> StoredWarning:
+        return StoredWarning(rule, pid, None, None, station, "", "x", "x")
+
+    findings = [warn("duplicate_id", "p0", "S0001"), warn("invalid_check_digit", "p0", "S0001")]
+    findings += [warn("invalid_check_digit", "q1", "S0002")]
+    ctx.registry_store.replace_warnings("scan1", findings)
+    rep = ctx.dashboard.report()
+    assert rep.warnings_source == "registry"
+    by_code = {w.station_code: w for w in rep.warnings}
+    s1, s2 = by_code["S0001"], by_code["S0002"]
+    assert s1.by_kind == {"duplicate_id": 1, "invalid_check_digit": 1}
+    assert (s1.total, s1.denominator, s1.colour) == (1, 40, "blue")  # one person of 40 = 2.5 %
+    assert (s2.total, s2.denominator, s2.colour) == (1, 10, "red")  # 10 %
