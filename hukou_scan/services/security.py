@@ -114,6 +114,11 @@ class SessionGuard:
         return self._system_actor or "anonymous"
 
     @property
+    def username(self) -> str:
+        """Alias of :attr:`actor` (what :class:`OpenGuard` calls it)."""
+        return self.actor
+
+    @property
     def is_system(self) -> bool:
         return self._user is None and self._system_actor is not None
 
