@@ -103,6 +103,17 @@ class FrameGrabber:
         self._thread = threading.Thread(target=self._run, name="camera-grabber")
         self._thread.start()
 
+    def run_blocking(self) -> None:
+        """Run the grab loop on the calling thread until :meth:`stop` (for a host ``QThread``)."""
+        self._stop.clear()
+        self._run()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end without waiting (the host thread joins)."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread and release the camera (blocks until the thread has ended)."""
         self._stop.set()

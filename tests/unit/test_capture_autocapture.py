@@ -66,10 +66,10 @@ def test_hand_passing_over_the_same_page_does_not_capture_it_again() -> None:
 
 
 def test_hand_resting_on_the_page_prevents_capture() -> None:
-    script = empty() + [Step("place", 6, 1), Step("hand_still", 40, 1)]
+    script = [*empty(), Step("place", 6, 1), Step("hand_still", 40, 1)]
     assert run(script) == []
     # once the hand is gone the page is captured
-    caps = run(script + [Step("hand", 6, 1), Step("page", 20, 1)])
+    caps = run([*script, Step("hand", 6, 1), Step("page", 20, 1)])
     assert [(k, p) for _, k, p in caps] == [("page", 1)]
 
 

@@ -228,7 +228,9 @@ class SimulatedCamera:
 
     def prepare(self) -> None:
         """Compose every scene the script needs now (tests call this before timing anything)."""
-        for page in sorted({st.page for st in self.script if st.page is not None}):
+        pages = sorted({st.page for st in self.script if st.page is not None})
+        self._max_scenes = max(self._max_scenes, len(pages) + 1)
+        for page in pages:
             self._scene(page)
         self._scene(None)
 

@@ -1,0 +1,168 @@
+"""New-batch and close-batch dialogs of the capture station.
+
+Thin over :class:`~hukou_scan.services.capture.CaptureService`: the new-batch form is
+prefilled with the previous batch's values (``last_values``) so a clerk working
+through one cabinet only changes the box/volume; the close dialog shows where the
+paper original belongs and enables "Close batch" only after the clerk ticks that it
+went back there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hukou_scan.domain import Batch, BatchCategory, PaperLocation
+from hukou_scan.services.capture import BatchDraft
+
+
+class NewBatchDialog(QDialog):
+    """Collects a :class:`BatchDraft`; ``draft()`` returns it after ``exec()`` was accepted."""
+
+    def __init__(self, last: BatchDraft, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("New batch"))
+        self._station_id = last.station_id
+        self.archive_id = QLineEdit(last.archive_id, self)
+        self.archive_id.setPlaceholderText(self.tr("e.g. 0101-2026-001"))
+        self.category = QComboBox(self)
+        for cat in BatchCategory:
+            self.category.addItem(cat.value, cat)
+        self.category.setCurrentIndex(list(BatchCategory).index(last.category))
+        loc = last.location
+        self.room = QLineEdit(loc.room, self)
+        self.cabinet = QLineEdit(loc.cabinet, self)
+        self.shelf = QLineEdit(loc.shelf, self)
+        self.box = QLineEdit(loc.box, self)
+        self.volume = QLineEdit(loc.volume, self)
+        self.page_from = self._spin(loc.page_from)
+        self.page_to = self._spin(loc.page_to)
+        self.expected = self._spin(last.expected_pages)
+        self.notes = QPlainTextEdit(last.notes, self)
+        self.notes.setFixedHeight(60)
+
+        where = QGridLayout()
+        for col, (label, edit) in enumerate(
+            [
+                (self.tr("Room"), self.room),
+                (self.tr("Cabinet"), self.cabinet),
+                (self.tr("Shelf"), self.shelf),
+                (self.tr("Box"), self.box),
+                (self.tr("Volume"), self.volume),
+            ]
+        ):
+            where.addWidget(QLabel(label, self), 0, col)
+            where.addWidget(edit, 1, col)
+        pages = QGridLayout()
+        pages.addWidget(QLabel(self.tr("From page"), self), 0, 0)
+        pages.addWidget(self.page_from, 0, 1)
+        pages.addWidget(QLabel(self.tr("to"), self), 0, 2)
+        pages.addWidget(self.page_to, 0, 3)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Archive id"), self.archive_id)
+        form.addRow(self.tr("Category"), self.category)
+        form.addRow(self.tr("Paper original location"), where)
+        form.addRow(self.tr("Page range"), pages)
+        form.addRow(self.tr("Expected pages"), self.expected)
+        form.addRow(self.tr("Notes"), self.notes)
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color: #b00020")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Start batch"))
+        self.buttons.accepted.connect(self._on_buttons_accepted)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.archive_id.setFocus()
+        self.archive_id.selectAll()
+
+    def _spin(self, value: int | None) -> QSpinBox:
+        sb = QSpinBox(self)
+        sb.setRange(0, 100000)
+        sb.setSpecialValueText(self.tr("—"))  # 0 = not given
+        sb.setValue(value or 0)
+        return sb
+
+    def _on_buttons_accepted(self) -> None:
+        if not self.archive_id.text().strip():
+            self.error.setText(self.tr("Please enter the archive id."))
+            self.archive_id.setFocus()
+            return
+        self.accept()
+
+    def draft(self) -> BatchDraft:
+        def opt(sb: QSpinBox) -> int | None:
+            return sb.value() or None
+
+        return BatchDraft(
+            archive_id=self.archive_id.text().strip(),
+            category=BatchCategory(self.category.currentData()),
+            location=PaperLocation(
+                room=self.room.text().strip(),
+                cabinet=self.cabinet.text().strip(),
+                shelf=self.shelf.text().strip(),
+                box=self.box.text().strip(),
+                volume=self.volume.text().strip(),
+                page_from=opt(self.page_from),
+                page_to=opt(self.page_to),
+            ),
+            expected_pages=opt(self.expected),
+            notes=self.notes.toPlainText().strip(),
+            station_id=self._station_id,
+        )
+
+
+class CloseBatchDialog(QDialog):
+    """Asks the clerk to confirm that the paper original went back to its recorded location."""
+
+    def __init__(self, batch: Batch, captured: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Close batch"))
+        where = batch.location.describe() or self.tr("(no location recorded)")
+        expected = batch.expected_pages
+        summary = QLabel(self)
+        summary.setTextFormat(Qt.TextFormat.PlainText)
+        lines = [
+            self.tr("Archive id: %1").replace("%1", batch.archive_id),
+            self.tr("Pages captured: %1").replace("%1", str(captured))
+            + (self.tr(" of %1 expected").replace("%1", str(expected)) if expected else ""),
+            self.tr("Paper original belongs in: %1").replace("%1", where),
+        ]
+        summary.setText("\n".join(lines))
+        self.warning = QLabel("", self)
+        self.warning.setStyleSheet("color: #b36b00")
+        if expected and captured != expected:
+            self.warning.setText(self.tr("The page count differs from the expected count."))
+        self.returned = QCheckBox(self.tr("The paper original is back in its recorded location"), self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(self.tr("Close batch"))
+        self.ok.setEnabled(False)
+        self.returned.toggled.connect(self.ok.setEnabled)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.warning)
+        layout.addWidget(self.returned)
+        layout.addWidget(self.buttons)

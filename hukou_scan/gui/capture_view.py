@@ -1,0 +1,779 @@
+"""CaptureView: the clerk's capture screen.
+
+Live preview (from the grabber thread, downscaled there, coalesced so it never lags)
+with the detected page outline, the processed page with its quality warnings beside
+it, a slot for the registry link panel, and the page strip (drag to reorder, delete
+with undo, rotate, re-capture, insert between) with the page counter against the
+expected count.  Space / Enter (and foot pedals, which emulate keys) capture; each
+capture beeps and flashes once it is *durable*.  Auto-capture runs in the grabber
+thread; a camera that is unplugged shows a banner and reconnects by itself while
+everything captured stays in the page store.
+
+The widget is thin: every use case goes through :class:`CaptureService`, and all
+slow work (encoding, storage, thumbnails, imports) runs through :class:`TaskRunner`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hukou_scan.capture.autocapture import AutoCapture
+from hukou_scan.capture.grabber import GrabbedFrame, GrabberState
+from hukou_scan.capture.source import CameraSource
+from hukou_scan.domain import Batch, Page, PageState
+from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
+from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
+from hukou_scan.gui.tasks import TaskRunner
+from hukou_scan.ingest.hotfolder import HotFolderMessage
+from hukou_scan.services.capture import CaptureReceipt, CaptureService
+
+log = logging.getLogger(__name__)
+
+PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+CAPTURE_KEYS = ("Space", "Return", "Enter", "F9", "PgDown")
+
+
+class PreviewView(QWidget):
+    """Paints the newest preview frame, the live page outline and the capture flash."""
+
+    painted = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(320, 240)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.image: QImage | None = None
+        self.outline: list[tuple[float, float]] | None = None
+        self.flash_until = 0.0
+        self.paint_count = 0
+        self.placeholder = ""
+
+    def set_image(self, image: QImage) -> None:
+        self.image = image
+        self.update()
+
+    def flash(self, ms: int = 400) -> None:
+        self.flash_until = time.monotonic() + ms / 1000
+        self.update()
+        QTimer.singleShot(ms + 20, self.update)
+
+    def _target(self) -> QRectF:
+        assert self.image is not None
+        iw, ih = self.image.width(), self.image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, event: Any) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(30, 30, 30))
+        if self.image is None:
+            p.setPen(QColor(200, 200, 200))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.placeholder)
+        else:
+            target = self._target()
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            p.drawImage(target, self.image)
+            if self.outline:
+                poly = QPolygonF(
+                    [
+                        QPointF(target.x() + x * target.width(), target.y() + y * target.height())
+                        for x, y in self.outline
+                    ]
+                )
+                p.setPen(QPen(QColor(0, 200, 255), 3))
+                p.drawPolygon(poly)
+            if time.monotonic() < self.flash_until:
+                p.setPen(QPen(QColor(40, 200, 80), 12))
+                p.drawRect(target.adjusted(6, 6, -6, -6))
+        p.end()
+        self.paint_count += 1
+        self.painted.emit()
+
+
+class CaptureView(QWidget):
+    """The capture screen (see module doc).
+
+    Args:
+        service: the capture use cases.
+        source: the camera (``hukou_scan.capture.factory.make_source``); ``None`` = no preview.
+        detector: live page outline (default: ``hukou_scan.imaging.detect`` when present).
+        hot_folder: watch the configured hot folder while the view runs.
+    """
+
+    page_captured = Signal(object)  # Page (durable)
+    capture_failed = Signal(str)
+    pages_changed = Signal()
+    batch_changed = Signal(object)  # Batch | None
+
+    def __init__(
+        self,
+        service: CaptureService,
+        source: CameraSource | None,
+        parent: QWidget | None = None,
+        *,
+        detector: Detector | None = None,
+        hot_folder: bool = True,
+        beep: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.source = source
+        self.tasks = TaskRunner(self, max_threads=2)
+        self.capture_tasks = TaskRunner(self, max_threads=1)  # captures stay in order
+        self.autocapture = AutoCapture(service.autocapture_config())
+        self.camera: CameraThread | None = None
+        self.outline_thread: OutlineThread | None = None
+        self._detector = detector if detector is not None else default_detector()
+        self._use_hot_folder = hot_folder
+        self._beep = beep or QApplication.beep
+        self.batch: Batch | None = None
+        self.pages: list[Page] = []
+        self._undo: list[str] = []
+        self._pending_captures = 0
+        self._icons: dict[tuple[str, str, int], QIcon] = {}
+        self._shown_page: tuple[str, str, int] | None = None
+        self._refreshing = False
+        self._select_after_refresh: str | None = None
+        self._sticky_until = 0.0
+        self.last_capture_ms = 0.0
+        self._build()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(2000)
+        self._refresh_timer.timeout.connect(self.refresh_pages)
+
+    # --- layout ----------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.banner = QLabel("", self)
+        self.banner.setStyleSheet(
+            "background:#b00020; color:white; font-weight:bold; padding:6px; border-radius:4px;"
+        )
+        self.banner.setVisible(False)
+
+        self.batch_label = QLabel(self.tr("No batch open"), self)
+        self.batch_label.setStyleSheet("font-weight:bold;")
+        self.counter = QLabel("", self)
+        self.counter.setStyleSheet("font-size:16px; font-weight:bold;")
+        self.new_batch_button = QPushButton(self.tr("New batch…"), self)
+        self.close_batch_button = QPushButton(self.tr("Close batch…"), self)
+        self.import_button = QPushButton(self.tr("Import files…"), self)
+        self.auto_check = QCheckBox(self.tr("Auto-capture"), self)
+        self.auto_check.setChecked(self.autocapture.config.enabled)
+        top = QHBoxLayout()
+        top.addWidget(self.batch_label, 1)
+        top.addWidget(self.counter)
+        top.addSpacing(12)
+        top.addWidget(self.auto_check)
+        top.addWidget(self.import_button)
+        top.addWidget(self.new_batch_button)
+        top.addWidget(self.close_batch_button)
+
+        self.preview = PreviewView(self)
+        self.preview.placeholder = self.tr("Connecting to the camera…")
+        self.processed = QLabel(self)
+        self.processed.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.processed.setMinimumSize(240, 240)
+        self.processed.setStyleSheet("background:#f4f4f4; border:1px solid #ccc;")
+        self.processed.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.page_title = QLabel("", self)
+        self.warnings = QLabel("", self)
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color:#b36b00;")
+        right = QWidget(self)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.page_title)
+        rl.addWidget(self.processed, 1)
+        rl.addWidget(self.warnings)
+        self.link_panel_slot = QWidget(self)
+        self.link_panel_layout = QVBoxLayout(self.link_panel_slot)
+        self.link_panel_layout.setContentsMargins(0, 0, 0, 0)
+        self.link_panel_slot.setVisible(False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(right)
+        self.splitter.addWidget(self.link_panel_slot)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.strip = QListWidget(self)
+        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.strip.setFlow(QListWidget.Flow.LeftToRight)
+        self.strip.setWrapping(False)
+        self.strip.setIconSize(QSize(96, 128))
+        self.strip.setGridSize(QSize(112, 160))
+        self.strip.setFixedHeight(180)
+        self.strip.setMovement(QListWidget.Movement.Snap)
+        self.strip.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.strip.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.strip.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.strip.model().rowsMoved.connect(self._on_strip_rows_moved)
+        self.strip.currentItemChanged.connect(self._on_strip_current_item_changed)
+
+        self.capture_button = QPushButton(self.tr("Capture (Space)"), self)
+        self.capture_button.setStyleSheet("font-weight:bold; padding:8px 16px;")
+        self.insert_button = QPushButton(self.tr("Insert before"), self)
+        self.replace_button = QPushButton(self.tr("Re-capture"), self)
+        self.rotate_button = QPushButton(self.tr("Rotate 90°"), self)
+        self.delete_button = QPushButton(self.tr("Delete"), self)
+        self.undo_button = QPushButton(self.tr("Undo delete"), self)
+        self.undo_button.setEnabled(False)
+        actions = QHBoxLayout()
+        for b in (
+            self.capture_button,
+            self.insert_button,
+            self.replace_button,
+            self.rotate_button,
+            self.delete_button,
+            self.undo_button,
+        ):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            actions.addWidget(b)
+        actions.addStretch(1)
+        self.status = QLabel("", self)
+        self.status.setStyleSheet("color:#444;")
+        actions.addWidget(self.status)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.strip)
+        layout.addLayout(actions)
+
+        self.capture_button.clicked.connect(self.capture_now)
+        self.insert_button.clicked.connect(self._on_insert_button_clicked)
+        self.replace_button.clicked.connect(self._on_replace_button_clicked)
+        self.rotate_button.clicked.connect(self._on_rotate_button_clicked)
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        self.undo_button.clicked.connect(self._on_undo_button_clicked)
+        self.new_batch_button.clicked.connect(self.new_batch)
+        self.close_batch_button.clicked.connect(self.close_batch)
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.auto_check.toggled.connect(self._on_auto_check_toggled)
+        self.preview.painted.connect(self._on_preview_painted)
+        for key in CAPTURE_KEYS:
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(self.capture_now)
+        undo = QShortcut(QKeySequence.StandardKey.Undo, self)
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self._on_undo_button_clicked)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self)
+        delete.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        delete.activated.connect(self._on_delete_button_clicked)
+        self._update_actions()
+
+    def set_link_panel(self, widget: QWidget) -> None:
+        """Place the registry link panel (one key confirms the link) beside the processed page."""
+        self.link_panel_layout.addWidget(widget)
+        self.link_panel_slot.setVisible(True)
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the camera, the outline detector and the hot folder; resume the latest open batch."""
+        if self.batch is None:
+            open_batches = self.service.open_batches()
+            if open_batches:
+                self.set_batch(open_batches[0])
+            else:
+                self._update_batch_label()
+        if self.source is not None and self.camera is None:
+            self.camera = CameraThread(self.source, self.autocapture)
+            self.camera.frame_ready.connect(self._on_camera_frame_ready)
+            self.camera.state_changed.connect(self._on_camera_state_changed)
+            self.camera.auto_capture_requested.connect(self._on_camera_auto_capture_requested)
+            self.camera.observed.connect(self._on_camera_observed)
+            self.camera.start()
+            if self._detector is not None:
+                self.outline_thread = OutlineThread(self.camera, self._detector)
+                self.outline_thread.outline_found.connect(self._on_outline_thread_outline_found)
+                self.outline_thread.start()
+        if self._use_hot_folder and self.service.hot_folder is None:
+            try:
+                self.service.start_hot_folder(on_message=self._on_hot_folder_message_threaded)
+            except OSError as e:
+                self._show_status(self.tr("Hot folder unavailable: %1").replace("%1", str(e)), error=True)
+        self._refresh_timer.start()
+
+    def shutdown(self) -> None:
+        """Stop every thread this view started (the GUI tests check none is left)."""
+        self._refresh_timer.stop()
+        if self.outline_thread is not None:
+            self.outline_thread.stop()
+            self.outline_thread = None
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+        if self._use_hot_folder:
+            self.service.stop_hot_folder()
+        self.capture_tasks.pool.waitForDone(30000)  # never drop a capture in flight
+        self.tasks.wait_all(30000)
+
+    def closeEvent(self, event: Any) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    # --- batch ---------------------------------------------------------------------------------------
+    def set_batch(self, batch: Batch | None) -> None:
+        self.batch = batch
+        self.service.set_current_batch(batch.id if batch else None)
+        self._undo.clear()
+        self.pages = []
+        self.strip.clear()
+        self._update_batch_label()
+        self.refresh_pages()
+        self.batch_changed.emit(batch)
+
+    def new_batch(self) -> Batch | None:
+        dlg = NewBatchDialog(self.service.last_values(), self)
+        if dlg.exec() != NewBatchDialog.DialogCode.Accepted:
+            return None
+        try:
+            batch = self.service.new_batch(dlg.draft())
+        except HukouScanError as e:
+            self._show_status(e.user_message(), error=True)
+            return None
+        self.set_batch(batch)
+        return batch
+
+    def close_batch(self) -> bool:
+        if self.batch is None:
+            return False
+        dlg = CloseBatchDialog(self.service.batch(self.batch.id), len(self.pages), self)
+        if dlg.exec() != CloseBatchDialog.DialogCode.Accepted:
+            return False
+        try:
+            self.service.close_batch(self.batch.id, paper_returned=dlg.returned.isChecked())
+        except HukouScanError as e:
+            self._show_status(e.user_message(), error=True)
+            return False
+        self.set_batch(None)
+        self._show_status(self.tr("Batch closed."))
+        return True
+
+    def _update_batch_label(self) -> None:
+        b = self.batch
+        if b is None:
+            self.batch_label.setText(self.tr("No batch open — start a new batch"))
+            self.counter.setText("")
+        else:
+            where = b.location.describe()
+            self.batch_label.setText(
+                f"{b.archive_id} · {b.category.value}" + (f" · {where}" if where else "")
+            )
+            self._update_counter()
+        self._update_actions()
+
+    def _update_counter(self) -> None:
+        if self.batch is None:
+            return
+        n = len(self.pages)
+        exp = self.batch.expected_pages
+        if exp:
+            self.counter.setText(self.tr("Page %1 / %2").replace("%1", str(n)).replace("%2", str(exp)))
+            colour = "#1b7f2a" if n == exp else ("#b00020" if n > exp else "#222")
+            self.counter.setStyleSheet(f"font-size:16px; font-weight:bold; color:{colour};")
+        else:
+            self.counter.setText(self.tr("%1 pages").replace("%1", str(n)))
+
+    def _update_actions(self) -> None:
+        has_batch = self.batch is not None
+        has_sel = self.strip.currentItem() is not None
+        self.capture_button.setEnabled(has_batch)
+        self.close_batch_button.setEnabled(has_batch)
+        self.import_button.setEnabled(has_batch)
+        for b in (self.insert_button, self.replace_button, self.rotate_button, self.delete_button):
+            b.setEnabled(has_batch and has_sel)
+        self.undo_button.setEnabled(has_batch and bool(self._undo))
+
+    # --- camera --------------------------------------------------------------------------------------------
+    def _on_camera_frame_ready(self, image: QImage, index: int) -> None:
+        self.preview.set_image(image)
+        if not self.preview.isVisible() and self.camera is not None:
+            self.camera.frame_consumed()
+
+    def _on_preview_painted(self) -> None:
+        if self.camera is not None:
+            self.camera.frame_consumed()
+
+    def _on_outline_thread_outline_found(self, pts: object, index: int) -> None:
+        self.preview.outline = pts  # type: ignore[assignment]
+
+    def _on_camera_state_changed(self, state: str, message: str) -> None:
+        if state == GrabberState.DISCONNECTED.value:
+            self.banner.setText(
+                self.tr("Camera disconnected — reconnecting automatically. Captured pages are safe.")
+                + (f"  ({message})" if message else "")
+            )
+            self.banner.setVisible(True)
+        elif state == GrabberState.STREAMING.value:
+            if self.banner.isVisible():
+                self._show_status(self.tr("Camera reconnected."))
+            self.banner.setVisible(False)
+
+    def _on_camera_observed(self, decision: str, still_for: float) -> None:
+        if not self.auto_check.isChecked():
+            return
+        texts = {
+            "motion": self.tr("Auto: movement"),
+            "settling": self.tr("Auto: hold still…"),
+            "hand": self.tr("Auto: hand in the picture"),
+            "same_page": self.tr("Auto: same page, not captured again"),
+            "empty": self.tr("Auto: desk empty"),
+        }
+        if decision in texts and not self._status_is_sticky():
+            self.status.setText(texts[decision])
+
+    def _status_is_sticky(self) -> bool:
+        return time.monotonic() < self._sticky_until
+
+    def _on_camera_auto_capture_requested(self, frame: GrabbedFrame) -> None:
+        if self.auto_check.isChecked() and self.batch is not None:
+            self._capture_frame(frame, position=None, replace_id=None)
+
+    def _on_auto_check_toggled(self, on: bool) -> None:
+        self.autocapture.config = type(self.autocapture.config)(
+            **{**self.autocapture.config.__dict__, "enabled": on}
+        )
+        self.service.set_option("enabled", on)
+
+    # --- capture -------------------------------------------------------------------------------------------
+    def capture_now(self) -> None:
+        """Manual capture (Space/Enter/pedal) of the newest full-resolution frame."""
+        self._capture_latest(position=None, replace_id=None)
+
+    def _capture_latest(self, position: int | None, replace_id: str | None) -> None:
+        if self.batch is None:
+            self._show_status(self.tr("Start a batch before capturing."), error=True)
+            return
+        frame = self.camera.latest() if self.camera is not None else None
+        if frame is None:
+            self._show_status(self.tr("No camera picture to capture."), error=True)
+            return
+        self.autocapture.notify_captured(frame.preview)
+        self._capture_frame(frame, position, replace_id)
+
+    def _capture_frame(self, frame: GrabbedFrame, position: int | None, replace_id: str | None) -> None:
+        assert self.batch is not None
+        batch_id = self.batch.id
+        device = self.source.info.id if self.source is not None else ""
+        full = frame.full
+        svc = self.service
+        self._pending_captures += 1
+        t0 = time.perf_counter()
+
+        def work() -> CaptureReceipt:
+            if replace_id is not None:
+                return svc.replace_page(replace_id, full, source_device=device)
+            return svc.capture(batch_id, full, source_device=device, position=position)
+
+        def done(receipt: Any) -> None:
+            self._on_capture_done(receipt, t0)
+
+        self.capture_tasks.run_simple(work, on_done=done, on_error=self._on_capture_error)
+
+    def _on_capture_done(self, receipt: CaptureReceipt, t0: float) -> None:
+        self._pending_captures -= 1
+        self.last_capture_ms = (time.perf_counter() - t0) * 1000
+        self._beep()
+        self.preview.flash()
+        seq = receipt.page.seq
+        self._show_status(self.tr("Page %1 saved.").replace("%1", str(seq)))
+        self.refresh_pages(select=receipt.page.id)
+        self.page_captured.emit(receipt.page)
+
+    def _on_capture_error(self, error: BaseException) -> None:
+        self._pending_captures -= 1
+        msg = error.user_message() if isinstance(error, HukouScanError) else str(error)
+        self._show_status(self.tr("Capture failed: %1").replace("%1", msg), error=True)
+        self.capture_failed.emit(msg)
+        self.autocapture.forget_last_capture()
+
+    # --- page strip ------------------------------------------------------------------------------------------
+    def refresh_pages(self, select: str | None = None) -> None:
+        """Reload the batch's pages (state, thumbnails) in the background."""
+        if self.batch is None or self._refreshing:
+            if select:
+                self._select_after_refresh = select
+            return
+        self._refreshing = True
+        batch_id = self.batch.id
+        svc = self.service
+        known = set(self._icons)
+
+        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], bytes]]:
+            pages = svc.list_pages(batch_id)
+            thumbs: dict[tuple[str, str, int], bytes] = {}
+            for p in pages:
+                key = self._icon_key(p)
+                if key not in known:
+                    try:
+                        thumbs[key] = svc.thumbnail(p, 128)
+                    except HukouScanError:
+                        log.exception("thumbnail failed for page %s", p.id)
+            return batch_id, pages, thumbs
+
+        self._select_after_refresh = select
+        self.tasks.run_simple(work, on_done=self._on_pages_loaded, on_error=self._on_refresh_error)
+
+    @staticmethod
+    def _icon_key(p: Page) -> tuple[str, str, int]:
+        return (
+            p.id,
+            p.processed_sha256 or p.original_sha256,
+            0 if p.processed_sha256 else p.geometry.extra_rotation,
+        )
+
+    def _on_refresh_error(self, error: BaseException) -> None:
+        self._refreshing = False
+        log.warning("page list refresh failed: %s", error)
+
+    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], bytes]]) -> None:
+        self._refreshing = False
+        batch_id, pages, thumbs = result
+        if self.batch is None or batch_id != self.batch.id:
+            return
+        for key, data in thumbs.items():
+            pm = QPixmap()
+            pm.loadFromData(data)
+            self._icons[key] = QIcon(pm)
+        changed = [(p.id, self._icon_key(p), p.state) for p in pages] != [
+            (p.id, self._icon_key(p), p.state) for p in self.pages
+        ]
+        select = self._select_after_refresh
+        current = self.strip.currentItem()
+        current_id = select or (current.data(PAGE_ID_ROLE) if current else None)
+        self.pages = pages
+        if changed:
+            self.strip.blockSignals(True)
+            self.strip.clear()
+            for i, p in enumerate(pages, start=1):
+                item = QListWidgetItem(self._icons.get(self._icon_key(p), QIcon()), self._item_text(i, p))
+                item.setData(PAGE_ID_ROLE, p.id)
+                item.setToolTip(self._page_tooltip(p))
+                self.strip.addItem(item)
+                if p.id == current_id:
+                    self.strip.setCurrentItem(item)
+            self.strip.blockSignals(False)
+            if self.strip.currentItem() is None and self.strip.count():
+                self.strip.setCurrentRow(self.strip.count() - 1)
+            self.strip.scrollToItem(self.strip.currentItem()) if self.strip.currentItem() else None
+            self._show_current_page()
+            self.pages_changed.emit()
+        self._update_counter()
+        self._update_actions()
+
+    def _item_text(self, i: int, p: Page) -> str:
+        marks = {PageState.CAPTURED: "…", PageState.FAILED: "!"}
+        return f"{i}{marks.get(p.state, '')}"
+
+    def _page_tooltip(self, p: Page) -> str:
+        states = {
+            PageState.CAPTURED: self.tr("captured, processing…"),
+            PageState.PROCESSED: self.tr("processed"),
+            PageState.RECOGNIZED: self.tr("text recognised"),
+            PageState.LINKED: self.tr("linked"),
+            PageState.FAILED: self.tr("failed"),
+        }
+        return states.get(p.state, p.state.value)
+
+    def _on_strip_current_item_changed(self, *_: object) -> None:
+        self._show_current_page()
+        self._update_actions()
+
+    def _on_strip_rows_moved(self, *_: object) -> None:
+        if self.batch is None:
+            return
+        ids = [self.strip.item(i).data(PAGE_ID_ROLE) for i in range(self.strip.count())]
+        batch_id = self.batch.id
+        self._run_rework(lambda: self.service.reorder(batch_id, ids), self.tr("Pages reordered."))
+
+    def selected_page(self) -> Page | None:
+        item = self.strip.currentItem()
+        if item is None:
+            return None
+        pid = item.data(PAGE_ID_ROLE)
+        return next((p for p in self.pages if p.id == pid), None)
+
+    def _show_current_page(self) -> None:
+        page = self.selected_page()
+        if page is None:
+            self.processed.clear()
+            self.page_title.setText("")
+            self.warnings.setText("")
+            return
+        idx = self.pages.index(page) + 1
+        state = self.tr("processed") if page.processed_sha256 else self.tr("original — processing…")
+        self.page_title.setText(self.tr("Page %1").replace("%1", str(idx)) + f" ({state})")
+        self.warnings.setText(self._quality_text(page))
+        key = self._icon_key(page)
+        if key == self._shown_page:
+            return
+        self._shown_page = key
+        svc = self.service
+        width = max(480, self.processed.width())
+
+        self.tasks.run_simple(lambda: (key, svc.page_image(page, width)), on_done=self._on_page_image_loaded)
+
+    def _on_page_image_loaded(self, result: tuple[tuple[str, str, int], bytes]) -> None:
+        key, data = result
+        if key != self._shown_page:
+            return
+        pm = QPixmap()
+        pm.loadFromData(data)
+        self.processed.setPixmap(
+            pm.scaled(
+                self.processed.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def _quality_text(self, page: Page) -> str:
+        """Quality warnings from the image pipeline (flags with zh/en messages, see imaging.quality)."""
+        zh = current_language().startswith("zh")
+        out = []
+        for key, value in sorted(page.quality.items()):
+            if isinstance(value, dict) and value.get("flag"):
+                msg = value.get("message_zh" if zh else "message_en") or key
+                out.append(f"⚠ {msg}")
+            elif value is True:
+                out.append(f"⚠ {key}")
+        if page.state == PageState.FAILED and page.state_reason:
+            out.append(f"✖ {page.state_reason}")
+        return "\n".join(out)
+
+    # --- rework -------------------------------------------------------------------------------------------------
+    def _run_rework(self, fn: Callable[[], object], done_text: str, select: str | None = None) -> None:
+        def ok(_r: object) -> None:
+            self._show_status(done_text)
+            self.refresh_pages(select=select)
+
+        def fail(e: BaseException) -> None:
+            msg = e.user_message() if isinstance(e, HukouScanError) else str(e)
+            self._show_status(msg, error=True)
+            self.refresh_pages()
+
+        self.tasks.run_simple(fn, on_done=ok, on_error=fail)
+
+    def _on_delete_button_clicked(self) -> None:
+        page = self.selected_page()
+        if page is None:
+            return
+        self._undo.append(page.id)
+        self.autocapture.forget_last_capture()
+        self._run_rework(lambda: self.service.delete_page(page.id), self.tr("Page deleted — Ctrl+Z to undo."))
+        self._update_actions()
+
+    def _on_undo_button_clicked(self) -> None:
+        if not self._undo:
+            return
+        pid = self._undo.pop()
+        self._run_rework(lambda: self.service.undo_delete(pid), self.tr("Page restored."), select=pid)
+        self._update_actions()
+
+    def _on_rotate_button_clicked(self) -> None:
+        page = self.selected_page()
+        if page is not None:
+            self._run_rework(
+                lambda: self.service.rotate(page.id, 90), self.tr("Page rotated."), select=page.id
+            )
+
+    def _on_replace_button_clicked(self) -> None:
+        page = self.selected_page()
+        if page is not None:
+            self._capture_latest(position=None, replace_id=page.id)
+
+    def _on_insert_button_clicked(self) -> None:
+        page = self.selected_page()
+        if page is not None:
+            self._capture_latest(position=self.pages.index(page), replace_id=None)
+
+    # --- import and hot folder ---------------------------------------------------------------------------------------
+    def _on_import_button_clicked(self) -> None:
+        if self.batch is None:
+            return
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            self.tr("Import files"),
+            "",
+            self.tr("Images and PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.pdf)"),
+        )
+        if files:
+            self.import_files([Path(f) for f in files])
+
+    def import_files(self, paths: list[Path]) -> None:
+        assert self.batch is not None
+        batch_id = self.batch.id
+        svc = self.service
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.status.setText(
+                self.tr("Importing %1 / %2…").replace("%1", str(done)).replace("%2", str(total))
+            )
+
+        def done(reports: Any) -> None:
+            n = sum(len(r.pages) for r in reports)
+            dup = sum(1 for r in reports if r.duplicate)
+            text = self.tr("Imported %1 page(s).").replace("%1", str(n))
+            if dup:
+                text += " " + self.tr("%1 file(s) were already imported.").replace("%1", str(dup))
+            self._show_status(text)
+            self.refresh_pages()
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.tasks.run(
+            lambda p, c: svc.import_files(batch_id, paths, progress=p, cancel=c),
+            on_done=done,
+            on_error=fail,
+            on_progress=progress,
+        )
+
+    def _on_hot_folder_message_threaded(self, msg: HotFolderMessage) -> None:
+        # called on the hot-folder thread: hop to the UI thread
+        QTimer.singleShot(0, self, lambda: self._on_hot_folder_message(msg))
+
+    def _on_hot_folder_message(self, msg: HotFolderMessage) -> None:
+        text = msg.zh if current_language().startswith("zh") else msg.en
+        self._show_status(text, error=msg.level == "error")
+        if msg.level == "error":
+            self.banner.setText(text)
+            self.banner.setVisible(True)
+            QTimer.singleShot(8000, self._hide_hot_folder_banner)
+        self.refresh_pages()
+
+    def _hide_hot_folder_banner(self) -> None:
+        if self.camera is None or self.camera.grabber.state != GrabberState.DISCONNECTED:
+            self.banner.setVisible(False)
+
+    # --- status ----------------------------------------------------------------------------------------------------------
+    def _show_status(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color:#b00020;" if error else "color:#1b7f2a;")
+        self._sticky_until = time.monotonic() + 3.0

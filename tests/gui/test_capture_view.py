@@ -1,0 +1,187 @@
+"""CaptureView driven by the simulated camera through scripted sequences (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from hukou_scan.app import AppContext
+from hukou_scan.capture.encode import decode_image
+from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
+from hukou_scan.domain import BatchCategory, PageState, PaperLocation
+from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
+from hukou_scan.gui.capture_view import CaptureView
+from hukou_scan.services.capture import BatchDraft
+
+FPS = 25.0
+SIZE = (800, 600)
+
+
+@pytest.fixture
+def batch_ctx(ctx: AppContext) -> AppContext:
+    ctx.capture.new_batch(
+        BatchDraft(
+            archive_id="GUI-1",
+            category=BatchCategory.DEATH,
+            location=PaperLocation(room="2", cabinet="1", box="7"),
+            expected_pages=4,
+        )
+    )
+    return ctx
+
+
+def make_view(qtbot: QtBot, ctx: AppContext, cam: SimulatedCamera) -> CaptureView:
+    beeps: list[int] = []
+    view = CaptureView(ctx.capture, cam, hot_folder=False, beep=lambda: beeps.append(1))
+    view.beeps = beeps  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    view.start()
+    return view
+
+
+@pytest.fixture
+def views() -> Iterator[list[CaptureView]]:
+    made: list[CaptureView] = []
+    yield made
+    for v in made:
+        v.shutdown()
+
+
+def matches_scene(ctx: AppContext, sha: str, cam: SimulatedCamera, page: int) -> bool:
+    stored = decode_image(ctx.blobs.get(sha)).astype(np.int16)
+    scene = cam._scene(page)[0].astype(np.int16)
+    others = [cam._scene(k)[0].astype(np.int16) for k in list(cam._scenes) if k != page]
+    d_self = np.abs(stored - scene).mean()
+    return bool(d_self < 6 and all(np.abs(stored - o).mean() > d_self + 5 for o in others))
+
+
+def test_scripted_session_captures_exactly_the_right_pages(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    script = (
+        [Step("empty", 25)]
+        + place_page(0, fps=FPS, still_s=2.0)  # page placed, held still → capture
+        + [Step("hand", 10, 0), Step("page", 40, 0)]  # hand passes, same page left lying → no capture
+        + [Step("hand", 4, 0)]
+        + place_page(1, fps=FPS, settle_s=0.3, still_s=2.0)  # page swapped quickly → capture
+        + [Step("place", 8, 2), Step("hand_still", 50, 2)]  # a hand holds page 2 down → no capture
+        + remove_page(2, fps=FPS)
+        + [Step("empty", 25)]
+    )
+    cam = SimulatedCamera(script, size=SIZE, fps=FPS, loop=False)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    qtbot.waitUntil(lambda: cam.finished or view.banner.isVisible(), timeout=30000)
+    view.capture_tasks.pool.waitForDone(10000)
+    qtbot.waitUntil(lambda: len(view.pages) == 2, timeout=10000)
+    pages = batch_ctx.capture.list_pages(view.batch.id)  # type: ignore[union-attr]
+    assert len(pages) == 2
+    assert matches_scene(batch_ctx, pages[0].original_sha256, cam, 0)
+    assert matches_scene(batch_ctx, pages[1].original_sha256, cam, 1)
+    assert len(view.beeps) == 2  # type: ignore[attr-defined]
+    assert view.counter.text().endswith("2 / 4") or "2" in view.counter.text()
+    assert view.preview.paint_count > 20
+    # the script ended: the camera counts as unplugged, the banner says so
+    assert view.banner.isVisible()
+
+
+def test_space_captures_manually_and_rework_buttons(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_F9):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, key)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    assert view.counter.text() and "3" in view.counter.text()
+    assert view.last_capture_ms < 5000
+    first = view.pages[0].id
+    # delete + undo
+    view.strip.setCurrentRow(0)
+    qtbot.mouseClick(view.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+    assert view.undo_button.isEnabled()
+    qtbot.mouseClick(view.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.strip.count() == 3 and view.pages[0].id == first, timeout=5000)
+    # rotate
+    view.strip.setCurrentRow(0)
+    qtbot.mouseClick(view.rotate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.pages and view.pages[0].geometry.extra_rotation == 90, timeout=5000)
+    # insert before page 2
+    view.strip.setCurrentRow(1)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.mouseClick(view.insert_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.strip.count() == 4, timeout=5000)
+    assert view.pages[0].id == first and view.pages[1].seq == 2
+    # drag reorder is a model move: the service gets the strip's order
+    ids = [p.id for p in view.pages]
+    view.strip.model().moveRow(view.strip.rootIndex(), 3, view.strip.rootIndex(), 0)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [ids[3], *ids[:3]], timeout=5000)
+    # re-capture page 1
+    view.strip.setCurrentRow(0)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.mouseClick(view.replace_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.strip.count() == 4 and view.pages[0].id not in ids, timeout=5000)
+    assert batch_ctx.pages.get(ids[3]).state == PageState.DELETED
+
+
+def test_camera_unplugged_mid_batch_reconnects_and_keeps_pages(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 4)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view.capture_now()
+    cam.unplug()
+    qtbot.waitUntil(view.banner.isVisible, timeout=5000)
+    assert "reconnect" in view.banner.text().lower() or "重新连接" in view.banner.text()
+    cam.replug()
+    qtbot.waitUntil(lambda: not view.banner.isVisible(), timeout=5000)
+    assert view.camera is not None
+    last = view.camera.latest()
+    assert last is not None
+    qtbot.waitUntil(lambda: view.camera.latest().index > last.index, timeout=5000)  # type: ignore[union-attr]
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view.capture_now()
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+
+
+def test_new_batch_dialog_prefills_and_close_dialog_needs_confirmation(
+    qtbot: QtBot, batch_ctx: AppContext
+) -> None:
+    last = batch_ctx.capture.last_values()
+    dlg = NewBatchDialog(last)
+    qtbot.addWidget(dlg)
+    assert dlg.archive_id.text() == "GUI-1"
+    assert dlg.category.currentData() == BatchCategory.DEATH
+    assert dlg.box.text() == "7" and dlg.expected.value() == 4
+    dlg.archive_id.setText("GUI-2")
+    dlg.volume.setText("3")
+    d = dlg.draft()
+    assert d.archive_id == "GUI-2" and d.location.volume == "3" and d.location.box == "7"
+    dlg.archive_id.setText(" ")
+    dlg._on_buttons_accepted()
+    assert dlg.result() != NewBatchDialog.DialogCode.Accepted and dlg.error.text()
+    batch = batch_ctx.capture.open_batches()[0]
+    close = CloseBatchDialog(batch, 3)
+    qtbot.addWidget(close)
+    assert not close.ok.isEnabled()
+    assert close.warning.text()  # 3 of 4 expected
+    close.returned.setChecked(True)
+    assert close.ok.isEnabled()
