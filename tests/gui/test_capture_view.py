@@ -64,16 +64,18 @@ def matches_scene(ctx: AppContext, sha: str, cam: SimulatedCamera, page: int) ->
 def test_scripted_session_captures_exactly_the_right_pages(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
-    script = (
-        [Step("empty", 25)]
-        + place_page(0, fps=FPS, still_s=2.0)  # page placed, held still → capture
-        + [Step("hand", 10, 0), Step("page", 40, 0)]  # hand passes, same page left lying → no capture
-        + [Step("hand", 4, 0)]
-        + place_page(1, fps=FPS, settle_s=0.3, still_s=2.0)  # page swapped quickly → capture
-        + [Step("place", 8, 2), Step("hand_still", 50, 2)]  # a hand holds page 2 down → no capture
-        + remove_page(2, fps=FPS)
-        + [Step("empty", 25)]
-    )
+    script = [
+        Step("empty", 25),
+        *place_page(0, fps=FPS, still_s=2.0),  # page placed, held still → capture
+        Step("hand", 10, 0),  # a hand passes …
+        Step("page", 40, 0),  # … and the same page is left lying → no second capture
+        Step("hand", 4, 0),
+        *place_page(1, fps=FPS, settle_s=0.3, still_s=2.0),  # page swapped quickly → capture
+        Step("place", 8, 2),
+        Step("hand_still", 50, 2),  # a hand holds page 2 down → no capture
+        *remove_page(2, fps=FPS),
+        Step("empty", 25),
+    ]
     cam = SimulatedCamera(script, size=SIZE, fps=FPS, loop=False)
     cam.prepare()
     view = make_view(qtbot, batch_ctx, cam)
