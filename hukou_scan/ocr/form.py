@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -161,6 +162,24 @@ def _drop_noise(words: list[OcrWord]) -> list[OcrWord]:
     return words
 
 
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str]:
+    import opencc
+
+    conv = opencc.OpenCC("t2s")
+    return lambda s: str(conv.convert(s))
+
+
+def simplify_words(words: list[OcrWord]) -> list[OcrWord]:
+    """Traditional → simplified characters (OpenCC ``t2s``).
+
+    PP-OCRv6's recogniser is trained on both scripts and sometimes returns 區/號/國
+    for clearly simplified handwriting; the registry and search are simplified.
+    """
+    conv = _t2s()
+    return [OcrWord(conv(w.text), w.x, w.y, w.w, w.h, w.conf, w.line) for w in words]
+
+
 def ink_fraction(image: np.ndarray) -> float:
     """Share of pixels clearly darker than the paper (0 on a blank back, ≈0.02 on a form).
 
@@ -254,6 +273,7 @@ def recognize_page(
     image: np.ndarray,
     *,
     mode: str = DEFAULT_MODE,
+    simplify: bool = True,
     today: date | None = None,
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
@@ -265,6 +285,7 @@ def recognize_page(
         image: flat page (grey or RGB uint8), e.g. the imaging derivative.
         mode: ``page`` assigns whole-page runs to cells; ``cell`` also re-reads each
             value cell on its own; ``plain`` skips the grid (line-based pairing only).
+        simplify: convert traditional characters to simplified (registry script).
         today: reference date for plausibility checks (tests pin it).
         progress: ``(done, total, message)``.
         cancel: set to abandon the page (raises OcrError).
@@ -283,6 +304,8 @@ def recognize_page(
         )
     base = engine.recognize(image)
     words = _drop_noise(list(base.words))
+    if simplify:
+        words = simplify_words(words)
     grid = detect_grid(image) if mode != "plain" and words else Grid([])
     if grid.bands:
         words, _pieces = split_spanning(words, grid)
@@ -314,6 +337,8 @@ def recognize_page(
                     continue
                 sub = engine.recognize(crop)
                 new = _shift(list(sub.words), c.x0 + inset, c.y0 + inset)
+                if simplify:
+                    new = simplify_words(new)
                 old_conf = min((x.conf for x in c.words), default=0.0)
                 new_conf = min((x.conf for x in new), default=0.0)
                 if new and (not c.words or new_conf > old_conf):

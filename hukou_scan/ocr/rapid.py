@@ -100,6 +100,7 @@ class RapidOcrEngine:
             raise OcrError("无法加载文字识别模型。", f"Could not load the OCR models: {e}") from e
         log.info("rapidocr loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
         self._text_score = text_score
+        self._use_cls = use_cls
 
     def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
         """Whole-image detection + recognition, or recognition only for ``hint="line"``."""
@@ -116,7 +117,8 @@ class RapidOcrEngine:
                     if txt and float(score) >= self._text_score:
                         words.append(OcrWord(txt, 0, 0, w, h, float(score)))
             else:
-                out = self._ocr(bgr)
+                # RapidOCR remembers per-call switches: always pass all of them.
+                out = self._ocr(bgr, use_det=True, use_cls=self._use_cls, use_rec=True)
                 words = []
                 if out.boxes is not None:
                     for box, txt, score in zip(out.boxes, out.txts or (), out.scores or (), strict=False):
@@ -130,6 +132,9 @@ class RapidOcrEngine:
                         words.append(OcrWord(txt, x0, y0, max(1, x1 - x0), max(1, y1 - y0), float(score)))
         except Exception as e:  # third-party failure becomes OcrError
             raise OcrError("文字识别失败。", f"Text recognition failed: {e}") from e
+        if not words and hint != "line" and min(h, w) < 160:
+            # A single cropped line (a cell, a sign) can defeat the detector: read it whole.
+            return self.recognize(image, hint="line")
         ordered, text = order_words(words)
         return OcrResult(
             text=text,

@@ -1,0 +1,420 @@
+"""OcrService: background recognition from the persistent job queue in worker processes.
+
+Flow per job (kind ``"ocr"``): claim from the DB queue → pick the page image
+(derivative, else processed master, else original) → a worker process recognises
+it (engine loaded once per process) → this process stores the result
+(``pages.save_ocr``), sets the page RECOGNIZED, finishes the job and calls every
+post-recognition hook (linking proposals, search indexing).
+
+Failure handling: a worker that exceeds ``timeout_s`` is killed and its job
+re-queued; a worker that dies (crash, SIGKILL) likewise; after ``max_attempts``
+the job is marked failed and the page FAILED with the reason.  Jobs left
+"running" by a crash of the whole app are re-queued by :meth:`recover` at start.
+Only this process writes to the database (one writer for SQLite); capture is
+never blocked because recognition happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from hukou_scan.domain.models import Job, JobState, OcrResult, PageState
+from hukou_scan.errors import NotFoundError
+from hukou_scan.ocr.engine import available_engines
+from hukou_scan.ocr.form import DEFAULT_MODE, MODES
+from hukou_scan.ocr.worker import image_size, worker_main
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.ocr import OcrJobQueries
+from hukou_scan.storage.repositories import JobRepository, PageRepository
+
+log = logging.getLogger(__name__)
+
+KIND = "ocr"
+ProgressFn = Callable[[int, int, str], None]
+Hook = Callable[[str], None]
+_LATER_STATES = {PageState.LINKED, PageState.REVIEWED, PageState.SYNCED}
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How recognition runs (from settings; a re-run may override engine and mode per job)."""
+
+    engine: str = "rapidocr"
+    mode: str = DEFAULT_MODE
+    workers: int = 0  # 0 → one per CPU core
+    timeout_s: float = 120.0
+    max_attempts: int = 2
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class RunSummary:
+    done: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: bool = False
+
+
+class _Slot:
+    """One worker process and the job it is working on."""
+
+    def __init__(self, index: int, threads: int) -> None:
+        self.index = index
+        self.threads = threads
+        self.proc: BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.job: Job | None = None
+        self.deadline = 0.0
+
+    @property
+    def name(self) -> str:
+        return f"{socket.gethostname()}:{os.getpid()}:w{self.index}"
+
+    def ensure(self) -> Connection:
+        if self.proc is not None and self.proc.is_alive() and self.conn is not None:
+            return self.conn
+        self.kill()
+        ctx = mp.get_context("spawn")  # never fork a process that may hold Qt/DB threads
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(
+            target=worker_main, args=(child, self.threads), name=f"ocr-w{self.index}", daemon=True
+        )
+        proc.start()
+        child.close()
+        self.proc, self.conn = proc, parent
+        log.info("OCR worker %d started (pid %s)", self.index, proc.pid)
+        return parent
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def kill(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(5)
+            self.proc = None
+
+    def stop(self) -> None:
+        """Ask the worker to exit, kill it if it does not."""
+        if self.conn is not None and self.proc is not None and self.proc.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.proc.join(3)
+        self.kill()
+
+
+class OcrService:
+    """Recognition queue with worker processes.
+
+    Args:
+        pages, jobs, blobs: repositories and blob store of the app context.
+        queries: the OCR area's extra job queries.
+        options: engine, mode, worker count, timeout, attempts.
+        hooks: called with the page id after each page is recognised (and stored).
+    """
+
+    def __init__(
+        self,
+        pages: PageRepository,
+        jobs: JobRepository,
+        blobs: BlobStore,
+        queries: OcrJobQueries,
+        options: OcrOptions | None = None,
+        hooks: Sequence[Hook] = (),
+    ) -> None:
+        self.pages = pages
+        self.jobs = jobs
+        self.blobs = blobs
+        self.queries = queries
+        self.options = options or OcrOptions()
+        self.hooks: list[Hook] = list(hooks)
+        n = self.options.worker_count
+        threads = 1 if n > 1 else 0
+        self._slots = [_Slot(i, threads) for i in range(n)]
+        self._dispatch_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- queue operations ------------------------------------------------------------
+
+    def enqueue(self, page_id: str, engine: str | None = None, mode: str | None = None) -> Job:
+        """Queue one page (params override the default engine/mode for this job only)."""
+        params: dict[str, Any] = {}
+        if engine:
+            self._check_engine(engine)
+            params["engine"] = engine
+        if mode:
+            if mode not in MODES:
+                raise ValueError(f"unknown OCR mode {mode!r}")
+            params["mode"] = mode
+        job = self.jobs.enqueue(KIND, page_id, params)
+        self._wake.set()
+        return job
+
+    def rerun(self, page_ids: Sequence[str], engine: str | None = None, mode: str | None = None) -> int:
+        """Re-recognise pages with other settings; a queued job of the page is superseded."""
+        n = 0
+        for pid in dict.fromkeys(page_ids):
+            for j in self.queries.pending_for_page(KIND, pid):
+                if j.state == JobState.QUEUED:
+                    self.jobs.finish(j.id, JobState.CANCELLED, "superseded by a re-run")
+            self.enqueue(pid, engine, mode)
+            n += 1
+        return n
+
+    def rerun_failed(self, engine: str | None = None, mode: str | None = None) -> int:
+        """Re-queue every page whose last OCR job failed or was cancelled."""
+        jobs = self.queries.list_jobs(KIND, [JobState.FAILED, JobState.CANCELLED])
+        page_ids = [j.page_id for j in jobs if j.page_id]
+        pending = {pid for pid in page_ids if self.queries.pending_for_page(KIND, pid)}
+        return self.rerun([p for p in page_ids if p not in pending], engine, mode)
+
+    def cancel_queued(self) -> int:
+        """Cancel everything still waiting (running pages finish)."""
+        return self.jobs.cancel_queued(KIND)
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per state: queued, running, done, failed, cancelled (missing states are 0)."""
+        c = self.jobs.counts(KIND)
+        return {s.value: int(c.get(s.value, 0)) for s in JobState}
+
+    def failures(self, limit: int = 200) -> list[Job]:
+        return self.queries.list_jobs(KIND, [JobState.FAILED], limit)
+
+    def recover(self) -> int:
+        """After a crash: jobs left running go back to the queue."""
+        return self.jobs.recover_running(KIND)
+
+    @staticmethod
+    def engines() -> list[str]:
+        return available_engines()
+
+    def _check_engine(self, name: str) -> None:
+        if name not in available_engines() and ":" not in name:
+            from hukou_scan.ocr.engine import create_engine
+
+            create_engine(name)  # raises ConfigError with the list of engines
+
+    # --- running ---------------------------------------------------------------------
+
+    def run_pending(
+        self,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+        max_jobs: int | None = None,
+    ) -> RunSummary:
+        """Work through the queue now and return when it is empty (or cancelled).
+
+        Cancelling stops claiming, kills the workers and puts their pages back in the
+        queue without charging an attempt: nothing is lost.
+        """
+        with self._dispatch_lock:
+            return self._dispatch(progress, cancel or threading.Event(), until_idle=True, max_jobs=max_jobs)
+
+    def start(self) -> None:
+        """Run the queue in a background thread until :meth:`stop`; :meth:`notify` wakes it."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self.recover()
+        self._thread = threading.Thread(target=self._background, name="ocr-dispatcher", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background thread and the workers (running pages go back to the queue)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.close()
+
+    def close(self) -> None:
+        for s in self._slots:
+            s.stop()
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of live worker processes (tests kill one to prove a job survives)."""
+        return [s.pid for s in self._slots if s.pid is not None and s.proc is not None and s.proc.is_alive()]
+
+    def busy_worker_pids(self) -> list[int]:
+        return [s.pid for s in self._slots if s.job is not None and s.pid is not None]
+
+    def _background(self) -> None:
+        try:
+            with self._dispatch_lock:
+                self._dispatch(None, self._stop, until_idle=False, max_jobs=None)
+        except Exception:  # thread boundary
+            log.exception("OCR dispatcher stopped by an error")
+
+    def _dispatch(
+        self, progress: ProgressFn | None, cancel: threading.Event, *, until_idle: bool, max_jobs: int | None
+    ) -> RunSummary:
+        summary = RunSummary()
+        c = self.counts()
+        total = c["queued"]
+        claimed = 0
+        try:
+            while True:
+                if cancel.is_set():
+                    summary.cancelled = until_idle
+                    break
+                for slot in self._slots:
+                    if slot.job is not None or (max_jobs is not None and claimed >= max_jobs):
+                        continue
+                    job = self.jobs.claim(KIND, slot.name)
+                    if job is None:
+                        break
+                    claimed += 1
+                    self._start_job(slot, job, summary)
+                busy = [s for s in self._slots if s.job is not None]
+                if not busy:
+                    if until_idle:
+                        break
+                    self._wake.wait(1.0)
+                    self._wake.clear()
+                    continue
+                handles: list[Any] = []
+                for s in busy:
+                    assert s.conn is not None and s.proc is not None
+                    handles += [s.conn, s.proc.sentinel]
+                wait(handles, timeout=0.25)
+                now = time.monotonic()
+                for s in busy:
+                    self._check_slot(s, now, summary)
+                if progress is not None:
+                    total = max(total, summary.done + summary.failed)
+                    progress(summary.done + summary.failed, total, f"{summary.done} done")
+        finally:
+            self._release_running()
+        return summary
+
+    def _start_job(self, slot: _Slot, job: Job, summary: RunSummary) -> None:
+        assert job.page_id is not None
+        try:
+            page = self.pages.get(job.page_id)
+        except NotFoundError:
+            self.jobs.finish(job.id, JobState.CANCELLED, "page no longer exists")
+            return
+        if page.state == PageState.DELETED:
+            self.jobs.finish(job.id, JobState.CANCELLED, "page deleted")
+            return
+        sha = page.derivative_sha256 or page.processed_sha256 or page.original_sha256
+        path = self.blobs.path_for(sha)
+        if not path.exists():
+            self._fail(job, "页面图像文件缺失。", "The page image file is missing.", summary, retry=False)
+            return
+        blank = page.quality.get("blank") if isinstance(page.quality, dict) else None
+        if isinstance(blank, dict) and blank.get("flag"):
+            w, h = image_size(path)
+            log.info("page %s is blank: stored without recognition", page.id)
+            self._succeed(job, OcrResult("", [], "", w, h), summary)
+            return
+        engine = str(job.params.get("engine") or self.options.engine)
+        mode = str(job.params.get("mode") or self.options.mode)
+        options = dict(self.options.engine_options)
+        if engine == "rapidocr" and slot.threads:
+            options.setdefault("threads", slot.threads)
+        if engine == "tesseract":
+            options.setdefault("timeout_s", self.options.timeout_s)
+        conn = slot.ensure()
+        conn.send((job.id, str(Path(path)), engine, mode, options))
+        slot.job = job
+        slot.deadline = time.monotonic() + self.options.timeout_s
+        log.info("page %s sent to OCR worker %d (job %s, %s/%s)", page.id, slot.index, job.id, engine, mode)
+
+    def _check_slot(self, slot: _Slot, now: float, summary: RunSummary) -> None:
+        job = slot.job
+        assert job is not None and slot.proc is not None and slot.conn is not None
+        msg: Any = None
+        try:
+            if slot.conn.poll():
+                msg = slot.conn.recv()
+        except (EOFError, OSError):
+            msg = None
+        if msg is not None and msg[1] == job.id:
+            slot.job = None
+            if msg[0] == "ok":
+                result = OcrResult.from_dict(msg[2])
+                self._succeed(job, result, summary)
+            else:
+                self._fail(job, msg[2], msg[3], summary, retry=bool(msg[4]))
+            return
+        if not slot.proc.is_alive():
+            log.warning("OCR worker %d died on job %s (exit %s)", slot.index, job.id, slot.proc.exitcode)
+            slot.job = None
+            slot.kill()
+            self._fail(job, "识别进程意外退出。", "The recognition process ended unexpectedly.", summary)
+            return
+        if now > slot.deadline:
+            log.warning("OCR worker %d timed out on job %s", slot.index, job.id)
+            slot.job = None
+            slot.kill()
+            t = self.options.timeout_s
+            self._fail(job, f"识别超时（{t:.0f} 秒）。", f"Recognition timed out ({t:.0f} s).", summary)
+
+    def _succeed(self, job: Job, result: OcrResult, summary: RunSummary) -> None:
+        assert job.page_id is not None
+        page_id = job.page_id
+        self.pages.save_ocr(page_id, result)
+        state = self.pages.get(page_id).state
+        if state not in _LATER_STATES:
+            self.pages.update(page_id, state=PageState.RECOGNIZED, state_reason="")
+        self.jobs.finish(job.id, JobState.DONE)
+        summary.done += 1
+        log.info("page %s recognised (%d words, %d fields)", page_id, len(result.words), len(result.fields))
+        for hook in self.hooks:
+            try:
+                hook(page_id)
+            except Exception:  # a hook's failure must not lose the recognition
+                log.exception("post-recognition hook failed for page %s", page_id)
+
+    def _fail(self, job: Job, zh: str, en: str, summary: RunSummary, retry: bool = True) -> None:
+        reason = f"{zh} / {en}"
+        if retry and job.attempts < self.options.max_attempts:
+            self.jobs.requeue(job.id, reason)
+            summary.retried += 1
+            log.info("job %s re-queued after attempt %d: %s", job.id, job.attempts, en)
+            return
+        self.jobs.finish(job.id, JobState.FAILED, reason)
+        if job.page_id:
+            self.pages.update(job.page_id, state=PageState.FAILED, state_reason=reason, ocr_state="failed")
+        summary.failed += 1
+        log.warning("job %s for page %s failed: %s", job.id, job.page_id, en)
+
+    def _release_running(self) -> None:
+        """Stopping mid-job: kill the workers and give their pages back to the queue."""
+        for s in self._slots:
+            if s.job is not None:
+                self.queries.release(s.job.id, "interrupted")
+                s.job = None
+                s.kill()

@@ -1,0 +1,50 @@
+"""Queries of the OCR area on the shared ``jobs`` table (issue 5).
+
+The generic queue operations live in :class:`JobRepository`; these are the extra
+ones the OCR queue view and re-runs need (listing by state, re-queueing without
+charging an attempt, the oldest running jobs) — kept here so the area's SQL stays
+in one module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+
+from hukou_scan.domain.models import Job, JobState
+from hukou_scan.storage.db import Database
+from hukou_scan.storage.records.core import JobRecord
+from hukou_scan.storage.repositories import job_from
+
+
+class OcrJobQueries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def list_jobs(self, kind: str, states: Sequence[JobState] = (), limit: int = 1000) -> list[Job]:
+        """Jobs of ``kind`` (optionally in ``states``), oldest first."""
+        q = select(JobRecord).where(JobRecord.kind == kind)
+        if states:
+            q = q.where(JobRecord.state.in_([s.value for s in states]))
+        with self.db.session() as s:
+            return [job_from(r) for r in s.scalars(q.order_by(JobRecord.created_at).limit(limit))]
+
+    def release(self, job_id: str, error: str = "") -> None:
+        """Back to the queue without charging the attempt (cancelled by the user, not failed)."""
+        with self.db.session() as s:
+            s.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id)
+                .values(state=JobState.QUEUED.value, error=error, attempts=JobRecord.attempts - 1)
+            )
+
+    def pending_for_page(self, kind: str, page_id: str) -> list[Job]:
+        """Queued or running jobs of one page (a re-run supersedes a queued one)."""
+        with self.db.session() as s:
+            q = select(JobRecord).where(
+                JobRecord.kind == kind,
+                JobRecord.page_id == page_id,
+                JobRecord.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]),
+            )
+            return [job_from(r) for r in s.scalars(q)]
