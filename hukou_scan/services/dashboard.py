@@ -226,7 +226,7 @@ class DashboardService:
                 row.qa_passed += status == "passed"
             for row in rows.values():
                 row.qa_pass_rate = row.qa_passed / row.qa_samples if row.qa_samples else None
-        warnings = self.warnings(station_scope, stations)  # sets warnings_source
+        warnings = self._warnings(station_scope, stations)  # sets warnings_source
         self.guard.audit("dashboard_view", target=group, pages=n)
         return DashboardReport(
             group=group,
@@ -237,7 +237,11 @@ class DashboardService:
             generated_at=datetime.now(),
         )
 
-    def warnings(
+    def warnings(self) -> list[StationWarnings]:
+        """Data-quality warnings per station the current user may see."""
+        return self._warnings(self._scope())
+
+    def _warnings(
         self, station_scope: str | None = None, stations: dict[str, Any] | None = None
     ) -> list[StationWarnings]:
         """Warnings of the first provider that has any (see module docstring)."""

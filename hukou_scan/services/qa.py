@@ -277,7 +277,7 @@ class QaService:
 
     def reproduce(self, sample_id: str) -> list[str]:
         """Recompute a stored sample from its seed (for an inspection); equals ``page_ids``."""
-        s = self.store.get_sample(sample_id)
+        s = self.sample(sample_id)
         return pick_sample(list(s.population), s.rate, s.seed)
 
     def sample(self, sample_id: str) -> QaSample:

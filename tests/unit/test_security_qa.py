@@ -173,6 +173,9 @@ QA_REVIEWER_ONLY = [
     lambda qa, b, s, p: qa.sample(s),
     lambda qa, b, s, p: qa.open_samples(),
     lambda qa, b, s, p: qa.results(s),
+    lambda qa, b, s, p: qa.reproduce(s),
+    lambda qa, b, s, p: qa.sample_pages(s),
+    lambda qa, b, s, p: qa.batches_for_review(),
 ]
 
 
@@ -199,6 +202,8 @@ def test_searcher_cannot_run_checks_or_see_recapture_queue(ctx: AppContext, logg
         ctx.qa.mark_recaptured(ctx.pages.list_batch(b.id)[0].id)
     with pytest.raises(PermissionDenied):
         ctx.dashboard.report()
+    with pytest.raises(PermissionDenied):
+        ctx.dashboard.warnings()
 
 
 def test_reviewer_of_another_station_is_refused(ctx: AppContext, logged) -> None:  # type: ignore[no-untyped-def]
