@@ -29,10 +29,11 @@ from hukou_scan.storage.repositories import (
 
 if TYPE_CHECKING:
     from hukou_scan.domain import Station
-    from hukou_scan.services.capture import CaptureService  # issue 3
+    from hukou_scan.services.ocr import OcrService  # issue 5
     from hukou_scan.services.linking import LinkingService  # issue 6
     from hukou_scan.services.registry import RegistryService  # issue 6
     from hukou_scan.storage.registry import RegistryStore  # issue 6
+    from hukou_scan.services.capture import CaptureService  # issue 3
     from hukou_scan.services.search import SearchService
     from hukou_scan.storage.search import SearchIndexStore
     from collections.abc import Callable, Sequence  # export (issue 8)
@@ -151,6 +152,34 @@ class AppContext:
     # --- imaging (issue 4) -------------------------------------------------------------
 
     # --- ocr (issue 5) -----------------------------------------------------------------
+    @cached_property
+    def ocr(self) -> OcrService:
+        """Background recognition (worker processes fed from the DB queue; ``ocr.start()``).
+
+        Settings: ``general.ocr_engine`` / ``ocr_workers`` / ``ocr_timeout_s`` and the
+        ``[ocr]`` section (``mode``, ``max_attempts``, ``engine_options``).  After each page
+        the hooks run: link proposals (issue 6) and search indexing (issue 7), resolved
+        when called so either area may be absent.
+        """
+        from hukou_scan.services.ocr import OcrOptions, OcrService
+        from hukou_scan.storage.ocr import OcrJobQueries
+
+        sec = self.settings.section("ocr")
+        options = OcrOptions(
+            engine=self.settings.ocr_engine,
+            mode=str(sec.get("mode", OcrOptions.mode)),
+            workers=self.settings.ocr_workers,
+            timeout_s=self.settings.ocr_timeout_s,
+            max_attempts=int(sec.get("max_attempts", OcrOptions.max_attempts)),
+            engine_options=dict(sec.get("engine_options", {})),
+        )
+        hooks = [
+            (lambda page_id, a=area, m=method: getattr(getattr(self, a), m)(page_id))
+            for area, method in (("linking", "propose"), ("search", "index_page"))
+            if hasattr(type(self), area)
+        ]
+        return OcrService(self.pages, self.jobs, self.blobs, OcrJobQueries(self.db), options, hooks)
+
 
     # --- registry and linking (issue 6) ------------------------------------------------
     @cached_property
