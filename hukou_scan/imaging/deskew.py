@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -30,7 +31,7 @@ from hukou_scan.imaging.detect import shrink
 
 log = logging.getLogger(__name__)
 
-F32 = NDArray[np.float32]
+F32 = NDArray[Any]
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,13 @@ class SkewEstimate:
     ink_fraction: float
 
 
-def to_grey(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def to_grey(image: NDArray[Any]) -> NDArray[Any]:
     if image.ndim == 3:
         return np.asarray(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), np.uint8)
     return image
 
 
-def ink_mask(grey: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def ink_mask(grey: NDArray[Any]) -> NDArray[Any]:
     """Dark strokes against the local background (adaptive threshold, robust to shading)."""
     h, w = grey.shape[:2]
     block = max(15, (min(h, w) // 40) | 1)
@@ -98,7 +99,7 @@ def _parabola_peak(a: NDArray[np.float64], s: NDArray[np.float64]) -> float:
 
 
 def estimate_skew(
-    image: NDArray[np.uint8], *, max_angle: float = 15.0, work_long_side: int = 1400
+    image: NDArray[Any], *, max_angle: float = 15.0, work_long_side: int = 1400
 ) -> SkewEstimate:
     """Estimate the content's rotation (degrees, counter-clockwise positive).
 
@@ -148,13 +149,13 @@ def estimate_skew(
 
 
 def rotate_bound(
-    image: NDArray[np.uint8], angle_deg: float, border: tuple[int, ...] | None = None
-) -> NDArray[np.uint8]:
+    image: NDArray[Any], angle_deg: float, border: tuple[int, ...] | None = None
+) -> NDArray[Any]:
     """Rotate by ``angle_deg`` counter-clockwise, growing the canvas so nothing is cut."""
     h, w = image.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle_deg, 1.0)
     c, s = abs(m[0, 0]), abs(m[0, 1])
-    nw, nh = int(math.ceil(h * s + w * c)), int(math.ceil(h * c + w * s))
+    nw, nh = math.ceil(h * s + w * c), math.ceil(h * c + w * s)
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
     if border is None:
@@ -168,7 +169,7 @@ def rotate_bound(
     )
 
 
-def rotate_cardinal(image: NDArray[np.uint8], orientation: int) -> NDArray[np.uint8]:
+def rotate_cardinal(image: NDArray[Any], orientation: int) -> NDArray[Any]:
     """Undo a clockwise content rotation of 0/90/180/270° (turn counter-clockwise)."""
     o = orientation % 360
     if o == 0:
@@ -186,7 +187,7 @@ class OrientationEstimate:
     scores: dict[str, float]
 
 
-def _line_direction_score(ink: NDArray[np.uint8]) -> tuple[float, float]:
+def _line_direction_score(ink: NDArray[Any]) -> tuple[float, float]:
     """How strongly ink forms horizontal vs. vertical lines (normalised profile variance)."""
     rows = ink.sum(axis=1).astype(np.float64)
     cols = ink.sum(axis=0).astype(np.float64)
@@ -202,7 +203,7 @@ def _line_direction_score(ink: NDArray[np.uint8]) -> tuple[float, float]:
     return cv_(rows), cv_(cols)
 
 
-def _upright_score(ink: NDArray[np.uint8]) -> float:
+def _upright_score(ink: NDArray[Any]) -> float:
     """Positive when the content looks upright rather than upside down.
 
     Two cues about where ink sits: (1) in Latin script the dense x-height band of each
@@ -210,7 +211,7 @@ def _upright_score(ink: NDArray[np.uint8]) -> float:
     the top (titles, headers) and often end part-way down, which also holds for the
     Chinese forms whose square characters carry no ascender cue.
     """
-    h, w = ink.shape
+    h, _w = ink.shape
     rows = ink.sum(axis=1).astype(np.float64)
     if rows.sum() == 0:
         return 0.0
@@ -235,10 +236,10 @@ def _upright_score(ink: NDArray[np.uint8]) -> float:
     ys = np.arange(h, dtype=np.float64)
     com_page = float((rows * ys).sum() / rows.sum()) / h
     page_cue = 0.5 - com_page
-    return line_cue + page_cue
+    return float(line_cue + page_cue)
 
 
-def estimate_orientation(image: NDArray[np.uint8], *, work_long_side: int = 1000) -> OrientationEstimate:
+def estimate_orientation(image: NDArray[Any], *, work_long_side: int = 1000) -> OrientationEstimate:
     """Guess whether the content is turned 0, 90, 180 or 270° clockwise.
 
     Text lines run along the page (horizontal profile sharper than vertical); then the

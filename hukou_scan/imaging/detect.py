@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
@@ -59,11 +60,11 @@ class Detection:
     details: dict[str, float] = field(default_factory=dict)
 
 
-F32 = NDArray[np.float32]
-F64 = NDArray[np.float64]
+F32 = NDArray[Any]
+F64 = NDArray[Any]
 
 
-def order_corners(pts: NDArray[np.floating]) -> F64:
+def order_corners(pts: NDArray[Any]) -> F64:
     """Order four points as TL, TR, BR, BL (image coordinates, y down).
 
     Sorting by angle around the centroid works for any rotation below 45°, which is
@@ -82,7 +83,7 @@ def order_corners(pts: NDArray[np.floating]) -> F64:
     return np.roll(p, -k, axis=0)
 
 
-def quad_from_array(pts: NDArray[np.floating]) -> Quad:
+def quad_from_array(pts: NDArray[Any]) -> Quad:
     p = np.asarray(pts, np.float64).reshape(4, 2)
     return Quad(*(tuple(float(v) for v in row) for row in p))  # type: ignore[arg-type]
 
@@ -110,14 +111,14 @@ def quad_rotation_deg(q: Quad) -> float:
     return math.degrees(math.atan2(s, c))
 
 
-def shrink(image: NDArray[np.uint8], long_side: int) -> tuple[NDArray[np.uint8], float]:
+def shrink(image: NDArray[Any], long_side: int) -> tuple[NDArray[Any], float]:
     """Downscale so that the long side is about ``long_side`` pixels; returns (copy, scale).
 
     Exact halvings with bilinear interpolation are 2×2 box filters, an order of
     magnitude faster than ``INTER_AREA`` at a fractional factor on 8 MP frames; the
     last step uses ``INTER_AREA``.
     """
-    h, w = image.shape[:2]
+    _h, w = image.shape[:2]
     img = image
     while max(img.shape[:2]) >= 2 * long_side * 1.5 and min(img.shape[:2]) >= 4:
         ih, iw = img.shape[:2]
@@ -132,7 +133,7 @@ def shrink(image: NDArray[np.uint8], long_side: int) -> tuple[NDArray[np.uint8],
     return np.ascontiguousarray(img), scale
 
 
-def _smooth(small: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def _smooth(small: NDArray[Any]) -> NDArray[Any]:
     """Remove thin dark strokes (text, rules, grain) and noise; keep large edges sharp."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)
@@ -148,13 +149,13 @@ _CHROMA_LUT = np.dstack(
 ).reshape(1, 256, 3)
 
 
-def _lab_emphasised(smooth: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def _lab_emphasised(smooth: NDArray[Any]) -> NDArray[Any]:
     """Lab with chroma stretched ×2: yellowed paper vs beige wood differ mostly in chroma."""
     lab = cv2.cvtColor(smooth, cv2.COLOR_BGR2Lab)
     return np.asarray(cv2.LUT(lab, _CHROMA_LUT), np.uint8)
 
 
-def skin_mask(bgr: NDArray[np.uint8]) -> NDArray[np.bool_]:
+def skin_mask(bgr: NDArray[Any]) -> NDArray[Any]:
     """Pixels coloured like skin (fingers, hands) and unlike paper, wood or red ink.
 
     Uses chroma relative to luma, (R−Y)/Y and (B−Y)/Y, which does not change when the
@@ -166,10 +167,10 @@ def skin_mask(bgr: NDArray[np.uint8]) -> NDArray[np.bool_]:
     y = 0.114 * b + 0.587 * g + 0.299 * r + 1.0
     rr = (r - y) / y
     bb = (b - y) / y
-    return (rr > 0.165) & (rr < 0.6) & (bb < -0.12) & (bb > -0.6) & (y > 40)
+    return np.asarray((rr > 0.165) & (rr < 0.6) & (bb < -0.12) & (bb > -0.6) & (y > 40))
 
 
-def _markers(lab: NDArray[np.uint8], smooth: NDArray[np.uint8]) -> tuple[NDArray[np.int32], F32, F32]:
+def _markers(lab: NDArray[Any], smooth: NDArray[Any]) -> tuple[NDArray[np.int32], F32, F32]:
     h, w = lab.shape[:2]
     markers = np.zeros((h, w), np.int32)
     cy0, cy1 = int(h * 0.42), int(h * 0.58)
@@ -190,7 +191,9 @@ def _markers(lab: NDArray[np.uint8], smooth: NDArray[np.uint8]) -> tuple[NDArray
         markers[ring] = 1
     # fingers and hands are never page: they seed the background flood wherever they are
     skin = skin_mask(smooth).astype(np.uint8)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    skin = np.asarray(
+        cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))), np.uint8
+    )
     markers[skin.astype(bool)] = 1
     markers[cy0:cy1, cx0:cx1] = 2
     return markers, page_col, desk_col.astype(np.float32)
@@ -252,7 +255,7 @@ def _approx_quad(hull: NDArray[np.int32]) -> F64:
 
 
 def _refine_full_res(
-    frame: NDArray[np.uint8], quad: F64, scale: float, samples: int = 48
+    frame: NDArray[Any], quad: F64, scale: float, samples: int = 48
 ) -> tuple[F64 | None, float]:
     """Move each side onto the strongest colour edge at full resolution.
 
@@ -264,7 +267,7 @@ def _refine_full_res(
     """
     h, w = frame.shape[:2]
     half = max(6.0, 2.5 / scale)  # search ± this many full-res pixels
-    n_off = int(math.ceil(half)) * 2 + 1
+    n_off = math.ceil(half) * 2 + 1
     offs = np.linspace(-half, half, n_off)
     lines: list[tuple[F64, F64]] = []
     good_total = 0
@@ -377,7 +380,7 @@ def _angles_ok(q: F64) -> bool:
     return True
 
 
-def detect_page(frame: NDArray[np.uint8], *, refine: bool = True, min_area: float = 0.04) -> Detection:
+def detect_page(frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04) -> Detection:
     """Find the page quadrilateral in a BGR camera frame.
 
     Args:
