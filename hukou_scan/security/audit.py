@@ -111,7 +111,7 @@ class VerifyReport:
 
 def _jsonable(value: Any) -> Any:
     """Details as plain JSON values (what the JSON column gives back on reading)."""
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str, sort_keys=True))
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
 def canonical_bytes(
@@ -126,7 +126,11 @@ def canonical_bytes(
     details: dict[str, Any],
     prev_hash: str,
 ) -> bytes:
-    """The exact bytes that are hashed for one event."""
+    """The exact bytes that are hashed for one event.
+
+    ``details`` must already be plain JSON values (as :meth:`AuditChain.append` stores
+    them and the database returns them); ``default=str`` only guards against misuse.
+    """
     body = {
         "seq": seq,
         "at": at.replace(tzinfo=None).isoformat(timespec="microseconds"),
@@ -135,10 +139,12 @@ def canonical_bytes(
         "action": action,
         "target": target,
         "outcome": outcome,
-        "details": _jsonable(details),
+        "details": details,
         "prev_hash": prev_hash,
     }
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode(
+        "utf-8"
+    )
 
 
 def event_hash(e: AuditEvent, seq: int | None = None) -> str:

@@ -206,6 +206,20 @@ class AuditFilter:
     until: datetime | None = None
 
 
+_EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "username",
+    "station",
+    "action",
+    "target",
+    "outcome",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
 class SqlAuditStore:
     """The audit chain's persistence (see :class:`hukou_scan.security.audit.AuditStore`)."""
 
@@ -239,18 +253,28 @@ class SqlAuditStore:
             return False
         return True
 
-    def iter_events(self, from_seq: int = 0, chunk: int = 2000) -> Iterator[AuditEvent]:
+    def iter_events(self, from_seq: int = 0, chunk: int = 5000) -> Iterator[AuditEvent]:
+        """All events in ``seq`` order, fetched in keyset-paginated chunks of plain rows
+        (no ORM identity map: verification streams millions of events)."""
+        t = AuditEventRecord.__table__
+        cols = [t.c[name] for name in _EVENT_COLUMNS]
         cursor = from_seq - 1
         while True:
             with self.db.session() as s:
                 rows = [
-                    event_from(r)
-                    for r in s.scalars(
-                        select(AuditEventRecord)
-                        .where(AuditEventRecord.seq > cursor)
-                        .order_by(AuditEventRecord.seq)
-                        .limit(chunk)
+                    AuditEvent(
+                        seq=r[0],
+                        at=r[1],
+                        username=r[2],
+                        station=r[3],
+                        action=r[4],
+                        target=r[5],
+                        outcome=r[6],
+                        details=dict(r[7] or {}),
+                        prev_hash=r[8],
+                        hash=r[9],
                     )
+                    for r in s.execute(select(*cols).where(t.c.seq > cursor).order_by(t.c.seq).limit(chunk))
                 ]
             if not rows:
                 return

@@ -181,3 +181,19 @@ def test_verify_honours_cancel_and_progress(chain: AuditChain) -> None:
     assert report.cancelled and not report.ok
     assert chain.verify(progress=lambda d, t, _m: seen.append((d, t))).ok
     assert seen[-1] == (10, 10)
+
+
+def test_non_json_details_are_normalised_before_hashing(ctx: AppContext) -> None:
+    from datetime import date
+
+    c = ctx.audit_chain
+    e = c.append(
+        username="u",
+        station="S",
+        action="export",
+        details={"m": {1: "a", "b": (1, 2)}, "d": date(2026, 1, 2)},
+    )
+    assert e.details == {"m": {"1": "a", "b": [1, 2]}, "d": "2026-01-02"}
+    stored = c.store.get(e.seq)
+    assert stored is not None and stored.details == e.details and stored.hash == e.hash
+    assert c.verify().ok
