@@ -339,6 +339,11 @@ def parse_date(value: Any) -> date | None:
     s = str(value).strip()
     if not s:
         return None
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        try:
+            return date.fromisoformat(s)
+        except ValueError:
+            pass
     if isinstance(value, (int, float)) or re.fullmatch(r"\d{8}\.0", s):
         s = s.split(".")[0]
     for pat in _DATE_PATTERNS:
@@ -365,6 +370,8 @@ def person_key(record_id: str, id_number: str, name: str, birth: date | None, ho
 
 
 def _text(v: Any) -> str:
+    if type(v) is str:
+        return v.strip()
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, date):
@@ -381,12 +388,14 @@ def parse_row(
             row_no, f"列数 {len(values)} 多于表头 {width}", f"{len(values)} columns, header has {width}"
         )
     get: dict[str, Any] = {}
+    n_values = len(values)
     for fld, idx in mapping.items():
-        if idx >= len(values):
+        if idx >= n_values:
             raise ImportRowError(
                 row_no, f"列数 {len(values)} 少于表头 {width}", f"{len(values)} columns, header has {width}"
             )
-        get[fld] = values[idx]
+        v = values[idx]
+        get[fld] = v.strip() if type(v) is str else v
     name = _text(get.get("name", ""))
     if not name:
         raise ImportRowError(row_no, "姓名为空", "name is empty")
@@ -397,11 +406,16 @@ def parse_row(
             "身份号码在 Excel 中存为数字，后几位已丢失",
             "ID number stored as a number in Excel; its last digits are lost",
         )
-    raw_id = idnumber.normalize(_text(raw_id_value))
-    if raw_id and not _ID_SHAPE.match(raw_id):
-        raise ImportRowError(row_no, f"身份号码格式错误：{idnumber.mask(raw_id)}", "malformed ID number")
-    id18 = idnumber.to18(raw_id) if raw_id else None
-    id_number = id18 or raw_id
+    raw_id = _text(raw_id_value)
+    if raw_id and not (raw_id.isascii() and _ID_SHAPE.match(raw_id)):
+        raw_id = idnumber.normalize(raw_id)  # x, ×, full-width digits, inner spaces
+        if not _ID_SHAPE.match(raw_id):
+            raise ImportRowError(row_no, f"身份号码格式错误：{idnumber.mask(raw_id)}", "malformed ID number")
+    # An 18-character number is stored as read (a wrong check digit is a warning, not a
+    # reason to drop the person); a valid 15-digit one is stored upgraded, raw kept.
+    id_number = raw_id
+    if len(raw_id) == 15:
+        id_number = idnumber.to18(raw_id) or raw_id
     dates: dict[str, date | None] = {}
     for fld, zh, en in (
         ("birth_date", "出生日期", "birth date"),
