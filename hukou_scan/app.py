@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from hukou_scan.services.registry import RegistryService  # issue 6
     from hukou_scan.storage.registry import RegistryStore  # issue 6
     from hukou_scan.services.capture import CaptureService  # issue 3
+    from hukou_scan.services.processing import ProcessingService  # issue 4
     from hukou_scan.services.search import SearchService
     from hukou_scan.storage.search import SearchIndexStore
     from collections.abc import Callable, Sequence  # export (issue 8)
@@ -150,6 +151,29 @@ class AppContext:
         self.settings = self.settings.with_changes(extra={**self.settings.extra, name: dict(values)})
 
     # --- imaging (issue 4) -------------------------------------------------------------
+
+    @cached_property
+    def processing(self) -> ProcessingService:
+        """Page detection, perspective, deskew, spreads, enhancement and quality (issue 4).
+
+        Settings: the ``[imaging]`` section (``target_dpi``, ``paper``, ``px_per_mm``,
+        ``spread``, ``derivative``, ``master_format`` jpeg|tiff, ``jpeg_quality`` …).
+        """
+        from hukou_scan.imaging.pipeline import ProcessOptions
+        from hukou_scan.services.processing import ProcessingService
+
+        sec = dict(self.settings.section("imaging"))
+        master_format = str(sec.pop("master_format", "jpeg"))
+        jpeg_quality = int(sec.pop("jpeg_quality", 95))
+        return ProcessingService(
+            self.pages,
+            self.jobs,
+            self.blobs,
+            ProcessOptions.from_dict(sec),
+            master_format=master_format,
+            jpeg_quality=jpeg_quality,
+            guard=self.guard,
+        )
 
     # --- ocr (issue 5) -----------------------------------------------------------------
     @cached_property

@@ -62,6 +62,8 @@ class ProcessOptions:
         spread: "auto" detects two-page spreads, "never" / "always" force it.
         deskew / orientation: run those automatic stages.
         orientation_min_confidence: turn a page only when this sure.
+        max_upscale: never resample a page up by more than this factor to reach the
+            target dpi (a 50 dpi photo stays small; its effective dpi is flagged).
         full_frame: when no page outline is found but the frame itself looks like a
             page (a flat scan, a close-up), process the whole frame as the page.
         flatten_spine: straighten mild curvature near the spine of spread pages.
@@ -76,6 +78,7 @@ class ProcessOptions:
     orientation: bool = True
     orientation_min_confidence: float = 0.25
     max_skew_deg: float = 15.0
+    max_upscale: float = 2.0
     full_frame: bool = True
     flatten_spine: bool = True
     enhance: EnhanceParams = field(default_factory=EnhanceParams)
@@ -90,6 +93,7 @@ class ProcessOptions:
             "orientation": self.orientation,
             "orientation_min_confidence": self.orientation_min_confidence,
             "max_skew_deg": self.max_skew_deg,
+            "max_upscale": self.max_upscale,
             "full_frame": self.full_frame,
             "flatten_spine": self.flatten_spine,
             "enhance": self.enhance.to_dict(),
@@ -114,6 +118,7 @@ class ProcessOptions:
             "orientation",
             "orientation_min_confidence",
             "max_skew_deg",
+            "max_upscale",
             "full_frame",
             "flatten_spine",
         ):
@@ -384,9 +389,12 @@ def process_frame(
         eff = persp.effective_dpi(
             (part_w, float(nat_h)), paper=persp.paper_mm(opts.paper), px_per_mm=opts.px_per_mm
         )
-        out_w, out_h = persp.output_size((part_w, float(nat_h)), eff, opts.target_dpi)
+        target = opts.target_dpi
+        if target and eff and target > eff * opts.max_upscale:
+            target = eff * opts.max_upscale  # do not blow a tiny image up sixfold
+        out_w, out_h = persp.output_size((part_w, float(nat_h)), eff, target)
         f = out_w / part_w
-        master_dpi = (eff * f) if eff else (opts.target_dpi or 0.0) or 300.0
+        master_dpi = (eff * f) if eff else 300.0
         crop = np.array([[1, 0, -px0], [0, 1, 0], [0, 0, 1]], np.float64)
         h_final = np.diag([f, out_h / nat_h, 1.0]) @ crop @ rot_native @ h_native
         master = persp.warp(frame, h_final, out_w, out_h)
@@ -416,7 +424,13 @@ def process_frame(
         t_enh += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        q = assess_page(master, dpi_effective=eff, dpi_master=master_dpi, residual_skew_deg=residual)
+        q = assess_page(
+            master,
+            dpi_effective=eff,
+            dpi_master=master_dpi,
+            residual_skew_deg=residual,
+            camera=source != "full_frame",
+        )
         q = assess_frame(q, cut_off=cut_off, found=True)
         t_q += time.perf_counter() - t0
         part_geo = PageGeometry(

@@ -152,8 +152,13 @@ def assess_page(
     dpi_effective: float | None,
     dpi_master: float,
     residual_skew_deg: float = 0.0,
+    camera: bool = True,
 ) -> dict[str, Any]:
-    """Quality of one rectified page (master colour image).  Fast: works on ≤ 1000 px."""
+    """Quality of one rectified page (master colour image).  Fast: works on ≤ 1000 px.
+
+    ``camera`` is False for flat scans and born-digital files, whose pure-white paper
+    is normal rather than over-exposed (the value is still reported).
+    """
     small, scale = shrink(master, 1000)
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     flat = flatten(grey, dpi_master * scale)
@@ -169,7 +174,7 @@ def assess_page(
     br = blur_ratio(cv2.cvtColor(bsrc, cv2.COLOR_BGR2GRAY) if bsrc.ndim == 3 else bsrc)
     q["blur"] = entry("blur", br > t["blur"], br, t["blur"])
     clipped = float(cv2.countNonZero((grey >= 252).view(np.uint8))) / grey.size
-    q["overexposed"] = entry("overexposed", clipped > t["overexposed"], clipped, t["overexposed"])
+    q["overexposed"] = entry("overexposed", camera and clipped > t["overexposed"], clipped, t["overexposed"])
     paper = float(percentile_u8(grey, 90))
     q["underexposed"] = entry("underexposed", paper < t["underexposed"], paper, t["underexposed"])
     # glare: compact saturated spots that are much brighter than the surrounding paper
@@ -179,7 +184,7 @@ def assess_page(
     else:
         sat = (small >= 250).astype(np.uint8)
     sat = np.asarray(cv2.morphologyEx(sat, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)), np.uint8)
-    glare = float(cv2.countNonZero(sat)) / sat.size if clipped <= t["overexposed"] else 0.0
+    glare = float(cv2.countNonZero(sat)) / sat.size if camera and clipped <= t["overexposed"] else 0.0
     q["glare"] = entry("glare", glare > t["glare"], glare, t["glare"])
     q["skew_residual_deg"] = entry(
         "skew_residual_deg",

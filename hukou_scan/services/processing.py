@@ -1,0 +1,462 @@
+"""ProcessingService: captured originals → processed masters and OCR derivatives.
+
+Contract with the capture, OCR and review areas:
+
+- Capture stores the original, adds the page (state CAPTURED) and enqueues a
+  ``process`` job.  :meth:`ProcessingService.run_pending` (or ``process_page``)
+  loads the original from the blob store, runs :func:`process_frame` with the page's
+  recorded geometry (manual values are never overwritten by detection), stores the
+  colour master (JPEG or TIFF — one format per batch) and the derivative (PNG),
+  updates the page (hashes, dpi, geometry, quality, process metadata, state
+  PROCESSED) and enqueues an ``ocr`` job per resulting page.
+- A book spread becomes two pages: the captured row becomes the left part
+  (``geometry.split == "left"``) and a new row with the same original is inserted
+  right after it (``split == "right"``); later pages move down by one.
+- A frame without a page (empty desk, black frame) or an undecodable original sets
+  the page to FAILED with a reason in both languages; the batch goes on.
+
+Headless helpers for the ``hukou-scan process`` command live here as well
+(:func:`process_file`), so the command line and the GUI run the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from numpy.typing import NDArray
+
+from hukou_scan.domain import Page, PageState, Role
+from hukou_scan.domain.models import PageGeometry, new_id
+from hukou_scan.errors import HukouScanError, ImageProcessingError
+from hukou_scan.imaging.detect import Detection, detect_page
+from hukou_scan.imaging.io import MASTER_FORMATS, decode_image, encode_master, encode_png
+from hukou_scan.imaging.pipeline import PartResult, ProcessOptions, ProcessResult, process_frame
+from hukou_scan.imaging.quality import flagged
+from hukou_scan.services.guard import Guard, OpenGuard
+from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.repositories import JobRepository, PageRepository
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+JOB_KIND = "process"
+OCR_JOB_KIND = "ocr"
+
+
+class CancelledError(HukouScanError):
+    """The user cancelled a running operation."""
+
+    def __init__(self) -> None:
+        super().__init__("操作已取消。", "Cancelled.")
+
+
+@dataclass
+class RunSummary:
+    """What :meth:`ProcessingService.run_pending` did."""
+
+    done: int = 0
+    failed: int = 0
+    pages: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise CancelledError()
+
+
+def _encode_part(
+    part: PartResult, master_format: str, jpeg_quality: int
+) -> tuple[bytes, dict[str, Any], bytes, dict[str, Any]]:
+    mbytes, mrec = encode_master(part.master, fmt=master_format, dpi=part.master_dpi, quality=jpeg_quality)
+    dbytes, drec = encode_png(
+        part.derivative, dpi=part.master_dpi, bitonal=part.geometry.enhance == "bitonal"
+    )
+    return mbytes, mrec, dbytes, drec
+
+
+class ProcessingService:
+    """Runs the image pipeline over captured pages.
+
+    Args:
+        pages, jobs, blobs: repositories and blob store of the application context.
+        options: pipeline parameters (``[imaging]`` settings section).
+        master_format: "jpeg" or "tiff" for new batches; a batch that already has
+            processed pages keeps the format it started with.
+        jpeg_quality: quality of JPEG masters.
+        guard: role checks and audit for clerk actions (manual corrections).
+    """
+
+    def __init__(
+        self,
+        pages: PageRepository,
+        jobs: JobRepository,
+        blobs: BlobStore,
+        options: ProcessOptions | None = None,
+        *,
+        master_format: str = "jpeg",
+        jpeg_quality: int = 95,
+        guard: Guard | None = None,
+    ) -> None:
+        if master_format not in MASTER_FORMATS:
+            raise ImageProcessingError(
+                f"不支持的母版格式：{master_format}", f"Unsupported master format: {master_format}"
+            )
+        self.pages = pages
+        self.jobs = jobs
+        self.blobs = blobs
+        self.options = options or ProcessOptions()
+        self.master_format = master_format
+        self.jpeg_quality = jpeg_quality
+        self.guard: Guard = guard or OpenGuard()
+        self._lock = threading.Lock()
+
+    # --- live preview ------------------------------------------------------------------
+
+    def preview(self, frame: NDArray[Any]) -> Detection:
+        """Fast page outline for the live camera preview (no full-resolution refinement)."""
+        return detect_page(frame, refine=False)
+
+    # --- one page ----------------------------------------------------------------------
+
+    def batch_master_format(self, batch_id: str) -> str:
+        """The master format of a batch: the one its first processed page used, else the default."""
+        for p in self.pages.list_batch(batch_id):
+            fmt = (p.process_meta.get("master") or {}).get("format") if p.processed_sha256 else None
+            if fmt in MASTER_FORMATS:
+                return str(fmt)
+        return self.master_format
+
+    def process_page(
+        self,
+        page_id: str,
+        *,
+        options: ProcessOptions | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Page]:
+        """Process one captured page; returns the resulting page(s) (two for a spread).
+
+        Raises:
+            ImageProcessingError: the original cannot be decoded (the page is marked FAILED).
+            CancelledError: ``cancel`` was set (the page is left as it was).
+        """
+        opts = options or self.options
+        steps = 4
+
+        def report(i: int, msg: str) -> None:
+            if progress is not None:
+                progress(i, steps, msg)
+
+        page = self.pages.get(page_id)
+        _check(cancel)
+        report(0, "load")
+        try:
+            image = decode_image(self.blobs.get(page.original_sha256), name=f"page {page_id}")
+        except ImageProcessingError as e:
+            self._fail(page_id, e.zh, e.en)
+            raise
+        _check(cancel)
+        report(1, "process")
+        result = process_frame(image, page.geometry, opts)
+        _check(cancel)
+        if not result.found:
+            reason = "未找到页面，请重新拍摄。 / No page found in the frame; capture again."
+            self.pages.update(
+                page_id,
+                quality=result.quality,
+                process_meta=result.meta(),
+                state=PageState.FAILED,
+                state_reason=reason,
+            )
+            log.info("page %s: no page found (%s)", page_id, result.reason)
+            report(steps, "done")
+            return [self.pages.get(page_id)]
+        report(2, "store")
+        fmt = self.batch_master_format(page.batch_id)
+        with self._lock:  # one writer for the sequence shift of spreads
+            out_ids = self._store(page, result, fmt)
+        report(3, "queue")
+        for pid in out_ids:
+            self.jobs.enqueue(OCR_JOB_KIND, pid)
+        report(steps, "done")
+        log.info(
+            "page %s processed: parts=%d source=%s flags=%s total=%.0f ms",
+            page_id,
+            len(result.parts),
+            result.source,
+            ",".join(flagged(result.quality)),
+            result.timings_ms.get("total", 0.0),
+        )
+        return self.pages.get_many(out_ids)
+
+    def _store(self, page: Page, result: ProcessResult, fmt: str) -> list[str]:
+        out_ids: list[str] = []
+        for i, part in enumerate(result.parts):
+            mbytes, mrec, dbytes, drec = _encode_part(part, fmt, self.jpeg_quality)
+            msha = self.blobs.put(mbytes)
+            dsha = self.blobs.put(dbytes)
+            meta = result.meta(part)
+            meta["master"] = mrec
+            meta["derivative"] = {**drec, "params": result.options.enhance.to_dict()}
+            values: dict[str, Any] = {
+                "processed_sha256": msha,
+                "derivative_sha256": dsha,
+                "dpi": round(part.dpi, 1) if part.dpi else None,
+                "geometry": part.geometry,
+                "quality": part.quality,
+                "process_meta": meta,
+                "state": PageState.PROCESSED,
+                "state_reason": "",
+            }
+            if i == 0:
+                self.pages.update(page.id, **values)
+                out_ids.append(page.id)
+                continue
+            # a spread's right part: a new row right after the captured one
+            for later in self.pages.list_batch(page.batch_id, include_deleted=True):
+                if later.seq > page.seq and later.id != page.id:
+                    self.pages.update(later.id, seq=later.seq + 1)
+            new = Page(
+                id=new_id(),
+                batch_id=page.batch_id,
+                seq=page.seq + 1,
+                original_sha256=page.original_sha256,
+                captured_at=page.captured_at,
+                operator=page.operator,
+                source_device=page.source_device,
+                geometry=part.geometry,
+                state=PageState.PROCESSED,
+            )
+            self.pages.add(new)
+            self.pages.update(new.id, **values)
+            out_ids.append(new.id)
+        return out_ids
+
+    def _fail(self, page_id: str, zh: str, en: str) -> None:
+        self.pages.update(page_id, state=PageState.FAILED, state_reason=f"{zh} / {en}")
+
+    def reprocess(
+        self,
+        page_id: str,
+        geometry: PageGeometry,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Page]:
+        """Apply a clerk's correction (quad, angle, orientation, 90° turns) and remake the page.
+
+        Values the clerk set must carry their ``*_manual`` flag; they are kept for
+        every later automatic run.
+        """
+        page = self.pages.get(page_id)
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        keep_split = page.geometry.split if page.geometry.split in ("left", "right") else geometry.split
+        self.pages.update(page_id, geometry=replace(geometry, split=keep_split))
+        out = self.process_page(page_id, progress=progress, cancel=cancel)
+        self.guard.audit("page.reprocess", page_id, geometry=geometry.to_dict())
+        return out
+
+    # --- queue -------------------------------------------------------------------------
+
+    def enqueue(self, page_id: str) -> None:
+        self.jobs.enqueue(JOB_KIND, page_id)
+
+    def recover(self) -> int:
+        """Put jobs left running by a crash back in the queue."""
+        return self.jobs.recover_running(JOB_KIND)
+
+    def counts(self) -> dict[str, int]:
+        return self.jobs.counts(JOB_KIND)
+
+    def run_pending(
+        self,
+        worker: str = "imaging",
+        *,
+        max_jobs: int | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunSummary:
+        """Process queued pages until the queue is empty, ``max_jobs`` is reached or cancelled.
+
+        One bad page never stops the batch: its job is marked failed with the reason.
+        """
+        from hukou_scan.domain import JobState
+
+        summary = RunSummary()
+        n = 0
+        while max_jobs is None or n < max_jobs:
+            if cancel is not None and cancel.is_set():
+                break
+            job = self.jobs.claim(JOB_KIND, worker)
+            if job is None:
+                break
+            n += 1
+            total = n + sum(v for k, v in self.jobs.counts(JOB_KIND).items() if k == "queued")
+            if progress is not None:
+                progress(n - 1, total, job.page_id or "")
+            try:
+                if job.page_id is None:
+                    raise ImageProcessingError("任务缺少页面。", "Job has no page.")
+                pages = self.process_page(job.page_id, cancel=cancel)
+            except CancelledError:
+                self.jobs.requeue(job.id, "cancelled")
+                break
+            except HukouScanError as e:
+                self.jobs.finish(job.id, JobState.FAILED, e.en)
+                summary.failed += 1
+                summary.errors[job.page_id or job.id] = e.en
+                continue
+            except Exception as e:  # task boundary: one bad page never stops the batch
+                log.exception("processing page %s failed", job.page_id)
+                if job.page_id:
+                    self._fail(job.page_id, "处理失败。", f"Processing failed: {type(e).__name__}")
+                self.jobs.finish(job.id, JobState.FAILED, f"{type(e).__name__}: {e}")
+                summary.failed += 1
+                summary.errors[job.page_id or job.id] = str(e)
+                continue
+            self.jobs.finish(job.id, JobState.DONE)
+            summary.done += 1
+            summary.pages.extend(p.id for p in pages)
+        if progress is not None:
+            progress(n, n, "done")
+        return summary
+
+
+# --- headless file processing (``hukou-scan process``) ----------------------------------
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def result_record(result: ProcessResult, outputs: list[list[str]] | None = None) -> dict[str, Any]:
+    """The JSON shape printed by ``hukou-scan process --json`` (one object per input)."""
+    parts = []
+    for i, p in enumerate(result.parts):
+        parts.append(
+            {
+                "side": p.side,
+                "quad": p.quad.to_list(),
+                "dpi": round(p.dpi, 1) if p.dpi else None,
+                "master_dpi": round(p.master_dpi, 1),
+                "size": [int(p.master.shape[1]), int(p.master.shape[0])],
+                "skew_deg": round(p.residual_skew_deg, 4),
+                "orientation": p.orientation,
+                "blank": p.blank,
+                "flags": flagged(p.quality),
+                "outputs": outputs[i] if outputs else [],
+            }
+        )
+    return {
+        "found": result.found,
+        "reason": result.reason,
+        "source": result.source,
+        "quad": result.quad.to_list() if result.quad else None,
+        "skew_deg": round(result.skew_deg, 4),
+        "residual_skew_deg": round(result.residual_skew_deg, 4),
+        "orientation": result.orientation,
+        "spread": result.spread,
+        "parts": parts,
+        "blank": result.blank,
+        "quality": result.quality,
+        "flags": flagged(result.quality),
+        "dpi": round(result.dpi, 1) if result.dpi else None,
+        "outputs": [path for o in (outputs or []) for path in o],
+        "timings_ms": result.timings_ms,
+    }
+
+
+def process_file(
+    path: Path,
+    *,
+    out_dir: Path | None = None,
+    options: ProcessOptions | None = None,
+    master_format: str = "jpeg",
+    jpeg_quality: int = 95,
+) -> dict[str, Any]:
+    """Process one image file; write master/derivative files into ``out_dir`` when given.
+
+    Raises:
+        ImageProcessingError: the file cannot be read or decoded.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ImageProcessingError(f"无法读取文件：{path}", f"Cannot read file: {path} ({e.strerror})") from e
+    image = decode_image(data, name=str(path))
+    result = process_frame(image, None, options)
+    outputs: list[list[str]] = []
+    if out_dir is not None:
+        ext = ".jpg" if master_format == "jpeg" else ".tif"
+        for part in result.parts:
+            suffix = "" if part.side == "none" else f"_{part.side}"
+            mbytes, _, dbytes, _ = _encode_part(part, master_format, jpeg_quality)
+            mpath = out_dir / f"{path.stem}{suffix}{ext}"
+            dpath = out_dir / f"{path.stem}{suffix}_{part.geometry.enhance}.png"
+            _atomic_write(mpath, mbytes)
+            _atomic_write(dpath, dbytes)
+            outputs.append([str(mpath), str(dpath)])
+    rec = result_record(result, outputs)
+    rec["file"] = str(path)
+    rec["size"] = list(result.frame_size)
+    return rec
+
+
+def iter_process_files(
+    paths: Iterable[Path],
+    *,
+    out_dir: Path | None = None,
+    options: ProcessOptions | None = None,
+    master_format: str = "jpeg",
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Iterable[dict[str, Any]]:
+    """Process files one by one; a bad file yields an error record and the run goes on."""
+    items = list(paths)
+    for i, path in enumerate(items):
+        if cancel is not None and cancel.is_set():
+            break
+        if progress is not None:
+            progress(i, len(items), str(path))
+        try:
+            yield {
+                "ok": True,
+                **process_file(path, out_dir=out_dir, options=options, master_format=master_format),
+            }
+        except HukouScanError as e:
+            yield {
+                "ok": False,
+                "file": str(path),
+                "error": {"zh": e.zh, "en": e.en},
+                "exit_code": e.exit_code,
+            }
+    if progress is not None:
+        progress(len(items), len(items), "done")
+
+
+__all__ = [
+    "CancelledError",
+    "ProcessingService",
+    "RunSummary",
+    "iter_process_files",
+    "process_file",
+    "result_record",
+]
