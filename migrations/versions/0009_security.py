@@ -6,7 +6,8 @@ Revises: 0008_sync
 Adds per-user login state, QA spot-check samples/results, and two indexes on the
 audit chain: a unique one on ``prev_hash`` (no two events may follow the same
 predecessor, so concurrent writers can never fork the chain) and one on ``hash``
-(verification looks up where a misplaced event really belongs).
+(verification looks up where a misplaced event really belongs), plus triggers that
+refuse UPDATE/DELETE of audit events.
 """
 
 from __future__ import annotations
@@ -85,9 +86,49 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index("uq_audit_events_prev_hash", ["prev_hash"], unique=True)
         batch_op.create_index("ix_audit_events_hash", ["hash"], unique=False)
+    _create_append_only_triggers()
+
+
+def _create_append_only_triggers() -> None:
+    """Refuse UPDATE/DELETE (and TRUNCATE on PostgreSQL) of audit events in the database
+    itself: the application never changes an event, so only someone working around it
+    would.  Not a security boundary against the database owner (who can drop the
+    trigger) — that is what the hash chain and its anchor are for."""
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_events_no_{verb.lower()} BEFORE {verb} ON audit_events "
+                "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+            )
+    elif dialect == "postgresql":
+        op.execute(
+            "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'audit_events is append-only'; END; $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
+        )
+
+
+def _drop_append_only_triggers() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
+    elif dialect == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events")
+        op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
 
 
 def downgrade() -> None:
+    _drop_append_only_triggers()
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_hash")
         batch_op.drop_index("uq_audit_events_prev_hash")

@@ -83,6 +83,8 @@ def test_user_and_audit_commands(
     # tamper with the database directly: edit one event, delete another
     db = Database(load_settings().db_url)
     with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_events_no_update"))
+        conn.execute(text("DROP TRIGGER audit_events_no_delete"))
         conn.execute(text("UPDATE audit_events SET target = 'someone-else' WHERE seq = 2"))
         conn.execute(text("DELETE FROM audit_events WHERE seq = 4"))
     db.dispose()
@@ -106,6 +108,7 @@ def test_truncation_detected_by_anchor_via_cli(
     anchor = run(capsys, "audit", "anchor")[1].strip()
     db = Database(load_settings().db_url)
     with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER audit_events_no_delete"))
         conn.execute(text("DELETE FROM audit_events WHERE seq >= 2"))
     db.dispose()
     assert run(capsys, "audit", "verify")[0] == 0  # alone, a truncated chain still looks whole …

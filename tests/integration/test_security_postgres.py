@@ -61,8 +61,17 @@ def test_chain_and_login_on_postgres(pg_db_url: str, tmp_path: Path) -> None:
         report = sec.verify_audit(anchor=anchor)
         assert report.ok, report.problems
         assert report.checked >= 43
+        from sqlalchemy.exc import DatabaseError
+
+        with pytest.raises(DatabaseError, match="append-only"), ctx.db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+        with pytest.raises(DatabaseError, match="append-only"), ctx.db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_events"))
         with ctx.db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_events SET details = CAST('{\"n\": 999}' AS JSON) WHERE seq = 10"))
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            conn.execute(
+                text("UPDATE audit_events SET details = CAST('{\"n\": 999}' AS JSON) WHERE seq = 10")
+            )
         assert [(p.seq, p.kind) for p in sec.verify_audit().problems] == [(10, "edited")]
         for c in chains:
             c.store.db.dispose()  # type: ignore[attr-defined]

@@ -23,8 +23,23 @@ def chain(ctx: AppContext) -> Iterator[AuditChain]:
 
 
 def _sql(ctx: AppContext, stmt: str, **params: object) -> None:
+    """Tamper like an attacker with full access to the database file: first drop the
+    append-only triggers, then change rows behind the application's back."""
     with ctx.db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+        conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         conn.execute(text(stmt), params)
+
+
+@pytest.mark.parametrize(
+    "stmt", ["UPDATE audit_events SET target = 'x' WHERE seq = 2", "DELETE FROM audit_events WHERE seq = 2"]
+)
+def test_database_refuses_changes_to_events(ctx: AppContext, chain: AuditChain, stmt: str) -> None:
+    from sqlalchemy.exc import DatabaseError
+
+    with pytest.raises(DatabaseError, match="append-only"), ctx.db.engine.begin() as conn:
+        conn.execute(text(stmt))
+    assert chain.verify().ok
 
 
 def test_intact_chain_verifies(chain: AuditChain) -> None:
