@@ -96,7 +96,7 @@ def available_engines() -> list[str]:
 
 
 def create_engine(name: str, **options: Any) -> OcrEngine:
-    """Build the engine registered as ``name``.
+    """Build the engine registered as ``name`` (or given as ``"module:factory"``).
 
     Raises:
         ConfigError: no engine has that name.
@@ -104,7 +104,8 @@ def create_engine(name: str, **options: Any) -> OcrEngine:
     with _LOCK:
         factory = _FACTORIES.get(name)
     if factory is None:
-        path = _BUILTIN.get(name) or _entry_points().get(name)
+        # "package.module:Factory" names a factory directly (plug-ins, test doubles in workers).
+        path = _BUILTIN.get(name) or (name if ":" in name else None) or _entry_points().get(name)
         if path is None:
             raise ConfigError(
                 f"未知的文字识别引擎：{name}",
@@ -112,7 +113,10 @@ def create_engine(name: str, **options: Any) -> OcrEngine:
                 hint_zh="可用引擎：" + "、".join(available_engines()),
                 hint_en="Available engines: " + ", ".join(available_engines()),
             )
-        factory = _load_path(path)
+        try:
+            factory = _load_path(path)
+        except (ImportError, AttributeError) as e:
+            raise ConfigError(f"无法加载文字识别引擎：{name}", f"Cannot load OCR engine {name}: {e}") from e
     return factory(**options)
 
 
@@ -164,11 +168,19 @@ def group_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     return lines
 
 
+def join_runs(texts: list[str]) -> str:
+    """Runs of one line joined by a space, except after a colon (标签：值 reads as one)."""
+    out = ""
+    for t in texts:
+        out += t if not out or out.endswith(("：", ":")) else " " + t
+    return out
+
+
 def order_words(words: list[OcrWord]) -> tuple[list[OcrWord], str]:
     """Words renumbered by line in reading order, and the text (space within, newline between lines)."""
     out: list[OcrWord] = []
     texts: list[str] = []
     for i, line in enumerate(group_lines(words)):
         out.extend(OcrWord(w.text, w.x, w.y, w.w, w.h, w.conf, i) for w in line)
-        texts.append(" ".join(w.text for w in line))
+        texts.append(join_runs([w.text for w in line]))
     return out, "\n".join(texts)

@@ -30,7 +30,7 @@ import numpy as np
 from hukou_scan.domain.models import ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.engine import OcrEngine, group_lines, to_grey
+from hukou_scan.ocr.engine import OcrEngine, group_lines, join_runs, to_grey
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +359,7 @@ def recognize_page(
     texts: list[str] = []
     for i, (_y, ln) in enumerate(lines):
         ordered.extend(OcrWord(x.text, x.x, x.y, x.w, x.h, x.conf, i) for x in ln)
-        texts.append(" ".join(x.text for x in ln))
+        texts.append(join_runs([x.text for x in ln]))
 
     extracted = _extract(grid, free, today=today)
     if progress:

@@ -1,0 +1,61 @@
+"""OCR engine test doubles, importable by name ("tests.ocr_fakes:FakeEngine") inside worker processes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from hukou_scan.capture.simulated.forms import RenderedPage
+from hukou_scan.domain.models import OcrResult, OcrWord
+from hukou_scan.ocr.engine import order_words
+
+
+class FakeEngine:
+    """Returns a fixed registration-form text whatever the image (geometry from the image size)."""
+
+    name = "fake"
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
+        h, w = image.shape[:2]
+        words = [
+            OcrWord("姓名", 10, 10, 60, 30, 0.99),
+            OcrWord("张三", 100, 10, 60, 30, 0.98),
+            OcrWord("公民身份号码", 10, 60, 120, 30, 0.99),
+            OcrWord("110102195402188971", 150, 60, 300, 30, 0.97),
+        ]
+        ordered, text = order_words(words)
+        return OcrResult(text, ordered, self.name, w, h)
+
+
+class SleepyEngine(FakeEngine):
+    """Hangs for ``sleep`` seconds per page: a stand-in for an engine stuck on a page."""
+
+    name = "sleepy"
+
+    def __init__(self, sleep: float = 30.0, **_: Any) -> None:
+        self.sleep = sleep
+
+    def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
+        time.sleep(self.sleep)
+        return super().recognize(image, hint=hint)
+
+
+class PageTruthEngine:
+    """Reads a RenderedPage's ground-truth boxes as if recognised (tests form logic without a model)."""
+
+    name = "truth"
+
+    def __init__(self, page: RenderedPage, conf: float = 0.99) -> None:
+        self.page = page
+        self.conf = conf
+
+    def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
+        h, w = image.shape[:2]
+        words = [OcrWord(b.text, *b.box, self.conf) for b in self.page.boxes if b.text]
+        ordered, text = order_words(words)
+        return OcrResult(text, ordered, self.name, w, h)
