@@ -18,9 +18,9 @@ from hukou_scan.capture.simulated.forms import (
 )
 from hukou_scan.domain.models import OcrWord
 from hukou_scan.domain.sample import generate_households
+from hukou_scan.errors import ConfigError
 from hukou_scan.ocr.engine import available_engines, create_engine, group_lines, register_engine
 from hukou_scan.ocr.form import detect_grid, is_blank, recognize_page, split_spanning
-from hukou_scan.errors import ConfigError
 from tests.ocr_fakes import FakeEngine, PageTruthEngine
 
 TODAY = date(2026, 11, 22)
