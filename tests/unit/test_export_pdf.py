@@ -229,6 +229,7 @@ def test_password_is_required_when_encrypted(tmp_path: Path) -> None:
     with pikepdf.open(out, password="口令-2026") as pdf:
         assert pdf.encryption.R == 6  # AES-256
         assert pdf.is_encrypted
+        assert "pdfaid:part" not in pdf.open_metadata()  # PDF/A forbids encryption: no false claim
     assert "常住人口登记表" in pdftotext(out, password="口令-2026")
     assert _no_tmp_left(tmp_path)
 
@@ -362,3 +363,55 @@ def test_jpeg_flate_modes(tmp_path: Path) -> None:
                 assert im.read_raw_bytes() == sp.image  # byte-identical to the stored master
     rendered = _render(tmp_path / "always.pdf", sp.dpi).convert("RGB")
     assert rendered.size == (sp.width, sp.height)
+
+
+def test_pdfa_2b_structure(tmp_path: Path) -> None:
+    """What we can check without veraPDF: the PDF/A-2b requirements our writer controls."""
+    from PIL import ImageCms
+
+    out = tmp_path / "a.pdf"
+    assemble_pdf(_pages(2, bitonal_second=True), out, INFO, [OutlineNode("x", 0)])
+    raw = out.read_bytes()
+    assert raw.startswith(b"%PDF-1.7\n%") and all(b >= 128 for b in raw[10:14])  # binary comment
+    assert raw.rstrip().endswith(b"%%EOF")
+    with pikepdf.open(out) as pdf:
+        assert pdf.check_pdf_syntax() == []
+        assert not pdf.is_encrypted
+        assert len(pdf.trailer.ID) == 2  # file identifier
+        oi = pdf.Root.OutputIntents[0]
+        icc = bytes(oi.DestOutputProfile.read_bytes())
+        assert int(oi.DestOutputProfile.N) == 3
+        assert ImageCms.getProfileName(ImageCms.ImageCmsProfile(io.BytesIO(icc)))  # a valid ICC profile
+        assert "/Metadata" in pdf.Root and "/Filter" not in pdf.Root.Metadata  # XMP in the clear
+        meta = pdf.open_metadata()
+        info = pdf.docinfo
+        # Info and XMP must agree (6.6.3)
+        assert meta["dc:title"] == str(info.Title)
+        assert meta["pdf:Producer"] == str(info.Producer)
+        assert meta["xmp:CreatorTool"] == str(info.Creator)
+        assert meta["pdf:Keywords"] == str(info.Keywords)
+        # every font is embedded, with widths consistent with the program (1 em, /DW 1000)
+        for page in pdf.pages:
+            for font in (page.Resources.get("/Font") or {}).values():
+                cid = font.DescendantFonts[0]
+                assert "/FontFile2" in cid.FontDescriptor
+                assert int(cid.DW) == 1000
+                assert str(font.Encoding) == "/Identity-H" and "/ToUnicode" in font
+        # no forbidden or unsafe filters anywhere
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                for f in _filters(obj) if "/Filter" in obj else []:
+                    assert f not in ("/LZWDecode", "/JBIG2Decode")
+        assert "/JavaScript" not in pdf.Root and "/AA" not in pdf.Root
+
+
+def test_glyphless_font_metrics_match_the_dictionary() -> None:
+    from fontTools.ttLib import TTFont
+
+    from hukou_scan.export.textlayer import ASCENT, DESCENT, glyphless_font
+
+    font = TTFont(io.BytesIO(glyphless_font()))
+    assert font["head"].unitsPerEm == 1000
+    assert all(adv == 1000 for adv, _lsb in font["hmtx"].metrics.values())
+    assert font["hhea"].ascent == ASCENT and font["hhea"].descent == DESCENT
+    assert font.getGlyphOrder() == [".notdef", "blank"]
