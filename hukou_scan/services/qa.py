@@ -10,9 +10,12 @@ when the sample's pass rate reaches the threshold (default 95 %).
 The sample is a pure function of (population in page order, rate, seed), so an
 inspector can reproduce it later with :meth:`QaService.reproduce`.
 
-Page quality keys come from the imaging area (``Page.quality``): ``blank`` and
-``blur``/``blurry`` (truthy flags), ``skew_residual_deg`` (degrees), ``dpi_low``
-(flag), and ``Page.dpi``; absent keys are simply not checked.
+Page quality comes from the imaging area (``Page.quality``, shape documented in
+:mod:`hukou_scan.imaging.quality`: ``{"<key>": {"flag": bool, "value": float, …}}``):
+``blank``, ``blur``, ``skew_residual_deg`` (flag at the imaging threshold, or
+``[qa] max_skew_deg`` when set), ``dpi_low`` (effective dpi; also compared with
+``[qa] min_dpi``), the other capture flags (over/under-exposed, cut off, glare, hand,
+no page) as "quality", and ``Page.dpi``.  Absent keys are simply not checked.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SAMPLE_RATE = 0.05
 DEFAULT_PASS_THRESHOLD = 0.95
 DEFAULT_MIN_DPI = 200.0
-DEFAULT_MAX_SKEW_DEG = 0.5
+# Other imaging flags that make a page unfit for acceptance (see hukou_scan.imaging.quality).
+OTHER_QUALITY_FLAGS = frozenset({"overexposed", "underexposed", "cut_off", "glare", "hand", "no_page"})
 MAX_NOTE = 1000
 
 QA_REASONS: dict[str, tuple[str, str]] = {
@@ -59,6 +63,7 @@ ISSUE_LABELS: dict[str, tuple[str, str]] = {
     "blur": ("模糊", "blurred"),
     "skew": ("残余倾斜", "residual skew"),
     "dpi": ("分辨率不足", "resolution below minimum"),
+    "quality": ("图像质量问题", "image quality flag"),
     "failed": ("处理失败", "processing failed"),
     "recapture": ("待重拍", "awaiting re-capture"),
 }
@@ -107,10 +112,31 @@ def pick_sample(population: Sequence[str], rate: float, seed: int) -> list[str]:
     return [population[i] for i in range(n) if i in chosen]
 
 
-def _truthy(v: Any) -> bool:
-    if isinstance(v, str):
-        return v.strip().lower() in {"1", "true", "yes", "y"}
-    return bool(v)
+def _flag(entry: Any) -> bool:
+    """Whether a ``Page.quality`` entry is flagged.
+
+    The imaging area stores ``{"flag": bool, "value": float, …}``; plain booleans are
+    accepted too (older rows, imports).  Absent or unreadable entries are not flagged.
+    """
+    if isinstance(entry, dict):
+        return bool(entry.get("flag", False))
+    if isinstance(entry, bool):
+        return entry
+    if isinstance(entry, str):
+        return entry.strip().lower() in {"1", "true", "yes", "y"}
+    return False
+
+
+def _value(entry: Any) -> float | None:
+    v = entry.get("value") if isinstance(entry, dict) else entry
+    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(float(v)):
+        return float(v)
+    return None
+
+
+def _value_text(entry: Any) -> str:
+    v = _value(entry)
+    return "" if v is None else f"{v:g}"
 
 
 class QaService:
@@ -143,7 +169,8 @@ class QaService:
         self.sample_rate = float(cfg.get("sample_rate", DEFAULT_SAMPLE_RATE))
         self.pass_threshold = float(cfg.get("pass_threshold", DEFAULT_PASS_THRESHOLD))
         self.min_dpi = float(cfg.get("min_dpi", DEFAULT_MIN_DPI))
-        self.max_skew_deg = float(cfg.get("max_skew_deg", DEFAULT_MAX_SKEW_DEG))
+        skew_cfg = cfg.get("max_skew_deg")
+        self.max_skew_deg = None if skew_cfg is None else float(skew_cfg)
         _check_rate(self.sample_rate, "sample_rate")
         _check_rate(self.pass_threshold, "pass_threshold")
 
@@ -179,15 +206,23 @@ class QaService:
                 if last_no is not None and page_no <= last_no:
                     report.issues.append(QaIssue("order", p.id, p.seq, f"printed page {page_no}"))
                 last_no = page_no
-            if _truthy(q.get("blank")):
+            if _flag(q.get("blank")):
                 report.issues.append(QaIssue("blank", p.id, p.seq))
-            if _truthy(q.get("blur")) or _truthy(q.get("blurry")):
-                report.issues.append(QaIssue("blur", p.id, p.seq))
-            skew = q.get("skew_residual_deg")
-            if isinstance(skew, int | float) and abs(float(skew)) > self.max_skew_deg:
-                report.issues.append(QaIssue("skew", p.id, p.seq, f"{float(skew):.2f}°"))
-            if _truthy(q.get("dpi_low")) or (p.dpi is not None and p.dpi < self.min_dpi):
-                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{p.dpi or 0:.0f}"))
+            if _flag(q.get("blur")):
+                report.issues.append(QaIssue("blur", p.id, p.seq, _value_text(q.get("blur"))))
+            skew = _value(q.get("skew_residual_deg"))
+            if (self.max_skew_deg is None and _flag(q.get("skew_residual_deg"))) or (
+                self.max_skew_deg is not None and skew is not None and abs(skew) > self.max_skew_deg
+            ):
+                report.issues.append(QaIssue("skew", p.id, p.seq, f"{abs(skew or 0.0):.2f}°"))
+            eff_dpi = _value(q.get("dpi_low"))
+            if _flag(q.get("dpi_low")) or (eff_dpi is not None and eff_dpi < self.min_dpi):
+                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{eff_dpi:.0f}" if eff_dpi else ""))
+            elif p.dpi is not None and p.dpi < self.min_dpi:
+                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{p.dpi:.0f}"))
+            for key in sorted(OTHER_QUALITY_FLAGS & q.keys()):
+                if _flag(q.get(key)):
+                    report.issues.append(QaIssue("quality", p.id, p.seq, key))
             if p.state == PageState.FAILED:
                 report.issues.append(QaIssue("failed", p.id, p.seq, p.state_reason[:200]))
             if p.review_state == "recapture":

@@ -127,22 +127,70 @@ def test_failed_page_goes_back_to_capture_and_batch_is_rejected(ctx: AppContext)
 
 
 def test_automatic_checks(ctx: AppContext) -> None:
-    b = make_batch(ctx, 6, expected=8)
+    from hukou_scan.imaging.quality import entry
+
+    b = make_batch(ctx, 7, expected=9)
     pages = ctx.pages.list_batch(b.id)
-    ctx.pages.update(pages[0].id, quality={"blank": True})
-    ctx.pages.update(pages[1].id, quality={"blur": True, "skew_residual_deg": -1.2})
+    clean = {
+        "blank": entry("blank", False, 0.2, 0.0015),
+        "blur": entry("blur", False, 1.1, 1.4),
+        "skew_residual_deg": entry("skew_residual_deg", False, 0.4, 3.0),
+        "dpi_low": entry("dpi_low", False, 320.0, 200.0),
+        "glare": entry("glare", False, 0.0, 0.004),
+    }
+    for p in pages:
+        ctx.pages.update(p.id, quality=clean)
+    ctx.pages.update(pages[0].id, quality={**clean, "blank": entry("blank", True, 0.0001, 0.0015)})
+    ctx.pages.update(
+        pages[1].id,
+        quality={
+            **clean,
+            "blur": entry("blur", True, 1.8, 1.4),
+            "skew_residual_deg": entry("skew_residual_deg", True, 4.2, 3.0),
+        },
+    )
     ctx.pages.update(pages[2].id, dpi=150.0)
     ctx.pages.update(pages[3].id, original_sha256=pages[4].original_sha256)
-    ctx.pages.update(pages[5].id, seq=9, quality={"dpi_low": True, "unknown_key": 1})
+    ctx.pages.update(
+        pages[5].id,
+        seq=9,
+        quality={
+            **clean,
+            "dpi_low": entry("dpi_low", True, 180.0, 200.0),
+            "hand": entry("hand", True, 0.02, 0.004),
+        },
+    )
     report = ctx.qa.auto_checks(b.id)
     kinds = report.counts()
-    assert kinds == {"missing": 1, "blank": 1, "blur": 1, "skew": 1, "dpi": 2, "duplicate": 1, "order": 1}
+    assert kinds == {
+        "missing": 1,
+        "blank": 1,
+        "blur": 1,
+        "skew": 1,
+        "dpi": 2,
+        "duplicate": 1,
+        "order": 2,  # seq 9 where 6 was expected, and page 7 after it
+        "quality": 1,
+    }
+    assert {i.seq for i in report.issues if i.kind != "missing"} <= {1, 2, 3, 5, 7, 9}
+    assert 6 not in {i.seq for i in report.issues}  # clean entries (flag False) raise nothing
     with pytest.raises(HukouScanError) as ei:
         ctx.qa.draw_sample(b.id)
     assert "缺页" in ei.value.zh and "blank page" in ei.value.en
     s = ctx.qa.draw_sample(b.id, ignore_checks=True, seed=3)
     assert len(s.auto_issues) == len(report.issues)
     assert ctx.guard.events[-1][3]["checks_overridden"] is True
+
+
+def test_stricter_skew_limit_from_settings(ctx: AppContext) -> None:
+    from hukou_scan.imaging.quality import entry
+
+    svc = QaService(ctx.db, ctx.pages, ctx.batches, ctx.qa.store, ctx.guard, {"max_skew_deg": 0.5})
+    b = make_batch(ctx, 2)
+    p = ctx.pages.list_batch(b.id)[0]
+    ctx.pages.update(p.id, quality={"skew_residual_deg": entry("skew_residual_deg", False, 0.8, 3.0)})
+    assert svc.auto_checks(b.id).counts() == {"skew": 1}
+    assert ctx.qa.auto_checks(b.id).ok  # default: the imaging threshold
 
 
 def test_absent_quality_keys_are_tolerated(ctx: AppContext) -> None:
