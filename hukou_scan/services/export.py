@@ -5,6 +5,14 @@ Role check and audit happen here, in the core, so the CLI and the GUI cannot ski
 every export needs the searcher role (administrators hold all roles), a stated purpose,
 and leaves an audit event with the purpose and the number of pages — also when it
 fails or is cancelled.
+
+Settings (``[export]`` section of settings.toml, all optional):
+
+- ``jpeg_quality`` (85): only for pages whose stored image is not already a JPEG;
+- ``jpeg_flate`` ("auto"): lossless Flate over JPEG masters when it pays
+  ("never" embeds them byte for byte and is fastest; "always");
+- ``watermark_font``: a CJK TrueType/TTC font for the watermark (default WenQuanYi Zen Hei);
+- ``query_limit`` (1000): most pages a ``--query`` export takes from the search service.
 """
 
 from __future__ import annotations
@@ -212,7 +220,7 @@ class ExportService:
                         seen.add(p.id)
                         pages.append(p)
             title = f"户号 {no} 档案"
-            stem = f"户号{no}"
+            stem = ""
         elif source.kind in ("pages", "query"):
             ids = list(source.ids) if source.kind == "pages" else list(self._search(source.ids[0]))
             uniq = list(dict.fromkeys(ids))
@@ -348,7 +356,11 @@ class ExportService:
         )
         wm_lines: tuple[str, ...] = ()
         if request.watermark:
-            wm_lines = (f"仅供{purpose}使用", f"{username}  {now:%Y-%m-%d %H:%M} UTC")
+            local = now.astimezone()
+            wm_lines = (
+                f"仅供{purpose}使用",
+                f"{username}  {local:%Y-%m-%d %H:%M} {local.tzname() or ''}".rstrip(),
+            )
         options = AssemblyOptions(
             watermark_lines=wm_lines,
             password=request.password or None,
@@ -366,7 +378,8 @@ class ExportService:
             "watermark": request.watermark,
             "encrypted": bool(request.password),
         }
-        log.info("export %s: %d page(s) → %s", request.source.target, plan.page_count, out.name)
+        # Log the source kind only: a household number or a query may identify people.
+        log.info("export from %s: %d page(s) → %s", request.source.kind, plan.page_count, out.name)
         try:
             res: AssemblyResult = assemble_pdf(
                 export_pages, out, info, plan.outline, options, progress=progress, cancel=cancel
