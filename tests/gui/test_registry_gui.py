@@ -1,0 +1,184 @@
+"""RegistryImportDialog, LinkPanel and WarningsView over real services on a temporary SQLite."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from hukou_scan.app import AppContext
+from hukou_scan.domain import Batch, BatchCategory, ExtractedField, OcrResult, Page, PageState, new_id
+from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.gui.link_panel import LinkPanel
+from hukou_scan.gui.registry_import_dialog import RegistryImportDialog
+from hukou_scan.gui.warnings_view import WarningsView
+from hukou_scan.services.guard import OpenGuard
+from hukou_scan.services.linking import LinkingService
+from hukou_scan.services.registry import RegistryService
+
+
+@pytest.fixture
+def registry(ctx: AppContext) -> RegistryService:
+    return RegistryService(ctx.registry_store, OpenGuard(username="admin1"))
+
+
+@pytest.fixture
+def linking(ctx: AppContext) -> LinkingService:
+    return LinkingService(ctx.pages, ctx.persons, ctx.links, ctx.registry_store, OpenGuard(username="clerk1"))
+
+
+def write_registry(
+    path: Path, households: list[SampleHousehold], extra: list[list[str]] | None = None
+) -> Path:
+    with open(path, "w", encoding="gbk", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(households))
+        w.writerows(extra or [])
+    return path
+
+
+def test_import_dialog_preview_mapping_import_and_bad_rows(
+    qtbot: object, registry: RegistryService, tmp_path: Path, ctx: AppContext
+) -> None:
+    bad = ["", "", "", "男", "汉族", "1990-01-01", "H9", "", "户主", "某地", "城关派出所", "正常"]
+    path = write_registry(tmp_path / "reg.csv", generate_households(10, seed=3), [bad])
+    dlg = RegistryImportDialog(registry)
+    qtbot.addWidget(dlg)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dlg.preview_loaded, timeout=10000):  # type: ignore[attr-defined]
+        dlg.set_file(path)
+    assert "gb18030" in dlg.encoding_label.text()
+    m = dlg.mapping()
+    assert m["name"] == 0 and m["id_number"] == 2 and m["record_id"] == ""
+    assert dlg.preview_table.columnCount() == len(REGISTRY_COLUMNS)
+    assert dlg.import_button.isEnabled()
+    with qtbot.waitSignal(dlg.import_finished, timeout=20000) as blocker:  # type: ignore[attr-defined]
+        dlg.start_import()
+    report = blocker.args[0]
+    assert report.run.state == "done" and report.run.bad == 1
+    assert ctx.persons.count() == report.run.added
+    assert dlg.save_bad_button.isEnabled()
+    assert dlg.progress.value() == 1000
+    out = tmp_path / "bad.csv"
+    assert registry.export_bad_rows(report.run.id, out) == 1
+
+
+def test_import_dialog_cancel_keeps_a_resumable_import(
+    qtbot: object, registry: RegistryService, tmp_path: Path
+) -> None:
+    path = write_registry(tmp_path / "reg.csv", generate_households(40, seed=4))
+    dlg = RegistryImportDialog(registry)
+    qtbot.addWidget(dlg)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(dlg.preview_loaded, timeout=10000):  # type: ignore[attr-defined]
+        dlg.set_file(path)
+    registry.chunk_size = 10
+    registry.after_chunk = lambda _pos: dlg.cancel_import()
+    with qtbot.waitSignal(dlg.import_finished, timeout=20000) as blocker:  # type: ignore[attr-defined]
+        dlg.start_import()
+    assert blocker.args[0].cancelled and blocker.args[0].run.rows_done == 10
+    assert dlg.import_button.isEnabled() and not dlg.cancel_button.isEnabled()
+
+
+def _page(ctx: AppContext, fields: dict[str, str]) -> str:
+    batch = ctx.batches.add(
+        Batch(id=new_id(), archive_id="G-1", category=BatchCategory.BIRTH, station_id=ctx.station.id)
+    )
+    page = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=batch.id,
+            seq=1,
+            original_sha256="b" * 64,
+            captured_at=datetime(2026, 11, 22),
+            state=PageState.RECOGNIZED,
+        )
+    )
+    ctx.pages.save_ocr(
+        page.id,
+        OcrResult(
+            "", [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
+        ),
+    )
+    return page.id
+
+
+def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
+    qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
+) -> None:
+    hs = generate_households(15, seed=8)
+    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    target = hs[2].members[0]
+    page_id = _page(ctx, {"id_number": target.id_number, "name": target.name})
+    linking.propose(page_id)
+    panel = LinkPanel(linking)
+    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    panel.show()
+    panel.set_page(page_id)
+    t = panel.candidates_table
+    assert t.rowCount() >= 1
+    assert t.item(0, 0).checkState() == Qt.CheckState.Checked  # pre-selected, not linked yet
+    assert "*" in t.item(0, 2).text()  # ID masked by default
+    assert panel.links_table.rowCount() == 0
+    t.setFocus()
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+        qtbot.keyClick(t, Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    assert panel.links_table.rowCount() == 1
+    assert panel.links_table.item(0, 0).text() == target.name
+    assert panel.links_table.item(0, 3).text() == "clerk1"
+    panel.links_table.selectRow(0)
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+        panel.unlink_selected()
+    assert panel.links_table.rowCount() == 0
+    other = hs[5].members[0]
+    panel.search(other.household_no)
+    assert panel.search_table.rowCount() == len(hs[5].members)
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+        panel.link_selected_search_result()
+    assert panel.links_table.rowCount() == 1
+    assert linking.links(page_id)[0].method.value == "manual"
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=10000):  # type: ignore[attr-defined]
+        panel.repropose()
+    panel.runner.wait_all()
+
+
+def test_link_panel_household_page_links_all_ticked(
+    qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
+) -> None:
+    hs = generate_households(15, seed=9)
+    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    h = max(hs, key=lambda x: len(x.members))
+    page_id = _page(ctx, {"household_no": h.household_no})
+    linking.propose(page_id)
+    panel = LinkPanel(linking, show_full_ids=True)
+    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    panel.set_page(page_id)
+    assert panel.candidates_table.rowCount() == len(h.members)
+    assert "户主" in panel.candidates_table.item(0, 1).text()
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+        panel.confirm_ticked()
+    assert panel.links_table.rowCount() == len(h.members)
+
+
+def test_warnings_view_scan_colours_and_export(
+    qtbot: object, registry: RegistryService, ctx: AppContext, tmp_path: Path
+) -> None:
+    hs = generate_households(30, seed=20261122)
+    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    view = WarningsView(registry)
+    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.scan_finished, timeout=20000) as blocker:  # type: ignore[attr-defined]
+        view.start_scan()
+    counts = blocker.args[0]
+    assert counts.get("id_not_upgraded", 0) > 0
+    view.select_rule("id_not_upgraded")
+    assert view.findings_table.rowCount() == counts["id_not_upgraded"]
+    shares = registry.station_shares()
+    assert view.stations_table.rowCount() == len(shares)
+    colours = [view.stations_table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(len(shares))]
+    assert colours == [s.colour for s in shares]
+    out = tmp_path / "w.csv"
+    assert view.export_csv(out) == counts["id_not_upgraded"]
+    assert out.read_text(encoding="utf-8-sig").startswith("规则,rule")
