@@ -1,0 +1,211 @@
+"""The OCR queue: worker processes, hooks, timeouts, a worker SIGKILLed mid-job, crash recovery, re-runs."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import threading
+import time
+from datetime import datetime
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from hukou_scan.app import AppContext
+from hukou_scan.domain.models import Batch, BatchCategory, JobState, Page, PageState, new_id
+from hukou_scan.services.ocr import OcrOptions, OcrService
+from hukou_scan.storage.ocr import OcrJobQueries
+
+FAKE = "tests.ocr_fakes:FakeEngine"
+SLEEPY = "tests.ocr_fakes:SleepyEngine"
+
+
+def add_page(ctx: AppContext, *, blank: bool = False) -> str:
+    batch = ctx.batches.add(
+        Batch(id=new_id(), archive_id="A-OCR", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+    )
+    img = np.full((300, 400, 3), 235, np.uint8)
+    if not blank:
+        img[50:80, 40:300] = 20
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    sha = ctx.blobs.put(buf.getvalue())
+    quality = {"blank": {"flag": True, "value": 0.0}} if blank else {}
+    page = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=batch.id,
+            seq=ctx.pages.next_seq(batch.id),
+            original_sha256=sha,
+            captured_at=datetime(2026, 11, 22, 8, 0),
+            state=PageState.PROCESSED,
+            quality=quality,
+        )
+    )
+    return page.id
+
+
+def service(ctx: AppContext, hooks: list | None = None, **kw: object) -> OcrService:  # type: ignore[type-arg]
+    opts = {"engine": FAKE, "workers": 1, "timeout_s": 60.0, **kw}
+    return OcrService(ctx.pages, ctx.jobs, ctx.blobs, OcrJobQueries(ctx.db), OcrOptions(**opts), hooks or [])  # type: ignore[arg-type]
+
+
+def test_queue_recognises_stores_and_runs_hooks(ctx: AppContext) -> None:
+    seen: list[str] = []
+    svc = service(ctx, hooks=[seen.append, lambda _pid: (_ for _ in ()).throw(RuntimeError("hook bug"))])
+    pages = [add_page(ctx) for _ in range(3)]
+    for p in pages:
+        svc.enqueue(p)
+    progress: list[tuple[int, int, str]] = []
+    try:
+        summary = svc.run_pending(progress=lambda d, t, m: progress.append((d, t, m)))
+    finally:
+        svc.close()
+    assert summary.done == 3 and summary.failed == 0
+    assert seen == pages or sorted(seen) == sorted(pages)
+    assert svc.counts()["done"] == 3 and svc.counts()["queued"] == 0
+    for p in pages:
+        page = ctx.pages.get(p)
+        assert page.state == PageState.RECOGNIZED and page.ocr_state == "done"
+        res = ctx.pages.get_ocr(p)
+        assert res is not None and (res.width, res.height) == (400, 300)
+        fields = {f.name: f.value for f in res.fields}
+        assert fields == {"name": "张三", "id_number": "110102195402188971"}
+    assert progress and progress[-1][0] == 3
+
+
+def test_blank_page_is_stored_without_recognition(ctx: AppContext) -> None:
+    svc = service(ctx, engine=SLEEPY, timeout_s=0.5)  # would time out if it were recognised
+    pid = add_page(ctx, blank=True)
+    svc.enqueue(pid)
+    try:
+        assert svc.run_pending().done == 1
+    finally:
+        svc.close()
+    assert svc.worker_pids() == []
+    res = ctx.pages.get_ocr(pid)
+    assert res is not None and res.text == "" and res.words == []
+
+
+def test_hanging_page_times_out_is_retried_then_failed(ctx: AppContext) -> None:
+    svc = service(ctx, engine=SLEEPY, timeout_s=3.0, max_attempts=2)
+    pid = add_page(ctx)
+    job = svc.enqueue(pid)
+    try:
+        summary = svc.run_pending()
+    finally:
+        svc.close()
+    assert summary.retried == 1 and summary.failed == 1
+    j = ctx.jobs.get(job.id)
+    assert j.state == JobState.FAILED and j.attempts == 2 and "超时" in j.error and "timed out" in j.error
+    page = ctx.pages.get(pid)
+    assert page.state == PageState.FAILED and "timed out" in page.state_reason
+    assert [f.id for f in svc.failures()] == [job.id]
+
+
+def test_sigkilled_worker_job_resumes(ctx: AppContext) -> None:
+    svc = service(ctx, engine=SLEEPY, engine_options={"sleep": 4.0}, timeout_s=120.0, max_attempts=3)
+    pid = add_page(ctx)
+    job = svc.enqueue(pid)
+    result: dict[str, object] = {}
+    t = threading.Thread(target=lambda: result.update(summary=svc.run_pending()))
+    t.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not svc.busy_worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        victim = svc.busy_worker_pids()[0]
+        time.sleep(1.0)  # mid-job: the engine is loaded and sleeping in recognize()
+        os.kill(victim, signal.SIGKILL)
+        t.join(120)
+        assert not t.is_alive()
+    finally:
+        svc.close()
+    summary = result["summary"]
+    assert summary.done == 1 and summary.retried == 1  # type: ignore[attr-defined]
+    j = ctx.jobs.get(job.id)
+    assert j.state == JobState.DONE and j.attempts == 2
+    assert ctx.pages.get(pid).state == PageState.RECOGNIZED
+
+
+def test_jobs_survive_an_app_crash(ctx: AppContext) -> None:
+    pid = add_page(ctx)
+    svc = service(ctx)
+    job = svc.enqueue(pid)
+    # A crash after claiming: the job is left 'running' in the database.
+    assert ctx.jobs.claim("ocr", "crashed-worker") is not None
+    assert svc.run_pending().done == 0
+    restarted = service(ctx)
+    assert restarted.recover() == 1
+    try:
+        assert restarted.run_pending().done == 1
+    finally:
+        restarted.close()
+        svc.close()
+    assert ctx.jobs.get(job.id).state == JobState.DONE
+
+
+def test_cancel_rerun_with_other_engine_and_rerun_failed(ctx: AppContext) -> None:
+    svc = service(ctx)
+    pages = [add_page(ctx) for _ in range(3)]
+    for p in pages:
+        svc.enqueue(p)
+    assert svc.cancel_queued() == 3
+    assert svc.counts()["cancelled"] == 3
+    assert svc.rerun_failed() == 3
+    # a queued job is superseded by a re-run with other settings
+    assert svc.rerun([pages[0]], engine="tests.ocr_fakes:FakeEngine", mode="plain") == 1
+    queued = OcrJobQueries(ctx.db).list_jobs("ocr", [JobState.QUEUED])
+    assert len(queued) == 3
+    assert any(j.params == {"engine": FAKE, "mode": "plain"} for j in queued)
+    try:
+        assert svc.run_pending().done == 3
+    finally:
+        svc.close()
+    with pytest.raises(ValueError):
+        svc.enqueue(pages[0], mode="nonsense")
+
+
+def test_cancel_event_returns_running_pages_to_the_queue(ctx: AppContext) -> None:
+    svc = service(ctx, engine=SLEEPY, engine_options={"sleep": 30.0})
+    pid = add_page(ctx)
+    job = svc.enqueue(pid)
+    cancel = threading.Event()
+    result: dict[str, object] = {}
+    t = threading.Thread(target=lambda: result.update(summary=svc.run_pending(cancel=cancel)))
+    t.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not svc.busy_worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cancel.set()
+        t.join(30)
+        assert not t.is_alive()
+    finally:
+        svc.close()
+    assert result["summary"].cancelled  # type: ignore[attr-defined]
+    j = ctx.jobs.get(job.id)
+    assert j.state == JobState.QUEUED and j.attempts == 0
+
+
+def test_background_thread_processes_new_pages(ctx: AppContext) -> None:
+    svc = service(ctx)
+    svc.start()
+    try:
+        pid = add_page(ctx)
+        svc.enqueue(pid)
+        deadline = time.monotonic() + 90
+        while ctx.pages.get(pid).state != PageState.RECOGNIZED and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ctx.pages.get(pid).state == PageState.RECOGNIZED
+    finally:
+        svc.stop()
+    assert not svc.running and svc.worker_pids() == []
+
+
+def test_app_context_builds_the_service(ctx: AppContext) -> None:
+    svc = ctx.ocr
+    assert svc.options.engine == ctx.settings.ocr_engine
+    assert "rapidocr" in svc.engines()
