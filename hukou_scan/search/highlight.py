@@ -8,13 +8,15 @@ stored OCR word boxes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from hukou_scan.domain.models import OcrWord
 from hukou_scan.domain.search import HitBox
-from hukou_scan.search.tokens import normalize_with_map
+from hukou_scan.search.tokens import normalize, normalize_with_map
 
 _SKIP = " \t\u3000\n\r"
+_WS_RE = re.compile("[ \t\u3000\n\r]+")
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
@@ -50,6 +52,12 @@ def find_spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+def contains_phrases(text: str, phrases: Sequence[str]) -> bool:
+    """Whether every phrase occurs in ``text`` (normalised, whitespace ignored, as indexed)."""
+    compact = _WS_RE.sub("", normalize(text))
+    return all(p in compact for p in phrases)
 
 
 def snippet(text: str, needles: Sequence[str], width: int = 60) -> tuple[str, list[tuple[int, int]]]:

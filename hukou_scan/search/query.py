@@ -28,6 +28,7 @@ class ParsedQuery:
     id_values: tuple[str, ...] = ()  # normalised ID-number forms (18- and 15-digit) to match exactly
     id_prefix: str = ""  # digits typed so far when the query looks like the start of an ID number
     name_like: bool = False  # one CJK word of 2–4 characters: worth a name look-up
+    phrases: tuple[str, ...] = ()  # CJK runs of 3+ characters: to confirm in page text
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -91,4 +92,9 @@ def parse(text: str) -> ParsedQuery:
         id_values=id_values,
         id_prefix=id_prefix,
         name_like=name_like,
+        phrases=tuple(
+            g.alternatives[0].tokens[0][0] + "".join(t[1] for t in g.alternatives[0].tokens)
+            for g in groups
+            if g.alternatives[0].kind == AtomKind.PHRASE and len(g.alternatives[0].tokens) >= 2
+        ),
     )

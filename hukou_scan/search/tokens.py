@@ -9,9 +9,12 @@ guarantees the two give the same answers.
 
 Scheme (measured in ``benchmarks/bench_search.py``):
 
-* CJK runs → their *distinct unigrams* (one column, for 1-character queries) and
-  their *bigrams in reading order* (another column; a query of n ≥ 2 characters is
-  the phrase of its n-1 bigrams, i.e. an exact substring match).
+* CJK runs → their *distinct unigrams* (for 1-character queries) and their *bigrams
+  in reading order*; a query of n ≥ 2 characters needs all its n-1 bigrams.  On
+  PostgreSQL the bigrams keep positions and form an exact ``<->`` phrase; SQLite's
+  FTS5 table is ``detail=none`` (no positions: the index is under the raw text size,
+  with positions it was 2.2×), so for n ≥ 3 the service confirms the contiguous
+  phrase in the page text (:func:`hukou_scan.search.highlight.contains_phrases`).
 * Latin letters and digits → one lower-cased word per run, in the bigram column at its
   reading position; queries match them by prefix (ID numbers, household numbers).
 * Whitespace between two CJK characters is ignored (Tesseract separates Chinese
@@ -20,6 +23,7 @@ Scheme (measured in ``benchmarks/bench_search.py``):
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,10 +40,6 @@ def is_cjk(ch: str) -> bool:
     """A Han character (basic block, extensions A–G, compatibility ideographs)."""
     o = ord(ch)
     return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
 
 
 @dataclass(frozen=True)
@@ -70,40 +70,19 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(out), src
 
 
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN_RE = re.compile(f"([{_CJK_CLASS}]+(?:[ \\t\u3000]+[{_CJK_CLASS}]+)*)|([0-9a-z]+)")
+_SPACES_RE = re.compile("[ \t\u3000]+")
+
+
 def runs(norm: str) -> Iterator[Run]:
-    """Split normalised text into CJK and word runs (spaces inside CJK runs skipped)."""
-    i, n = 0, len(norm)
-    while i < n:
-        ch = norm[i]
-        if is_cjk(ch):
-            start, chars, last = i, [ch], i
-            j = i + 1
-            while j < n:
-                c = norm[j]
-                if is_cjk(c):
-                    chars.append(c)
-                    last = j
-                    j += 1
-                elif c in " \t\u3000":
-                    k = j
-                    while k < n and norm[k] in " \t\u3000":
-                        k += 1
-                    if k < n and is_cjk(norm[k]):
-                        j = k
-                    else:
-                        break
-                else:
-                    break
-            yield Run("cjk", "".join(chars), start, last + 1)
-            i = last + 1
-        elif _is_word_char(ch):
-            j = i + 1
-            while j < n and _is_word_char(norm[j]):
-                j += 1
-            yield Run("word", norm[i:j], i, j)
-            i = j
+    """Split normalised text into CJK and word runs (spaces inside CJK runs dropped)."""
+    for m in _RUN_RE.finditer(norm):
+        cjk, word = m.group(1), m.group(2)
+        if cjk is not None:
+            yield Run("cjk", _SPACES_RE.sub("", cjk), m.start(), m.end())
         else:
-            i += 1
+            yield Run("word", word, m.start(), m.end())
 
 
 def index_tokens(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -40,13 +40,14 @@ from hukou_scan.domain.search import (
 )
 from hukou_scan.errors import HukouScanError
 from hukou_scan.search.documents import build_doc
-from hukou_scan.search.highlight import hit_boxes, snippet
+from hukou_scan.search.highlight import contains_phrases, hit_boxes, snippet
 from hukou_scan.search.query import ParsedQuery, parse
 from hukou_scan.services.guard import Guard
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+_MAX_ROUNDS = 25  # bounds the work for a phrase whose bigrams are common but rarely adjacent
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 
 
@@ -68,8 +69,9 @@ class SearchStore(Protocol):
         scope: IndexScope,
         filters: SearchFilters,
         limit: int,
-        exclude: Sequence[str] = (),
-    ) -> list[str]: ...
+        before: int | None = None,
+    ) -> list[tuple[str, int]]: ...
+    def texts(self, page_ids: Sequence[str]) -> dict[str, str]: ...
     def filter_only(self, filters: SearchFilters, limit: int) -> list[str]: ...
     def persons_exact(self, value: str, id_values: Sequence[str] = ()) -> list[str]: ...
     def persons_prefix(self, name_prefix: str = "", number_prefix: str = "") -> list[str]: ...
@@ -228,7 +230,37 @@ class SearchService:
         for scope, tier in ((IndexScope.META, "meta"), (IndexScope.ALL, "text")):
             if len(ordered) >= limit:
                 break
-            add(self.store.search_text(q.groups, scope, f, limit, exclude=list(ordered)), tier)
+            self._collect_text(q, scope, tier, f, limit, ordered)
+
+    def _collect_text(
+        self,
+        q: ParsedQuery,
+        scope: IndexScope,
+        tier: str,
+        f: SearchFilters,
+        limit: int,
+        ordered: dict[str, str],
+    ) -> None:
+        """Page through index matches newest first; in page text, confirm 3+ character
+        phrases (the index holds bigrams without positions) until ``limit`` is reached."""
+        verify = scope == IndexScope.ALL and bool(q.phrases)
+        batch = limit + len(ordered)  # pages found by earlier tiers come back again
+        before: int | None = None
+        for _round in range(_MAX_ROUNDS):
+            rows = self.store.search_text(q.groups, scope, f, batch, before)
+            fresh = [pid for pid, _doc in rows if pid not in ordered]
+            if verify and fresh:
+                texts = self.store.texts(fresh)
+                fresh = [pid for pid in fresh if contains_phrases(texts.get(pid, ""), q.phrases)]
+            for pid in fresh:
+                ordered.setdefault(pid, tier)
+                if len(ordered) >= limit:
+                    return
+            if len(rows) < batch:
+                return
+            before = rows[-1][1]
+            batch = max(limit, 200)
+        log.info("text search stopped after %d rounds of phrase confirmation", _MAX_ROUNDS)
 
     def _mask(self, text: str) -> str:
         return _ID_IN_TEXT.sub(lambda m: idnumber.mask(m.group(1)), text)

@@ -5,11 +5,10 @@ The tokens arrive ready-made from :mod:`hukou_scan.search.tokens` (inside
 :class:`~hukou_scan.domain.search.MatchGroup` lists; this module only renders them
 for each back end so both answer the same:
 
-* SQLite: contentless FTS5 ``search_fts(body, meta)``, rowid = ``search_docs.id``;
-  a group of alternatives is ``("a" OR "b"*)``, a CJK phrase ``"户籍 籍登 登记"``.
-* PostgreSQL: ``search_docs.tsv`` built from a tsvector *literal* (never ``to_tsvector``,
-  whose parser would re-split the tokens); meta positions come first with weight A,
-  body positions after with weight D; phrases use ``<->``, prefixes ``:*``.
+* SQLite: contentless ``detail=none`` FTS5 ``search_fts(tokens)``, rowid =
+  ``search_docs.id``; a group of alternatives is ``("a" OR "b"*)``.
+* PostgreSQL: ``search_docs.tsv`` built with ``array_to_tsvector`` from the same
+  tokens (never ``to_tsvector``, whose parser would re-split them): ``|``, ``&``, ``:*``.
 
 Results are ordered newest-indexed first (``search_docs.id`` descending): both back
 ends can then stop after ``limit`` rows even for a single character that occurs on
@@ -23,11 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, column, delete, func, insert, select, table, text
+from sqlalchemy import Select, Table, column, delete, func, insert, or_, select, table, text
 from sqlalchemy.orm import Session
 
 from hukou_scan.domain.models import PageState
@@ -56,55 +55,55 @@ log = logging.getLogger(__name__)
 
 _DOCS: Table = SearchDocRecord.__table__  # type: ignore[assignment]
 _FTS = table("search_fts", column("rowid"))
-_PG_MAX_POS = 16383  # tsvector positions saturate here
 _MAX_PERSONS = 500
 
 
-# --- rendering of match groups -----------------------------------------------------------
-def _fts5_atom(a: MatchAtom) -> str:
-    body = " ".join(a.tokens)
-    return f'"{body}"*' if a.kind == AtomKind.PREFIX else f'"{body}"'
+# --- rendering ---------------------------------------------------------------------------
+# Both back ends store the same *set* of tokens per page (no positions): body tokens,
+# meta tokens, and the meta tokens again behind META_MARK so a query can be limited
+# to metadata.  A CJK run of n characters matches when all its bigrams are present;
+# the service confirms 3+ character phrases in the page text.  Same sets, same boolean
+# expressions: the same answers from SQLite and PostgreSQL by construction.
+META_MARK = "_"
+
+
+def doc_tokens(doc: IndexDoc) -> list[str]:
+    meta = (*doc.meta_bi, *doc.meta_uni)
+    return list(dict.fromkeys((*doc.bi, *doc.uni, *meta, *(META_MARK + t for t in meta))))
+
+
+def _fts5_atom(a: MatchAtom, mark: str) -> str:
+    if a.kind == AtomKind.PREFIX:
+        return f'"{mark}{a.tokens[0]}"*'
+    toks = [f'"{mark}{t}"' for t in a.tokens]
+    return toks[0] if len(toks) == 1 else "(" + " AND ".join(toks) + ")"
 
 
 def fts5_match(groups: Sequence[MatchGroup], scope: IndexScope) -> str:
     """FTS5 MATCH expression; tokens contain only letters, digits and CJK, so no escaping."""
+    mark = META_MARK if scope == IndexScope.META else ""
     parts = []
     for g in groups:
-        alts = [_fts5_atom(a) for a in g.alternatives]
+        alts = [_fts5_atom(a, mark) for a in g.alternatives]
         parts.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
-    expr = " AND ".join(parts)
-    return f"meta : ({expr})" if scope == IndexScope.META else f"{{body meta}} : ({expr})"
+    return " AND ".join(parts)
 
 
-def _pg_atom(a: MatchAtom, weight: str) -> str:
+def _pg_atom(a: MatchAtom, mark: str) -> str:
     if a.kind == AtomKind.PREFIX:
-        return f"'{a.tokens[0]}':*{weight}"
-    toks = [f"'{t}'" + (f":{weight}" if weight else "") for t in a.tokens]
-    return toks[0] if len(toks) == 1 else "(" + " <-> ".join(toks) + ")"
+        return f"'{mark}{a.tokens[0]}':*"
+    toks = [f"'{mark}{t}'" for t in a.tokens]
+    return toks[0] if len(toks) == 1 else "(" + " & ".join(toks) + ")"
 
 
 def pg_tsquery(groups: Sequence[MatchGroup], scope: IndexScope) -> str:
-    """tsquery literal for the same groups (meta-only = weight A)."""
-    weight = "A" if scope == IndexScope.META else ""
+    """tsquery literal for the same groups."""
+    mark = META_MARK if scope == IndexScope.META else ""
     parts = []
     for g in groups:
-        alts = [_pg_atom(a, weight) for a in g.alternatives]
+        alts = [_pg_atom(a, mark) for a in g.alternatives]
         parts.append(alts[0] if len(alts) == 1 else "(" + " | ".join(alts) + ")")
     return " & ".join(parts)
-
-
-def pg_tsvector(doc: IndexDoc) -> str:
-    """tsvector literal: meta tokens (weight A) first, then body bigrams and unigrams (D)."""
-    positions: dict[str, list[str]] = defaultdict(list)
-    pos = 0
-    for tokens, weight in ((doc.meta_bi, "A"), (doc.meta_uni, "A"), (doc.bi, ""), (doc.uni, "")):
-        for t in tokens:
-            pos = min(pos + 1, _PG_MAX_POS)
-            lst = positions[t]
-            if len(lst) < 255:  # PostgreSQL keeps at most 256 positions per lexeme
-                lst.append(f"{pos}{weight}")
-        pos = min(pos + 1, _PG_MAX_POS)  # a gap: phrases never cross sections
-    return " ".join(f"'{t}':{','.join(p)}" for t, p in positions.items())
 
 
 class SearchIndexStore:
@@ -235,24 +234,21 @@ class SearchIndexStore:
                 result = s.execute(insert(_DOCS).returning(_DOCS.c.id, sort_by_parameter_order=True), rows)
                 new_ids = [r[0] for r in result]
                 s.execute(
-                    text("INSERT INTO search_fts(rowid, body, meta) VALUES (:rowid, :body, :meta)"),
+                    text("INSERT INTO search_fts(rowid, tokens) VALUES (:rowid, :tokens)"),
                     [
-                        {
-                            "rowid": rid,
-                            "body": " ".join((*d.bi, *d.uni)),
-                            "meta": " ".join((*d.meta_bi, *d.meta_uni)),
-                        }
+                        {"rowid": rid, "tokens": " ".join(doc_tokens(d))}
                         for rid, d in zip(new_ids, docs, strict=True)
                     ],
                 )
             else:
                 for r, d in zip(rows, docs, strict=True):
-                    r["tsv"] = pg_tsvector(d)
+                    r["tokens"] = doc_tokens(d)
                 s.execute(
                     text(
                         "INSERT INTO search_docs (page_id, batch_id, station_id, category, captured_at, "
                         "linked, review_state, indexed_at, tsv) VALUES (:page_id, :batch_id, :station_id, "
-                        ":category, :captured_at, :linked, :review_state, :indexed_at, CAST(:tsv AS tsvector))"
+                        ":category, :captured_at, :linked, :review_state, :indexed_at, "
+                        "array_to_tsvector(CAST(:tokens AS text[])))"
                     ),
                     rows,
                 )
@@ -262,11 +258,18 @@ class SearchIndexStore:
             s.execute(delete(_DOCS).where(_DOCS.c.page_id.in_(list(page_ids))))
 
     def clear(self) -> None:
-        """Empty the whole index (before a full rebuild; also compacts FTS5)."""
+        """Empty the whole index before a full rebuild (also compacts FTS5).
+
+        On PostgreSQL the GIN index is dropped too and rebuilt by :meth:`optimize`:
+        building it once at the end is several times faster than maintaining it row by
+        row.  Searches in between still answer (by a sequential scan).
+        """
         with self.db.session() as s:
             s.execute(delete(_DOCS))
             if self.db.is_sqlite:
                 s.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
+            else:
+                s.execute(text("DROP INDEX IF EXISTS ix_search_docs_tsv"))
 
     def optimize(self) -> None:
         """Merge FTS5 segments after a bulk load (smaller, faster); VACUUM ANALYZE on PostgreSQL."""
@@ -276,6 +279,10 @@ class SearchIndexStore:
                 s.execute(text("ANALYZE"))
         else:
             with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("SET maintenance_work_mem = '256MB'"))
+                conn.execute(
+                    text("CREATE INDEX IF NOT EXISTS ix_search_docs_tsv ON search_docs USING gin (tsv)")
+                )
                 conn.execute(text("VACUUM ANALYZE search_docs"))
 
     def count_docs(self) -> int:
@@ -329,32 +336,51 @@ class SearchIndexStore:
         scope: IndexScope,
         filters: SearchFilters,
         limit: int,
-        exclude: Iterable[str] = (),
-    ) -> list[str]:
-        """Page ids whose tokens match all groups, newest first."""
+        before: int | None = None,
+    ) -> list[tuple[str, int]]:
+        """``(page id, doc id)`` of pages whose tokens match all groups, newest first.
+
+        ``before`` continues a previous call (keyset paging on the doc id).
+        """
         if not groups:
             return []
         if self.db.is_sqlite:
             q = (
-                select(_DOCS.c.page_id)
+                select(_DOCS.c.page_id, _DOCS.c.id)
                 .select_from(_FTS.join(_DOCS, _DOCS.c.id == _FTS.c.rowid))
                 .where(text("search_fts MATCH :m"))
                 .order_by(_FTS.c.rowid.desc())
             )
+            if before is not None:
+                q = q.where(_FTS.c.rowid < before)
             params = {"m": fts5_match(groups, scope)}
         else:
+            # The tsquery goes in as a literal, not a bind parameter: with a parameter a
+            # prepared statement gets a generic plan that cannot estimate how common the
+            # tokens are and walks the whole table backwards for rare ones.  Tokens are
+            # letters, digits, CJK and "_" only; quotes are doubled regardless.
+            literal = pg_tsquery(groups, scope).replace("'", "''")
             q = (
-                select(_DOCS.c.page_id)
-                .where(text("search_docs.tsv @@ CAST(:m AS tsquery)"))
+                select(_DOCS.c.page_id, _DOCS.c.id)
+                .where(text(f"search_docs.tsv @@ '{literal}'::tsquery"))
                 .order_by(_DOCS.c.id.desc())
             )
-            params = {"m": pg_tsquery(groups, scope)}
-        excluded = list(exclude)
-        if excluded:
-            q = q.where(_DOCS.c.page_id.not_in(excluded))
+            if before is not None:
+                q = q.where(_DOCS.c.id < before)
+            params = {}
         q = self._filtered(q, filters).limit(limit)
         with self.db.session() as s:
-            return list(s.scalars(q, params))
+            return [(str(r[0]), int(r[1])) for r in s.execute(q, params)]
+
+    def texts(self, page_ids: Sequence[str]) -> dict[str, str]:
+        """OCR text of pages (to confirm phrases on the position-less FTS5 index)."""
+        if not page_ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(PageRecord.id, PageRecord.ocr_text).where(PageRecord.id.in_(list(page_ids)))
+            )
+            return {str(r[0]): str(r[1]) for r in rows}
 
     def filter_only(self, filters: SearchFilters, limit: int) -> list[str]:
         """Pages matching only the filters (empty query), newest first."""
@@ -378,10 +404,8 @@ class SearchIndexStore:
         if id_values:
             conds.append(PersonRecord.id_number.in_([v.upper() for v in id_values]))
         with self.db.session() as s:
-            ids: list[str] = []
-            for c in conds:  # one indexed look-up each (a portable alternative to OR-by-union)
-                ids.extend(s.scalars(select(PersonRecord.id).where(c).limit(_MAX_PERSONS)))
-        return list(dict.fromkeys(ids))[:_MAX_PERSONS]
+            # One statement: each arm has its own index (BitmapOr / SQLite's OR-by-union).
+            return list(s.scalars(select(PersonRecord.id).where(or_(*conds)).limit(_MAX_PERSONS)))
 
     def persons_prefix(self, name_prefix: str = "", number_prefix: str = "") -> list[str]:
         """Persons whose name starts with ``name_prefix`` or whose ID / household number starts
@@ -394,11 +418,10 @@ class SearchIndexStore:
                 self._prefix_range(PersonRecord.id_number, number_prefix.upper()),
                 self._prefix_range(PersonRecord.household_no, number_prefix),
             ]
+        if not conds:
+            return []
         with self.db.session() as s:
-            ids: list[str] = []
-            for c in conds:
-                ids.extend(s.scalars(select(PersonRecord.id).where(c).limit(_MAX_PERSONS)))
-        return list(dict.fromkeys(ids))[:_MAX_PERSONS]
+            return list(s.scalars(select(PersonRecord.id).where(or_(*conds)).limit(_MAX_PERSONS)))
 
     def batches_by_archive_id(self, value: str) -> list[str]:
         with self.db.session() as s:
