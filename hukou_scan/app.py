@@ -28,22 +28,24 @@ from hukou_scan.storage.repositories import (
 )
 
 if TYPE_CHECKING:
-    from hukou_scan.domain import Station
-    from hukou_scan.services.ocr import OcrService  # issue 5
-    from hukou_scan.services.linking import LinkingService  # issue 6
-    from hukou_scan.services.registry import RegistryService  # issue 6
-    from hukou_scan.storage.registry import RegistryStore  # issue 6
-    from hukou_scan.services.capture import CaptureService  # issue 3
-    from hukou_scan.services.processing import ProcessingService  # issue 4
-    from hukou_scan.services.search import SearchService
-    from hukou_scan.storage.search import SearchIndexStore
     from collections.abc import Callable, Sequence  # export (issue 8)
-    from hukou_scan.services.export import ExportService
-    from hukou_scan.services.sync import SyncService
+
+    from hukou_scan.domain import Station
     from hukou_scan.security.audit import AuditChain
+    from hukou_scan.services.capture import CaptureService  # issue 3
     from hukou_scan.services.dashboard import DashboardService
+    from hukou_scan.services.export import ExportService
+    from hukou_scan.services.linking import LinkingService  # issue 6
+    from hukou_scan.services.ocr import OcrService  # issue 5
+    from hukou_scan.services.pipeline import PipelineService
+    from hukou_scan.services.processing import ProcessingService  # issue 4
     from hukou_scan.services.qa import QaService
+    from hukou_scan.services.registry import RegistryService  # issue 6
+    from hukou_scan.services.search import SearchService
     from hukou_scan.services.security import SecurityService, SessionGuard
+    from hukou_scan.services.sync import SyncService
+    from hukou_scan.storage.registry import RegistryStore  # issue 6
+    from hukou_scan.storage.search import SearchIndexStore
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,15 @@ class AppContext:
         ``security.begin_interactive()``; from then on it answers for the logged-in user.
         """
         return self.session_guard
+
+    @cached_property
+    def pipeline(self) -> PipelineService:
+        """Background processing and recognition after each capture (see services/pipeline.py)."""
+        from hukou_scan.services.pipeline import PipelineService
+
+        pipeline = PipelineService(self.processing, self.ocr)
+        self.capture.add_listener(pipeline.notify)
+        return pipeline
 
     # --- capture (issue 3) -------------------------------------------------------------
 
@@ -204,7 +215,6 @@ class AppContext:
         ]
         return OcrService(self.pages, self.jobs, self.blobs, OcrJobQueries(self.db), options, hooks)
 
-
     # --- registry and linking (issue 6) ------------------------------------------------
     @cached_property
     def registry_store(self) -> RegistryStore:
@@ -234,7 +244,6 @@ class AppContext:
             self.guard,
             LinkingSettings.from_section(self.settings.section("registry")),
         )
-
 
     # --- search (issue 7) --------------------------------------------------------------
 
@@ -325,7 +334,14 @@ class AppContext:
         from hukou_scan.storage.qa import QaStore
 
         return QaService(
-            self.db, self.pages, self.batches, QaStore(self.db), self.guard, self.settings.section("qa")
+            self.db,
+            self.pages,
+            self.batches,
+            QaStore(self.db),
+            self.guard,
+            self.settings.section("qa"),
+            links=self.links,
+            persons=self.persons,
         )
 
     @cached_property

@@ -1,0 +1,153 @@
+"""The background stages after a capture, in order: processing → OCR → (link proposals, index).
+
+Processing (crop, deskew, enhance) runs on a thread of its own — OpenCV releases the
+GIL and a page takes a fraction of a second; recognition runs in the OCR service's
+worker processes.  Both are fed from the persistent job queue in the database, so a
+crash or restart simply resumes them.  The link-proposal and search-index hooks run
+after each recognised page (wired by the composition root into the OCR service).
+
+The GUI calls :meth:`start`/:meth:`stop`; scripts, the demo and tests call
+:meth:`run_until_idle`, which does the same work synchronously.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from hukou_scan.domain import Page
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+class _Summary(Protocol):
+    @property
+    def done(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
+
+
+class ProcessingStage(Protocol):
+    def recover(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def run_pending(
+        self,
+        worker: str = ...,
+        *,
+        max_jobs: int | None = ...,
+        progress: ProgressFn | None = ...,
+        cancel: threading.Event | None = ...,
+    ) -> _Summary: ...
+
+
+class OcrStage(Protocol):
+    def recover(self) -> int: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+    def run_pending(
+        self,
+        progress: ProgressFn | None = ...,
+        cancel: threading.Event | None = ...,
+        max_jobs: int | None = ...,
+    ) -> _Summary: ...
+
+    def start(self) -> None: ...
+
+    def notify(self) -> None: ...
+
+    def stop(self, timeout: float = ...) -> None: ...
+
+
+@dataclass
+class PipelineStats:
+    processed: int = 0
+    processing_failed: int = 0
+    recognized: int = 0
+    recognition_failed: int = 0
+
+
+def _waiting(counts: dict[str, int]) -> int:
+    return counts.get("queued", 0) + counts.get("running", 0)
+
+
+class PipelineService:
+    def __init__(self, processing: ProcessingStage, ocr: OcrStage, poll_s: float = 2.0) -> None:
+        self.processing = processing
+        self.ocr = ocr
+        self.poll_s = poll_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- synchronous --------------------------------------------------------------------
+    def run_until_idle(
+        self, progress: ProgressFn | None = None, cancel: threading.Event | None = None
+    ) -> PipelineStats:
+        """Process and recognise everything queued; returns when both queues are empty."""
+        cancel = cancel or threading.Event()
+        stats = PipelineStats()
+        self.processing.recover()
+        self.ocr.recover()
+        while not cancel.is_set():
+            p = self.processing.run_pending(progress=_stage(progress, "process"), cancel=cancel)
+            stats.processed += p.done
+            stats.processing_failed += p.failed
+            o = self.ocr.run_pending(progress=_stage(progress, "ocr"), cancel=cancel)
+            stats.recognized += o.done
+            stats.recognition_failed += o.failed
+            if not _waiting(self.processing.counts()) and not _waiting(self.ocr.counts()):
+                break
+        return stats
+
+    # --- background -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the processing thread and the OCR dispatcher (idempotent)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self.processing.recover()
+        self.ocr.start()
+        self._thread = threading.Thread(target=self._loop, name="processing", daemon=True)
+        self._thread.start()
+
+    def notify(self, _page: Page | None = None) -> None:
+        """A page was captured: wake the processing thread (a capture-service listener)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.ocr.stop(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                summary = self.processing.run_pending(cancel=self._stop)
+                if summary.done or summary.failed:
+                    self.ocr.notify()
+            except Exception:  # thread boundary: keep the station working, log the cause
+                log.exception("processing loop failed; retrying")
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+
+
+def _stage(progress: ProgressFn | None, name: str) -> ProgressFn | None:
+    if progress is None:
+        return None
+    return lambda done, total, msg: progress(done, total, f"{name}: {msg}")
