@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from hukou_scan.domain import Batch, Page
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.gui.tasks import TaskRunner
-from hukou_scan.services.qa import ISSUE_LABELS, QA_REASONS, QaCheckReport, QaService
+from hukou_scan.services.qa import ISSUE_LABELS, QA_REASONS, PageReviewInfo, QaCheckReport, QaService
 from hukou_scan.storage.qa import QaResult, QaSample
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,11 @@ class QaView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.image_label)
         rl.addWidget(scroll, 1)
+        self.info_text = QPlainTextEdit(right)
+        self.info_text.setObjectName("infoText")
+        self.info_text.setReadOnly(True)
+        self.info_text.setMaximumHeight(130)
+        rl.addWidget(self.info_text)
         grid = QGridLayout()
         self.reason_boxes: dict[str, QCheckBox] = {}
         zh = current_language() != "en"
@@ -265,9 +270,17 @@ class QaView(QWidget):
         for cb in self.reason_boxes.values():
             cb.setChecked(False)
         self.note_edit.clear()
-        if item is None or self.image_loader is None:
+        self.info_text.clear()
+        if item is None:
             return
         page_id = str(item.data(Qt.ItemDataRole.UserRole))
+        if self.sample is not None:
+            sample_id = self.sample.id
+            self.runner.run_simple(
+                lambda: self.qa.page_review_info(sample_id, page_id), self._on_task_info_loaded, self._error
+            )
+        if self.image_loader is None:
+            return
         loader = self.image_loader
 
         def load() -> QImage:
@@ -282,6 +295,24 @@ class QaView(QWidget):
             )
 
         self.runner.run_simple(load, self._on_task_image_loaded, self._error)
+
+    def _on_task_info_loaded(self, info: PageReviewInfo) -> None:
+        if info.page_id != self.current_page_id():
+            return  # the reviewer moved on
+        expected = "?" if info.expected_pages is None else str(info.expected_pages)
+        lines = [
+            self.tr("Paper pages expected: %1, captured: %2")
+            .replace("%1", expected)
+            .replace("%2", str(info.captured_pages))
+        ]
+        lines.append(self.tr("OCR fields:") if info.fields else self.tr("OCR fields: none"))
+        for name, value, valid, needs_review in info.fields:
+            mark = "" if valid and not needs_review else (" ✗" if not valid else " ?")
+            lines.append(f"  {name}: {value}{mark}")
+        lines.append(self.tr("Links:") if info.links else self.tr("Links: none"))
+        for person, number, role, method in info.links:
+            lines.append(f"  {person} {number} {role} ({method})".replace("  ", " ", 1))
+        self.info_text.setPlainText("\n".join(lines))
 
     def _on_task_image_loaded(self, img: QImage) -> None:
         if img.isNull():

@@ -30,10 +30,11 @@ from typing import Any
 
 from hukou_scan.domain import Batch, BatchStatus, Page, PageState, Role, new_id
 from hukou_scan.errors import HukouScanError
+from hukou_scan.security.masking import mask_id
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.qa import QaResult, QaSample, QaStore, pages_in_review_state
-from hukou_scan.storage.repositories import BatchRepository, PageRepository
+from hukou_scan.storage.repositories import BatchRepository, LinkRepository, PageRepository, PersonRepository
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,15 @@ class QaCheckReport:
         return out
 
 
+@dataclass
+class PageReviewInfo:
+    page_id: str
+    expected_pages: int | None
+    captured_pages: int
+    fields: list[tuple[str, str, bool, bool]]  # name, value (ID masked), valid, needs_review
+    links: list[tuple[str, str, str, str]]  # person name, ID (masked), role, method
+
+
 def pick_sample(population: Sequence[str], rate: float, seed: int) -> list[str]:
     """The sampled ids, in population order: ``ceil(rate·n)`` of them, at least one.
 
@@ -149,6 +159,7 @@ class QaService:
         guard: role checks (reviewers; clerks may run the automatic checks) and audit.
         config: the ``[qa]`` settings section (``sample_rate``, ``pass_threshold``,
             ``min_dpi``, ``max_skew_deg``).
+        links, persons: for the reviewer's view of a page's links (optional).
     """
 
     def __init__(
@@ -159,9 +170,13 @@ class QaService:
         store: QaStore,
         guard: Guard,
         config: dict[str, Any] | None = None,
+        links: LinkRepository | None = None,
+        persons: PersonRepository | None = None,
     ) -> None:
         cfg = config or {}
         self.db = db
+        self.links = links
+        self.persons = persons
         self.pages = pages
         self.batches = batches
         self.store = store
@@ -309,6 +324,42 @@ class QaService:
         """The sampled pages in page order (for the reviewer's screen)."""
         s = self.sample(sample_id)
         return self.pages.get_many(list(s.page_ids))
+
+    def page_review_info(self, sample_id: str, page_id: str) -> PageReviewInfo:
+        """What the reviewer checks besides the image: OCR fields, links, page count.
+
+        ID numbers are masked unless the reviewer may see them in full.
+        """
+        s = self.sample(sample_id)
+        if page_id not in s.page_ids:
+            raise HukouScanError("该页不在本次抽检样本中。", "This page is not part of the sample.")
+        batch = self.batches.get(s.batch_id)
+        ocr = self.pages.get_ocr(page_id)
+        full = self.guard.can_view_full_id()
+        fields = []
+        for f in ocr.fields if ocr else []:
+            value = f.value if full or f.name != "id_number" else mask_id(f.value)
+            fields.append((f.name, value, f.valid, f.needs_review))
+        links = []
+        for link in self.links.for_page(page_id) if self.links else []:
+            name, number = "", ""
+            if self.persons is not None:
+                try:
+                    person = self.persons.get(link.person_id)
+                except HukouScanError:
+                    person = None
+                if person is not None:
+                    name = person.name
+                    number = person.id_number if full else mask_id(person.id_number)
+            links.append((name, number, link.role, link.method.value))
+        self.guard.audit("view_page", target=page_id, context="qa")
+        return PageReviewInfo(
+            page_id=page_id,
+            expected_pages=batch.expected_pages,
+            captured_pages=len(s.population),
+            fields=fields,
+            links=links,
+        )
 
     def reproduce(self, sample_id: str) -> list[str]:
         """Recompute a stored sample from its seed (for an inspection); equals ``page_ids``."""

@@ -255,6 +255,7 @@ def test_qa_view_full_spot_check(
     with qtbot.waitSignal(view.sample_drawn, timeout=5000):
         view.sample_button.click()
     assert view.page_list.count() == 2
+    qtbot.waitUntil(lambda: "40" in view.info_text.toPlainText(), timeout=5000)
     qtbot.waitUntil(
         lambda: view.image_label.pixmap() is not None and not view.image_label.pixmap().isNull(), timeout=5000
     )

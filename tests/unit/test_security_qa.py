@@ -264,3 +264,36 @@ def test_reviewer_of_another_station_is_refused(ctx: AppContext, logged) -> None
     with pytest.raises(PermissionDenied):
         ctx.qa.auto_checks(b.id)
     assert ctx.qa.auto_checks(make_batch(ctx, 2).id).ok
+
+
+def test_page_review_info_shows_fields_and_links_with_masked_ids(ctx: AppContext, logged) -> None:  # type: ignore[no-untyped-def]
+    from hukou_scan.domain import ExtractedField, OcrResult, PageLink, Person
+
+    b = make_batch(ctx, 20)
+    ctx.persons.upsert_many([Person(id="p1", name="张三", id_number="110101199003071234")])
+    for p in ctx.pages.list_batch(b.id):
+        ctx.pages.save_ocr(
+            p.id,
+            OcrResult(
+                text="",
+                words=[],
+                engine="fake",
+                width=1,
+                height=1,
+                fields=[ExtractedField("id_number", "110101199003071234"), ExtractedField("name", "张三")],
+            ),
+        )
+        ctx.links.link(PageLink(page_id=p.id, person_id="p1", role="本人"))
+    logged.login("rev", PW)
+    s = ctx.qa.draw_sample(b.id, seed=11)
+    info = ctx.qa.page_review_info(s.id, s.page_ids[0])
+    assert info.expected_pages == 20 and info.captured_pages == 20
+    assert ("id_number", "110101199003071234", True, False) in info.fields  # reviewers see full numbers
+    assert info.links == [("张三", "110101199003071234", "本人", "manual")]
+    assert ctx.guard.events[-1][:2] == ("view_page", s.page_ids[0])
+    ctx.session_guard._full_id_roles = frozenset({Role.ADMIN})
+    info = ctx.qa.page_review_info(s.id, s.page_ids[0])
+    assert ("id_number", "1101**********1234", True, False) in info.fields
+    assert info.links[0][1] == "1101**********1234"
+    with pytest.raises(HukouScanError):
+        ctx.qa.page_review_info(s.id, new_id())
