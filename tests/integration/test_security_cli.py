@@ -114,3 +114,36 @@ def test_truncation_detected_by_anchor_via_cli(
     assert run(capsys, "audit", "verify")[0] == 0  # alone, a truncated chain still looks whole …
     code, out, _ = run(capsys, "audit", "verify", "--anchor", anchor)
     assert code == 13 and "[truncated]" in out  # … the anchor from the sync manifest shows it
+
+
+def test_qa_and_stats_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from hukou_scan.app import AppContext
+    from tests.unit.test_security_qa import make_batch
+
+    ctx = AppContext(load_settings(), log_to_file=False)
+    b = make_batch(ctx, 60, expected=61)
+    ctx.close()
+    code, out, _ = run(capsys, "qa", "check", b.archive_id)
+    assert code == 1 and "缺页" in out
+    code, _, err = run(capsys, "qa", "sample", b.archive_id)
+    assert code != 0 and "自动检查未通过" in err
+    code, out, _ = run(capsys, "qa", "sample", b.id, "--force", "--seed", "5", "--json")
+    sample = json.loads(out.splitlines()[-1])
+    assert code == 0 and len(sample["page_ids"]) == 3  # 5 % of 60
+    code, out, _ = run(capsys, "qa", "reproduce", sample["sample_id"])
+    assert code == 0 and out.splitlines()[:3] == sample["page_ids"]
+    first, *rest = sample["page_ids"]
+    code, _, _ = run(
+        capsys, "qa", "record", sample["sample_id"], first, "--fail", "--reason", "image_quality"
+    )
+    assert code == 0
+    for pid in rest:
+        assert run(capsys, "qa", "record", sample["sample_id"], pid, "--pass")[0] == 0
+    code, out, _ = run(capsys, "qa", "finish", sample["sample_id"], "--json")
+    assert code == 1 and json.loads(out)["status"] == "failed"
+    code, out, _ = run(capsys, "qa", "queue", "--json")
+    assert [json.loads(line)["page_id"] for line in out.splitlines()] == [first]
+    code, out, _ = run(capsys, "stats", "--group", "clerk", "--csv", str(tmp_path / "s.csv"))
+    assert code == 0 and "clerk1" in out and (tmp_path / "s.csv").exists()
+    code, out, _ = run(capsys, "stats", "--json")
+    assert json.loads(out.splitlines()[0])["captured"] == 60
