@@ -14,7 +14,8 @@ import csv
 import getpass
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,26 @@ class SessionGuard:
         self._user: User | None = None
         self._full_id_roles = frozenset(Role(r) for r in full_id_roles)
         self._lock = threading.RLock()
+        self._local = threading.local()
         self.events: list[tuple[str, str, str, dict[str, Any]]] = []  # this process's events, for tests/UI
+
+    @contextmanager
+    def acting_as_system(self, worker: str) -> Iterator[None]:
+        """Within this block, *on this thread only*, act as ``system:<worker>``.
+
+        For background loops (sync, OCR dispatch, hot folder) that keep running while
+        the user is locked out or logged out: their work is allowed and audited under
+        the worker's name, while the UI thread still answers for the logged-in user.
+        """
+        prev = getattr(self._local, "system", None)
+        self._local.system = f"system:{worker}"[:64]
+        try:
+            yield
+        finally:
+            self._local.system = prev
+
+    def _thread_system(self) -> str | None:
+        return getattr(self._local, "system", None)
 
     # -- Guard protocol -------------------------------------------------------------
     @property
@@ -108,6 +128,9 @@ class SessionGuard:
     @property
     def actor(self) -> str:
         """Who audit events are attributed to right now."""
+        thread_system = self._thread_system()
+        if thread_system is not None:
+            return thread_system
         u = self._user
         if u is not None:
             return u.username
@@ -123,6 +146,8 @@ class SessionGuard:
         return self._user is None and self._system_actor is not None
 
     def require(self, *roles: Role, station_id: str | None = None) -> User | None:
+        if self._thread_system() is not None:
+            return None
         with self._lock:
             user, system = self._user, self._system_actor
         if user is None:
@@ -166,6 +191,8 @@ class SessionGuard:
                 del self.events[:1000]
 
     def can_view_full_id(self) -> bool:
+        if self._thread_system() is not None:
+            return True
         u = self._user
         if u is None:
             return self._system_actor is not None

@@ -327,3 +327,23 @@ def test_screen_unlock_checks_password_and_counts_failures(sec: SecurityService)
     with pytest.raises(AccountLocked):
         sec.unlock_screen("wrong-one1")
     assert sec.current_user is None  # locked out → logged out
+
+
+def test_background_worker_acts_as_system_on_its_thread_only(ctx: AppContext, sec: SecurityService) -> None:
+    import threading
+
+    seen: dict[str, object] = {}
+
+    def worker() -> None:
+        with ctx.session_guard.acting_as_system("sync"):
+            seen["require"] = ctx.guard.require(Role.ADMIN)
+            ctx.guard.audit("sync", target="s3://bucket")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen["require"] is None  # allowed on the worker thread …
+    last = ctx.audit_chain.store.last()
+    assert last is not None and (last.username, last.action) == ("system:sync", "sync")
+    with pytest.raises(PermissionDenied):  # … while the UI thread (nobody logged in) is still refused
+        ctx.guard.require(Role.SEARCHER)
