@@ -249,6 +249,72 @@ _RELATION_ORDER = {
 }
 
 
+MEMBER_FIELDS = frozenset({"name", "former_name", "relation", "sex", "ethnicity", "birth_date", "id_number"})
+SHARED_FIELDS = frozenset({"household_no", "address", "head_name"})
+
+
+def split_members(
+    fields: Sequence[ExtractedField],
+) -> tuple[list[ExtractedField], list[list[ExtractedField]]]:
+    """Shared fields and per-member field groups of a page, in reading order.
+
+    A household table (户口登记簿) repeats ``name/relation/sex/birth_date/id_number`` once
+    per member row; a field name seen again starts the next member.  A registration
+    form gives one group.
+    """
+    shared: list[ExtractedField] = []
+    members: list[list[ExtractedField]] = []
+    current: list[ExtractedField] = []
+    for f in fields:
+        if f.name in SHARED_FIELDS:
+            shared.append(f)
+        elif f.name in MEMBER_FIELDS:
+            if any(g.name == f.name for g in current):
+                members.append(current)
+                current = []
+            current.append(f)
+    if current:
+        members.append(current)
+    return shared, members
+
+
+def rank_page(
+    fields: Sequence[ExtractedField], source: CandidateSource, limit: int = 10
+) -> tuple[list[Candidate], bool]:
+    """Candidates for a page's extracted fields; ``True`` when it is a household page.
+
+    A household page (several member rows, or only a household number) gets every
+    member it names (best match per row, with the row's relation as role) plus every
+    registered member of its household, head first.
+    """
+    shared, members = split_members(fields)
+    if len(members) <= 1:
+        page = PageFields.from_extracted(fields)
+        return rank(page, source, limit=limit), page.is_household_page
+    base = PageFields.from_extracted(shared)
+    found: dict[str, Candidate] = {}
+    for group in members:
+        row = PageFields.from_extracted([*shared, *group])
+        best = rank(row, source, limit=1)
+        if best and best[0].score >= HOUSEHOLD_ROW_MIN:
+            c = best[0]
+            role = row.relation or c.person.relation
+            if c.person.id not in found or found[c.person.id].score < c.score:
+                found[c.person.id] = Candidate(c.person, c.score, c.reasons, role)
+    if base.household_no:
+        for c in rank(PageFields(household_no=base.household_no), source):
+            found.setdefault(c.person.id, c)
+    out = sorted(
+        found.values(),
+        key=lambda c: (_RELATION_ORDER.get(c.role, 99), c.person.birth_date or date.max, -c.score),
+    )
+    return out, True
+
+
+HOUSEHOLD_ROW_MIN = 50.0
+"""A member row's best candidate joins a household page's list from this score on."""
+
+
 def _score(page: PageFields, a: _Acc, birth: date | None, household_page: bool) -> tuple[float, list[str]]:
     p = a.person
     score = 0.0

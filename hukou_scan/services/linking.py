@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hukou_scan.domain import LinkMethod, PageLink, PageState, Person, Role
 from hukou_scan.errors import HukouScanError, NotFoundError
-from hukou_scan.registry.matching import PageFields, rank
+from hukou_scan.registry.matching import HOUSEHOLD_ROW_MIN, rank_page
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.registry import Proposal, RegistryStore
 from hukou_scan.storage.repositories import LinkRepository, PageRepository, PersonRepository
@@ -79,13 +79,11 @@ class LinkingService:
         Safe to call again (re-recognition replaces the proposals); links are untouched.
         """
         ocr = self.pages.get_ocr(page_id)
-        fields = PageFields.from_extracted(ocr.fields if ocr else [])
-        cands = rank(fields, self.store, limit=self.settings.limit)
+        cands, household = rank_page(ocr.fields if ocr else [], self.store, limit=self.settings.limit)
         rows = []
-        household = fields.is_household_page
         for i, c in enumerate(cands):
             if household:
-                pre = c.score >= 50.0
+                pre = c.score >= HOUSEHOLD_ROW_MIN
             else:
                 runner_up = cands[1].score if len(cands) > 1 else 0.0
                 pre = (

@@ -186,3 +186,36 @@ def test_permissions_are_checked_in_the_service(
     with pytest.raises(PermissionDenied):
         svc.confirm(page_id)
     assert svc.links(page_id) == []
+
+
+def test_household_table_rows_are_matched_per_member(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    h = next(h for h in households if len(h.members) >= 3)
+    moved_in = next(x for x in households if x is not h).members[0]  # listed here, registered elsewhere
+    fields: dict[str, str] = {}
+    page_fields: list[ExtractedField] = [ExtractedField("household_no", h.household_no, confidence=0.9)]
+    for m in (*h.members[:2], moved_in):
+        name = ("玉" + m.name[1:]) if m is h.members[1] else m.name  # one OCR-confused name
+        page_fields += [
+            ExtractedField("name", name, confidence=0.8),
+            ExtractedField(
+                "relation",
+                "户主" if m is h.members[0] else "妻" if m is h.members[1] else "婿",
+                confidence=0.8,
+            ),
+            ExtractedField("birth_date", m.birth_date.isoformat() if m.birth_date else "", confidence=0.8),
+            ExtractedField("id_number", m.id_number, confidence=0.8),
+        ]
+    page_id = recognised_page(ctx, fields)
+    ctx.pages.save_ocr(
+        page_id, OcrResult(text="", words=[], engine="fake", width=1, height=1, fields=page_fields)
+    )
+    props = linking.propose(page_id)
+    ids = {p.person.id_number for p in props}
+    assert {m.id_number for m in h.members} | {moved_in.id_number} == ids
+    assert props[0].role == "户主"
+    moved = next(p for p in props if p.person.id_number == moved_in.id_number)
+    assert moved.role == "婿" and moved.preselected
+    links = linking.confirm_all(page_id)
+    assert len(links) == len(ids)
