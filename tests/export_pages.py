@@ -135,10 +135,17 @@ def seed(ctx: Any, n_pages: int = 3, archive_id: str = "A0101-2026-001", link: b
             seq=i + 1,
             original_sha256=orig,
             captured_at=datetime.now(UTC),
-            dpi=sp.dpi,
+            dpi=sp.dpi * 0.8,  # effective camera dpi: NOT the master's pixel density
         )
         ctx.pages.add(page)
-        ctx.pages.update(page.id, processed_sha256=orig, process_meta={"mode": "colour", "dpi": sp.dpi})
+        # process_meta as the image pipeline (hukou_scan.services.processing) writes it
+        meta = {
+            "effective_dpi": sp.dpi * 0.8,
+            "master_dpi": sp.dpi,
+            "master": {"format": "jpeg", "mode": "colour", "dpi": sp.dpi},
+            "derivative": {"format": "png", "mode": "grey", "bits": 8, "dpi": sp.dpi},
+        }
+        ctx.pages.update(page.id, processed_sha256=orig, process_meta=meta)
         ctx.pages.save_ocr(page.id, sp.ocr)
         pages.append(ctx.pages.get(page.id))
     hh = "110101000123"

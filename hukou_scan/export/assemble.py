@@ -62,8 +62,9 @@ class PageContent:
 
     image: bytes
     ocr: OcrResult | None = None
-    dpi: float | None = None
+    dpi: float | None = None  # pixel density of ``image``; else the file's own dpi is used
     bitonal: bool = False
+    fallback_dpi: float | None = None  # when neither is known (before the default)
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,10 @@ def _image_dict(img: PdfImage) -> dict[str, Any]:
 
 
 def _dpi_for(content: PageContent, img: PdfImage, default: float) -> float:
-    dpi = content.dpi or img.dpi or default
-    ocr = content.ocr
-    if content.dpi and ocr is not None and ocr.width > 0 and img.width != ocr.width:
-        # The recorded dpi and the OCR boxes refer to the processed master; a derivative
-        # of another pixel size keeps the same physical size.
-        dpi = content.dpi * img.width / ocr.width
+    # Physical size comes from the image's own pixel density; OCR boxes are mapped onto
+    # the page box through their own coordinate space (OcrResult.width/height), so an
+    # image and its OCR need not share a pixel size.
+    dpi = content.dpi or img.dpi or content.fallback_dpi or default
     longest = max(img.width, img.height)
     return max(dpi, longest * 72.0 / MAX_PAGE_PT)
 

@@ -96,7 +96,8 @@ def _encode_jpeg(im: Image.Image, quality: int, dpi: float | None) -> PdfImage:
         else:
             im = im.convert("RGB")
     buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=quality, optimize=True)
+    # 4:4:4 like the pipeline's masters: red seal strokes keep their edges.
+    im.save(buf, "JPEG", quality=quality, optimize=True, subsampling=0)
     cs = "DeviceGray" if im.mode == "L" else "DeviceRGB"
     return PdfImage(im.width, im.height, buf.getvalue(), "DCTDecode", cs, 8, {}, dpi, True)
 

@@ -420,22 +420,35 @@ class ExportService:
         return output
 
     def _export_page(self, page: Page, batch: Batch, image: str) -> ExportPage:
+        """How to load one page: which stored image, at which resolution.
+
+        ``process_meta`` as the image pipeline writes it: ``master`` and ``derivative``
+        codec records (``mode`` colour/grey/bitonal, ``dpi`` = pixel density of that
+        file).  ``Page.dpi`` is the *effective* camera resolution, which differs from the
+        stored master's density when the master was resampled, so it is only a last
+        resort for the physical page size.
+        """
         label = f"{batch.archive_id}-{page.seq:04d}"
         blobs, pages = self.blobs, self.pages
         meta = page.process_meta or {}
-        mode = str(meta.get("mode", meta.get("derivative_mode", ""))).lower()
-        bitonal_deriv = bool(page.derivative_sha256) and mode in BITONAL_MODES
-        dpi = page.dpi or _float(meta.get("dpi"))
+        master = meta.get("master") if isinstance(meta.get("master"), dict) else {}
+        deriv = meta.get("derivative")
+        deriv_rec: dict[str, Any] = deriv if isinstance(deriv, dict) else {}
+        mode = str(deriv_rec.get("mode") or meta.get("derivative_mode") or meta.get("mode") or "").lower()
+        deriv_bitonal = bool(page.derivative_sha256) and mode in BITONAL_MODES
+        master_dpi = _float(master.get("dpi")) or _float(meta.get("master_dpi")) or _float(meta.get("dpi"))
+        deriv_dpi = _float(deriv_rec.get("dpi")) or master_dpi
+        processed = page.processed_sha256 is not None
 
         def load() -> PageContent:
-            if image == "derivative" and page.derivative_sha256:
-                sha, bitonal = page.derivative_sha256, mode in BITONAL_MODES
-            elif image == "auto" and bitonal_deriv and page.derivative_sha256:
-                sha, bitonal = page.derivative_sha256, True
-            else:
-                sha, bitonal = page.processed_sha256 or page.original_sha256, False
+            if page.derivative_sha256 and (image == "derivative" or (image == "auto" and deriv_bitonal)):
+                sha, bitonal, dpi = page.derivative_sha256, deriv_bitonal, deriv_dpi
+            elif processed and page.processed_sha256:
+                sha, bitonal, dpi = page.processed_sha256, False, master_dpi
+            else:  # not processed yet: the original frame, at whatever its file says
+                sha, bitonal, dpi = page.original_sha256, False, None
             data = blobs.get(sha)
-            return PageContent(data, pages.get_ocr(page.id), dpi, bitonal)
+            return PageContent(data, pages.get_ocr(page.id), dpi, bitonal, fallback_dpi=page.dpi)
 
         return ExportPage(page.id, label, load)
 

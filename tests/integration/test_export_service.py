@@ -154,7 +154,9 @@ def test_missing_page_file_is_skipped_and_reported(ctx: AppContext, tmp_path: Pa
 def test_bitonal_derivative_is_used_when_marked(ctx: AppContext, tmp_path: Path) -> None:
     s = seed(ctx, n_pages=1, link=False)
     deriv = ctx.blobs.put(s.synthetic[0].bitonal_png)
-    ctx.pages.update(s.pages[0].id, derivative_sha256=deriv, process_meta={"mode": "bitonal", "dpi": 150})
+    meta = dict(s.pages[0].process_meta)
+    meta["derivative"] = {"format": "png", "mode": "bitonal", "bits": 1, "dpi": 150.0}
+    ctx.pages.update(s.pages[0].id, derivative_sha256=deriv, process_meta=meta)
     svc, _ = _service(ctx)
     res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "bw.pdf"))
     with pikepdf.open(res.path) as pdf:
@@ -206,3 +208,20 @@ def test_query_source_uses_the_search_service(ctx: AppContext, tmp_path: Path) -
     assert res.pages == 3
     with pikepdf.open(res.path) as pdf:
         assert str(pdf.docinfo["/Title"]) == "检索结果：东四十条"
+
+
+def test_page_size_comes_from_the_master_density_not_the_camera_dpi(ctx: AppContext, tmp_path: Path) -> None:
+    s = seed(ctx, n_pages=1, link=False)
+    sp = s.synthetic[0]
+    assert s.pages[0].dpi != sp.dpi  # effective camera dpi differs from the master's
+    svc, _ = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "s.pdf"))
+    with pikepdf.open(res.path) as pdf:
+        box = [float(v) for v in pdf.pages[0].MediaBox]
+    assert box[2] == pytest.approx(sp.width / sp.dpi * 72, abs=0.01)  # A4 width, 595 pt
+    assert box[3] == pytest.approx(sp.height / sp.dpi * 72, abs=0.01)
+    # a page that was never processed: the original frame at its file's own dpi
+    ctx.pages.update(s.pages[0].id, processed_sha256=None, process_meta={})
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "o.pdf"))
+    with pikepdf.open(res.path) as pdf:
+        assert float(pdf.pages[0].MediaBox[2]) == pytest.approx(sp.width / sp.dpi * 72, abs=0.01)
