@@ -1,24 +1,18 @@
 """Masking of citizen ID numbers for users without full view (e.g. ``1101**********1234``).
 
-Lists show the administrative-division prefix and the last four characters, which is
-enough to tell records apart on screen without exposing the birth date or sequence.
+One rule for the whole application: this delegates to
+:func:`hukou_scan.domain.idnumber.mask` (also used by search lists and registry
+exports), so a number is never masked two different ways on two screens.
 """
 
 from __future__ import annotations
 
+from hukou_scan.domain import idnumber
+
 
 def mask_id(number: str) -> str:
-    """Mask an ID number: keep 4 leading and 4 trailing characters of 15/18-digit numbers.
+    """Keep the 4-digit division prefix and the last 4 characters; mask the rest.
 
-    Shorter or malformed values keep at most their last two characters, so that a
-    misread number is never shown in full either.
+    Values of 8 characters or fewer are masked completely.
     """
-    value = (number or "").strip()
-    n = len(value)
-    if n == 0:
-        return ""
-    if n >= 12:
-        return value[:4] + "*" * (n - 8) + value[-4:]
-    if n > 4:
-        return "*" * (n - 2) + value[-2:]
-    return "*" * n
+    return idnumber.mask(number or "")
