@@ -266,3 +266,23 @@ def test_scan_exports_csv_and_station_shares(ctx: AppContext, tmp_path: pytest.T
     with open(out, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][:2] == ["规则", "rule"] and len(rows) == n + 1
+
+
+def test_cancelled_scan_keeps_previous_findings(ctx: AppContext) -> None:
+    import threading
+
+    from hukou_scan.services.guard import OpenGuard
+    from hukou_scan.services.registry import RegistryService
+
+    guard = OpenGuard(username="reviewer1")
+    svc = RegistryService(ctx.registry_store, guard)
+    _add(ctx, person(sex="女"))
+    svc.scan_warnings(today=TODAY)
+    before = svc.warning_counts()
+    assert before["id_sex_mismatch"] == 1
+    _add(ctx, person("新增", born=date(1955, 1, 1), sex="女"))
+    cancel = threading.Event()
+    cancel.set()
+    svc.scan_warnings(today=TODAY, cancel=cancel)
+    assert svc.warning_counts() == before
+    assert [(e[0], e[2]) for e in guard.events] == [("warnings_scan", "ok"), ("warnings_scan", "cancelled")]
