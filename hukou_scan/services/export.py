@@ -431,7 +431,8 @@ class ExportService:
         label = f"{batch.archive_id}-{page.seq:04d}"
         blobs, pages = self.blobs, self.pages
         meta = page.process_meta or {}
-        master = meta.get("master") if isinstance(meta.get("master"), dict) else {}
+        master_rec = meta.get("master")
+        master: dict[str, Any] = master_rec if isinstance(master_rec, dict) else {}
         deriv = meta.get("derivative")
         deriv_rec: dict[str, Any] = deriv if isinstance(deriv, dict) else {}
         mode = str(deriv_rec.get("mode") or meta.get("derivative_mode") or meta.get("mode") or "").lower()
