@@ -380,13 +380,17 @@ def _angles_ok(q: F64) -> bool:
     return True
 
 
-def detect_page(frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04) -> Detection:
+def detect_page(
+    frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04, max_page_chroma: float = 35.0
+) -> Detection:
     """Find the page quadrilateral in a BGR camera frame.
 
     Args:
         frame: BGR uint8 image as delivered by the camera or decoded from a file.
         refine: refine the corners at full resolution (turn off only for live previews).
         min_area: smallest page area accepted, as a fraction of the frame.
+        max_page_chroma: the page's colour saturation limit (Lab chroma): white or
+            yellowed paper is well below it, a green mat or coloured cloth is above.
 
     Returns:
         A :class:`Detection`; ``quad`` is None when no page stands out (empty desk,
@@ -426,6 +430,10 @@ def detect_page(frame: NDArray[Any], *, refine: bool = True, min_area: float = 0
         return Detection(None, reason="not_quadrilateral", contrast=contrast, details=details)
     if contrast < 6.0:
         return Detection(None, reason="low_contrast", contrast=contrast, details=details)
+    chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / 2  # undo the ×2 stretch
+    details["page_chroma"] = chroma
+    if chroma > max_page_chroma:
+        return Detection(None, reason="not_paper_coloured", contrast=contrast, details=details)
     quad_full = q_small / scale + (0.5 / scale - 0.5)  # pixel centres of the small copy
     good = 1.0
     if refine and scale < 1.0:
@@ -435,9 +443,17 @@ def detect_page(frame: NDArray[Any], *, refine: bool = True, min_area: float = 0
             if shift < 6.0 / scale:
                 quad_full = refined
     quad_full = order_corners(quad_full)
-    touching = _touching(quad_full, w, h, tol=max(2.0, 0.004 * max(w, h)))
-    mask_touch = bool(mask[0, :].any() or mask[-1, :].any() or mask[:, 0].any() or mask[:, -1].any())
-    cut_off = bool(touching) or mask_touch
+    touching = _touching(quad_full, w, h, tol=2.0)
+    # the page region running along a frame side for a stretch (not a speck of leak)
+    run = 0.1
+    sides = {
+        "top": mask[0, :].mean(),
+        "bottom": mask[-1, :].mean(),
+        "left": mask[:, 0].mean(),
+        "right": mask[:, -1].mean(),
+    }
+    touching = tuple(sorted(set(touching) | {k for k, v in sides.items() if v > run}))
+    cut_off = bool(touching)
     conf = float(np.clip(min(contrast / 25.0, 1.0) * min(solidity, 1.0) * (0.5 + 0.5 * good), 0.0, 1.0))
     details["edge_support"] = good
     return Detection(
