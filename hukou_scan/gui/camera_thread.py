@@ -7,7 +7,7 @@ never lags behind the desk.  The preview ``QImage`` is made on this thread, so t
 thread only paints.
 
 :class:`OutlineThread` runs page detection (``hukou_scan.imaging.detect``) on a small
-copy of the newest preview, as fast as it can but never more than once per frame,
+copy of the newest preview, at most about eight times a second,
 and emits the outline in preview-normalised coordinates.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -113,12 +114,15 @@ class OutlineThread(QThread):
 
     outline_found = Signal(object, int)  # list of 4 normalised points or None, frame index
 
-    def __init__(self, camera: CameraThread, detector: Detector, width: int = 640) -> None:
+    def __init__(
+        self, camera: CameraThread, detector: Detector, width: int = 640, min_interval: float = 0.12
+    ) -> None:
         super().__init__()
         self.setObjectName("OutlineThread")
         self.camera = camera
         self.detector = detector
         self.width = width
+        self.min_interval = min_interval  # ~8 outlines/s is smooth enough and leaves CPU to the preview
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -130,12 +134,14 @@ class OutlineThread(QThread):
             if frame is None:
                 continue
             last = frame.index
+            started = time.monotonic()
             try:
                 pts = self.detector(downscale(frame.preview, self.width))
             except Exception:  # detection must never stop the preview
                 log.exception("live page detection failed")
                 pts = None
             self.outline_found.emit(pts, frame.index)
+            self._stop.wait(max(0.0, self.min_interval - (time.monotonic() - started)))
 
     def stop(self) -> None:
         self._stop.set()

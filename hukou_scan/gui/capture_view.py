@@ -223,9 +223,10 @@ class CaptureView(QWidget):
         self.strip.setViewMode(QListWidget.ViewMode.IconMode)
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
         self.strip.setWrapping(False)
-        self.strip.setIconSize(QSize(96, 128))
-        self.strip.setGridSize(QSize(112, 160))
-        self.strip.setFixedHeight(180)
+        self.strip.setIconSize(QSize(120, 120))
+        self.strip.setGridSize(QSize(136, 152))
+        self.strip.setFixedHeight(172)
+        self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.strip.setMovement(QListWidget.Movement.Snap)
         self.strip.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.strip.setDefaultDropAction(Qt.DropAction.MoveAction)
@@ -481,12 +482,12 @@ class CaptureView(QWidget):
         assert self.batch is not None
         batch_id = self.batch.id
         device = self.source.info.id if self.source is not None else ""
-        full = frame.full
         svc = self.service
         self._pending_captures += 1
         t0 = time.perf_counter()
 
         def work() -> CaptureReceipt:
+            full = frame.full  # full resolution made here, off the UI thread
             if replace_id is not None:
                 return svc.replace_page(replace_id, full, source_device=device)
             return svc.capture(batch_id, full, source_device=device, position=position)
@@ -588,8 +589,14 @@ class CaptureView(QWidget):
         self._update_actions()
 
     def _item_text(self, i: int, p: Page) -> str:
-        marks = {PageState.CAPTURED: "…", PageState.FAILED: "!"}
-        return f"{i}{marks.get(p.state, '')}"
+        marks = {
+            PageState.CAPTURED: self.tr("processing"),
+            PageState.FAILED: self.tr("failed"),
+            PageState.DELETED: self.tr("deleted"),
+        }
+        mark = marks.get(p.state)
+        warn = any(isinstance(v, dict) and v.get("flag") for v in p.quality.values())
+        return f"{i}" + (f" · {mark}" if mark else "") + (" ⚠" if warn else "")
 
     def _page_tooltip(self, p: Page) -> str:
         states = {

@@ -55,8 +55,8 @@ def views() -> Iterator[list[CaptureView]]:
 
 def matches_scene(ctx: AppContext, sha: str, cam: SimulatedCamera, page: int) -> bool:
     stored = decode_image(ctx.blobs.get(sha)).astype(np.int16)
-    scene = cam._scene(page)[0].astype(np.int16)
-    others = [cam._scene(k)[0].astype(np.int16) for k in list(cam._scenes) if k != page]
+    scene = cam.scene_image(page).astype(np.int16)
+    others = [cam.scene_image(k).astype(np.int16) for k in list(cam._scenes) if k != page]
     d_self = np.abs(stored - scene).mean()
     return bool(d_self < 6 and all(np.abs(stored - o).mean() > d_self + 5 for o in others))
 

@@ -26,11 +26,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from hukou_scan.capture.grabber import downscale
 from hukou_scan.capture.simulated.forms import (
     RenderedPage,
     render_blank_back,
@@ -167,7 +168,9 @@ class SimulatedCamera:
         self._open = False
         self._unplugged = False
         self._lock = threading.Lock()
-        self._scenes: OrderedDict[int | None, tuple[np.ndarray, Quad | None]] = OrderedDict()
+        self._scenes: OrderedDict[int | None, _Scene] = OrderedDict()
+        self._small_noises: dict[tuple[int, int], np.ndarray] = {}
+        self._small_hands: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._max_scenes = 4
         self._pos = 0  # step index
         self._in_step = 0  # frame within step
@@ -206,6 +209,10 @@ class SimulatedCamera:
         self._open = False
 
     def read(self) -> np.ndarray:
+        return self.read_lazy().full()
+
+    def read_lazy(self) -> _SimFrame:
+        """The next frame, cheap to preview; the 8 MP pixels are composed only if ``full()`` is called."""
         if not self._open or self._unplugged:
             self._open = False
             raise DeviceError("高拍仪已断开。", "The camera was disconnected.")
@@ -216,7 +223,7 @@ class SimulatedCamera:
             self._next_t = max(self._next_t + 1.0 / self.fps, time.monotonic() - 1.0 / self.fps)
         with self._lock:
             step, k = self._advance()
-            return self._render(step, k)
+            return self._frame(step, k)
 
     # test controls -----------------------------------------------------------------------------
     def unplug(self) -> None:
@@ -233,6 +240,10 @@ class SimulatedCamera:
         for page in pages:
             self._scene(page)
         self._scene(None)
+
+    def scene_image(self, page: int | None) -> np.ndarray:
+        """The still scene showing ``page`` (``None`` = empty desk) without sensor noise; for tests."""
+        return self._scene(page).image
 
     @property
     def finished(self) -> bool:
@@ -273,7 +284,7 @@ class SimulatedCamera:
         finally:
             self._prefetching.discard(page)
 
-    def _scene(self, page: int | None) -> tuple[np.ndarray, Quad | None]:
+    def _scene(self, page: int | None) -> _Scene:
         cached = self._scenes.get(page)
         if cached is not None:
             self._scenes.move_to_end(page)
@@ -291,7 +302,7 @@ class SimulatedCamera:
                 max_rotation=6.0,
                 light=0.2,
             )
-        scene = (fr.image, fr.quad)
+        scene = _Scene(fr.image, fr.quad)
         self._scenes[page] = scene
         while len(self._scenes) > self._max_scenes:
             self._scenes.popitem(last=False)
@@ -346,26 +357,88 @@ class SimulatedCamera:
         drift = int(w * 0.04 * np.sin(k * 0.7)) if step.kind != "hand_still" else 0
         return anchor_x + drift, top
 
-    def _render(self, step: Step, k: int) -> np.ndarray:
-        base, quad = self._scene(step.page)
-        noise = self._noise[self._index % 2]
-        out = cv2.add(base, noise)
+    def _frame(self, step: Step, k: int) -> _SimFrame:
+        scene = self._scene(step.page)
         hand = step.kind in ("hand", "hand_still", "place")
-        if hand and self._hand_mask is not None and self._hand_colour is not None:
-            x, y = self._hand_pos(step, k, quad)
-            self._blit_hand(out, x, y)
-        self.last_truth = Truth(self._index, step.kind, step.page, quad, hand)
+        pos = self._hand_pos(step, k, scene.quad) if hand and self._hand_mask is not None else None
+        self.last_truth = Truth(self._index, step.kind, step.page, scene.quad, hand)
+        frame = _SimFrame(self, scene, self._index % 2, pos)
         self._index += 1
-        return out
+        return frame
 
-    def _blit_hand(self, out: np.ndarray, x: int, y: int) -> None:
-        assert self._hand_mask is not None and self._hand_colour is not None
+    def _small_noise(self, k: int, i: int) -> np.ndarray:
+        key = (k, i)
+        n = self._small_noises.get(key)
+        if n is None:
+            full = self._noise[i]
+            h, w = full.shape[:2]
+            n = np.ascontiguousarray(full[: h - h % k : k, : w - w % k : k])
+            self._small_noises[key] = n
+        return n
+
+    def _small_hand(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        hit = self._small_hands.get(k)
+        if hit is None:
+            assert self._hand_mask is not None and self._hand_colour is not None
+            hit = (
+                np.ascontiguousarray(self._hand_mask[::k, ::k]),
+                np.ascontiguousarray(self._hand_colour[::k, ::k]),
+            )
+            self._small_hands[k] = hit
+        return hit
+
+    def _blit_hand(self, out: np.ndarray, x: int, y: int, k: int = 1) -> None:
+        """Copy the hand sprite (reduced by ``k`` for previews) into ``out`` at (x, y) in its pixels."""
+        if k == 1:
+            assert self._hand_mask is not None and self._hand_colour is not None
+            mask, colour = self._hand_mask, self._hand_colour
+        else:
+            mask, colour = self._small_hand(k)
         h, w = out.shape[:2]
-        sh, sw = self._hand_mask.shape
+        sh, sw = mask.shape
         x0, y0 = max(0, x), max(0, y)
         x1, y1 = min(w, x + sw), min(h, y + sh)
         if x1 <= x0 or y1 <= y0:
             return
-        m = self._hand_mask[y0 - y : y1 - y, x0 - x : x1 - x]
-        c = self._hand_colour[y0 - y : y1 - y, x0 - x : x1 - x]
+        m = mask[y0 - y : y1 - y, x0 - x : x1 - x]
+        c = colour[y0 - y : y1 - y, x0 - x : x1 - x]
         np.copyto(out[y0:y1, x0:x1], c, where=m[..., None])
+
+
+@dataclass
+class _Scene:
+    image: np.ndarray  # full resolution, composed once
+    quad: Quad | None
+    smalls: dict[int, np.ndarray] = field(default_factory=dict)  # reduced by an integer factor
+
+    def small(self, k: int) -> np.ndarray:
+        hit = self.smalls.get(k)
+        if hit is None:
+            hit = downscale(self.image, self.image.shape[1] // k)
+            self.smalls[k] = hit
+        return hit
+
+
+class _SimFrame:
+    """One simulated frame (a :class:`~hukou_scan.capture.source.LazyFrame`)."""
+
+    def __init__(self, cam: SimulatedCamera, scene: _Scene, noise: int, hand: tuple[int, int] | None) -> None:
+        self.cam = cam
+        self.scene = scene
+        self.noise = noise
+        self.hand = hand
+        self.size = (int(scene.image.shape[1]), int(scene.image.shape[0]))
+
+    def full(self) -> np.ndarray:
+        out = cv2.add(self.scene.image, self.cam._noise[self.noise])
+        if self.hand is not None:
+            self.cam._blit_hand(out, *self.hand)
+        return np.asarray(out)
+
+    def preview(self, width: int) -> np.ndarray:
+        k = max(1, self.size[0] // max(1, width))
+        small = self.scene.small(k)
+        out = cv2.add(small, self.cam._small_noise(k, self.noise))
+        if self.hand is not None:
+            self.cam._blit_hand(out, self.hand[0] // k, self.hand[1] // k, k)
+        return np.asarray(out)
