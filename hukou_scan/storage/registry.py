@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
-from hukou_scan.domain import Person, new_id
+from hukou_scan.domain import Person, idnumber, new_id
 from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records import BatchRecord, HouseholdRecord, PageLinkRecord, PageRecord, PersonRecord
@@ -380,12 +380,16 @@ class RegistryStore:
         if not t:
             return []
         with self.db.session() as s:
+            # Prefixes as ranges (col >= t AND col < t + U+FFFF) so the indexes serve them;
+            # LIKE is case-insensitive in SQLite and would scan the whole table.
+            up = t.upper()
+            upgraded = idnumber.to18(t) if len(t) == 15 else None
             cond = or_(
-                PersonRecord.id_number.startswith(t.upper()),
-                PersonRecord.id_number_raw == t,
+                PersonRecord.id_number == (upgraded or up),
+                and_(PersonRecord.id_number >= up, PersonRecord.id_number < up + "\uffff"),
                 PersonRecord.household_no == t,
-                PersonRecord.name.startswith(t),
-                PersonRecord.name_key.startswith(t),
+                and_(PersonRecord.name >= t, PersonRecord.name < t + "\uffff"),
+                and_(PersonRecord.name_key >= t, PersonRecord.name_key < t + "\uffff"),
                 PersonRecord.former_name == t,
             )
             q = select(PersonRecord).where(cond).order_by(PersonRecord.name).limit(limit)
