@@ -221,6 +221,8 @@ def test_household_table_rows_are_matched_per_member(
     assert len(links) == len(ids)
 
 
-def test_manual_search_by_old_15_digit_number(households: list[SampleHousehold], linking: LinkingService) -> None:
+def test_manual_search_by_old_15_digit_number(
+    households: list[SampleHousehold], linking: LinkingService
+) -> None:
     target = next(m for h in households for m in h.members if len(m.id_number_raw) == 15)
     assert target.id_number in {p.id_number for p in linking.search(target.id_number_raw)}
