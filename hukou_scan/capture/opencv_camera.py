@@ -24,7 +24,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from hukou_scan.capture.source import CameraInfo, Capabilities
+from hukou_scan.capture.grabber import downscale
+from hukou_scan.capture.source import ArrayFrame, CameraInfo, Capabilities, LazyFrame
 from hukou_scan.errors import DeviceError
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,42 @@ def _fourcc_str(value: float) -> str:
     return "".join(chr((v >> (8 * i)) & 0xFF) for i in range(4)).strip("\x00")
 
 
+class JpegFrame:
+    """A frame still in its MJPEG bytes: the preview decodes at 1/2, 1/4 or 1/8 scale
+    (libjpeg's DCT scaling, several times cheaper than a full decode), the full
+    decode happens only on capture."""
+
+    def __init__(self, data: np.ndarray, size: tuple[int, int]) -> None:
+        self.data = data
+        self._size = size
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._size
+
+    def preview(self, width: int) -> np.ndarray:
+        ratio = self._size[0] / max(1, width)
+        flag = cv2.IMREAD_COLOR
+        for r, f in (
+            (8, cv2.IMREAD_REDUCED_COLOR_8),
+            (4, cv2.IMREAD_REDUCED_COLOR_4),
+            (2, cv2.IMREAD_REDUCED_COLOR_2),
+        ):
+            if ratio >= r:
+                flag = f
+                break
+        img = cv2.imdecode(self.data, flag)
+        if img is None:
+            raise DeviceError("相机画面损坏。", "The camera sent a corrupt frame.")
+        return np.asarray(img)
+
+    def full(self) -> np.ndarray:
+        img = cv2.imdecode(self.data, cv2.IMREAD_COLOR)
+        if img is None:
+            raise DeviceError("相机画面损坏。", "The camera sent a corrupt frame.")
+        return np.asarray(img)
+
+
 class _VideoCaptureSource:
     """Shared read/close of OpenCV-backed sources."""
 
@@ -142,12 +179,17 @@ class _VideoCaptureSource:
     def __init__(self) -> None:
         self._cap: cv2.VideoCapture | None = None
         self._failures = 0
+        self._raw = False  # the capture hands out MJPEG bytes (CAP_PROP_FORMAT = -1)
+        self._size = (0, 0)
 
     @property
     def is_open(self) -> bool:
         return self._cap is not None and bool(self._cap.isOpened())
 
     def read(self) -> np.ndarray:
+        return self.read_lazy().full()
+
+    def read_lazy(self) -> LazyFrame:
         cap = self._cap
         if cap is None:
             raise DeviceError("相机未打开。", "The camera is not open.")
@@ -162,9 +204,31 @@ class _VideoCaptureSource:
                     hint_zh="请检查USB线缆，系统会自动重新连接。",
                     hint_en="Check the USB cable; the station reconnects automatically.",
                 )
-            return self.read()
+            return self.read_lazy()
         self._failures = 0
-        return np.asarray(frame)
+        if self._raw:
+            return JpegFrame(np.asarray(frame).reshape(-1), self._size)
+        return ArrayFrame(np.asarray(frame), downscale)
+
+    def _try_raw_mjpeg(self, cap: cv2.VideoCapture, fourcc: str, size: tuple[int, int]) -> None:
+        """Ask the backend for undecoded MJPEG frames; keep it only if a frame really decodes."""
+        self._size = size
+        self._raw = False
+        if fourcc != "MJPG" or not cap.set(cv2.CAP_PROP_FORMAT, -1):
+            return
+        ok, frame = cap.read()
+        if (
+            ok
+            and frame is not None
+            and frame.ndim <= 2
+            and (frame.shape[0] == 1 or frame.shape[-1] == 1 or frame.ndim == 1)
+        ):
+            probe = cv2.imdecode(np.asarray(frame).reshape(-1), cv2.IMREAD_REDUCED_COLOR_8)
+            if probe is not None:
+                self._raw = True
+                log.info("camera %s: raw MJPEG frames, preview decoded at reduced scale", self.info.id)
+                return
+        cap.set(cv2.CAP_PROP_FORMAT, 0)  # back to decoded BGR frames
 
     def close(self) -> None:
         if self._cap is not None:
@@ -229,12 +293,14 @@ class OpenCvCamera(_VideoCaptureSource):
                 log.info("camera %s does not expose %s", self.info.id, name)
         for name, prop in CONTROL_PROPS.items():
             granted.setdefault(name, float(cap.get(prop)))
+        fourcc = _fourcc_str(cap.get(cv2.CAP_PROP_FOURCC))
+        self._try_raw_mjpeg(cap, fourcc, (width, height))
         self._cap = cap
         caps = Capabilities(
             width=width,
             height=height,
             fps=float(cap.get(cv2.CAP_PROP_FPS) or 0.0),
-            fourcc=_fourcc_str(cap.get(cv2.CAP_PROP_FOURCC)),
+            fourcc=fourcc,
             requested=requested,
             controls=granted,
         )
@@ -268,7 +334,9 @@ class StreamCamera(_VideoCaptureSource):
             )
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         self._cap = cap
+        self._raw = False
         w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._size = (w, h)
         return Capabilities(
             width=w,
             height=h,
