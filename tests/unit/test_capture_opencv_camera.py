@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -17,7 +17,7 @@ MAX = (2592, 1944)  # this fake camera tops out at 5 MP
 
 
 class FakeCap:
-    instances: list[FakeCap] = []
+    instances: ClassVar[list[FakeCap]] = []
 
     def __init__(self, index: int, backend: int, *, raw_ok: bool = True) -> None:
         self.props: dict[int, float] = {cv2.CAP_PROP_FPS: 15.0, cv2.CAP_PROP_FOCUS: 0.0}
