@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import Batch, BatchCategory, ExtractedField, OcrResult, Page, PageState, new_id
@@ -18,6 +19,12 @@ from hukou_scan.gui.warnings_view import WarningsView
 from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.linking import LinkingService
 from hukou_scan.services.registry import RegistryService
+
+
+def cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
+    item = table.item(row, col)
+    assert item is not None, (row, col)
+    return item
 
 
 @pytest.fixture
@@ -119,15 +126,15 @@ def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     panel.set_page(page_id)
     t = panel.candidates_table
     assert t.rowCount() >= 1
-    assert t.item(0, 0).checkState() == Qt.CheckState.Checked  # pre-selected, not linked yet
-    assert "*" in t.item(0, 2).text()  # ID masked by default
+    assert cell(t, 0, 0).checkState() == Qt.CheckState.Checked  # pre-selected, not linked yet
+    assert "*" in cell(t, 0, 2).text()  # ID masked by default
     assert panel.links_table.rowCount() == 0
     t.setFocus()
     with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
         qtbot.keyClick(t, Qt.Key.Key_Return)  # type: ignore[attr-defined]
     assert panel.links_table.rowCount() == 1
-    assert panel.links_table.item(0, 0).text() == target.name
-    assert panel.links_table.item(0, 3).text() == "clerk1"
+    assert cell(panel.links_table, 0, 0).text() == target.name
+    assert cell(panel.links_table, 0, 3).text() == "clerk1"
     panel.links_table.selectRow(0)
     with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
         panel.unlink_selected()
@@ -156,7 +163,7 @@ def test_link_panel_household_page_links_all_ticked(
     qtbot.addWidget(panel)  # type: ignore[attr-defined]
     panel.set_page(page_id)
     assert panel.candidates_table.rowCount() == len(h.members)
-    assert "户主" in panel.candidates_table.item(0, 1).text()
+    assert "户主" in cell(panel.candidates_table, 0, 1).text()
     with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
         panel.confirm_ticked()
     assert panel.links_table.rowCount() == len(h.members)
@@ -177,7 +184,7 @@ def test_warnings_view_scan_colours_and_export(
     assert view.findings_table.rowCount() == counts["id_not_upgraded"]
     shares = registry.station_shares()
     assert view.stations_table.rowCount() == len(shares)
-    colours = [view.stations_table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(len(shares))]
+    colours = [cell(view.stations_table, r, 0).data(Qt.ItemDataRole.UserRole) for r in range(len(shares))]
     assert colours == [s.colour for s in shares]
     out = tmp_path / "w.csv"
     assert view.export_csv(out) == counts["id_not_upgraded"]

@@ -96,9 +96,10 @@ def test_confirm_top_candidate_records_who_when_how(
     ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
 ) -> None:
     target = households[4].members[1]
+    assert target.birth_date is not None
     page_id = recognised_page(
         ctx, {"name": "玉" + target.name[1:], "birth_date": target.birth_date.isoformat()}
-    )  # type: ignore[union-attr]
+    )
     props = linking.propose(page_id)
     assert props, "an OCR-confused name with a birth date must still find candidates"
     link = linking.confirm(page_id)
