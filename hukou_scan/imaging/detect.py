@@ -446,11 +446,12 @@ def detect_page(
     touching = _touching(quad_full, w, h, tol=2.0)
     # the page region running along a frame side for a stretch (not a speck of leak)
     run = 0.1
+    # (cv2.watershed marks the outermost pixel ring as boundary, so look one pixel in)
     sides = {
-        "top": mask[0, :].mean(),
-        "bottom": mask[-1, :].mean(),
-        "left": mask[:, 0].mean(),
-        "right": mask[:, -1].mean(),
+        "top": mask[1, :].mean(),
+        "bottom": mask[-2, :].mean(),
+        "left": mask[:, 1].mean(),
+        "right": mask[:, -2].mean(),
     }
     touching = tuple(sorted(set(touching) | {k for k, v in sides.items() if v > run}))
     cut_off = bool(touching)
