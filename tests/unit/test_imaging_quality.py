@@ -94,7 +94,7 @@ def test_every_message_has_both_languages() -> None:
 
 def test_enhancement_keeps_faded_ink_and_flattens_light() -> None:
     page = cv2.cvtColor(form_page(100), cv2.COLOR_RGB2BGR).astype(np.float32)
-    h, w = page.shape[:2]
+    w = page.shape[1]
     # strong illumination fall-off from left (100 %) to right (45 %)
     light = np.linspace(1.0, 0.45, w, dtype=np.float32)[None, :, None]
     dim = np.clip(page * light, 0, 255).astype(np.uint8)
