@@ -19,7 +19,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -56,7 +56,7 @@ class SearchStore(Protocol):
 
     @property
     def backend(self) -> str: ...
-    def page_ids(self, after: str = "", limit: int = 1000) -> list[str]: ...
+    def page_chunks(self, chunk: int = 500) -> Iterator[list[str]]: ...
     def count_pages(self) -> int: ...
     def load_sources(self, page_ids: Sequence[str]) -> list[IndexSource]: ...
     def replace_docs(self, docs: Sequence[IndexDoc]) -> None: ...
@@ -166,18 +166,14 @@ class SearchService:
         self.guard.require(Role.ADMIN)
         total = self.store.count_pages()
         self.store.clear()
-        done, after = 0, ""
+        done = 0
         if progress:
             progress(0, total, "")
-        while True:
+        for ids in self.store.page_chunks(chunk):
             if cancel is not None and cancel.is_set():
                 log.info("reindex cancelled after %d of %d pages", done, total)
                 break
-            ids = self.store.page_ids(after=after, limit=chunk)
-            if not ids:
-                break
             done += self.index_pages(ids)
-            after = ids[-1]
             if progress:
                 progress(done, total, "")
         self.store.optimize()
@@ -305,6 +301,13 @@ class SearchService:
         return hits
 
     # --- the page viewer ------------------------------------------------------------------
+    def image_path(self, sha256: str | None) -> Path | None:
+        """Where a page image (e.g. a result's thumbnail source) is stored, if present here."""
+        if not sha256:
+            return None
+        path = self.blobs.path_for(sha256)
+        return path if path.exists() else None
+
     def open_page(self, page_id: str, query: str = "") -> PageView:
         """Page, batch, persons, image path and the boxes of ``query``'s hits on the image."""
         self.guard.require(Role.SEARCHER)

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, column, delete, func, insert, or_, select, table, text
+from sqlalchemy import Select, Table, column, delete, func, insert, or_, select, table, text, tuple_
 from sqlalchemy.orm import Session
 
 from hukou_scan.domain.models import PageState
@@ -117,16 +117,28 @@ class SearchIndexStore:
         return "sqlite" if self.db.is_sqlite else "postgresql"
 
     # --- reading what to index -----------------------------------------------------------
-    def page_ids(self, after: str = "", limit: int = 1000) -> list[str]:
-        """Live page ids in id order, for resumable chunked re-indexing."""
-        q = (
-            select(PageRecord.id)
-            .where(PageRecord.id > after, PageRecord.state != PageState.DELETED.value)
-            .order_by(PageRecord.id)
-            .limit(limit)
-        )
-        with self.db.session() as s:
-            return list(s.scalars(q))
+    def page_chunks(self, chunk: int = 500) -> Iterator[list[str]]:
+        """Live page ids in capture order, ``chunk`` at a time, each chunk its own short read.
+
+        Capture order matters: results are listed by index id descending, so a full
+        rebuild in capture order makes "newest first" mean newest captured.
+        """
+        cursor: tuple[datetime, str] | None = None
+        while True:
+            q = (
+                select(PageRecord.captured_at, PageRecord.id)
+                .where(PageRecord.state != PageState.DELETED.value)
+                .order_by(PageRecord.captured_at, PageRecord.id)
+                .limit(chunk)
+            )
+            if cursor is not None:
+                q = q.where(tuple_(PageRecord.captured_at, PageRecord.id) > tuple_(*cursor))
+            with self.db.session() as s:
+                rows = s.execute(q).all()
+            if not rows:
+                return
+            cursor = (rows[-1][0], rows[-1][1])
+            yield [str(r[1]) for r in rows]
 
     def count_pages(self) -> int:
         with self.db.session() as s:
