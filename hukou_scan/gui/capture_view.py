@@ -160,6 +160,7 @@ class CaptureView(QWidget):
         self._select_after_refresh: str | None = None
         self._sticky_until = 0.0
         self.last_capture_ms = 0.0
+        self._started = False
         self._build()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(2000)
@@ -180,6 +181,7 @@ class CaptureView(QWidget):
         self.new_batch_button = QPushButton(self.tr("New batch…"), self)
         self.close_batch_button = QPushButton(self.tr("Close batch…"), self)
         self.import_button = QPushButton(self.tr("Import files…"), self)
+        self.camera_button = QPushButton(self.tr("Camera…"), self)
         self.auto_check = QCheckBox(self.tr("Auto-capture"), self)
         self.auto_check.setChecked(self.autocapture.config.enabled)
         top = QHBoxLayout()
@@ -187,6 +189,7 @@ class CaptureView(QWidget):
         top.addWidget(self.counter)
         top.addSpacing(12)
         top.addWidget(self.auto_check)
+        top.addWidget(self.camera_button)
         top.addWidget(self.import_button)
         top.addWidget(self.new_batch_button)
         top.addWidget(self.close_batch_button)
@@ -274,6 +277,7 @@ class CaptureView(QWidget):
         self.new_batch_button.clicked.connect(self.new_batch)
         self.close_batch_button.clicked.connect(self.close_batch)
         self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.camera_button.clicked.connect(self._on_camera_button_clicked)
         self.auto_check.toggled.connect(self._on_auto_check_toggled)
         self.preview.painted.connect(self._on_preview_painted)
         for key in CAPTURE_KEYS:
@@ -294,25 +298,31 @@ class CaptureView(QWidget):
         self.link_panel_slot.setVisible(True)
 
     # --- lifecycle ---------------------------------------------------------------------------------
+    @property
+    def runner(self) -> TaskRunner:
+        """The view's background task runner (shared with panels placed in it)."""
+        return self.tasks
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._started:
+            self.start()
+
     def start(self) -> None:
-        """Start the camera, the outline detector and the hot folder; resume the latest open batch."""
+        """Start the camera, the outline detector and the hot folder; resume the latest open batch.
+
+        Called on first show; idempotent.
+        """
+        if self._started:
+            return
+        self._started = True
         if self.batch is None:
             open_batches = self.service.open_batches()
             if open_batches:
                 self.set_batch(open_batches[0])
             else:
                 self._update_batch_label()
-        if self.source is not None and self.camera is None:
-            self.camera = CameraThread(self.source, self.autocapture)
-            self.camera.frame_ready.connect(self._on_camera_frame_ready)
-            self.camera.state_changed.connect(self._on_camera_state_changed)
-            self.camera.auto_capture_requested.connect(self._on_camera_auto_capture_requested)
-            self.camera.observed.connect(self._on_camera_observed)
-            self.camera.start()
-            if self._detector is not None:
-                self.outline_thread = OutlineThread(self.camera, self._detector)
-                self.outline_thread.outline_found.connect(self._on_outline_thread_outline_found)
-                self.outline_thread.start()
+        self._start_camera()
         if self._use_hot_folder and self.service.hot_folder is None:
             try:
                 self.service.start_hot_folder(on_message=self._on_hot_folder_message_threaded)
@@ -320,8 +330,54 @@ class CaptureView(QWidget):
                 self._show_status(self.tr("Hot folder unavailable: %1").replace("%1", str(e)), error=True)
         self._refresh_timer.start()
 
+    def set_source(self, source: CameraSource | None) -> None:
+        """Switch cameras: stop the current one, start ``source`` (batch and pages stay)."""
+        if self.outline_thread is not None:
+            self.outline_thread.stop()
+            self.outline_thread = None
+        if self.camera is not None:
+            self.camera.stop()
+            self.camera = None
+        self.source = source
+        self.preview.image = None
+        self.preview.outline = None
+        self.preview.update()
+        if self._started:
+            self._start_camera()
+
+    def _on_camera_button_clicked(self) -> None:
+        from hukou_scan.capture.factory import make_source
+        from hukou_scan.gui.camera_dialog import CameraDialog
+
+        caps = self.camera.grabber.capabilities if self.camera is not None else None
+        info = self.source.info if self.source is not None else None
+        dlg = CameraDialog(self.service, info, caps, self.tasks, self)
+        if dlg.exec() != CameraDialog.DialogCode.Accepted:
+            return
+        try:
+            source = make_source(dlg.spec(), self.service.settings.section("camera"), probe=False)
+        except HukouScanError as e:
+            self._show_status(e.user_message(), error=True)
+            return
+        self.set_source(source)
+
+    def _start_camera(self) -> None:
+        if self.source is None or self.camera is not None:
+            return
+        self.camera = CameraThread(self.source, self.autocapture)
+        self.camera.frame_ready.connect(self._on_camera_frame_ready)
+        self.camera.state_changed.connect(self._on_camera_state_changed)
+        self.camera.auto_capture_requested.connect(self._on_camera_auto_capture_requested)
+        self.camera.observed.connect(self._on_camera_observed)
+        self.camera.start()
+        if self._detector is not None:
+            self.outline_thread = OutlineThread(self.camera, self._detector)
+            self.outline_thread.outline_found.connect(self._on_outline_thread_outline_found)
+            self.outline_thread.start()
+
     def shutdown(self) -> None:
         """Stop every thread this view started (the GUI tests check none is left)."""
+        self._started = False
         self._refresh_timer.stop()
         if self.outline_thread is not None:
             self.outline_thread.stop()

@@ -30,6 +30,14 @@ import numpy as np
 
 from hukou_scan.capture.autocapture import AutoCaptureConfig
 from hukou_scan.capture.encode import encode_jpeg, rotate_quarter, thumbnail_jpeg
+from hukou_scan.capture.opencv_camera import (
+    CameraControls,
+    controls_from_section,
+    controls_to_section,
+    device_key,
+    list_devices,
+)
+from hukou_scan.capture.source import CameraInfo
 from hukou_scan.config import Settings
 from hukou_scan.domain import (
     Batch,
@@ -58,6 +66,7 @@ PageListener = Callable[[Page], None]
 SectionSaver = Callable[[str, dict[str, Any]], None]
 
 CAPTURE_SECTION = "capture"
+CAMERA_SECTION = "camera"
 
 
 class BatchClosedError(HukouScanError):
@@ -158,6 +167,27 @@ class CaptureService:
                 self._save_section(CAPTURE_SECTION, dict(self._section))
             except (OSError, HukouScanError):  # settings are a convenience, capture goes on
                 log.exception("could not save capture settings")
+
+    def camera_controls(self, device_id: str) -> CameraControls:
+        """Exposure/focus/white balance remembered for ``device_id`` (settings section ``camera``)."""
+        return controls_from_section(self.settings.section(CAMERA_SECTION), device_id)
+
+    def save_camera_controls(self, device_id: str, controls: CameraControls) -> None:
+        """Remember the controls of one device (applied the next time it opens)."""
+        section = self.settings.section(CAMERA_SECTION)
+        prefix = device_key(device_id) + "__"
+        section = {k: v for k, v in section.items() if not k.startswith(prefix)}
+        section.update(controls_to_section(controls, device_id))
+        self.settings = self.settings.with_changes(extra={**self.settings.extra, CAMERA_SECTION: section})
+        if self._save_section is not None:
+            try:
+                self._save_section(CAMERA_SECTION, section)
+            except (OSError, HukouScanError):
+                log.exception("could not save camera settings")
+
+    def list_cameras(self) -> list[CameraInfo]:
+        """Attached cameras (probing takes up to a second per device: call off the UI thread)."""
+        return list_devices()
 
     # --- batches --------------------------------------------------------------------------------
     def last_values(self) -> BatchDraft:

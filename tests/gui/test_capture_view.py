@@ -187,3 +187,40 @@ def test_new_batch_dialog_prefills_and_close_dialog_needs_confirmation(
     assert close.warning.text()  # 3 of 4 expected
     close.returned.setChecked(True)
     assert close.ok.isEnabled()
+
+
+def test_camera_dialog_saves_controls_per_device_and_view_switches_source(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    from hukou_scan.capture.source import CameraInfo, Capabilities
+    from hukou_scan.gui.camera_dialog import CameraDialog
+    from hukou_scan.gui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    info = CameraInfo(id="v4l2:2", name="Doc cam", kind="uvc", index=2)
+    caps = Capabilities(2592, 1944, 15.0, "MJPG", requested=(3264, 2448))
+    dlg = CameraDialog(batch_ctx.capture, info, caps, runner)
+    qtbot.addWidget(dlg)
+    assert "2592×1944" in dlg.granted.text() and "3264×2448" in dlg.granted.text()
+    assert dlg.spec() == "v4l2:2"
+    check, spin = dlg.controls["exposure"]
+    check.setChecked(True)
+    spin.setValue(-6)
+    dlg._on_buttons_accepted()
+    runner.wait_all(10000)
+    assert batch_ctx.capture.camera_controls("v4l2:2").exposure == -6
+    assert batch_ctx.capture.camera_controls("v4l2:3").exposure is None
+    # the choice survives a restart (settings file)
+    from hukou_scan.config import load_settings
+
+    assert load_settings().section("camera") == {"v4l2_2__exposure": -6.0}
+
+    cam1 = SimulatedCamera([Step("page", 10_000, 0)], size=SIZE, fps=FPS)
+    view = make_view(qtbot, batch_ctx, cam1)
+    views.append(view)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    cam2 = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS)
+    view.set_source(cam2)
+    assert not cam1.is_open
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    assert view.camera is not None and view.camera.grabber.source is cam2
