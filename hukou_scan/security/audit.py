@@ -307,7 +307,16 @@ class AuditChain:
             return
         # The link to the predecessor is broken: find out how.
         real_prev = self.store.find_by_hash(e.prev_hash) if e.prev_hash != GENESIS else None
-        if real_prev is not None and (prev is None or real_prev.seq != prev.seq):
+        if e.prev_hash == GENESIS and prev is not None:
+            report.problems.append(
+                ChainProblem(
+                    e.seq,
+                    "reordered",
+                    f"event at {e.seq} was moved: it is the first event of the log",
+                    f"第 {e.seq} 条位置的事件被挪动：它本是日志的第一条",
+                )
+            )
+        elif real_prev is not None and (prev is None or real_prev.seq != prev.seq):
             report.problems.append(
                 ChainProblem(
                     e.seq,
