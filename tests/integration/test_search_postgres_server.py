@@ -42,3 +42,16 @@ def test_migrations_run_and_app_reconnects_after_restart(
     with db.session() as s:  # pool_pre_ping replaces the dead connection
         assert s.execute(text("SELECT 1")).scalar() == 1
     db.dispose()
+
+
+def test_search_revision_down_and_up_on_postgres(pg_db_url: str) -> None:
+    from sqlalchemy import inspect
+
+    db = Database(pg_db_url)
+    db.upgrade(backup=False)
+    assert "search_docs" in inspect(db.engine).get_table_names()
+    db.downgrade("0005_registry")
+    assert "search_docs" not in inspect(db.engine).get_table_names()
+    db.upgrade(backup=False)
+    assert {c["name"] for c in inspect(db.engine).get_columns("search_docs")} >= {"tsv", "page_id"}
+    db.dispose()
