@@ -297,6 +297,11 @@ class SqlAuditStore:
 
     def query(self, f: AuditFilter, limit: int = 1000, offset: int = 0) -> list[AuditEvent]:
         """Newest first, filtered; ``text`` matches target or details (parameter-bound, never spliced)."""
+        texts = (f.username, f.action, f.outcome, f.station, f.text)
+        if any(not ch.isprintable() for t in texts for ch in t):
+            # Stored events never contain control characters (they are replaced on append),
+            # and SQLite would cut a LIKE pattern at a NUL byte, matching everything.
+            return []
         q = select(AuditEventRecord).order_by(AuditEventRecord.seq.desc())
         if f.username:
             q = q.where(AuditEventRecord.username == f.username)

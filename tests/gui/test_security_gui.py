@@ -296,3 +296,46 @@ def test_dashboard_view_renders_and_exports(
     with qtbot.waitSignal(view.report_loaded, timeout=5000):
         view.group_combo.setCurrentIndex(2)  # by day
     assert view.stats_table.rowCount() == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "again", "expect"),
+    [
+        ("wrong", "N3w-password", "N3w-password", "原密码不正确"),
+        (PW, "N3w-password", "N3w-passwordX", "不一致"),
+        (PW, "short", "short", "至少"),
+        (PW, "N3w-pass\x00word", "N3w-pass\x00word", "控制字符"),
+        (PW, "", "", "不能为空"),
+    ],
+)
+def test_change_password_dialog_bad_input(
+    qtbot: QtBot, sec: SecurityService, old: str, new: str, again: str, expect: str
+) -> None:
+    from hukou_scan.gui.login_dialog import ChangePasswordDialog
+
+    _logged_in_admin(sec)
+    dlg = ChangePasswordDialog(sec)
+    qtbot.addWidget(dlg)
+    dlg.old_edit.setText(old)
+    dlg.new_edit.setText(new)
+    dlg.confirm_edit.setText(again)
+    dlg._on_buttons_accepted()
+    assert expect in dlg.error_label.text()
+    assert dlg.result() != ChangePasswordDialog.DialogCode.Accepted
+    sec.logout()
+    assert sec.login("admin", PW).username == "admin"  # the old password still works
+
+
+def test_change_password_dialog_happy_path(qtbot: QtBot, sec: SecurityService) -> None:
+    from hukou_scan.gui.login_dialog import ChangePasswordDialog
+
+    _logged_in_admin(sec)
+    dlg = ChangePasswordDialog(sec)
+    qtbot.addWidget(dlg)
+    dlg.old_edit.setText(PW)
+    dlg.new_edit.setText("N3w-password")
+    dlg.confirm_edit.setText("N3w-password")
+    dlg._on_buttons_accepted()
+    assert dlg.result() == ChangePasswordDialog.DialogCode.Accepted
+    sec.logout()
+    assert sec.login("admin", "N3w-password").username == "admin"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -347,3 +348,24 @@ def test_background_worker_acts_as_system_on_its_thread_only(ctx: AppContext, se
     assert last is not None and (last.username, last.action) == ("system:sync", "sync")
     with pytest.raises(PermissionDenied):  # … while the UI thread (nobody logged in) is still refused
         ctx.guard.require(Role.SEARCHER)
+
+
+@pytest.mark.parametrize("needle", ["%", "_", "' OR '1'='1", "\\", "%' --", "x" * 5000, "\x00"])
+def test_audit_filter_text_is_literal(ctx: AppContext, sec: SecurityService, needle: str) -> None:
+    from hukou_scan.storage.security import AuditFilter
+
+    _login_admin(sec)
+    ctx.guard.audit("search", target="plain-target")
+    assert sec.audit_events(AuditFilter(text=needle)) == []
+    assert len(sec.audit_events(AuditFilter(text="plain"))) == 1
+
+
+@pytest.mark.parametrize("purpose", ["x" * 501, "bad\x07purpose", "\x1b[2J"])
+def test_export_purpose_is_validated(
+    ctx: AppContext, sec: SecurityService, tmp_path: Path, purpose: str
+) -> None:
+    _login_admin(sec)
+    with pytest.raises(InvalidInputError):
+        sec.export_audit_csv(tmp_path / "a.csv", purpose=purpose)
+    assert not (tmp_path / "a.csv").exists()
+    assert ctx.guard.events[-1][0] != "export"
