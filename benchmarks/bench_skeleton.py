@@ -90,9 +90,7 @@ def main() -> int:
             "wall_s": round(total, 2),
             "pages_recognized": report.pages_recognized,
             "links_confirmed": report.links_confirmed,
-            "pdf_bytes_per_page": round(Path(report.pdf).stat().st_size / pages)
-            if Path(report.pdf).exists()
-            else None,
+            "pdf_bytes_per_page": round(pdf_bytes / pages),
         },
         "ocrmypdf_on_frames": anchor,
     }
