@@ -220,7 +220,12 @@ class DashboardView(QWidget):
 
     def _fill_stats(self, rows: list[StatRow]) -> None:
         t = self.stats_table
-        headers = [self.tr("Group"), *self._stage_names(), self.tr("QA pass rate")]
+        headers = [
+            self.tr("Group"),
+            *self._stage_names(),
+            self.tr("QA pages passed"),
+            self.tr("Batches accepted"),
+        ]
         t.setColumnCount(len(headers))
         t.setHorizontalHeaderLabels(headers)
         all_rows = [*rows, totals(rows)]
@@ -228,6 +233,7 @@ class DashboardView(QWidget):
         for i, r in enumerate(all_rows):
             vals = [r.label, *(str(getattr(r, s)) for s in STAGES)]
             vals.append("" if r.qa_pass_rate is None else f"{r.qa_pass_rate * 100:.1f} %")
+            vals.append("" if r.qa_accept_rate is None else f"{r.qa_passed}/{r.qa_samples}")
             for j, v in enumerate(vals):
                 t.setItem(i, j, QTableWidgetItem(v))
 

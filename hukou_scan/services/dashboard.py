@@ -105,9 +105,16 @@ class StatRow:
     linked: int = 0
     reviewed: int = 0
     synced: int = 0
-    qa_samples: int = 0
-    qa_passed: int = 0
-    qa_pass_rate: float | None = None
+    qa_samples: int = 0  # decided spot-check samples
+    qa_passed: int = 0  # … of which the batch was accepted
+    qa_pages: int = 0  # pages reviewed in decided samples
+    qa_pages_passed: int = 0
+    qa_pass_rate: float | None = None  # share of sampled pages that passed
+
+    @property
+    def qa_accept_rate(self) -> float | None:
+        """Share of decided samples whose batch was accepted."""
+        return self.qa_passed / self.qa_samples if self.qa_samples else None
 
 
 @dataclass
@@ -215,7 +222,7 @@ class DashboardService:
             if progress is not None and n % 5000 == 0:
                 progress(n, 0, "")
         if group in ("station", "batch"):
-            for station_id, batch_id, status, _rate in self.stats.sample_outcomes():
+            for station_id, batch_id, status, rate, sampled in self.stats.sample_outcomes():
                 if station_scope and station_id != station_scope:
                     continue
                 key = station_id if group == "station" else batch_id
@@ -224,8 +231,10 @@ class DashboardService:
                     continue
                 row.qa_samples += 1
                 row.qa_passed += status == "passed"
+                row.qa_pages += sampled
+                row.qa_pages_passed += round((rate or 0.0) * sampled)
             for row in rows.values():
-                row.qa_pass_rate = row.qa_passed / row.qa_samples if row.qa_samples else None
+                row.qa_pass_rate = row.qa_pages_passed / row.qa_pages if row.qa_pages else None
         warnings = self._warnings(station_scope, stations)  # sets warnings_source
         self.guard.audit("dashboard_view", target=group, pages=n)
         return DashboardReport(
@@ -290,6 +299,8 @@ class DashboardService:
                 "synced",
                 "qa_samples",
                 "qa_passed",
+                "qa_pages",
+                "qa_pages_passed",
                 "qa_pass_rate",
             ]
             w.writerow([f"group={report.group}"])
@@ -362,7 +373,9 @@ def totals(rows: Iterable[StatRow]) -> StatRow:
             setattr(t, c, getattr(t, c) + getattr(r, c))
         t.qa_samples += r.qa_samples
         t.qa_passed += r.qa_passed
-    t.qa_pass_rate = t.qa_passed / t.qa_samples if t.qa_samples else None
+        t.qa_pages += r.qa_pages
+        t.qa_pages_passed += r.qa_pages_passed
+    t.qa_pass_rate = t.qa_pages_passed / t.qa_pages if t.qa_pages else None
     return t
 
 

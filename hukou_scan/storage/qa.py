@@ -258,13 +258,17 @@ class StatsQueries:
                     sync_state=row[12] or "",
                 )
 
-    def sample_outcomes(self) -> list[tuple[str, str, str, float | None]]:
-        """(station_id, batch_id, status, pass_rate) of every decided or open sample."""
+    def sample_outcomes(self) -> list[tuple[str, str, str, float | None, int]]:
+        """(station_id, batch_id, status, pass_rate, sampled pages) of every sample."""
         q = select(
-            BatchRecord.station_id, QaSampleRecord.batch_id, QaSampleRecord.status, QaSampleRecord.pass_rate
+            BatchRecord.station_id,
+            QaSampleRecord.batch_id,
+            QaSampleRecord.status,
+            QaSampleRecord.pass_rate,
+            QaSampleRecord.page_ids,
         ).join(BatchRecord, BatchRecord.id == QaSampleRecord.batch_id)
         with self.db.session() as s:
-            return [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]
+            return [(r[0], r[1], r[2], r[3], len(r[4] or ())) for r in s.execute(q)]
 
     def page_warning_counts(self) -> list[tuple[str, str, int, int]]:
         """Page-level data-quality warnings per station: (station_id, kind, count, pages).

@@ -86,6 +86,7 @@ def test_qa_pass_rate_in_batch_rows(ctx: AppContext) -> None:
     ctx.qa.finish(s.id)
     row = ctx.dashboard.report("batch").rows[0]
     assert row.label == "A-1" and row.qa_samples == 1 and row.qa_pass_rate == 1.0
+    assert row.qa_pages == 1 and row.qa_accept_rate == 1.0
 
 
 def test_warnings_and_colours(ctx: AppContext) -> None:
