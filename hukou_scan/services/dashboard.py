@@ -1,6 +1,8 @@
 """Progress dashboard (统计): per station, batch, day and clerk.
 
-Counts pages captured → processed → recognised → linked → reviewed → synced, the QA
+Counts pages captured → processed → recognised → linked → reviewed → synced (grouped
+by the page's station, batch, capture day or clerk: "day" is a cohort — the pages
+captured that day and how far they have got since), the QA
 pass rate of decided spot-check samples, throughput per clerk, and data-quality
 warnings per station with the colouring the archive offices use: red above 5 %,
 yellow 3–5 %, blue below 3 % of a station's records.
