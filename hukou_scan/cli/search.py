@@ -34,6 +34,9 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=20, help="最多结果数 / maximum results (default 20)")
     p.add_argument("--json", action="store_true", help="每行一个 JSON 对象 / one JSON object per line")
     p.add_argument("--reindex", action="store_true", help="重建检索索引 / rebuild the search index")
+    p.add_argument(
+        "--update-index", action="store_true", help="索引新增或变更的页面 / index new and changed pages"
+    )
     p.set_defaults(handler=_run)
 
 
@@ -49,6 +52,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         if args.reindex:
             return _reindex(ctx, args)
+        if args.update_index:
+            n = ctx.search.update_index()
+            if args.json:
+                print_json({"indexed": n})
+            else:
+                print(f"已索引 / indexed: {n} pages")
+            return 0
         filters = _filters(ctx, args)
         if not args.query.strip() and filters.is_empty():
             raise HukouScanError(

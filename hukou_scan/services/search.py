@@ -58,6 +58,7 @@ class SearchStore(Protocol):
     def backend(self) -> str: ...
     def page_chunks(self, chunk: int = 500) -> Iterator[list[str]]: ...
     def count_pages(self) -> int: ...
+    def stale_page_ids(self, limit: int = 500) -> list[str]: ...
     def load_sources(self, page_ids: Sequence[str]) -> list[IndexSource]: ...
     def replace_docs(self, docs: Sequence[IndexDoc]) -> None: ...
     def delete_docs(self, page_ids: Sequence[str]) -> None: ...
@@ -154,6 +155,26 @@ class SearchService:
     def index_page(self, page_id: str) -> bool:
         """(Re)index one page; ``False`` if it does not exist (any old entry is removed)."""
         return self.index_pages([page_id]) == 1
+
+    def update_index(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None, chunk: int = 500
+    ) -> int:
+        """Index pages that are new or changed since they were indexed; returns how many.
+
+        A safety net next to the ``index_page`` calls other services make after OCR,
+        linking or review; cheap when nothing is stale.
+        """
+        done = 0
+        while not (cancel is not None and cancel.is_set()):
+            ids = self.store.stale_page_ids(chunk)
+            if not ids:
+                break
+            done += self.index_pages(ids)
+            if progress:
+                progress(done, 0, "")
+            if len(ids) < chunk:
+                break
+        return done
 
     def reindex(
         self, progress: Progress | None = None, cancel: threading.Event | None = None, chunk: int = 500

@@ -49,6 +49,7 @@ from hukou_scan.storage.records import (
     PersonRecord,
     StationRecord,
 )
+from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.search import SearchDocRecord
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,22 @@ class SearchIndexStore:
                 return
             cursor = (rows[-1][0], rows[-1][1])
             yield [str(r[1]) for r in rows]
+
+    def stale_page_ids(self, limit: int = 500) -> list[str]:
+        """Live pages never indexed, or changed since they were (OCR, review, metadata)."""
+        d = _DOCS.c
+        q = (
+            select(PageRecord.id)
+            .outerjoin(_DOCS, d.page_id == PageRecord.id)
+            .where(
+                PageRecord.state != PageState.DELETED.value,
+                (d.id.is_(None)) | (PageRecord.updated_at > d.indexed_at),
+            )
+            .order_by(PageRecord.captured_at, PageRecord.id)
+            .limit(limit)
+        )
+        with self.db.session() as s:
+            return [str(x) for x in s.scalars(q)]
 
     def count_pages(self) -> int:
         with self.db.session() as s:
@@ -236,7 +253,7 @@ class SearchIndexStore:
                 "captured_at": d.captured_at,
                 "linked": d.linked,
                 "review_state": d.review_state,
-                "indexed_at": datetime.now(),
+                "indexed_at": utcnow(),
             }
             for d in docs
         ]

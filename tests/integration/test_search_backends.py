@@ -151,3 +151,11 @@ def test_masks_ids_and_audits(bctx: AppContext, archive: Archive) -> None:
     view = bctx.search.open_page(archive.pages["p1"], "王伟")
     assert guard.events[-1][0] == "view_page"
     assert [b.text for b in view.boxes] == ["王伟"]
+
+
+def test_update_index_picks_up_new_and_changed_pages(bctx: AppContext, archive: Archive) -> None:
+    assert bctx.search.update_index() == 0
+    pid = archive.pages["p5"]
+    bctx.pages.update(pid, review_state="approved")
+    assert bctx.search.update_index() == 1
+    assert "p5" in keys(bctx, archive, "", review_state="approved")

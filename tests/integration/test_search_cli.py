@@ -13,6 +13,8 @@ from tests.search_helpers import build_archive
 
 def test_reindex_then_search_json_and_text(ctx: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
     arch = build_archive(ctx)
+    assert main(["search", "--update-index", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"indexed": 6}
     assert main(["search", "--reindex", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {"reindexed": 6}
 
