@@ -486,7 +486,7 @@ def bench_postgres(n: int, seed: int, tmp: Path, k: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("--quick", action="store_true", help="20,000 pages, 20 queries per type")
+    ap.add_argument("--quick", action="store_true", help="10,000 pages, 15 queries per type")
     ap.add_argument("--pages", type=int, default=None)
     ap.add_argument("--queries", type=int, default=None, help="queries per type")
     ap.add_argument("--seed", type=int, default=20261122)
@@ -494,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL figures only (run both in parallel)")
     ap.add_argument("--workdir", type=Path, default=None, help="where the databases go (default: a temp dir)")
     args = ap.parse_args(argv)
-    n = args.pages or (20_000 if args.quick else 1_000_000)
-    k = args.queries or (20 if args.quick else 100)
+    n = args.pages or (10_000 if args.quick else 1_000_000)
+    k = args.queries or (15 if args.quick else 100)
     logging.basicConfig(level=logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.workdir) as d:
         tmp = Path(d)
