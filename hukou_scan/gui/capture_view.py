@@ -114,6 +114,51 @@ class PreviewView(QWidget):
         self.painted.emit()
 
 
+class PageStripView(QListWidget):
+    """The page strip: thumbnails left to right; dragging a page onto another moves it there.
+
+    The drop is handled here (take the dragged row, insert it at the row under the
+    cursor) instead of relying on QListView's icon-mode drag, which only repositions
+    icons on screen and never reorders the pages.
+    """
+
+    reordered = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setFlow(QListWidget.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+
+    def dragMoveEvent(self, event: Any) -> None:
+        event.setDropAction(Qt.DropAction.MoveAction)
+        event.accept()
+
+    def dropEvent(self, event: Any) -> None:
+        src = self.currentRow()
+        target_item = self.itemAt(event.position().toPoint())
+        dst = self.row(target_item) if target_item is not None else self.count() - 1
+        event.setDropAction(Qt.DropAction.IgnoreAction)  # we moved it; the view must not delete the source
+        event.accept()
+        self.move_row(src, dst)
+
+    def move_row(self, src: int, dst: int) -> None:
+        """Move page ``src`` to position ``dst`` (also the keyboard/test entry point)."""
+        if src < 0 or dst < 0 or src == dst or src >= self.count():
+            return
+        item = self.takeItem(src)
+        self.insertItem(min(dst, self.count()), item)
+        self.setCurrentItem(item)
+        self.reordered.emit()
+
+
 class CaptureView(QWidget):
     """The capture screen (see module doc).
 
@@ -184,6 +229,14 @@ class CaptureView(QWidget):
         self.camera_button = QPushButton(self.tr("Camera…"), self)
         self.auto_check = QCheckBox(self.tr("Auto-capture"), self)
         self.auto_check.setChecked(self.autocapture.config.enabled)
+        for w in (
+            self.new_batch_button,
+            self.close_batch_button,
+            self.import_button,
+            self.camera_button,
+            self.auto_check,
+        ):
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Enter always capture, never press a button
         top = QHBoxLayout()
         top.addWidget(self.batch_label, 1)
         top.addWidget(self.counter)
@@ -222,19 +275,11 @@ class CaptureView(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        self.strip = QListWidget(self)
-        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
-        self.strip.setFlow(QListWidget.Flow.LeftToRight)
-        self.strip.setWrapping(False)
+        self.strip = PageStripView(self)
         self.strip.setIconSize(QSize(120, 120))
         self.strip.setGridSize(QSize(136, 152))
         self.strip.setFixedHeight(172)
-        self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.strip.setMovement(QListWidget.Movement.Snap)
-        self.strip.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        self.strip.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.strip.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.strip.model().rowsMoved.connect(self._on_strip_rows_moved)
+        self.strip.reordered.connect(self._on_strip_reordered)
         self.strip.currentItemChanged.connect(self._on_strip_current_item_changed)
 
         self.capture_button = QPushButton(self.tr("Capture (Space)"), self)
@@ -668,7 +713,7 @@ class CaptureView(QWidget):
         self._show_current_page()
         self._update_actions()
 
-    def _on_strip_rows_moved(self, *_: object) -> None:
+    def _on_strip_reordered(self) -> None:
         if self.batch is None:
             return
         ids = [self.strip.item(i).data(PAGE_ID_ROLE) for i in range(self.strip.count())]

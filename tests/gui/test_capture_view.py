@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from hukou_scan.app import AppContext
@@ -127,9 +128,19 @@ def test_space_captures_manually_and_rework_buttons(
         qtbot.mouseClick(view.insert_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: view.strip.count() == 4, timeout=5000)
     assert view.pages[0].id == first and view.pages[1].seq == 2
-    # drag reorder is a model move: the service gets the strip's order
+    # drag page 4 onto page 1: the service gets the strip's new order
     ids = [p.id for p in view.pages]
-    view.strip.model().moveRow(view.strip.rootIndex(), 3, view.strip.rootIndex(), 0)
+    view.strip.setCurrentRow(3)
+    target = view.strip.visualItemRect(view.strip.item(0)).center()
+    mime = view.strip.model().mimeData([view.strip.model().index(3, 0)])
+    drop = QDropEvent(
+        QPointF(target),
+        Qt.DropAction.MoveAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.strip.dropEvent(drop)
     qtbot.waitUntil(lambda: [p.id for p in view.pages] == [ids[3], *ids[:3]], timeout=5000)
     # re-capture page 1
     view.strip.setCurrentRow(0)
