@@ -97,7 +97,10 @@ class SessionGuard:
         self.station = station
         self._system_actor = system_actor
         self._user: User | None = None
-        self._full_id_roles = frozenset(Role(r) for r in full_id_roles)
+        self._full_id_roles = frozenset(Role(r) for r in full_id_roles if r in Role._value2member_map_)
+        unknown = [r for r in full_id_roles if r not in Role._value2member_map_]
+        if unknown:
+            log.warning("ignoring unknown roles in [security] full_id_roles: %s", unknown)
         self._lock = threading.RLock()
         self._local = threading.local()
         self.events: list[tuple[str, str, str, dict[str, Any]]] = []  # this process's events, for tests/UI
@@ -123,6 +126,9 @@ class SessionGuard:
     # -- Guard protocol -------------------------------------------------------------
     @property
     def user(self) -> User | None:
+        """The logged-in user; ``None`` on a thread inside :meth:`acting_as_system`."""
+        if self._thread_system() is not None:
+            return None
         return self._user
 
     @property

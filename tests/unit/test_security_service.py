@@ -338,12 +338,13 @@ def test_background_worker_acts_as_system_on_its_thread_only(ctx: AppContext, se
     def worker() -> None:
         with ctx.session_guard.acting_as_system("sync"):
             seen["require"] = ctx.guard.require(Role.ADMIN)
+            seen["user"] = ctx.guard.user
             ctx.guard.audit("sync", target="s3://bucket")
 
     t = threading.Thread(target=worker)
     t.start()
     t.join()
-    assert seen["require"] is None  # allowed on the worker thread …
+    assert seen["require"] is None and seen["user"] is None  # allowed on the worker thread …
     last = ctx.audit_chain.store.last()
     assert last is not None and (last.username, last.action) == ("system:sync", "sync")
     with pytest.raises(PermissionDenied):  # … while the UI thread (nobody logged in) is still refused
@@ -369,3 +370,22 @@ def test_export_purpose_is_validated(
         sec.export_audit_csv(tmp_path / "a.csv", purpose=purpose)
     assert not (tmp_path / "a.csv").exists()
     assert ctx.guard.events[-1][0] != "export"
+
+
+def test_worker_thread_does_not_borrow_the_logged_in_user(ctx: AppContext, sec: SecurityService) -> None:
+    import threading
+
+    admin = _login_admin(sec)
+    seen: list[object] = []
+
+    def worker() -> None:
+        with ctx.session_guard.acting_as_system("ocr"):
+            seen.append(ctx.guard.user)
+            ctx.guard.audit("ocr", target="page-1")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen == [None] and ctx.guard.user == admin
+    last = ctx.audit_chain.store.last()
+    assert last is not None and last.username == "system:ocr"
