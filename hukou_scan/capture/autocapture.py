@@ -156,9 +156,12 @@ class AutoCapture:
         self._armed = False
 
     def forget_last_capture(self) -> None:
-        """The last capture was deleted or undone: the page lying there may be captured again."""
+        """The last capture was deleted or failed: after the next movement the same page may be captured again.
+
+        Deliberately does not re-arm at once — a page still lying there would be captured
+        again immediately (or, after a failure, over and over).
+        """
         self._last_hash = None
-        self._armed = True
 
     def feed(self, frame_bgr: np.ndarray, t: float) -> Observation:
         """Analyse one preview frame taken at time ``t`` (seconds, any monotonic origin)."""

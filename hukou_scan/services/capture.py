@@ -145,6 +145,7 @@ class CaptureService:
         self._listeners: list[PageListener] = []
         self._lock = threading.RLock()  # sequence numbers of one station are assigned one at a time
         self._thumbs: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
+        self._thumb_lock = threading.Lock()
         self.current_batch_id: str | None = None
         self.hot_folder: HotFolder | None = None
 
@@ -566,7 +567,8 @@ class CaptureService:
         sha = page.processed_sha256 or page.original_sha256
         rot = 0 if page.processed_sha256 else page.geometry.extra_rotation
         key = (sha, rot, width)
-        cached = self._thumbs.get(key)
+        with self._thumb_lock:
+            cached = self._thumbs.get(key)
         if cached is not None:
             return cached
         data = thumbnail_jpeg(self.blobs.get(sha), width)
@@ -574,9 +576,10 @@ class CaptureService:
             from hukou_scan.capture.encode import decode_image
 
             data = encode_jpeg(rotate_quarter(decode_image(data), rot), 85)
-        self._thumbs[key] = data
-        while len(self._thumbs) > 512:
-            self._thumbs.popitem(last=False)
+        with self._thumb_lock:
+            self._thumbs[key] = data
+            while len(self._thumbs) > 512:
+                self._thumbs.popitem(last=False)
         return data
 
     def page_image(self, page: Page, width: int = 1200) -> bytes:

@@ -136,3 +136,25 @@ def test_phash_is_stable_under_noise_and_distinguishes_pages() -> None:
 def test_config_from_settings_section() -> None:
     cfg = AutoCaptureConfig.from_section({"still_seconds": "1.2", "enabled": False, "unknown": 3})
     assert cfg.still_seconds == 1.2 and cfg.enabled is False
+
+
+def test_forgetting_the_last_capture_needs_movement_before_the_page_is_taken_again() -> None:
+    script = empty() + place_page(0, fps=FPS, still_s=2.0)
+    cam = SimulatedCamera(
+        [*script, Step("page", 20, 0), Step("hand", 6, 0), Step("page", 20, 0)],
+        size=SIZE,
+        fps=FPS,
+        realtime=False,
+        loop=False,
+    )
+    cam.prepare()
+    cam.open()
+    ac = AutoCapture()
+    caps = []
+    for i in range(sum(st.frames for st in cam.script)):
+        obs = ac.feed(cam.read(), i / FPS)
+        if obs.decision == Decision.CAPTURE:
+            caps.append(i)
+            ac.forget_last_capture()  # e.g. the clerk deleted it / storing failed
+    assert len(caps) == 2  # once when placed, once more only after the hand moved
+    assert caps[1] > 12 + 6 + 20 + 20
