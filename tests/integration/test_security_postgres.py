@@ -77,3 +77,22 @@ def test_chain_and_login_on_postgres(pg_db_url: str, tmp_path: Path) -> None:
             c.store.db.dispose()  # type: ignore[attr-defined]
     finally:
         ctx.close()
+
+
+def test_qa_and_dashboard_on_postgres(pg_db_url: str) -> None:
+    from tests.unit.test_security_qa import make_batch
+
+    ctx = AppContext(load_settings().with_changes(db_url=pg_db_url), log_to_file=False)
+    try:
+        b = make_batch(ctx, 45)
+        s = ctx.qa.draw_sample(b.id, seed=2**61 + 7)  # a seed that needs BIGINT
+        assert len(s.page_ids) == 3 and ctx.qa.reproduce(s.id) == list(s.page_ids)
+        for i, pid in enumerate(s.page_ids):
+            ctx.qa.record(s.id, pid, passed=i > 0, reasons=() if i else ("links",))
+        assert ctx.qa.finish(s.id).status == "failed"
+        assert [p.id for p in ctx.qa.recapture_queue()] == [s.page_ids[0]]
+        row = ctx.dashboard.report("batch").rows[0]
+        assert row.captured == 45 and row.qa_pages == 3 and row.qa_pages_passed == 2
+        assert {r.key for r in ctx.dashboard.report("day").rows} == {"2026-05-01"}
+    finally:
+        ctx.close()
