@@ -62,6 +62,19 @@ ETHNIC_GROUPS: tuple[str, ...] = (
     "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族",
     "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
 )  # fmt: skip
+#: Most populous groups first (2020 census); the rest in official order.
+_BY_POPULATION = ("汉族", "壮族", "维吾尔族", "回族", "苗族", "满族", "彝族", "土家族", "藏族", "蒙古族",
+                  "布依族", "侗族", "瑶族", "白族", "哈尼族", "朝鲜族", "黎族", "哈萨克族", "傣族")  # fmt: skip
+
+
+def _prior_rank(name: str) -> int:
+    return (
+        _BY_POPULATION.index(name)
+        if name in _BY_POPULATION
+        else len(_BY_POPULATION) + ETHNIC_GROUPS.index(name)
+    )
+
+
 _ETHNIC_SHORT = {e.removesuffix("族"): e for e in ETHNIC_GROUPS}
 _ETHNIC_ALIASES = {"蒙": "蒙古族", "维吾尔": "维吾尔族", "维": "维吾尔族", "朝": "朝鲜族", "僮": "壮族"}
 
@@ -351,10 +364,16 @@ def _ethnicity(text: str, raw: RawField, conf: float) -> ExtractedField:
         return _field("ethnicity", _ETHNIC_SHORT[t], raw, conf, [])
     if t in _ETHNIC_ALIASES:
         return _field("ethnicity", _ETHNIC_ALIASES[t], raw, conf, [])
-    hit = process.extractOne(text if text.endswith("族") else text + "族", ETHNIC_GROUPS, scorer=fuzz.ratio,
-                             score_cutoff=60)  # fmt: skip
-    if hit is not None:
-        return _field("ethnicity", hit[0], raw, conf * 0.9, ["ethnicity_fuzzy"])
+    query = text if text.endswith("族") else text + "族"
+    hits = process.extract(query, ETHNIC_GROUPS, scorer=fuzz.ratio, score_cutoff=50, limit=None)
+    if hits:
+        best = max(h[1] for h in hits)
+        # One misread character of a one-character name ties with every other
+        # one-character name: the population prior (汉族 ≈ 91 %) breaks the tie.
+        # Either way the clerk is asked to confirm (ethnicity_fuzzy → needs_review).
+        top = min((h[0] for h in hits if h[1] == best), key=_prior_rank)
+        if best >= 60 or len(t) == 1:
+            return _field("ethnicity", top, raw, conf * 0.9, ["ethnicity_fuzzy"])
     return _field("ethnicity", text, raw, conf, ["ethnicity_unknown"])
 
 

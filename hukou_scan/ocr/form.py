@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
@@ -346,6 +349,13 @@ def recognize_page(
     if progress:
         progress(2, 3, "pairing")
 
+    extracted = _extract(grid, free, today=today)
+    fixes = surface_corrections(extracted)
+    if fixes:
+        for c in cells:
+            c.words = apply_corrections(c.words, fixes)
+        free = apply_corrections(free, fixes)
+
     # Reading order: each band is one line (cells left to right); free runs by line.
     lines: list[tuple[float, list[OcrWord]]] = []
     for band in grid.bands:
@@ -361,7 +371,6 @@ def recognize_page(
         ordered.extend(OcrWord(x.text, x.x, x.y, x.w, x.h, x.conf, i) for x in ln)
         texts.append(join_runs([x.text for x in ln]))
 
-    extracted = _extract(grid, free, today=today)
     if progress:
         progress(3, 3, "done")
     return OcrResult(
@@ -373,6 +382,49 @@ def recognize_page(
         fields=extracted,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
     )
+
+
+_ID_RUN = re.compile(r"[0-9A-Za-z×|!]{15,19}")
+Correction = tuple[tuple[int, int, int, int], str, str]
+
+
+def surface_corrections(extracted: list[ExtractedField]) -> list[Correction]:
+    """Text corrections the field rules are sure of, to write back into the page text.
+
+    An ID number whose confusable letters the check digit confirmed, a household
+    number with letters for digits, an ethnic group or relation read one stroke off a
+    known term: the recognised words are corrected too, so search and the PDF text
+    layer see what the clerk would have typed.  Returns (box, old, new) triples.
+    """
+    out: list[Correction] = []
+    for f in extracted:
+        if f.box is None or not f.raw:
+            continue
+        if f.name == "id_number" and f.valid and "id_repaired_confirmed" in f.reasons:
+            m = _ID_RUN.search(unicodedata.normalize("NFKC", f.raw))
+            if m:
+                fixed = "".join(idnumber.CONFUSIONS.get(ch, ch) for ch in m.group(0))
+                out.append((f.box, m.group(0), fixed.replace("x", "X").replace("×", "X")))
+        elif f.name == "household_no" and f.valid and f.raw != f.value and f.value.isdigit():
+            out.append((f.box, f.raw, f.value))
+        elif f.name == "ethnicity" and "ethnicity_fuzzy" in f.reasons:
+            surface = f.value if f.raw.endswith("族") else f.value.removesuffix("族")
+            out.append((f.box, f.raw, surface))
+        elif f.name == "relation" and f.valid and f.value != f.raw and len(f.value) == len(f.raw):
+            out.append((f.box, f.raw, f.value))
+    return out
+
+
+def apply_corrections(words: list[OcrWord], fixes: list[Correction]) -> list[OcrWord]:
+    out: list[OcrWord] = []
+    for w in words:
+        cx, cy = w.x + w.w / 2, w.y + w.h / 2
+        text = w.text
+        for (bx, by, bw, bh), old, new in fixes:
+            if bx <= cx <= bx + bw and by <= cy <= by + bh and old and old in text:
+                text = text.replace(old, new)
+        out.append(w if text == w.text else OcrWord(text, w.x, w.y, w.w, w.h, w.conf, w.line))
+    return out
 
 
 def _cell_raw(key: str, cell: Cell, rest: str = "") -> fx.RawField:

@@ -133,3 +133,31 @@ def test_group_lines_orders_interleaved_boxes() -> None:
         OcrWord("a", 10, 10, 50, 30, 1.0),
     ]
     assert [[w.text for w in ln] for ln in group_lines(words)] == [["a", "b"], ["c"]]
+
+
+def test_confirmed_repairs_are_written_back_into_the_text(households) -> None:  # type: ignore[no-untyped-def]
+    h, person = next(
+        (hh, p) for hh in households for p in hh.members if len(p.id_number_raw or p.id_number) == 18
+    )
+    page = render_registration_form(person, h.head.name, seed=12)
+    id_text = person.id_number_raw or person.id_number
+    garbled = id_text.replace("0", "O", 1) if "0" in id_text else id_text.replace("1", "l", 1)
+    written_eth = person.ethnicity.removesuffix("族")
+
+    class Noisy(PageTruthEngine):
+        def recognize(self, image, *, hint="text"):  # type: ignore[no-untyped-def]
+            r = super().recognize(image, hint=hint)
+            for i, w in enumerate(r.words):
+                if w.text == id_text:
+                    r.words[i] = OcrWord(garbled, w.x, w.y, w.w, w.h, w.conf, w.line)
+                elif w.text == written_eth == "汉":
+                    r.words[i] = OcrWord("汊", w.x, w.y, w.w, w.h, w.conf, w.line)
+            return r
+
+    res = recognize_page(Noisy(page), page.image, today=TODAY)
+    got = {f.name: f for f in res.fields}
+    assert got["id_number"].value == person.id_number and got["id_number"].valid
+    assert "id_repaired_confirmed" in got["id_number"].reasons
+    assert id_text in res.text and garbled not in res.text
+    assert got["ethnicity"].value == person.ethnicity
+    assert res.text.split("\n") == page.lines
