@@ -114,7 +114,6 @@ def _verify(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     events = ctx.security.audit_events(_filter_of(args), limit=max(1, min(args.limit, 100_000)))
-    ctx.guard.audit("audit_view", target="cli", rows=len(events))
     for e in events:
         if args.json:
             print_json(

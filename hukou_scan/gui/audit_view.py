@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from hukou_scan.domain import AuditEvent
-from hukou_scan.errors import HukouScanError
+from hukou_scan.errors import HukouScanError, PermissionDenied
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.security.audit import VerifyReport
 from hukou_scan.services.security import SecurityService
@@ -234,8 +234,11 @@ class AuditView(QWidget):
         self.export_button.setEnabled(True)
         self.progress.hide()
         if isinstance(e, HukouScanError):
-            self._deny(e) if e.exit_code == 11 else self.status_label.setText(e.user_message())
-            self.failed.emit(e.user_message())
+            if isinstance(e, PermissionDenied):
+                self._deny(e)  # also emits failed
+            else:
+                self.status_label.setText(e.user_message())
+                self.failed.emit(e.user_message())
         else:
             self.status_label.setText(str(e))
             self.failed.emit(str(e))

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -560,8 +561,13 @@ class SecurityService:
     def audit_events(
         self, f: AuditFilter | None = None, limit: int = 1000, offset: int = 0
     ) -> list[AuditEvent]:
+        """Filtered events, newest first; reading the log is itself audited."""
         self.guard.require(Role.ADMIN)
-        return self.audit_store.query(f or AuditFilter(), limit=limit, offset=offset)
+        f = f or AuditFilter()
+        rows = self.audit_store.query(f, limit=limit, offset=offset)
+        filters = {k: v for k, v in asdict(f).items() if v}
+        self.guard.audit("audit_view", rows=len(rows), criteria=filters)
+        return rows
 
     def audit_actions(self) -> list[str]:
         self.guard.require(Role.ADMIN)
