@@ -21,7 +21,7 @@ from hukou_scan.gui.qa_view import QaView
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.gui.users_dialog import UserEditDialog, UsersDialog
 from hukou_scan.security import PasswordHashing
-from hukou_scan.services.security import SecurityService
+from hukou_scan.services.security import LoginFailed, SecurityService
 
 PW = "Adm1n-secret"
 
@@ -339,3 +339,39 @@ def test_change_password_dialog_happy_path(qtbot: QtBot, sec: SecurityService) -
     assert dlg.result() == ChangePasswordDialog.DialogCode.Accepted
     sec.logout()
     assert sec.login("admin", "N3w-password").username == "admin"
+
+
+def test_users_dialog_reset_unlock_disable(
+    qtbot: QtBot, ctx: AppContext, sec: SecurityService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    _logged_in_admin(sec)
+    u = sec.add_user("clerk02", "采集二", "Passw0rd!", [Role.CLERK])
+    sec.logout()
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            sec.login("clerk02", "Wrong-pass1")
+    sec.login("admin", PW)
+    dlg = UsersDialog(sec, ctx.stations.list())
+    qtbot.addWidget(dlg)
+    row = next(i for i in range(dlg.table.rowCount()) if dlg.table.item(i, 0).text() == "clerk02")
+    assert "locked" in dlg.table.item(row, 4).text()
+    dlg.table.selectRow(row)
+    dlg.unlock_button.click()
+    assert "locked" not in dlg.table.item(row, 4).text()
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("short", True)))
+    dlg.reset_button.click()
+    assert "至少" in dlg.error_label.text()  # too short: refused, shown
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Temp-1234", True)))
+    dlg.reset_button.click()
+    assert dlg.error_label.text() == ""
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    dlg.table.selectRow(row)
+    dlg.toggle_button.click()
+    assert "disabled" in dlg.table.item(row, 4).text()
+    assert not sec.users.get(u.id).user.active
+    sec.logout()
+    with pytest.raises(LoginFailed) as ei:
+        sec.login("clerk02", "Temp-1234")
+    assert "停用" in ei.value.zh
