@@ -56,7 +56,12 @@ def hough(img: np.ndarray) -> float:
     edges = cv2.Canny(g, 50, 150)
     h, w = g.shape
     lines = cv2.HoughLines(
-        edges, 1, math.radians(0.05), threshold=w // 4, min_theta=math.radians(75), max_theta=math.radians(105)
+        edges,
+        1,
+        math.radians(0.05),
+        threshold=w // 4,
+        min_theta=math.radians(75),
+        max_theta=math.radians(105),
     )
     if lines is None:
         return 0.0

@@ -239,12 +239,16 @@ def _upright_score(ink: NDArray[Any]) -> float:
     return float(line_cue + page_cue)
 
 
-def estimate_orientation(image: NDArray[Any], *, work_long_side: int = 1000) -> OrientationEstimate:
+def estimate_orientation(
+    image: NDArray[Any], *, work_long_side: int = 1000, vertical_writing_ok: bool = True
+) -> OrientationEstimate:
     """Guess whether the content is turned 0, 90, 180 or 270° clockwise.
 
     Text lines run along the page (horizontal profile sharper than vertical); then the
     up/down cue decides between the two remaining candidates.  Low confidence means
     "keep 0" is the safe answer (the pipeline only turns pages when confident).
+    With ``vertical_writing_ok`` a portrait image whose lines run vertically is taken
+    as vertical writing and left alone.
     """
     grey = to_grey(image)
     if min(grey.shape[:2]) < 16:
@@ -261,6 +265,10 @@ def estimate_orientation(image: NDArray[Any], *, work_long_side: int = 1000) -> 
         return OrientationEstimate(0, 0.0, {"ink": float(ink.mean())})
     hr, vr = _line_direction_score(ink)
     horizontal = hr >= vr
+    if not horizontal and h >= w and vertical_writing_ok:
+        # vertical lines on an upright (portrait) sheet: vertical writing (竖排), not a
+        # sideways page — a sideways portrait sheet would show up as landscape
+        return OrientationEstimate(0, 0.0, {"rows_cv": hr, "cols_cv": vr, "vertical_writing": 1.0})
     base = ink if horizontal else np.ascontiguousarray(np.rot90(ink, 1))  # rot90 k=1 turns CCW
     up = _upright_score(base)
     if horizontal:
@@ -268,6 +276,14 @@ def estimate_orientation(image: NDArray[Any], *, work_long_side: int = 1000) -> 
     else:
         # after turning CCW by 90°, upright means the content was turned 90° clockwise
         orientation = 90 if up >= 0 else 270
-    dir_conf = abs(hr - vr) / max(hr, vr, 1e-9)
-    conf = float(min(1.0, dir_conf * 2) * min(1.0, abs(up) * 10))
+    dir_conf = min(1.0, 2 * abs(hr - vr) / max(hr, vr, 1e-9))
+    up_conf = min(1.0, abs(up) * 10)
+    if horizontal:
+        # flipping an upright page by 180° is the costly mistake: need both cues
+        conf = dir_conf * up_conf
+    else:
+        # lines run vertically: a quarter turn is certainly needed; the up/down cue
+        # only picks 90 vs 270, so a clear axis alone is enough to act on
+        conf = dir_conf * max(0.5, up_conf)
+    conf = float(conf)
     return OrientationEstimate(orientation, conf, {"rows_cv": hr, "cols_cv": vr, "upright": up})

@@ -232,7 +232,7 @@ def _looks_like_page(frame: U8) -> bool:
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2Lab).astype(np.float32)
     light = float(np.median(lab[..., 0]))
     chroma = float(np.median(np.hypot(lab[..., 1] - 128, lab[..., 2] - 128)))
-    if light < 150 or chroma > 30:
+    if light < 120 or chroma > 30:
         return False
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     coverage, _ = ink_coverage(flatten(grey, 300.0 * max(small.shape) / 3508.0))

@@ -50,7 +50,9 @@ def find_gutter(image: U8, *, min_aspect: float = 1.15, search: tuple[float, flo
     y0, y1 = int(sh * 0.1), int(sh * 0.9)
     prof: NDArray[Any] = np.median(paper[y0:y1].astype(np.float32), axis=0)
     prof = np.convolve(prof, np.ones(3) / 3, mode="same")
-    ink = ink_mask(small)[y0:y1].astype(np.float32).mean(axis=0)
+    # ink relative to the local paper (the closing), so the gutter's shading is not "ink"
+    rel = small[y0:y1].astype(np.float32) / np.maximum(paper[y0:y1].astype(np.float32), 1.0)
+    ink = (rel < 0.75).astype(np.float32).mean(axis=0)
     ink_s = np.convolve(ink, np.ones(k) / k, mode="same")
     lo, hi = int(sw * search[0]), int(sw * search[1])
     seg = prof[lo:hi]
@@ -73,7 +75,13 @@ def find_gutter(image: U8, *, min_aspect: float = 1.15, search: tuple[float, flo
     else:
         xf = float(x)
     score = min(1.0, dip / 0.12) * 0.7 + max(0.0, ink_gap) * 0.3
-    is_spread = dip >= 0.06 or (dip >= 0.03 and ink_gap > 0.6)
+    # a shading dip alone is not enough (a landscape page may have a darker band):
+    # the gutter must also be emptier of ink than the text on both sides
+    is_spread = (
+        (dip >= 0.06 and ink_gap >= 0.3)
+        or (dip >= 0.15 and ink_gap >= 0.0)
+        or (dip >= 0.03 and ink_gap > 0.8)
+    )
     return Gutter(is_spread, float((xf + 0.5) / sw), dip, ink_gap, float(min(1.0, score)))
 
 

@@ -76,3 +76,10 @@ def test_real_cardinal_orientation_set(real_data: Path) -> None:
     for it in items:
         est = estimate_orientation(read_real(real_data, it["file"]))
         assert est.orientation == it["content_rotation_cw_deg"], it["file"]
+
+
+def test_vertical_writing_is_not_turned(real_data: Path) -> None:
+    """A woodblock page written in columns (竖排) stays as it is: it is not a sideways page."""
+    img = read_real(real_data, "zh_docs/rapidocr_text_vertical_words.png")
+    assert img.shape[0] > img.shape[1]
+    assert estimate_orientation(img).orientation == 0

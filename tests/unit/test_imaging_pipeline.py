@@ -193,3 +193,13 @@ def test_real_scans_and_photos_process(real_data: Path) -> None:
     r = process_frame(read_real(real_data, "skew/ocrmypdf_skew_r100-1.png"))
     assert r.source == "full_frame" and r.quad is None
     assert r.skew_deg == pytest.approx(-1.865, abs=0.1)
+
+
+def test_sideways_single_page_is_turned_not_split() -> None:
+    page = cv2.rotate(cv2.cvtColor(form_page(100), cv2.COLOR_RGB2BGR), cv2.ROTATE_90_CLOCKWISE)
+    frame = compose_frame(cv2.cvtColor(page, cv2.COLOR_BGR2RGB), desk="dark_wood", seed=28, size=SMALL_FRAME)
+    r = process_frame(frame.image)
+    assert not r.spread and len(r.parts) == 1
+    assert r.parts[0].orientation == 90
+    h, w = r.parts[0].master.shape[:2]
+    assert h > w  # upright portrait after the turn
