@@ -54,7 +54,7 @@ def hough(img: np.ndarray) -> float:
     """OpenCV baseline: Canny + standard Hough (0.05° theta step), median of the strongest near-horizontal lines."""
     g = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     edges = cv2.Canny(g, 50, 150)
-    h, w = g.shape
+    w = g.shape[1]
     lines = cv2.HoughLines(
         edges,
         1,
@@ -84,7 +84,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int)
     args = ap.parse_args()
     n_base = 2 if args.quick else 8
-    per_base = 6 if args.quick else 6
+    per_base = 6
     n = args.pages or n_base * per_base
     pages = base_pages(n_base, dpi=200)
     truth = angles(n)
@@ -101,7 +101,7 @@ def main() -> None:
         errs, times = [], []
         fn(images[0])  # warm-up (imports, FFT plans)
         for img, a in zip(images[:k], truth[:k], strict=True):
-            est, dt = timed(lambda img=img: fn(img))
+            est, dt = timed(lambda img=img, fn=fn: fn(img))
             errs.append(abs(est - a))
             times.append(dt)
         results[name] = summary(errs, times)
