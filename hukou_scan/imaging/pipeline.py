@@ -414,7 +414,8 @@ def process_frame(
             oconf = o.confidence
             if o.confidence >= opts.orientation_min_confidence:
                 orientation = o.orientation
-        turn = (orientation + geo.extra_rotation) % 360
+        # undo the content's clockwise turn, then apply the clerk's clockwise turns
+        turn = (orientation - geo.extra_rotation) % 360
         if turn:
             master = rotate_cardinal(master, turn)
         t_orient += time.perf_counter() - t0

@@ -203,3 +203,14 @@ def test_sideways_single_page_is_turned_not_split() -> None:
     assert r.parts[0].orientation == 90
     h, w = r.parts[0].master.shape[:2]
     assert h > w  # upright portrait after the turn
+
+
+def test_clerks_quarter_turns_are_clockwise() -> None:
+    """PageGeometry.extra_rotation follows the capture screen: turns clockwise."""
+    frame = compose_frame(form_page(100), desk="dark_wood", seed=29, size=SMALL_FRAME)
+    opts = ProcessOptions(target_dpi=None)
+    base = process_frame(frame.image, options=opts).parts[0].master
+    turned = process_frame(frame.image, PageGeometry(extra_rotation=90), opts).parts[0].master
+    expected = cv2.rotate(base, cv2.ROTATE_90_CLOCKWISE)
+    assert turned.shape == expected.shape
+    assert np.abs(turned.astype(int) - expected.astype(int)).mean() < 2
