@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hukou_scan.domain import Role, Station
-from hukou_scan.errors import HukouScanError, SyncError
+from hukou_scan.errors import HukouScanError, StorageError, SyncError
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.sync import SyncRepository
@@ -180,7 +180,10 @@ class SyncService:
             err = next(iter(report.failed.values()), "") if report.failed else ""
             self._set(running=False, offline=False, error=err, report=report.to_dict())
             self.guard.audit(
-                "sync", self.target, "ok" if not report.failed else "partial", **_audit_details(report.to_dict())
+                "sync",
+                self.target,
+                "ok" if not report.failed else "partial",
+                **_audit_details(report.to_dict()),
             )
             return report
 
@@ -200,7 +203,11 @@ class SyncService:
             finally:
                 self._set(running=False)
         self.guard.audit(
-            "sync", self.target, "ok" if vrep.clean else "damaged", mode="verify", **_audit_details(vrep.to_dict())
+            "sync",
+            self.target,
+            "ok" if vrep.clean else "damaged",
+            mode="verify",
+            **_audit_details(vrep.to_dict()),
         )
         srep = None
         if repair and not vrep.clean and not vrep.cancelled:
@@ -236,8 +243,14 @@ class SyncService:
         """Rebuild an archive from ``target`` into ``into`` (administrators only)."""
         self.guard.require(Role.ADMIN)
         return restore_archive(
-            self.config, target, into, station_code=station_code, key_file=key_file, progress=progress,
-            cancel=cancel, guard=self.guard,
+            self.config,
+            target,
+            into,
+            station_code=station_code,
+            key_file=key_file,
+            progress=progress,
+            cancel=cancel,
+            guard=self.guard,
         )
 
     # -- background loop ----------------------------------------------------------------
@@ -275,6 +288,12 @@ class SyncService:
                     log.info("background sync offline, next try in %.0fs", wait_s)
                 else:
                     log.error("background sync failed: %s", e.en)
+            except StorageError as e:
+                # The (shared PostgreSQL) database is away: same treatment as an offline target.
+                wait_s = min(backoff, self.config.offline_backoff_max_s, interval)
+                backoff = min(backoff * 2, self.config.offline_backoff_max_s)
+                self._set(running=False, error=e.en)
+                log.warning("background sync: database unavailable, next try in %.0fs", wait_s)
             except Exception:  # thread boundary: never let the loop die silently
                 log.exception("background sync crashed; retrying later")
             self._wake.wait(wait_s)
