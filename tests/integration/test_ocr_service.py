@@ -209,3 +209,23 @@ def test_app_context_builds_the_service(ctx: AppContext) -> None:
     svc = ctx.ocr
     assert svc.options.engine == ctx.settings.ocr_engine
     assert "rapidocr" in svc.engines()
+
+
+def test_capture_is_not_blocked_while_a_page_is_recognised(ctx: AppContext) -> None:
+    svc = service(ctx, engine=SLEEPY, engine_options={"sleep": 8.0})
+    first = add_page(ctx)
+    job = svc.enqueue(first)
+    svc.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not svc.busy_worker_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert svc.busy_worker_pids()
+        # What capture does while recognition runs: store a page and queue its work.
+        second = add_page(ctx)
+        ctx.jobs.enqueue("process", second)
+        assert ctx.jobs.get(job.id).state == JobState.RUNNING  # still recognising meanwhile
+        assert ctx.pages.get(second).state == PageState.PROCESSED
+    finally:
+        svc.stop()
+    assert ctx.jobs.get(job.id).state == JobState.QUEUED  # interrupted, not lost
