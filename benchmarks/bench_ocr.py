@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         pages = make_pages(2, 1, 1)
     else:
-        pages = make_pages(24, 6, 6)
+        pages = make_pages(16, 4, 4)
     print(f"{len(pages)} pages", file=sys.stderr)
     runners: dict[str, Callable[[], Runner]] = {
         "ours": lambda: runner_ours("page"),
