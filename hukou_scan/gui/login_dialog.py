@@ -8,7 +8,8 @@ with a wait cursor rather than through the task runner.
 :class:`IdleLockFilter` is an application-wide event filter the main window installs
 (``app.installEventFilter(lock)``): any key, mouse, wheel or touch input restarts the
 idle timer; when it fires the screen locks (``locked`` is emitted so the window can
-hide its contents) and an :class:`UnlockDialog` asks for the password again.
+hide more) the window's contents are covered by an opaque panel, and an
+:class:`UnlockDialog` asks for the password again.
 """
 
 from __future__ import annotations
@@ -290,6 +291,7 @@ class IdleLockFilter(QObject):
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self._on_timer_timeout)
         self.dialog: UnlockDialog | None = None
+        self.cover: QLabel | None = None
         self.set_idle_minutes(security.idle_lock_minutes if minutes is None else minutes)
 
     @property
@@ -309,6 +311,13 @@ class IdleLockFilter(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() in _INPUT_EVENTS and self.dialog is None and self.timer.interval() > 0:
             self.timer.start()  # restart
+        elif (
+            event.type() == QEvent.Type.Resize
+            and watched is self._parent_widget
+            and self.cover is not None
+            and self._parent_widget is not None
+        ):
+            self.cover.setGeometry(self._parent_widget.rect())
         return False
 
     def lock_now(self) -> None:
@@ -317,6 +326,7 @@ class IdleLockFilter(QObject):
             return
         self.timer.stop()
         self.security.lock_screen()
+        self._cover_parent()
         self.dialog = UnlockDialog(self.security, self._parent_widget)
         self.dialog.unlocked.connect(self._on_dialog_unlocked)
         self.dialog.logged_out.connect(self._on_dialog_logged_out)
@@ -334,9 +344,27 @@ class IdleLockFilter(QObject):
         self._finish()
         self.logged_out.emit()
 
+    def _cover_parent(self) -> None:
+        """Hide the window's contents (household data) behind an opaque cover while locked."""
+        parent = self._parent_widget
+        if parent is None:
+            return
+        cover = QLabel(self.tr("Locked"), parent)
+        cover.setObjectName("lockCover")
+        cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        cover.setAutoFillBackground(True)
+        cover.setStyleSheet("background: #2b2b2b; color: #dddddd; font-size: 24px;")
+        cover.setGeometry(parent.rect())
+        cover.raise_()
+        cover.show()
+        self.cover = cover
+
     def _finish(self) -> None:
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = None
+        if self.cover is not None:
+            self.cover.deleteLater()
+        self.cover = None
         if self.timer.interval() > 0:
             self.timer.start()

@@ -117,6 +117,8 @@ def test_idle_lock_asks_for_password_again(qtbot: QtBot, ctx: AppContext, sec: S
             pass
         assert lock.is_locked and lock.dialog is not None
         assert ctx.guard.events[-1][0] == "screen_lock"
+        cover = window.findChild(QWidget, "lockCover")
+        assert cover is not None and cover.isVisibleTo(window) and cover.geometry() == window.rect()
         dlg = lock.dialog
         dlg.password_edit.setText("wrong-pass1")
         dlg.unlock_button.click()
@@ -128,6 +130,7 @@ def test_idle_lock_asks_for_password_again(qtbot: QtBot, ctx: AppContext, sec: S
             dlg.unlock_button.click()
         assert not lock.is_locked and ctx.guard.user is not None
         assert ctx.guard.events[-1][:3] == ("screen_unlock", "", "ok")
+        assert lock.cover is None
     finally:
         QApplication.instance().removeEventFilter(lock)  # type: ignore[union-attr]
 
