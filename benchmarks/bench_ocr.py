@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results[name] = score(pages, run)
         print(name, results[name], file=sys.stderr)
-        if name in {"ours", "rapidocr3", "tesseract"} or (name == "rapidocr14" and not args.quick):
+        if name == "ours" or (not args.quick and name in {"rapidocr3", "rapidocr14", "tesseract"}):
             real[name] = real_images(run)
     ppm = throughput(pages)
     ours, stock = results["ours"], results.get("rapidocr3", {})
