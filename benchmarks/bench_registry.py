@@ -55,7 +55,7 @@ from rapidfuzz import process
 from hukou_scan.app import AppContext
 from hukou_scan.config import load_settings
 from hukou_scan.domain.sample import REGISTRY_COLUMNS, generate_households, registry_rows
-from hukou_scan.registry.importer import parse_row, resolve_mapping
+from hukou_scan.registry.importer import DEFAULT_CHUNK, parse_row, resolve_mapping
 from hukou_scan.registry.matching import PageFields, rank
 from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.registry import RegistryService
@@ -148,8 +148,8 @@ def bench_sqlite_floor(template: Path, path: Path, limit: int) -> float:
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
     t0 = time.perf_counter()
-    for i in range(0, len(parsed), 5000):
-        con.executemany(sql, parsed[i : i + 5000])
+    for i in range(0, len(parsed), DEFAULT_CHUNK):
+        con.executemany(sql, parsed[i : i + DEFAULT_CHUNK])
         con.commit()
     rate = len(parsed) / (time.perf_counter() - t0)
     con.close()
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         template = tmp / "template.sqlite3"
         ctx.db.engine.dispose()
         shutil.copy(tmp / "data" / "hukou.sqlite3", template)
-        svc = RegistryService(ctx.registry_store, OpenGuard(), chunk_size=5000)
+        svc = RegistryService(ctx.registry_store, OpenGuard())
 
         rss_before = rss_mb()
         c0 = time.process_time()

@@ -127,7 +127,9 @@ class AppContext:
         """Background processing and recognition after each capture (see services/pipeline.py)."""
         from hukou_scan.services.pipeline import PipelineService
 
-        pipeline = PipelineService(self.processing, self.ocr)
+        pipeline = PipelineService(
+            self.processing, self.ocr, system_scope=self.session_guard.acting_as_system
+        )
         self.capture.add_listener(pipeline.notify)
         return pipeline
 
@@ -226,9 +228,10 @@ class AppContext:
     @cached_property
     def registry(self) -> RegistryService:
         """Registry import and data-quality warnings."""
+        from hukou_scan.registry.importer import DEFAULT_CHUNK
         from hukou_scan.services.registry import RegistryService
 
-        chunk = int(self.settings.section("registry").get("import_chunk", 5000))
+        chunk = int(self.settings.section("registry").get("import_chunk", DEFAULT_CHUNK))
         return RegistryService(self.registry_store, self.guard, chunk_size=chunk)
 
     @cached_property

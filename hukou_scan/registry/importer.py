@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int, str], None]
 
+DEFAULT_CHUNK = 20000
+"""Rows per transaction.  Random person keys touch pages all over seven b-trees, and every
+commit writes each touched page to the WAL once, so bigger chunks write far fewer pages
+per row (5 000 → 20 000 rows: +25 % rows/s at 300 000 persons).  20 000 parsed rows
+hold about 25 MB; a crash loses at most one chunk's work, which the resume redoes."""
+
 FIELDS = (
     "name",
     "former_name",
@@ -582,7 +588,7 @@ class RegistryImporter:
     def __init__(
         self,
         store: RegistryStore,
-        chunk_size: int = 5000,
+        chunk_size: int = DEFAULT_CHUNK,
         after_chunk: Callable[[int], None] | None = None,
     ) -> None:
         self.store = store

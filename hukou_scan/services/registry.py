@@ -17,7 +17,14 @@ from typing import Any
 
 from hukou_scan.domain import Role, new_id
 from hukou_scan.registry import warnings as rules
-from hukou_scan.registry.importer import ImportReport, Preview, RegistryImporter, preview, write_bad_rows_csv
+from hukou_scan.registry.importer import (
+    DEFAULT_CHUNK,
+    ImportReport,
+    Preview,
+    RegistryImporter,
+    preview,
+    write_bad_rows_csv,
+)
 from hukou_scan.registry.variants import fold
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.registry import ImportRun, RegistryStore, StoredWarning
@@ -36,7 +43,7 @@ class RegistryService:
         chunk_size: rows per import transaction.
     """
 
-    def __init__(self, store: RegistryStore, guard: Guard, chunk_size: int = 5000) -> None:
+    def __init__(self, store: RegistryStore, guard: Guard, chunk_size: int = DEFAULT_CHUNK) -> None:
         self.store = store
         self.guard = guard
         self.chunk_size = chunk_size
