@@ -127,7 +127,9 @@ class AppContext:
         """Background processing and recognition after each capture (see services/pipeline.py)."""
         from hukou_scan.services.pipeline import PipelineService
 
-        pipeline = PipelineService(self.processing, self.ocr)
+        pipeline = PipelineService(
+            self.processing, self.ocr, system_scope=self.session_guard.acting_as_system
+        )
         self.capture.add_listener(pipeline.notify)
         return pipeline
 

@@ -12,9 +12,11 @@ The GUI calls :meth:`start`/:meth:`stop`; scripts, the demo and tests call
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -79,11 +81,27 @@ def _waiting(counts: dict[str, int]) -> int:
     return counts.get("queued", 0) + counts.get("running", 0)
 
 
+SystemScope = Callable[[str], AbstractContextManager[None]]
+
+
 class PipelineService:
-    def __init__(self, processing: ProcessingStage, ocr: OcrStage, poll_s: float = 2.0) -> None:
+    """Args:
+    system_scope: runs the background loop as a named system worker (the security
+        guard's ``acting_as_system``), so its work is allowed and audited under
+        ``system:processing`` even while the clerk is logged out or the screen is locked.
+    """
+
+    def __init__(
+        self,
+        processing: ProcessingStage,
+        ocr: OcrStage,
+        poll_s: float = 2.0,
+        system_scope: SystemScope | None = None,
+    ) -> None:
         self.processing = processing
         self.ocr = ocr
         self.poll_s = poll_s
+        self._scope: SystemScope = system_scope or (lambda _name: contextlib.nullcontext())
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -136,6 +154,10 @@ class PipelineService:
         return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
+        with self._scope("processing"):
+            self._run_loop()
+
+    def _run_loop(self) -> None:
         while not self._stop.is_set():
             try:
                 summary = self.processing.run_pending(cancel=self._stop)
