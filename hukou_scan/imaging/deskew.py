@@ -239,6 +239,23 @@ def _upright_score(ink: NDArray[Any]) -> float:
     return float(line_cue + page_cue)
 
 
+def _drop_rules(ink: NDArray[Any]) -> NDArray[Any]:
+    """Remove the ruled lines of forms and tables, keeping text strokes.
+
+    Rules are symmetric (a grid reads the same in every orientation) and, being the
+    densest rows, they fool the per-line ascender cue; long thin runs are found by
+    opening with a long horizontal and a long vertical kernel.
+    """
+    h, w = ink.shape
+    kh = cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 20), 1))
+    kv = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 20)))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, kh), cv2.morphologyEx(ink, cv2.MORPH_OPEN, kv)
+    )
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    return np.asarray(cv2.bitwise_and(ink, cv2.bitwise_not(rules * 255) // 255), np.uint8)
+
+
 def estimate_orientation(
     image: NDArray[Any], *, work_long_side: int = 1000, vertical_writing_ok: bool = True
 ) -> OrientationEstimate:
@@ -261,6 +278,7 @@ def estimate_orientation(
     ink[-m:, :] = 0
     ink[:, :m] = 0
     ink[:, -m:] = 0
+    ink = _drop_rules(ink)
     if ink.sum() < 200:
         return OrientationEstimate(0, 0.0, {"ink": float(ink.mean())})
     hr, vr = _line_direction_score(ink)

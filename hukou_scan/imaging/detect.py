@@ -116,7 +116,8 @@ def shrink(image: NDArray[Any], long_side: int) -> tuple[NDArray[Any], float]:
 
     Exact halvings with bilinear interpolation are 2×2 box filters, an order of
     magnitude faster than ``INTER_AREA`` at a fractional factor on 8 MP frames; the
-    last step uses ``INTER_AREA``.
+    last step uses ``INTER_AREA``.  An image already small enough is returned as is
+    (not copied): treat the result as read-only.
     """
     _h, w = image.shape[:2]
     img = image
@@ -127,8 +128,6 @@ def shrink(image: NDArray[Any], long_side: int) -> tuple[NDArray[Any], float]:
     f = min(1.0, long_side / max(ih, iw))
     if f < 1.0:
         img = cv2.resize(img, (max(1, round(iw * f)), max(1, round(ih * f))), interpolation=cv2.INTER_AREA)
-    elif img is image:
-        img = image.copy()
     scale = img.shape[1] / w
     return np.ascontiguousarray(img), scale
 

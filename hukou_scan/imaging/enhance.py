@@ -80,10 +80,16 @@ class Enhanced:
     stats: dict[str, float] = field(default_factory=dict)
 
 
-def background(image: U8, dpi: float = 300.0, stroke_mm: float = 2.0) -> U8:
-    """Paper colour × illumination at every pixel (same shape as ``image``)."""
+def background(image: U8, dpi: float = 300.0, stroke_mm: float = 2.0, *, src: U8 | None = None) -> U8:
+    """Paper colour × illumination at every pixel (same shape as ``image``).
+
+    Args:
+        src: an already reduced copy of ``image`` (same channels) to start from, so
+            the caller's pyramid is reused instead of shrinking 8 MP again.
+    """
     h, w = image.shape[:2]
-    small, scale = shrink(image, 400)
+    small, _ = shrink(src if src is not None else image, 400)
+    scale = small.shape[1] / w
     k = max(3, round(stroke_mm / 25.4 * dpi * scale) * 2 + 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
@@ -100,9 +106,9 @@ def flatten(image: U8, dpi: float = 300.0, params: EnhanceParams | None = None) 
     )
 
 
-def flatten_u8(image: U8, dpi: float, params: EnhanceParams) -> U8:
+def flatten_u8(image: U8, dpi: float, params: EnhanceParams, *, src: U8 | None = None) -> U8:
     """Like :func:`flatten` in 8 bits, scaled so that ``params.white`` × paper → 255 (saturating)."""
-    bg = np.maximum(background(image, dpi, params.stroke_mm), 8)
+    bg = np.maximum(background(image, dpi, params.stroke_mm, src=src), 8)
     return np.asarray(cv2.divide(image, bg, scale=255.0 / params.white), np.uint8)
 
 
@@ -119,21 +125,27 @@ def tone_lut(black: int, gamma: float) -> U8:
     return np.asarray(np.round(x * 255), np.uint8)
 
 
-def enhance(master_bgr: U8, dpi: float = 300.0, params: EnhanceParams | None = None) -> Enhanced:
+def enhance(
+    master_bgr: U8, dpi: float = 300.0, params: EnhanceParams | None = None, *, reduced: U8 | None = None
+) -> Enhanced:
     """Make the OCR/export derivative of a processed master.
 
     Args:
         master_bgr: the geometric master (colour, BGR).
         dpi: its resolution (sets the size of strokes to ignore).
         params: mode and tone parameters (recorded in the page's process metadata).
+        reduced: optional smaller copy of the master (BGR) to estimate the paper from.
     """
     p = params or EnhanceParams()
     if p.mode == "colour":
-        flat = flatten_u8(master_bgr, dpi, p)
+        flat = flatten_u8(master_bgr, dpi, p, src=reduced)
         black = min(percentile_u8(cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY)[::2, ::2], p.black_pct), 128)
         return Enhanced(np.asarray(cv2.LUT(flat, tone_lut(black, p.gamma)), np.uint8), p, {"black": black})
     grey = cv2.cvtColor(master_bgr, cv2.COLOR_BGR2GRAY) if master_bgr.ndim == 3 else master_bgr
-    flat = flatten_u8(grey, dpi, p)
+    red_grey = None
+    if reduced is not None:
+        red_grey = cv2.cvtColor(reduced, cv2.COLOR_BGR2GRAY) if reduced.ndim == 3 else reduced
+    flat = flatten_u8(grey, dpi, p, src=red_grey)
     black = min(percentile_u8(flat[::2, ::2], p.black_pct), 128)
     if p.mode == "bitonal":
         _, out = cv2.threshold(flat, round(255 * p.threshold), 255, cv2.THRESH_BINARY)

@@ -406,11 +406,18 @@ def process_frame(
         t_warp += time.perf_counter() - t0
 
         t0 = time.perf_counter()
+        # one half-size copy feeds orientation, enhancement and quality (no repeated 8 MP shrinks)
+        mh, mw = master.shape[:2]
+        half = (
+            np.asarray(cv2.resize(master, (mw // 2, mh // 2), interpolation=cv2.INTER_LINEAR), np.uint8)
+            if max(mh, mw) > 2400
+            else master
+        )
         orientation, oconf = 0, 0.0
         if geo.orientation_manual:
             orientation = geo.orientation % 360
         elif opts.orientation:
-            o = estimate_orientation(master)
+            o = estimate_orientation(half)
             oconf = o.confidence
             if o.confidence >= opts.orientation_min_confidence:
                 orientation = o.orientation
@@ -418,10 +425,11 @@ def process_frame(
         turn = (orientation - geo.extra_rotation) % 360
         if turn:
             master = rotate_cardinal(master, turn)
+            half = rotate_cardinal(half, turn) if half is not master else master
         t_orient += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        deriv = enhance(master, master_dpi, opts.enhance).image
+        deriv = enhance(master, master_dpi, opts.enhance, reduced=half).image
         t_enh += time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -431,6 +439,7 @@ def process_frame(
             dpi_master=master_dpi,
             residual_skew_deg=residual,
             camera=source != "full_frame",
+            reduced=half,
         )
         q = assess_frame(q, cut_off=cut_off, found=True)
         t_q += time.perf_counter() - t0

@@ -153,13 +153,17 @@ def assess_page(
     dpi_master: float,
     residual_skew_deg: float = 0.0,
     camera: bool = True,
+    reduced: U8 | None = None,
 ) -> dict[str, Any]:
     """Quality of one rectified page (master colour image).  Fast: works on ≤ 1000 px.
 
     ``camera`` is False for flat scans and born-digital files, whose pure-white paper
-    is normal rather than over-exposed (the value is still reported).
+    is normal rather than over-exposed (the value is still reported).  ``reduced`` is
+    an optional smaller copy of the master (e.g. half size) to start from.
     """
-    small, scale = shrink(master, 1000)
+    base = reduced if reduced is not None else master
+    small, _ = shrink(base, 1000)
+    scale = small.shape[1] / master.shape[1]
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
     flat = flatten(grey, dpi_master * scale)
     coverage, ink = ink_coverage(flat)
@@ -170,7 +174,7 @@ def assess_page(
     # blur is judged at the camera's real resolution (the master may be upsampled)
     long_px = max(master.shape[:2])
     native = long_px * (dpi_effective / dpi_master) if dpi_effective else long_px
-    bsrc, _ = shrink(master, int(min(2000.0, native)))
+    bsrc, _ = shrink(base, int(min(2000.0, native)))
     br = blur_ratio(cv2.cvtColor(bsrc, cv2.COLOR_BGR2GRAY) if bsrc.ndim == 3 else bsrc)
     q["blur"] = entry("blur", br > t["blur"], br, t["blur"])
     clipped = float(cv2.countNonZero((grey >= 252).view(np.uint8))) / grey.size
