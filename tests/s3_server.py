@@ -8,6 +8,8 @@ and came back with its data - which is exactly the outage the fault tests need.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -21,8 +23,18 @@ def free_port() -> int:
 
 
 class MotoS3:
-    def __init__(self, port: int | None = None) -> None:
+    """moto's S3 server on loopback.
+
+    Args:
+        port: fixed port (default: a free one).
+        external: run it as a separate process (``python -m moto.server``) so that its CPU
+            work does not share the GIL with the client - fairer for benchmarks.  An
+            external server loses its data when stopped.
+    """
+
+    def __init__(self, port: int | None = None, external: bool = False) -> None:
         self.port = port or free_port()
+        self.external = external
         self._server: Any = None
 
     @property
@@ -34,10 +46,17 @@ class MotoS3:
         return self._server is not None
 
     def start(self) -> MotoS3:
-        from moto.server import ThreadedMotoServer
+        if self.external:
+            self._server = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        else:
+            from moto.server import ThreadedMotoServer
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+            self._server.start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -48,9 +67,18 @@ class MotoS3:
         raise RuntimeError("moto server did not start")
 
     def stop(self) -> None:
-        if self._server is not None:
+        if self._server is None:
+            return
+        if self.external:
+            self._server.terminate()
+            try:
+                self._server.wait(10)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait(10)
+        else:
             self._server.stop()
-            self._server = None
+        self._server = None
 
     def options(self) -> dict[str, Any]:
         """The ``[sync]`` settings that point a store at this server."""

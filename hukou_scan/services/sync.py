@@ -13,6 +13,8 @@ Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL`
     key = "..."; secret = "..."         # else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
     encrypt = true; key_file = "/etc/hukou/sync.key"   # or keyring_user = "station1"
     bandwidth_kbps = 2048               # upload limit, 0 = unlimited
+    verify_after_upload = "checksum"    # or "read": download and hash again (for servers
+                                        # that do not validate x-amz-checksum-sha256, e.g. moto)
     workers = 4; interval_s = 300; max_attempts = 4
 """
 
@@ -52,6 +54,7 @@ class SyncConfig:
     keyring_user: str = ""
     bandwidth_bytes_per_s: float = 0.0
     workers: int = 4
+    verify_after_upload: str = "checksum"
     interval_s: float = 300.0
     max_attempts: int = 4
     backoff_base_s: float = 0.5
@@ -72,6 +75,7 @@ class SyncConfig:
             keyring_user=str(s.get("keyring_user", "")),
             bandwidth_bytes_per_s=float(s.get("bandwidth_kbps", 0)) * 1024.0,
             workers=int(s.get("workers", 4)),
+            verify_after_upload=str(s.get("verify_after_upload", "checksum")),
             interval_s=float(s.get("interval_s", 300)),
             max_attempts=int(s.get("max_attempts", 4)),
             backoff_base_s=float(s.get("backoff_base_s", 0.5)),
@@ -148,6 +152,7 @@ class SyncService:
                 self.config.cipher(),
                 SyncOptions(
                     workers=self.config.workers,
+                    verify_after_upload=self.config.verify_after_upload,
                     max_attempts=self.config.max_attempts,
                     backoff_base_s=self.config.backoff_base_s,
                 ),

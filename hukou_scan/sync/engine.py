@@ -56,6 +56,10 @@ class SyncOptions:
     """Tunables, read from the ``[sync]`` settings section by the service."""
 
     workers: int = 4
+    # After each put: "checksum" trusts the server's SHA-256 (AWS S3, MinIO and Ceph check the
+    # x-amz-checksum-sha256 we send and refuse a mismatch) plus HEAD for size and checksum;
+    # "read" downloads the object again and hashes it (for servers that do not validate).
+    verify_after_upload: str = "checksum"
     max_attempts: int = 4
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
@@ -161,6 +165,7 @@ class SyncEngine:
         self.cipher = cipher
         self.options = options or SyncOptions()
         self.target = store.url
+        self.read_back = self.options.verify_after_upload == "read"
         self._lock = threading.Lock()
 
     # -- helpers ------------------------------------------------------------------------
@@ -194,12 +199,14 @@ class SyncEngine:
             return "" if info.sha256 == stored_sha else "corrupt"
         return "" if sha256_hex(self.store.get(key)) == stored_sha else "corrupt"
 
+    def _check(self, key: str, size: int, stored_sha: str) -> str:
+        """Verification after a put: HEAD (size + server checksum), or a full read-back."""
+        return self._matches(self.store.head(key), key, size, stored_sha, self.read_back)
+
     def _put_verified(self, key: str, payload: bytes, stored_sha: str, cancel: threading.Event) -> None:
         """Put and verify one object; raises a retryable SyncError if the copy is not intact."""
         self._retry(key, lambda: self.store.put(key, payload, stored_sha), cancel)
-        problem = self._retry(
-            key, lambda: self._matches(self.store.head(key), key, len(payload), stored_sha, False), cancel
-        )
+        problem = self._retry(key, lambda: self._check(key, len(payload), stored_sha), cancel)
         if problem:
             raise SyncError(
                 "上传后校验失败。", f"Verification after upload failed ({problem}): {key}", retryable=True
@@ -312,26 +319,36 @@ class SyncEngine:
         stored_sha = sha256_hex(payload) if self.cipher else sha
         if po.state != SyncState.LOCAL.value or po.attempts > 0:
             # Interrupted earlier (crash between put and verify): the object may already be there.
-            problem = self._retry(
-                key, lambda: self._matches(self.store.head(key), key, len(payload), stored_sha, False), halt
-            )
+            problem = self._retry(key, lambda: self._check(key, len(payload), stored_sha), halt)
             if not problem:
                 self.repo.mark_object(
                     self.target, sha, SyncState.VERIFIED, size=len(data), stored_sha256=stored_sha
                 )
                 return "present"
-        self.repo.mark_object(self.target, sha, po.state, attempt=True)
+        # Happy path: one DB write per object.  A crash between the put and that write only
+        # means the next run puts the same content-addressed bytes again (idempotent).
         try:
             self._retry(key, lambda: self.store.put(key, payload, stored_sha), halt)
-            self.repo.mark_object(self.target, sha, SyncState.UPLOADED, size=len(data), stored_sha256=stored_sha)
-            problem = self._retry(
-                key, lambda: self._matches(self.store.head(key), key, len(payload), stored_sha, False), halt
-            )
         except SyncError as e:
-            self.repo.mark_object(self.target, sha, po.state if po.state != "failed" else "local", error=e.en)
+            state = po.state if po.state != "failed" else "local"
+            self.repo.mark_object(self.target, sha, state, error=e.en, attempt=True)
+            raise
+        try:
+            problem = self._retry(key, lambda: self._check(key, len(payload), stored_sha), halt)
+        except SyncError as e:
+            self.repo.mark_object(
+                self.target,
+                sha,
+                SyncState.UPLOADED,
+                size=len(data),
+                stored_sha256=stored_sha,
+                error=e.en,
+                attempt=True,
+            )
             raise
         if problem:
-            self.repo.mark_object(self.target, sha, SyncState.LOCAL, error=f"verify after upload: {problem}")
+            error = f"verify after upload: {problem}"
+            self.repo.mark_object(self.target, sha, SyncState.LOCAL, error=error, attempt=True)
             raise SyncError("上传后校验失败。", f"Verification after upload failed ({problem}): {key}")
         self.repo.mark_object(self.target, sha, SyncState.VERIFIED, size=len(data), stored_sha256=stored_sha)
         return f"uploaded:{len(payload)}"
@@ -415,7 +432,9 @@ class SyncEngine:
             entries.append(self._entry(batch.id, key, sha, stored, snap, new_seen))
         ckey = catalogue_key(self.station.code)
         encryption = (
-            {"alg": "AES-256-GCM", "key_id": self.cipher.key_id_hex, "format": "HKE1"} if self.cipher else None
+            {"alg": "AES-256-GCM", "key_id": self.cipher.key_id_hex, "format": "HKE1"}
+            if self.cipher
+            else None
         )
         catalogue = build_catalogue(self.station, entries, encryption)
         data = canonical_json(catalogue)
@@ -472,7 +491,9 @@ class SyncEngine:
         done = 0
 
         def check(key: str, size: int, stored: str) -> str:
-            return self._retry(key, lambda: self._matches(self.store.head(key), key, size, stored, deep), cancel)
+            return self._retry(
+                key, lambda: self._matches(self.store.head(key), key, size, stored, deep), cancel
+            )
 
         with ThreadPoolExecutor(max(1, self.options.workers), thread_name_prefix="verify") as ex:
             futs = {
