@@ -22,6 +22,9 @@ Measured in the same run:
   thread; same camera, same capture cadence.
 - anchor ``floor``: JPEG q95 encode alone and blob-store put (fsync) alone, the
   physical lower bounds of capture-to-durable.
+- ``pdf_split``: splitting a scanner PDF (JPEG pages) in the hot folder — our
+  embedded-image extraction (lossless, the JPEG bytes kept) vs the anchor
+  ``pdftoppm -r 300`` rasterising each page.
 
 Goals (issue 3): preview ≥ 25 fps, capture-to-durable ≤ 300 ms, no UI stall > 50 ms.
 """
@@ -259,6 +262,39 @@ def run_floor(root: Path, n: int) -> dict[str, Any]:
     }
 
 
+def run_pdf_split(root: Path, n: int) -> dict[str, Any]:
+    """Hot-folder PDF splitting: our embedded-image extraction vs rasterising with pdftoppm."""
+    import img2pdf
+
+    from hukou_scan.capture.encode import encode_jpeg
+    from hukou_scan.capture.simulated.camera import SimulatedCamera, Step
+    from hukou_scan.ingest.fileimport import load_pages, render_pdf_page
+
+    cam = SimulatedCamera(
+        [Step("page", 1, k) for k in range(n)], size=(2480, 1860), realtime=False, loop=False
+    )
+    cam.prepare()
+    cam.open()
+    jpegs = [encode_jpeg(cam.read(), 90) for _ in range(n)]
+    pdf = root / "scan.pdf"
+    # 300 dpi page size, so rendering at 300 dpi gives back the scan's pixel count
+    pdf.write_bytes(img2pdf.convert(jpegs, layout_fun=img2pdf.get_fixed_dpi_layout_fun((300, 300))))
+    t = time.perf_counter()
+    pages = load_pages(pdf)
+    extract_s = time.perf_counter() - t
+    assert [p.data for p in pages] == jpegs  # lossless: the scanner's JPEGs byte for byte
+    t = time.perf_counter()
+    for k in range(1, n + 1):
+        render_pdf_page(pdf, k, dpi=300)
+    render_s = time.perf_counter() - t
+    return {
+        "pages": n,
+        "extract_ms_per_page": round(extract_s / n * 1000, 1),
+        "pdftoppm_300dpi_ms_per_page": round(render_s / n * 1000, 1),
+        "speedup": round(render_s / max(extract_s, 1e-6), 1),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="short run (under a minute)")
@@ -280,6 +316,7 @@ def main() -> None:
             ours = run_ours(duration, root)
             naive = run_naive(duration / 2, root)
             floor = run_floor(root, 5 if args.quick else 15)
+            pdf_split = run_pdf_split(root, 2 if args.quick else 6)
     finally:
         stop.set()
         if busy is not None:
@@ -294,6 +331,7 @@ def main() -> None:
         "ours": ours,
         "naive_ui_loop": naive,
         "floor": floor,
+        "pdf_split": pdf_split,
         "goals": {"preview_fps": 25, "capture_to_durable_ms": 300, "ui_stall_ms": 50},
         "ratios": {
             "preview_fps_vs_goal": round(ours["preview_fps"] / 25, 2),

@@ -627,14 +627,16 @@ class CaptureView(QWidget):
         svc = self.service
         known = set(self._icons)
 
-        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], bytes]]:
+        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage]]:
             pages = svc.list_pages(batch_id)
-            thumbs: dict[tuple[str, str, int], bytes] = {}
+            thumbs: dict[tuple[str, str, int], QImage] = {}
             for p in pages:
                 key = self._icon_key(p)
                 if key not in known:
                     try:
-                        thumbs[key] = svc.thumbnail(p, 128)
+                        thumbs[key] = QImage.fromData(
+                            svc.thumbnail(p, 128)
+                        )  # decoded here, off the UI thread
                     except HukouScanError:
                         log.exception("thumbnail failed for page %s", p.id)
             return batch_id, pages, thumbs
@@ -654,15 +656,13 @@ class CaptureView(QWidget):
         self._refreshing = False
         log.warning("page list refresh failed: %s", error)
 
-    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], bytes]]) -> None:
+    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage]]) -> None:
         self._refreshing = False
         batch_id, pages, thumbs = result
         if self.batch is None or batch_id != self.batch.id:
             return
-        for key, data in thumbs.items():
-            pm = QPixmap()
-            pm.loadFromData(data)
-            self._icons[key] = QIcon(pm)
+        for key, image in thumbs.items():
+            self._icons[key] = QIcon(QPixmap.fromImage(image))
         changed = [(p.id, self._icon_key(p), p.state) for p in pages] != [
             (p.id, self._icon_key(p), p.state) for p in self.pages
         ]
@@ -743,23 +743,22 @@ class CaptureView(QWidget):
             return
         self._shown_page = key
         svc = self.service
-        width = max(480, self.processed.width())
+        size = self.processed.size()
 
-        self.tasks.run_simple(lambda: (key, svc.page_image(page, width)), on_done=self._on_page_image_loaded)
+        def work() -> tuple[tuple[str, str, int], QImage]:
+            # decode and scale here: a 1200 px JPEG decode + smooth scale would stall the UI thread
+            img = QImage.fromData(svc.page_image(page, max(480, size.width())))
+            return key, img.scaled(
+                size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
 
-    def _on_page_image_loaded(self, result: tuple[tuple[str, str, int], bytes]) -> None:
-        key, data = result
+        self.tasks.run_simple(work, on_done=self._on_page_image_loaded)
+
+    def _on_page_image_loaded(self, result: tuple[tuple[str, str, int], QImage]) -> None:
+        key, image = result
         if key != self._shown_page:
             return
-        pm = QPixmap()
-        pm.loadFromData(data)
-        self.processed.setPixmap(
-            pm.scaled(
-                self.processed.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
+        self.processed.setPixmap(QPixmap.fromImage(image))
 
     def _quality_text(self, page: Page) -> str:
         """Quality warnings from the image pipeline (flags with zh/en messages, see imaging.quality)."""

@@ -10,9 +10,10 @@ What is kept as the page original, and why:
   software write), its embedded image stream is extracted with pikepdf — a JPEG
   (DCTDecode) stream is kept byte for byte, others are decoded losslessly to PNG.
   Pages that are not a single image (vector text, several images) are rendered
-  with poppler's ``pdftoppm`` at 300 dpi.  Extraction is lossless and about two
-  orders of magnitude faster than rasterising (no decode/encode of the scan), so
-  it is preferred; rendering is the general fallback.
+  with poppler's ``pdftoppm`` at 300 dpi.  Extraction is lossless (the scanner's
+  own JPEG, not a re-encode of a rasterisation) and takes well under a millisecond
+  per page against about a second for rendering (``benchmarks/bench_capture.py``,
+  ``pdf_split``), so it is preferred; rendering is the general fallback.
 
 Pillow decodes for validation (``cv2`` stays in capture/imaging by the layering rules).
 """
@@ -181,7 +182,12 @@ def _has_text(page: object) -> bool:
 
 
 def render_pdf_page(path: Path, page_no: int, dpi: int = 300) -> bytes:
-    """Rasterise one PDF page with poppler's ``pdftoppm`` (PNG bytes)."""
+    """Rasterise one PDF page with poppler's ``pdftoppm`` (PNG bytes).
+
+    pdftoppm writes uncompressed PPM here and Pillow makes a fast (level 1) PNG:
+    pdftoppm's own ``-png`` compresses a noisy 300 dpi scan for 5–20 s, this takes
+    about one second, and the pixels are the same.
+    """
     exe = shutil.which("pdftoppm")
     if exe is None:
         raise MissingDependencyError(
@@ -192,27 +198,32 @@ def render_pdf_page(path: Path, page_no: int, dpi: int = 300) -> bytes:
         )
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "p"
+        cmd = [
+            exe,
+            "-r",
+            str(dpi),
+            "-f",
+            str(page_no),
+            "-l",
+            str(page_no),
+            "-singlefile",
+            str(path),
+            str(prefix),
+        ]
         try:
-            subprocess.run(
-                [
-                    exe,
-                    "-r",
-                    str(dpi),
-                    "-f",
-                    str(page_no),
-                    "-l",
-                    str(page_no),
-                    "-png",
-                    "-singlefile",
-                    str(path),
-                    str(prefix),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDFTOPPM_TIMEOUT_S,
-            )
+            subprocess.run(cmd, check=True, capture_output=True, timeout=PDFTOPPM_TIMEOUT_S)
         except subprocess.CalledProcessError as e:
             raise _corrupt(path, e.stderr.decode("utf-8", "replace")[:200]) from e
         except subprocess.TimeoutExpired as e:
             raise _corrupt(path, "pdftoppm timed out") from e
-        return prefix.with_suffix(".png").read_bytes()
+        ppm = prefix.with_suffix(".ppm")
+        if not ppm.exists():
+            ppm = (
+                prefix.with_suffix(".pbm")
+                if prefix.with_suffix(".pbm").exists()
+                else prefix.with_suffix(".pgm")
+            )
+        with Image.open(ppm) as im:
+            buf = io.BytesIO()
+            im.save(buf, format="PNG", compress_level=1)
+            return buf.getvalue()
