@@ -142,6 +142,12 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return out
 
 
+def is_vertical_layout(words: list[OcrWord]) -> bool:
+    """Most runs are tall columns (古籍, vertical notes): read columns right to left."""
+    multi = [w for w in words if len(w.text) > 1]
+    return bool(multi) and sum(w.h > 1.5 * w.w for w in multi) >= 0.6 * len(multi)
+
+
 def group_lines(words: list[OcrWord]) -> list[list[OcrWord]]:
     """Group word boxes into text lines (vertical overlap), each sorted left to right.
 
@@ -180,7 +186,11 @@ def order_words(words: list[OcrWord]) -> tuple[list[OcrWord], str]:
     """Words renumbered by line in reading order, and the text (space within, newline between lines)."""
     out: list[OcrWord] = []
     texts: list[str] = []
-    for i, line in enumerate(group_lines(words)):
+    if is_vertical_layout(words):
+        lines = [[w] for w in sorted(words, key=lambda w: (-(w.x + w.w / 2), w.y))]
+    else:
+        lines = group_lines(words)
+    for i, line in enumerate(lines):
         out.extend(OcrWord(w.text, w.x, w.y, w.w, w.h, w.conf, i) for w in line)
         texts.append(join_runs([w.text for w in line]))
     return out, "\n".join(texts)

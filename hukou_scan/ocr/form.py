@@ -33,7 +33,7 @@ from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.engine import OcrEngine, group_lines, join_runs, to_grey
+from hukou_scan.ocr.engine import OcrEngine, group_lines, is_vertical_layout, join_runs, to_grey
 
 log = logging.getLogger(__name__)
 
@@ -173,14 +173,23 @@ def _t2s() -> Callable[[str], str]:
     return lambda s: str(conv.convert(s))
 
 
-def simplify_words(words: list[OcrWord]) -> list[OcrWord]:
-    """Traditional → simplified characters (OpenCC ``t2s``).
+def simplify_words(words: list[OcrWord], max_share: float = 0.1) -> list[OcrWord]:
+    """Traditional → simplified characters (OpenCC ``t2s``) on a simplified page.
 
     PP-OCRv6's recogniser is trained on both scripts and sometimes returns 區/號/國
-    for clearly simplified handwriting; the registry and search are simplified.
+    for clearly simplified handwriting; the registry and search are simplified.  A
+    page where more than ``max_share`` of the characters are traditional really is
+    traditional (a pre-1956 document, a 古籍 page) and is left as written.
     """
     conv = _t2s()
-    return [OcrWord(conv(w.text), w.x, w.y, w.w, w.h, w.conf, w.line) for w in words]
+    converted = [conv(w.text) for w in words]
+    total = sum(len(w.text) for w in words)
+    changed = sum(
+        sum(a != b for a, b in zip(w.text, c, strict=False)) for w, c in zip(words, converted, strict=True)
+    )
+    if total and changed / total > max_share:
+        return words
+    return [OcrWord(c, w.x, w.y, w.w, w.h, w.conf, w.line) for w, c in zip(words, converted, strict=True)]
 
 
 def ink_fraction(image: np.ndarray) -> float:
@@ -309,7 +318,9 @@ def recognize_page(
     words = _drop_noise(list(base.words))
     if simplify:
         words = simplify_words(words)
-    grid = detect_grid(image) if mode != "plain" and words else Grid([])
+    # Registry forms run horizontally; a page of vertical columns is read as columns.
+    use_grid = mode != "plain" and bool(words) and not is_vertical_layout(words)
+    grid = detect_grid(image) if use_grid else Grid([])
     if grid.bands:
         words, _pieces = split_spanning(words, grid)
     if progress:
@@ -362,8 +373,13 @@ def recognize_page(
         ln = [x for c in band.cells for g in group_lines(c.words) for x in g]
         if ln:
             lines.append(((band.y0 + band.y1) / 2, ln))
-    for g in group_lines(free):
-        lines.append((min(x.y + x.h / 2 for x in g), g))
+    if not grid.bands and is_vertical_layout(free):
+        # Columns right to left; keep them in that order after the sort below.
+        for k, x in enumerate(sorted(free, key=lambda x: (-(x.x + x.w / 2), x.y))):
+            lines.append((float(k), [x]))
+    else:
+        for g in group_lines(free):
+            lines.append((min(x.y + x.h / 2 for x in g), g))
     lines.sort(key=lambda t: t[0])
     ordered: list[OcrWord] = []
     texts: list[str] = []

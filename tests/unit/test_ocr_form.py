@@ -161,3 +161,27 @@ def test_confirmed_repairs_are_written_back_into_the_text(households) -> None:  
     assert id_text in res.text and garbled not in res.text
     assert got["ethnicity"].value == person.ethnicity
     assert res.text.split("\n") == page.lines
+
+
+def test_vertical_columns_read_right_to_left() -> None:
+    from hukou_scan.ocr.engine import order_words
+
+    cols = [
+        OcrWord("已取之時", 0, 20, 60, 400, 0.99),
+        OcrWord("是非不得", 80, 22, 60, 400, 0.99),
+        OcrWord("有評是是", 160, 21, 60, 400, 0.99),
+    ]
+    _words, text = order_words(cols)
+    assert text.split("\n") == ["有評是是", "是非不得", "已取之時"]
+
+
+def test_a_traditional_page_stays_traditional() -> None:
+    from hukou_scan.ocr.form import simplify_words
+
+    trad = [OcrWord("觀自在菩薩行深般若波羅蜜多時", 0, 0, 10, 10, 1.0)]
+    assert simplify_words(trad)[0].text == trad[0].text
+    mixed = [
+        OcrWord("湖北省武汉市武昌区胜利路287号" * 3, 0, 0, 10, 10, 1.0),
+        OcrWord("區", 0, 20, 10, 10, 1.0),
+    ]
+    assert simplify_words(mixed)[1].text == "区"
