@@ -218,6 +218,7 @@ class HotFolder:
                             path,
                             f"不支持的文件类型，已忽略：{path.name}",
                             f"Unsupported file type, left in the folder: {path.name}",
+                            kind="unsupported",
                         )
                     continue
                 st = entry.stat()
@@ -237,7 +238,7 @@ class HotFolder:
         except ImportFileError as e:
             if seen.undecodable_since is None:
                 seen.undecodable_since = now
-                log.info("hot folder: %s is stable but not decodable yet", path.name)
+                log.info("hot folder: a stable file is not decodable yet; waiting")
             if now - seen.undecodable_since >= self.corrupt_after:
                 self._quarantine(path, e)
             return
@@ -252,10 +253,22 @@ class HotFolder:
         except HukouScanError as e:
             if seen.last_error != e.en:
                 seen.last_error = e.en
-                self._message("error", path, f"{path.name}：{e.zh}", f"{path.name}: {e.en}")
+                self._message(
+                    "error", path, f"{path.name}：{e.zh}", f"{path.name}: {e.en}", kind="import-error"
+                )
             return
         if outcome == Outcome.DEFERRED:
+            if path not in self._warned:
+                self._warned.add(path)
+                self._message(
+                    "info",
+                    path,
+                    f"请先打开批次，文件将随后导入：{path.name}",
+                    f"Open a batch first; the file will be imported then: {path.name}",
+                    kind="waiting",
+                )
             return
+        self._warned.discard(path)
         self._move(path, self.folder / IMPORTED_DIR)
         self.tracker.forget(path)
         self.imported.append(path)
@@ -265,9 +278,10 @@ class HotFolder:
                 path,
                 f"重复文件，已跳过（此前已导入）：{path.name}",
                 f"Duplicate file skipped (already imported): {path.name}",
+                kind="duplicate",
             )
         else:
-            self._message("info", path, f"已导入：{path.name}", f"Imported: {path.name}")
+            self._message("info", path, f"已导入：{path.name}", f"Imported: {path.name}", kind="imported")
 
     def _quarantine(self, path: Path, err: HukouScanError) -> None:
         dest = self._move(path, self.folder / QUARANTINE_DIR)
@@ -278,6 +292,7 @@ class HotFolder:
             path,
             f"文件损坏，已移入隔离文件夹 {dest.parent}：{path.name}（{err.zh}）",
             f"Corrupt file moved to the quarantine folder {dest.parent}: {path.name} ({err.en})",
+            kind="quarantined",
         )
 
     @staticmethod
@@ -289,10 +304,11 @@ class HotFolder:
         os.replace(path, dest)
         return dest
 
-    def _message(self, level: str, path: Path, zh: str, en: str) -> None:
+    def _message(self, level: str, path: Path, zh: str, en: str, *, kind: str = "") -> None:
         msg = HotFolderMessage(datetime.now(), level, path.name, zh, en)
         self.messages.append(msg)
-        getattr(log, "warning" if level != "info" else "info")("hot folder: %s", en)
+        # file names can contain a resident's name: the log gets the kind of event only
+        getattr(log, "warning" if level != "info" else "info")("hot folder: %s %s", level, kind or "event")
         if self.on_message:
             try:
                 self.on_message(msg)

@@ -164,7 +164,11 @@ def test_files_wait_for_a_batch_and_survive_a_crash_before_the_move(ctx: AppCont
     hf.scan()
     clock.t = 1.0
     hf.scan()
-    assert (folder / "a.jpg").exists()  # no batch open: waits
+    assert (folder / "a.jpg").exists()  # no batch open: waits, and says so once
+    hf.scan()
+    assert [m.en for m in hf.messages if "Open a batch" in m.en] == [
+        "Open a batch first; the file will be imported then: a.jpg"
+    ]
     batch_id = _service(ctx)
     # crash after the import committed but before the file was moved: simulate by importing directly
     svc.import_file(batch_id, folder / "a.jpg", source="hotfolder")
