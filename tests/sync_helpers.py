@@ -64,7 +64,9 @@ def make_batch(ctx: AppContext, n_pages: int, size: int = 20_000, seed: int = 0,
             ),
         )
         if link and i == 1:
-            ctx.links.link(PageLink(page_id=page.id, person_id=person.id, method=LinkMethod.MANUAL, score=1.0))
+            ctx.links.link(
+                PageLink(page_id=page.id, person_id=person.id, method=LinkMethod.MANUAL, score=1.0)
+            )
     return batch
 
 
@@ -99,7 +101,9 @@ def check_remote(ctx: AppContext, store: Any, restore_into: Path | None = None) 
         or not set(page_hashes(p)) <= remote_set
         or p.id not in described
     )
-    dups = (len(remote) - len(remote_set)) + len(remote_set - expected) + (len(described) - len(set(described)))
+    dups = (
+        (len(remote) - len(remote_set)) + len(remote_set - expected) + (len(described) - len(set(described)))
+    )
     result = {"pages": len(live), "lost": lost, "duplicates": dups}
     if restore_into is not None:
         from hukou_scan.storage.db import Database

@@ -65,7 +65,12 @@ def _sync(args: argparse.Namespace) -> int:
         code = 0
         if args.status:
             st = svc.status(page_limit=0)
-            out = {"target": st.target, "pages": st.pages, "objects": st.objects, "last_error": st.last_error}
+            out: dict[str, Any] = {
+                "target": st.target,
+                "pages": st.pages,
+                "objects": st.objects,
+                "last_error": st.last_error,
+            }
             print_json(out) if args.json else _print_human(out)
             return 0
         if args.verify:

@@ -102,7 +102,9 @@ class SyncCounts:
     last_error: str
 
 
-def _upsert(s: Session, table: Any, values: dict[str, Any], keys: Sequence[str], update_cols: Sequence[str]) -> None:
+def _upsert(
+    s: Session, table: Any, values: dict[str, Any], keys: Sequence[str], update_cols: Sequence[str]
+) -> None:
     """INSERT … ON CONFLICT (keys) DO UPDATE/NOTHING on SQLite and PostgreSQL alike."""
     dialect = s.get_bind().dialect.name
     ins: Any = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
@@ -170,7 +172,9 @@ class SyncRepository:
     def object_states(self, target: str) -> dict[str, str]:
         with self.db.session() as s:
             return dict(
-                s.execute(select(SyncRecord.sha256, SyncRecord.state).where(SyncRecord.target == target)).all()  # type: ignore[arg-type]
+                s.execute(
+                    select(SyncRecord.sha256, SyncRecord.state).where(SyncRecord.target == target)
+                ).all()
             )
 
     def mark_object(
@@ -245,7 +249,9 @@ class SyncRepository:
                 )
 
     # -- per-page state -----------------------------------------------------------------
-    def refresh_page_states(self, target: str, station_id: str, manifest_pages: set[str] | None = None) -> int:
+    def refresh_page_states(
+        self, target: str, station_id: str, manifest_pages: set[str] | None = None
+    ) -> int:
         """Recompute ``pages.sync_state`` of this station's pages from the object records.
 
         A page is *verified* when all its objects are verified **and** the batch
@@ -341,7 +347,11 @@ class SyncRepository:
     # -- batches and manifests ----------------------------------------------------------
     def station_batches(self, station_id: str) -> list[Batch]:
         with self.db.session() as s:
-            q = select(BatchRecord).where(BatchRecord.station_id == station_id).order_by(BatchRecord.created_at)
+            q = (
+                select(BatchRecord)
+                .where(BatchRecord.station_id == station_id)
+                .order_by(BatchRecord.created_at)
+            )
             return [batch_from(r) for r in s.scalars(q)]
 
     def snapshot(self, batch_id: str) -> BatchSnapshot:
@@ -489,7 +499,11 @@ class RestoreWriter:
             rec.loc_box, rec.loc_volume = loc.box, loc.volume
             rec.loc_page_from, rec.loc_page_to = loc.page_from, loc.page_to
             rec.status, rec.expected_pages, rec.notes = b.status.value, b.expected_pages, b.notes
-            rec.created_by, rec.created_at, rec.closed_at = b.created_by, b.created_at or utcnow(), b.closed_at
+            rec.created_by, rec.created_at, rec.closed_at = (
+                b.created_by,
+                b.created_at or utcnow(),
+                b.closed_at,
+            )
             rec.paper_returned = b.paper_returned
             s.merge(rec)
             s.flush()

@@ -116,9 +116,7 @@ def load_key(key_file: str | Path | None = None, keyring_user: str | None = None
             ) from e
         value = keyring.get_password(KEYRING_SERVICE, keyring_user)
         if not value:
-            raise SyncError(
-                "系统钥匙串中没有同步密钥。", "No sync key in the OS keyring.", retryable=False
-            )
+            raise SyncError("系统钥匙串中没有同步密钥。", "No sync key in the OS keyring.", retryable=False)
         return _parse_key(value.strip(), "keyring")
     raise SyncError(
         "已启用加密但未配置密钥。",
@@ -138,6 +136,8 @@ def _parse_key(text: str, source: str) -> bytes:
         ) from e
     if len(key) != 32:
         raise SyncError(
-            f"密钥长度错误（{source}）", f"Wrong key length ({source}): expected 64 hex digits", retryable=False
+            f"密钥长度错误（{source}）",
+            f"Wrong key length ({source}): expected 64 hex digits",
+            retryable=False,
         )
     return key

@@ -226,7 +226,9 @@ def parse_json(data: bytes, expected_format: str, what: str) -> dict[str, Any]:
         ) from e
     if not isinstance(obj, dict) or obj.get("format") != expected_format:
         raise SyncError(
-            f"云端文件不是有效的清单：{what}", f"{what} is not a hukou-scan {expected_format}", retryable=False
+            f"云端文件不是有效的清单：{what}",
+            f"{what} is not a hukou-scan {expected_format}",
+            retryable=False,
         )
     if int(obj.get("version", 0)) > FORMAT_VERSION:
         raise SyncError(
@@ -334,4 +336,6 @@ def parse_manifest(obj: dict[str, Any]) -> ParsedManifest:
                 status=pd.get("status", ""),
             )
         )
-    return ParsedManifest(station, batch, pages, ocr, links, persons, list(obj.get("tombstones", [])), objects)
+    return ParsedManifest(
+        station, batch, pages, ocr, links, persons, list(obj.get("tombstones", [])), objects
+    )

@@ -195,7 +195,9 @@ class FsspecStore:
             endpoint = opts.get("endpoint_url") or os.environ.get("AWS_ENDPOINT_URL")
             if endpoint:
                 client_kwargs["endpoint_url"] = endpoint
-            region = opts.get("region") or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")
+            region = (
+                opts.get("region") or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION")
+            )
             if region:
                 client_kwargs["region_name"] = region
             config_kwargs = {
@@ -327,7 +329,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def open_store(url: str, options: Mapping[str, Any] | None = None, limiter: RateLimiter | None = None) -> FsspecStore:
+def open_store(
+    url: str, options: Mapping[str, Any] | None = None, limiter: RateLimiter | None = None
+) -> FsspecStore:
     """Build the store for a target URL; a clear error for an unsupported scheme."""
     if not url:
         raise SyncError(

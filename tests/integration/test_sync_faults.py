@@ -208,7 +208,9 @@ def test_sync_process_killed_with_sigkill_mid_batch_then_restarted(
 @contextlib.contextmanager
 def tiny_tmpfs(path: Path, size: str) -> Iterator[Path]:
     path.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
     if res.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {res.stderr.decode().strip()}")
     try:

@@ -35,9 +35,7 @@ def test_sync_then_restore_via_cli(
     assert out["pages"] == {"verified": 3}
 
 
-def test_restore_of_an_empty_target_fails_clearly(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_restore_of_an_empty_target_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["restore", f"file://{tmp_path / 'nothing'}", "--into", str(tmp_path / "x")])
     assert code == 9
     assert "备份目录" in capsys.readouterr().err

@@ -79,7 +79,10 @@ def test_restore_rebuilds_database_and_images_from_the_target_alone(ctx: AppCont
             (p.id, p.original_sha256, p.processed_sha256, p.ocr_text) for p in orig
         ]
         assert BatchRepository(db).get(batch.id).location == batch.location
-        assert LinkRepository(db).for_page(orig[0].id)[0].person_id == ctx.links.for_page(orig[0].id)[0].person_id
+        assert (
+            LinkRepository(db).for_page(orig[0].id)[0].person_id
+            == ctx.links.for_page(orig[0].id)[0].person_id
+        )
         assert PageRepository(db).get_ocr(orig[0].id) is not None
     finally:
         db.dispose()
