@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,17 @@ def register(sub: Any) -> None:
         "--deep", action="store_true", help="校验时重新读取全部对象 / re-read every object when verifying"
     )
     p.add_argument("--status", action="store_true", help="只显示状态 / only show the status")
+    p.add_argument(
+        "--list",
+        metavar="STATE",
+        choices=["local", "uploaded", "verified"],
+        help="列出处于该同步状态的页面 / list pages in this sync state",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="后台持续同步直到 Ctrl-C / keep syncing in the background until Ctrl-C",
+    )
     p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
     p.set_defaults(handler=_sync)
 
@@ -72,6 +84,21 @@ def _sync(args: argparse.Namespace) -> int:
                 "last_error": st.last_error,
             }
             print_json(out) if args.json else _print_human(out)
+            return 0
+        if args.list:
+            for page_id, archive_id, seq, state in svc.pages_in_state(args.list):
+                row = {"page_id": page_id, "archive_id": archive_id, "seq": seq, "sync_state": state}
+                print_json(row) if args.json else print(f"{archive_id}\t{seq}\t{state}\t{page_id}")
+            return 0
+        if args.watch:
+            svc.start_background()
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                svc.stop()
             return 0
         if args.verify:
             vrep, srep = svc.verify(deep=args.deep, progress=show)

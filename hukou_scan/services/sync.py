@@ -235,6 +235,11 @@ class SyncService:
                 page_states=self.repo.page_states(self.station.id, page_limit),
             )
 
+    def pages_in_state(self, state: str | None = None, limit: int = 1000) -> list[tuple[str, str, int, str]]:
+        """Pages by sync state (``local`` / ``uploaded`` / ``verified``), newest first."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, Role.SEARCHER, station_id=self.station.id)
+        return self.repo.page_states(self.station.id, limit, state)
+
     def restore(
         self,
         target: str,

@@ -332,15 +332,24 @@ class SyncRepository:
             last_error=str(err or ""),
         )
 
-    def page_states(self, station_id: str, limit: int = 500) -> list[tuple[str, str, int, str]]:
-        """``(page_id, batch archive id, seq, sync_state)`` for the status panel, newest first."""
+    def page_states(
+        self, station_id: str, limit: int = 500, state: str | None = None
+    ) -> list[tuple[str, str, int, str]]:
+        """``(page_id, batch archive id, seq, sync_state)`` newest first, optionally only one state.
+
+        Backed by the ``pages.sync_state`` index, so "which pages are not yet safe
+        off-site" is a cheap query for the status panel and ``sync --list``.
+        """
+        q = (
+            select(PageRecord.id, BatchRecord.archive_id, PageRecord.seq, PageRecord.sync_state)
+            .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
+            .where(BatchRecord.station_id == station_id, PageRecord.state != PageState.DELETED.value)
+        )
+        if state:
+            q = q.where(PageRecord.sync_state == state)
         with self.db.session() as s:
             rows = s.execute(
-                select(PageRecord.id, BatchRecord.archive_id, PageRecord.seq, PageRecord.sync_state)
-                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
-                .where(BatchRecord.station_id == station_id, PageRecord.state != PageState.DELETED.value)
-                .order_by(PageRecord.captured_at.desc(), PageRecord.seq.desc())
-                .limit(limit)
+                q.order_by(PageRecord.captured_at.desc(), PageRecord.seq.desc()).limit(limit)
             ).all()
         return [(str(a), str(b), int(c), str(d)) for a, b, c, d in rows]
 

@@ -39,3 +39,20 @@ def test_restore_of_an_empty_target_fails_clearly(tmp_path: Path, capsys: pytest
     code = main(["restore", f"file://{tmp_path / 'nothing'}", "--into", str(tmp_path / "x")])
     assert code == 9
     assert "备份目录" in capsys.readouterr().err
+
+
+def test_pages_are_listed_by_sync_state(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    batch = make_batch(ctx, 2)
+    ctx.close()
+    monkeypatch.setenv("HUKOU_STORAGE_URL", f"file://{tmp_path / 'remote'}")
+    assert main(["sync", "--list", "local", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["seq"] for r in rows} == {1, 2} and rows[0]["archive_id"] == batch.archive_id
+    assert main(["sync", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--list", "local", "--json"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["sync", "--list", "verified", "--json"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2

@@ -71,3 +71,16 @@ def test_error_translation_retryable_flags() -> None:
     assert translate_error(e, "k").retryable
     e.response = {"ResponseMetadata": {"HTTPStatusCode": 403}, "Error": {"Code": "AccessDenied"}}  # type: ignore[attr-defined]
     assert not translate_error(e, "k").retryable
+
+
+def test_key_from_os_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    stored = {("hukou-scan-sync", "station-a"): "ab" * 32}
+    fake = types.ModuleType("keyring")
+    fake.get_password = lambda service, user: stored.get((service, user))  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    assert load_key(None, "station-a") == bytes.fromhex("ab" * 32)
+    with pytest.raises(SyncError):
+        load_key(None, "nobody")
