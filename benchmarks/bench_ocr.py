@@ -46,7 +46,7 @@ from hukou_scan.capture.simulated.forms import (
     render_household_page,
     render_registration_form,
 )
-from hukou_scan.domain.models import OcrWord
+from hukou_scan.domain.models import ExtractedField, OcrWord
 from hukou_scan.domain.sample import generate_households
 from hukou_scan.ocr import fields as fx
 from hukou_scan.ocr.engine import group_lines
@@ -108,11 +108,11 @@ def make_pages(n_forms: int, n_house: int, n_blank: int, seed: int = 7) -> list[
             )
         )  # fmt: skip
     # Variety beyond the renderer: stamps over entries and faded/soft/JPEG pages.
-    for p in pages:
+    for page in pages:
         if rng.random() < 0.35:
-            _stamp_over_text(p, rng)
+            _stamp_over_text(page, rng)
         if rng.random() < 0.35:
-            _degrade(p, rng)
+            _degrade(page, rng)
     for i in range(n_blank):
         front = pages[i % max(1, len(pages))] if pages and i % 2 == 0 else None
         pages.append(render_blank_back(front, seed=seed * 3000 + i, age=rng.uniform(0.2, 0.9)))
@@ -141,13 +141,13 @@ def _words_from_boxes(items: list[tuple[Any, str, float]]) -> list[OcrWord]:
     return out
 
 
-def stock_fields(words: list[OcrWord]) -> list[fx.ExtractedField]:
+def stock_fields(words: list[OcrWord]) -> list[ExtractedField]:
     """Anchor field extraction: same label rules and parsers on the engine's own lines."""
     raws = fx.pairs_from_lines(group_lines(words))
     return fx.parse_record([r for r in raws if r.text or r.key in {"name", "id_number"}])
 
 
-Runner = Callable[[np.ndarray], tuple[str, list[fx.ExtractedField]]]
+Runner = Callable[[np.ndarray], tuple[str, list[ExtractedField]]]
 
 
 def runner_ours(mode: str) -> Runner:
@@ -156,7 +156,7 @@ def runner_ours(mode: str) -> Runner:
 
     eng = create_engine("rapidocr")
 
-    def run(img: np.ndarray) -> tuple[str, list[fx.ExtractedField]]:
+    def run(img: np.ndarray) -> tuple[str, list[ExtractedField]]:
         r = recognize_page(eng, img, mode=mode)
         return r.text, r.fields
 
@@ -168,7 +168,7 @@ def runner_rapid3() -> Runner:
 
     eng = RapidOCR(params={"Global.log_level": "warning"})
 
-    def run(img: np.ndarray) -> tuple[str, list[fx.ExtractedField]]:
+    def run(img: np.ndarray) -> tuple[str, list[ExtractedField]]:
         out: Any = eng(np.ascontiguousarray(img[:, :, ::-1]))
         if out.boxes is None:
             return "", []
@@ -183,7 +183,7 @@ def runner_rapid14() -> Runner:
 
     eng = RapidOCR()
 
-    def run(img: np.ndarray) -> tuple[str, list[fx.ExtractedField]]:
+    def run(img: np.ndarray) -> tuple[str, list[ExtractedField]]:
         res, _ = eng(np.ascontiguousarray(img[:, :, ::-1]))
         if not res:
             return "", []
@@ -194,7 +194,7 @@ def runner_rapid14() -> Runner:
 
 
 def runner_tesseract() -> Runner:
-    def run(img: np.ndarray) -> tuple[str, list[fx.ExtractedField]]:
+    def run(img: np.ndarray) -> tuple[str, list[ExtractedField]]:
         import io
 
         buf = io.BytesIO()
@@ -260,7 +260,7 @@ def _pool_init() -> None:
 
     eng = create_engine("rapidocr", threads=1)
 
-    def run(img: np.ndarray) -> tuple[str, list[fx.ExtractedField]]:
+    def run(img: np.ndarray) -> tuple[str, list[ExtractedField]]:
         r = recognize_page(eng, img)
         return r.text, r.fields
 
