@@ -31,7 +31,9 @@ CJK_FAMILIES = [
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("GuiApp", text)
+    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
+    # so they must be looked up there too or they would never be translated.
+    return QCoreApplication.translate("", text)
 
 
 def pick_font(point_size: float = 10.5) -> QFont:

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("Screens", text)
+    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
+    # so they must be looked up there too or they would never be translated.
+    return QCoreApplication.translate("", text)
 
 
 def build_screens(ctx: AppContext, window_getter: Callable[[], MainWindow | None]) -> list[Screen]:

@@ -8,7 +8,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWid
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("ShortcutSheetDialog", text)
+    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
+    # so they must be looked up there too or they would never be translated.
+    return QCoreApplication.translate("", text)
 
 
 def describe(action: QAction) -> str:
