@@ -68,15 +68,19 @@ def fill(ts: Path, lang: str, plain: dict[str, str], ctx: dict[tuple[str, str], 
             tr = msg.find("translation")
             if tr is None:
                 tr = ET.SubElement(msg, "translation")
-            if lang == "en":
-                tr.text = source
-                tr.attrib.pop("type", None)
-                continue
-            new = ctx.get((name, source)) or plain.get(source)
+            # %n messages keep their text in <numerusform> children (one per plural form
+            # of the language: 1 for Chinese, 2 for English); text put directly into
+            # <translation> is ignored by lrelease and the message shows untranslated.
+            forms = tr.findall("numerusform") if msg.get("numerus") == "yes" else []
+            if forms:
+                tr.text = None
+            new = source if lang == "en" else ctx.get((name, source)) or plain.get(source)
             if new:
-                tr.text = new
+                for target in forms or [tr]:
+                    target.text = new
                 tr.attrib.pop("type", None)
-            if tr.get("type") == "unfinished" or not (tr.text or "").strip():
+            texts = [f.text for f in forms] if forms else [tr.text]
+            if tr.get("type") == "unfinished" or not all((t or "").strip() for t in texts):
                 missing += 1
     ET.indent(tree)
     tree.write(ts, encoding="utf-8", xml_declaration=True)

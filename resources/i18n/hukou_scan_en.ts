@@ -19,8 +19,20 @@
       <translation>Error</translation>
     </message>
     <message>
-      <source>Start</source>
-      <translation>Start</translation>
+      <source>User: %1</source>
+      <translation>User: %1</translation>
+    </message>
+    <message>
+      <source>Simulated camera: loaded %1 fictional persons of the sample registry.</source>
+      <translation>Simulated camera: loaded %1 fictional persons of the sample registry.</translation>
+    </message>
+    <message>
+      <source>Page store check</source>
+      <translation>Page store check</translation>
+    </message>
+    <message>
+      <source>%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.</source>
+      <translation>%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.</translation>
     </message>
     <message>
       <source>Keyboard shortcuts</source>
@@ -33,6 +45,894 @@
     <message>
       <source>Shortcut</source>
       <translation>Shortcut</translation>
+    </message>
+    <message>
+      <source>Capture</source>
+      <translation>Capture</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>Search</translation>
+    </message>
+    <message>
+      <source>Review</source>
+      <translation>Review</translation>
+    </message>
+    <message>
+      <source>Data quality</source>
+      <translation>Data quality</translation>
+    </message>
+    <message>
+      <source>Statistics</source>
+      <translation>Statistics</translation>
+    </message>
+    <message>
+      <source>Backup</source>
+      <translation>Backup</translation>
+    </message>
+    <message>
+      <source>OCR queue</source>
+      <translation>OCR queue</translation>
+    </message>
+    <message>
+      <source>Audit log</source>
+      <translation>Audit log</translation>
+    </message>
+    <message>
+      <source>Export PDF</source>
+      <translation>Export PDF</translation>
+    </message>
+    <message>
+      <source>Open a batch on the capture screen or run a search first.</source>
+      <translation>Open a batch on the capture screen or run a search first.</translation>
+    </message>
+    <message>
+      <source>Export PDF…</source>
+      <translation>Export PDF…</translation>
+    </message>
+    <message>
+      <source>Import registry…</source>
+      <translation>Import registry…</translation>
+    </message>
+    <message>
+      <source>Users…</source>
+      <translation>Users…</translation>
+    </message>
+  </context>
+  <context>
+    <name>AuditTableModel</name>
+    <message>
+      <source>No.</source>
+      <translation>No.</translation>
+    </message>
+    <message>
+      <source>Time (UTC)</source>
+      <translation>Time (UTC)</translation>
+    </message>
+    <message>
+      <source>User</source>
+      <translation>User</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>Action</source>
+      <translation>Action</translation>
+    </message>
+    <message>
+      <source>Target</source>
+      <translation>Target</translation>
+    </message>
+    <message>
+      <source>Outcome</source>
+      <translation>Outcome</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>Details</translation>
+    </message>
+  </context>
+  <context>
+    <name>AuditView</name>
+    <message>
+      <source>User</source>
+      <translation>User</translation>
+    </message>
+    <message>
+      <source>Any outcome</source>
+      <translation>Any outcome</translation>
+    </message>
+    <message>
+      <source>Target contains…</source>
+      <translation>Target contains…</translation>
+    </message>
+    <message>
+      <source>Filter</source>
+      <translation>Filter</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>From</translation>
+    </message>
+    <message>
+      <source>to</source>
+      <translation>to</translation>
+    </message>
+    <message>
+      <source>Verify chain</source>
+      <translation>Verify chain</translation>
+    </message>
+    <message>
+      <source>Export CSV…</source>
+      <translation>Export CSV…</translation>
+    </message>
+    <message>
+      <source>Any action</source>
+      <translation>Any action</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n event(s)</source>
+      <translation>
+        <numerusform>%n event(s)</numerusform>
+        <numerusform>%n event(s)</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>Audit chain intact: %1 events.</source>
+      <translation>Audit chain intact: %1 events.</translation>
+    </message>
+    <message>
+      <source>Audit chain BROKEN: %1 problem(s).</source>
+      <translation>Audit chain BROKEN: %1 problem(s).</translation>
+    </message>
+    <message>
+      <source>Export audit log</source>
+      <translation>Export audit log</translation>
+    </message>
+    <message>
+      <source>Export purpose</source>
+      <translation>Export purpose</translation>
+    </message>
+    <message>
+      <source>Purpose of this export:</source>
+      <translation>Purpose of this export:</translation>
+    </message>
+    <message>
+      <source>Exported to %1</source>
+      <translation>Exported to %1</translation>
+    </message>
+  </context>
+  <context>
+    <name>CameraDialog</name>
+    <message>
+      <source>Camera</source>
+      <translation>Camera</translation>
+    </message>
+    <message>
+      <source>Simulated camera</source>
+      <translation>Simulated camera</translation>
+    </message>
+    <message>
+      <source>or a stream URL: http://… / rtsp://…</source>
+      <translation>or a stream URL: http://… / rtsp://…</translation>
+    </message>
+    <message>
+      <source>Device</source>
+      <translation>Device</translation>
+    </message>
+    <message>
+      <source>Granted by the driver</source>
+      <translation>Granted by the driver</translation>
+    </message>
+    <message>
+      <source>Auto exposure</source>
+      <translation>Auto exposure</translation>
+    </message>
+    <message>
+      <source>Exposure</source>
+      <translation>Exposure</translation>
+    </message>
+    <message>
+      <source>Autofocus</source>
+      <translation>Autofocus</translation>
+    </message>
+    <message>
+      <source>Focus</source>
+      <translation>Focus</translation>
+    </message>
+    <message>
+      <source>Auto white balance</source>
+      <translation>Auto white balance</translation>
+    </message>
+    <message>
+      <source>White balance (K)</source>
+      <translation>White balance (K)</translation>
+    </message>
+    <message>
+      <source>Brightness</source>
+      <translation>Brightness</translation>
+    </message>
+    <message>
+      <source>set</source>
+      <translation>set</translation>
+    </message>
+    <message>
+      <source>(not connected)</source>
+      <translation>(not connected)</translation>
+    </message>
+    <message>
+      <source>asked for %1</source>
+      <translation>asked for %1</translation>
+    </message>
+  </context>
+  <context>
+    <name>CaptureView</name>
+    <message>
+      <source>No batch open</source>
+      <translation>No batch open</translation>
+    </message>
+    <message>
+      <source>New batch…</source>
+      <translation>New batch…</translation>
+    </message>
+    <message>
+      <source>Close batch…</source>
+      <translation>Close batch…</translation>
+    </message>
+    <message>
+      <source>Import files…</source>
+      <translation>Import files…</translation>
+    </message>
+    <message>
+      <source>Camera…</source>
+      <translation>Camera…</translation>
+    </message>
+    <message>
+      <source>Auto-capture</source>
+      <translation>Auto-capture</translation>
+    </message>
+    <message>
+      <source>Connecting to the camera…</source>
+      <translation>Connecting to the camera…</translation>
+    </message>
+    <message>
+      <source>Capture (Space)</source>
+      <translation>Capture (Space)</translation>
+    </message>
+    <message>
+      <source>Insert before</source>
+      <translation>Insert before</translation>
+    </message>
+    <message>
+      <source>Re-capture</source>
+      <translation>Re-capture</translation>
+    </message>
+    <message>
+      <source>Rotate 90°</source>
+      <translation>Rotate 90°</translation>
+    </message>
+    <message>
+      <source>Delete</source>
+      <translation>Delete</translation>
+    </message>
+    <message>
+      <source>Undo delete</source>
+      <translation>Undo delete</translation>
+    </message>
+    <message>
+      <source>Hot folder unavailable: %1</source>
+      <translation>Hot folder unavailable: %1</translation>
+    </message>
+    <message>
+      <source>Batch closed.</source>
+      <translation>Batch closed.</translation>
+    </message>
+    <message>
+      <source>No batch open — start a new batch</source>
+      <translation>No batch open — start a new batch</translation>
+    </message>
+    <message>
+      <source>Page %1 / %2</source>
+      <translation>Page %1 / %2</translation>
+    </message>
+    <message>
+      <source>%1 pages</source>
+      <translation>%1 pages</translation>
+    </message>
+    <message>
+      <source>Camera disconnected — reconnecting automatically. Captured pages are safe.</source>
+      <translation>Camera disconnected — reconnecting automatically. Captured pages are safe.</translation>
+    </message>
+    <message>
+      <source>Camera reconnected.</source>
+      <translation>Camera reconnected.</translation>
+    </message>
+    <message>
+      <source>Auto: movement</source>
+      <translation>Auto: movement</translation>
+    </message>
+    <message>
+      <source>Auto: hold still…</source>
+      <translation>Auto: hold still…</translation>
+    </message>
+    <message>
+      <source>Auto: hand in the picture</source>
+      <translation>Auto: hand in the picture</translation>
+    </message>
+    <message>
+      <source>Auto: same page, not captured again</source>
+      <translation>Auto: same page, not captured again</translation>
+    </message>
+    <message>
+      <source>Auto: desk empty</source>
+      <translation>Auto: desk empty</translation>
+    </message>
+    <message>
+      <source>Start a batch before capturing.</source>
+      <translation>Start a batch before capturing.</translation>
+    </message>
+    <message>
+      <source>No camera picture to capture.</source>
+      <translation>No camera picture to capture.</translation>
+    </message>
+    <message>
+      <source>Page %1 saved.</source>
+      <translation>Page %1 saved.</translation>
+    </message>
+    <message>
+      <source>Capture failed: %1</source>
+      <translation>Capture failed: %1</translation>
+    </message>
+    <message>
+      <source>processing</source>
+      <translation>processing</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>failed</translation>
+    </message>
+    <message>
+      <source>deleted</source>
+      <translation>deleted</translation>
+    </message>
+    <message>
+      <source>captured, processing…</source>
+      <translation>captured, processing…</translation>
+    </message>
+    <message>
+      <source>processed</source>
+      <translation>processed</translation>
+    </message>
+    <message>
+      <source>text recognised</source>
+      <translation>text recognised</translation>
+    </message>
+    <message>
+      <source>linked</source>
+      <translation>linked</translation>
+    </message>
+    <message>
+      <source>Pages reordered.</source>
+      <translation>Pages reordered.</translation>
+    </message>
+    <message>
+      <source>original — processing…</source>
+      <translation>original — processing…</translation>
+    </message>
+    <message>
+      <source>Page %1</source>
+      <translation>Page %1</translation>
+    </message>
+    <message>
+      <source>Page deleted — Ctrl+Z to undo.</source>
+      <translation>Page deleted — Ctrl+Z to undo.</translation>
+    </message>
+    <message>
+      <source>Page restored.</source>
+      <translation>Page restored.</translation>
+    </message>
+    <message>
+      <source>Page rotated.</source>
+      <translation>Page rotated.</translation>
+    </message>
+    <message>
+      <source>Import files</source>
+      <translation>Import files</translation>
+    </message>
+    <message>
+      <source>Images and PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.pdf)</source>
+      <translation>Images and PDF (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.pdf)</translation>
+    </message>
+    <message>
+      <source>Importing %1 / %2…</source>
+      <translation>Importing %1 / %2…</translation>
+    </message>
+    <message>
+      <source>Imported %1 page(s).</source>
+      <translation>Imported %1 page(s).</translation>
+    </message>
+    <message>
+      <source>%1 file(s) were already imported.</source>
+      <translation>%1 file(s) were already imported.</translation>
+    </message>
+  </context>
+  <context>
+    <name>ChangePasswordDialog</name>
+    <message>
+      <source>Change password</source>
+      <translation>Change password</translation>
+    </message>
+    <message>
+      <source>You must set a new password before you continue.</source>
+      <translation>You must set a new password before you continue.</translation>
+    </message>
+    <message>
+      <source>Current password</source>
+      <translation>Current password</translation>
+    </message>
+    <message>
+      <source>New password</source>
+      <translation>New password</translation>
+    </message>
+    <message>
+      <source>Repeat new password</source>
+      <translation>Repeat new password</translation>
+    </message>
+  </context>
+  <context>
+    <name>CloseBatchDialog</name>
+    <message>
+      <source>Close batch</source>
+      <translation>Close batch</translation>
+    </message>
+    <message>
+      <source>(no location recorded)</source>
+      <translation>(no location recorded)</translation>
+    </message>
+    <message>
+      <source>Archive id: %1</source>
+      <translation>Archive id: %1</translation>
+    </message>
+    <message>
+      <source>Pages captured: %1</source>
+      <translation>Pages captured: %1</translation>
+    </message>
+    <message>
+      <source> of %1 expected</source>
+      <translation> of %1 expected</translation>
+    </message>
+    <message>
+      <source>Paper original belongs in: %1</source>
+      <translation>Paper original belongs in: %1</translation>
+    </message>
+    <message>
+      <source>The page count differs from the expected count.</source>
+      <translation>The page count differs from the expected count.</translation>
+    </message>
+    <message>
+      <source>The paper original is back in its recorded location</source>
+      <translation>The paper original is back in its recorded location</translation>
+    </message>
+  </context>
+  <context>
+    <name>DashboardView</name>
+    <message>
+      <source>By station</source>
+      <translation>By station</translation>
+    </message>
+    <message>
+      <source>By batch</source>
+      <translation>By batch</translation>
+    </message>
+    <message>
+      <source>By day</source>
+      <translation>By day</translation>
+    </message>
+    <message>
+      <source>By clerk</source>
+      <translation>By clerk</translation>
+    </message>
+    <message>
+      <source>Refresh</source>
+      <translation>Refresh</translation>
+    </message>
+    <message>
+      <source>Export CSV…</source>
+      <translation>Export CSV…</translation>
+    </message>
+    <message>
+      <source>Export PNG…</source>
+      <translation>Export PNG…</translation>
+    </message>
+    <message>
+      <source>Progress</source>
+      <translation>Progress</translation>
+    </message>
+    <message>
+      <source>Throughput per clerk</source>
+      <translation>Throughput per clerk</translation>
+    </message>
+    <message>
+      <source>Data-quality warnings</source>
+      <translation>Data-quality warnings</translation>
+    </message>
+    <message>
+      <source>Captured</source>
+      <translation>Captured</translation>
+    </message>
+    <message>
+      <source>Processed</source>
+      <translation>Processed</translation>
+    </message>
+    <message>
+      <source>Recognised</source>
+      <translation>Recognised</translation>
+    </message>
+    <message>
+      <source>Linked</source>
+      <translation>Linked</translation>
+    </message>
+    <message>
+      <source>Reviewed</source>
+      <translation>Reviewed</translation>
+    </message>
+    <message>
+      <source>Synced</source>
+      <translation>Synced</translation>
+    </message>
+    <message>
+      <source>%1 pages</source>
+      <translation>%1 pages</translation>
+    </message>
+    <message>
+      <source>warnings: page checks only</source>
+      <translation>warnings: page checks only</translation>
+    </message>
+    <message>
+      <source>Group</source>
+      <translation>Group</translation>
+    </message>
+    <message>
+      <source>QA pages passed</source>
+      <translation>QA pages passed</translation>
+    </message>
+    <message>
+      <source>Batches accepted</source>
+      <translation>Batches accepted</translation>
+    </message>
+    <message>
+      <source>Clerk</source>
+      <translation>Clerk</translation>
+    </message>
+    <message>
+      <source>Day</source>
+      <translation>Day</translation>
+    </message>
+    <message>
+      <source>Pages</source>
+      <translation>Pages</translation>
+    </message>
+    <message>
+      <source>Pages per hour</source>
+      <translation>Pages per hour</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>Warning</source>
+      <translation>Warning</translation>
+    </message>
+    <message>
+      <source>Count</source>
+      <translation>Count</translation>
+    </message>
+    <message>
+      <source>Records</source>
+      <translation>Records</translation>
+    </message>
+    <message>
+      <source>Rate</source>
+      <translation>Rate</translation>
+    </message>
+    <message>
+      <source>Export CSV</source>
+      <translation>Export CSV</translation>
+    </message>
+    <message>
+      <source>Export PNG</source>
+      <translation>Export PNG</translation>
+    </message>
+  </context>
+  <context>
+    <name>ExportDialog</name>
+    <message>
+      <source>Export PDF</source>
+      <translation>Export PDF</translation>
+    </message>
+    <message>
+      <source>Counting pages…</source>
+      <translation>Counting pages…</translation>
+    </message>
+    <message>
+      <source>Required, e.g. certificate for the resident</source>
+      <translation>Required, e.g. certificate for the resident</translation>
+    </message>
+    <message>
+      <source>Visible watermark (user, time, purpose)</source>
+      <translation>Visible watermark (user, time, purpose)</translation>
+    </message>
+    <message>
+      <source>Protect with a password (AES-256)</source>
+      <translation>Protect with a password (AES-256)</translation>
+    </message>
+    <message>
+      <source>Password</source>
+      <translation>Password</translation>
+    </message>
+    <message>
+      <source>Repeat password</source>
+      <translation>Repeat password</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>Browse…</translation>
+    </message>
+    <message>
+      <source>Open the file when done</source>
+      <translation>Open the file when done</translation>
+    </message>
+    <message>
+      <source>Export</source>
+      <translation>Export</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Cancel</translation>
+    </message>
+    <message>
+      <source>Open file</source>
+      <translation>Open file</translation>
+    </message>
+    <message>
+      <source>Show in folder</source>
+      <translation>Show in folder</translation>
+    </message>
+    <message>
+      <source>Source:</source>
+      <translation>Source:</translation>
+    </message>
+    <message>
+      <source>Purpose:</source>
+      <translation>Purpose:</translation>
+    </message>
+    <message>
+      <source>File:</source>
+      <translation>File:</translation>
+    </message>
+    <message>
+      <source>%1 — %2 page(s) from %3 volume(s): %4</source>
+      <translation>%1 — %2 page(s) from %3 volume(s): %4</translation>
+    </message>
+    <message>
+      <source>Nothing can be exported.</source>
+      <translation>Nothing can be exported.</translation>
+    </message>
+    <message>
+      <source>State the purpose of the export.</source>
+      <translation>State the purpose of the export.</translation>
+    </message>
+    <message>
+      <source>Enter a password.</source>
+      <translation>Enter a password.</translation>
+    </message>
+    <message>
+      <source>The passwords do not match.</source>
+      <translation>The passwords do not match.</translation>
+    </message>
+    <message>
+      <source>Choose where to save the file.</source>
+      <translation>Choose where to save the file.</translation>
+    </message>
+    <message>
+      <source>Save PDF</source>
+      <translation>Save PDF</translation>
+    </message>
+    <message>
+      <source>PDF files (*.pdf)</source>
+      <translation>PDF files (*.pdf)</translation>
+    </message>
+    <message>
+      <source>Exporting…</source>
+      <translation>Exporting…</translation>
+    </message>
+    <message>
+      <source>Page %1 of %2 (%3)</source>
+      <translation>Page %1 of %2 (%3)</translation>
+    </message>
+    <message>
+      <source>Saved %1 (%2 page(s), %3 MB).</source>
+      <translation>Saved %1 (%2 page(s), %3 MB).</translation>
+    </message>
+    <message>
+      <source>%1 page(s) could not be read and were left out.</source>
+      <translation>%1 page(s) could not be read and were left out.</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>Export cancelled; no file was written.</source>
+      <translation>Export cancelled; no file was written.</translation>
+    </message>
+    <message>
+      <source>Cancelling…</source>
+      <translation>Cancelling…</translation>
+    </message>
+  </context>
+  <context>
+    <name>IdleLockFilter</name>
+    <message>
+      <source>Locked</source>
+      <translation>Locked</translation>
+    </message>
+  </context>
+  <context>
+    <name>LinkPanel</name>
+    <message>
+      <source>No page selected</source>
+      <translation>No page selected</translation>
+    </message>
+    <message>
+      <source>✓</source>
+      <translation>✓</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>Name</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>ID number</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>Birth date</translation>
+    </message>
+    <message>
+      <source>Household</source>
+      <translation>Household</translation>
+    </message>
+    <message>
+      <source>Score</source>
+      <translation>Score</translation>
+    </message>
+    <message>
+      <source>Why</source>
+      <translation>Why</translation>
+    </message>
+    <message>
+      <source>Confirm top candidate (Enter)</source>
+      <translation>Confirm top candidate (Enter)</translation>
+    </message>
+    <message>
+      <source>Link all ticked</source>
+      <translation>Link all ticked</translation>
+    </message>
+    <message>
+      <source>Find candidates again</source>
+      <translation>Find candidates again</translation>
+    </message>
+    <message>
+      <source>Search by name, ID number or household number</source>
+      <translation>Search by name, ID number or household number</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>Search</translation>
+    </message>
+    <message>
+      <source>Relation</source>
+      <translation>Relation</translation>
+    </message>
+    <message>
+      <source>Link selected person</source>
+      <translation>Link selected person</translation>
+    </message>
+    <message>
+      <source>Role</source>
+      <translation>Role</translation>
+    </message>
+    <message>
+      <source>How</source>
+      <translation>How</translation>
+    </message>
+    <message>
+      <source>By</source>
+      <translation>By</translation>
+    </message>
+    <message>
+      <source>When</source>
+      <translation>When</translation>
+    </message>
+    <message>
+      <source>Unlink</source>
+      <translation>Unlink</translation>
+    </message>
+    <message>
+      <source>Candidates</source>
+      <translation>Candidates</translation>
+    </message>
+    <message>
+      <source>Linked persons</source>
+      <translation>Linked persons</translation>
+    </message>
+    <message>
+      <source>Page %1</source>
+      <translation>Page %1</translation>
+    </message>
+    <message>
+      <source>linked</source>
+      <translation>linked</translation>
+    </message>
+    <message>
+      <source>confirmed</source>
+      <translation>confirmed</translation>
+    </message>
+    <message>
+      <source>manual</source>
+      <translation>manual</translation>
+    </message>
+    <message>
+      <source>automatic</source>
+      <translation>automatic</translation>
+    </message>
+    <message>
+      <source>Linking</source>
+      <translation>Linking</translation>
+    </message>
+  </context>
+  <context>
+    <name>LoginDialog</name>
+    <message>
+      <source>Create administrator</source>
+      <translation>Create administrator</translation>
+    </message>
+    <message>
+      <source>Log in</source>
+      <translation>Log in</translation>
+    </message>
+    <message>
+      <source>First start: create the administrator account.</source>
+      <translation>First start: create the administrator account.</translation>
+    </message>
+    <message>
+      <source>Please log in.</source>
+      <translation>Please log in.</translation>
+    </message>
+    <message>
+      <source>Username</source>
+      <translation>Username</translation>
+    </message>
+    <message>
+      <source>Full name</source>
+      <translation>Full name</translation>
+    </message>
+    <message>
+      <source>Password</source>
+      <translation>Password</translation>
+    </message>
+    <message>
+      <source>Repeat password</source>
+      <translation>Repeat password</translation>
+    </message>
+    <message>
+      <source>Create</source>
+      <translation>Create</translation>
     </message>
   </context>
   <context>
@@ -78,6 +978,10 @@
       <translation>About</translation>
     </message>
     <message>
+      <source>Settings</source>
+      <translation>Settings</translation>
+    </message>
+    <message>
       <source>Settings saved.</source>
       <translation>Settings saved.</translation>
     </message>
@@ -96,6 +1000,610 @@
     <message>
       <source>All pages processed</source>
       <translation>All pages processed</translation>
+    </message>
+  </context>
+  <context>
+    <name>NewBatchDialog</name>
+    <message>
+      <source>New batch</source>
+      <translation>New batch</translation>
+    </message>
+    <message>
+      <source>e.g. 0101-2026-001</source>
+      <translation>e.g. 0101-2026-001</translation>
+    </message>
+    <message>
+      <source>Room</source>
+      <translation>Room</translation>
+    </message>
+    <message>
+      <source>Cabinet</source>
+      <translation>Cabinet</translation>
+    </message>
+    <message>
+      <source>Shelf</source>
+      <translation>Shelf</translation>
+    </message>
+    <message>
+      <source>Box</source>
+      <translation>Box</translation>
+    </message>
+    <message>
+      <source>Volume</source>
+      <translation>Volume</translation>
+    </message>
+    <message>
+      <source>From page</source>
+      <translation>From page</translation>
+    </message>
+    <message>
+      <source>to</source>
+      <translation>to</translation>
+    </message>
+    <message>
+      <source>Archive id</source>
+      <translation>Archive id</translation>
+    </message>
+    <message>
+      <source>Category</source>
+      <translation>Category</translation>
+    </message>
+    <message>
+      <source>Paper original location</source>
+      <translation>Paper original location</translation>
+    </message>
+    <message>
+      <source>Page range</source>
+      <translation>Page range</translation>
+    </message>
+    <message>
+      <source>Expected pages</source>
+      <translation>Expected pages</translation>
+    </message>
+    <message>
+      <source>Notes</source>
+      <translation>Notes</translation>
+    </message>
+    <message>
+      <source>Start batch</source>
+      <translation>Start batch</translation>
+    </message>
+    <message>
+      <source>—</source>
+      <translation>—</translation>
+    </message>
+    <message>
+      <source>Please enter the archive id.</source>
+      <translation>Please enter the archive id.</translation>
+    </message>
+  </context>
+  <context>
+    <name>OcrQueueView</name>
+    <message>
+      <source>%v of %m pages recognised</source>
+      <translation>%v of %m pages recognised</translation>
+    </message>
+    <message>
+      <source>Waiting:</source>
+      <translation>Waiting:</translation>
+    </message>
+    <message>
+      <source>Recognising:</source>
+      <translation>Recognising:</translation>
+    </message>
+    <message>
+      <source>Done:</source>
+      <translation>Done:</translation>
+    </message>
+    <message>
+      <source>Failed:</source>
+      <translation>Failed:</translation>
+    </message>
+    <message>
+      <source>Form cells</source>
+      <translation>Form cells</translation>
+    </message>
+    <message>
+      <source>Form cells, re-read</source>
+      <translation>Form cells, re-read</translation>
+    </message>
+    <message>
+      <source>Whole page</source>
+      <translation>Whole page</translation>
+    </message>
+    <message>
+      <source>Cancel waiting pages</source>
+      <translation>Cancel waiting pages</translation>
+    </message>
+    <message>
+      <source>Re-run failed and cancelled</source>
+      <translation>Re-run failed and cancelled</translation>
+    </message>
+    <message>
+      <source>Page</source>
+      <translation>Page</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>Reason</translation>
+    </message>
+    <message>
+      <source>Engine:</source>
+      <translation>Engine:</translation>
+    </message>
+    <message>
+      <source>Mode:</source>
+      <translation>Mode:</translation>
+    </message>
+    <message>
+      <source>Failed pages</source>
+      <translation>Failed pages</translation>
+    </message>
+    <message>
+      <source>Pause recognition</source>
+      <translation>Pause recognition</translation>
+    </message>
+    <message>
+      <source>Start recognition</source>
+      <translation>Start recognition</translation>
+    </message>
+    <message>
+      <source>Recognition queue</source>
+      <translation>Recognition queue</translation>
+    </message>
+  </context>
+  <context>
+    <name>PageViewerView</name>
+    <message>
+      <source>Zoom in</source>
+      <translation>Zoom in</translation>
+    </message>
+    <message>
+      <source>Zoom out</source>
+      <translation>Zoom out</translation>
+    </message>
+    <message>
+      <source>Fit</source>
+      <translation>Fit</translation>
+    </message>
+    <message>
+      <source>Rotate</source>
+      <translation>Rotate</translation>
+    </message>
+    <message>
+      <source>Previous hit</source>
+      <translation>Previous hit</translation>
+    </message>
+    <message>
+      <source>Next hit</source>
+      <translation>Next hit</translation>
+    </message>
+    <message>
+      <source>Archive no.</source>
+      <translation>Archive no.</translation>
+    </message>
+    <message>
+      <source>Page</source>
+      <translation>Page</translation>
+    </message>
+    <message>
+      <source>Category</source>
+      <translation>Category</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>Captured</source>
+      <translation>Captured</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <source>Review</source>
+      <translation>Review</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>Sync</translation>
+    </message>
+    <message>
+      <source>Paper original</source>
+      <translation>Paper original</translation>
+    </message>
+    <message>
+      <source>All pages of this person</source>
+      <translation>All pages of this person</translation>
+    </message>
+    <message>
+      <source>Linked persons</source>
+      <translation>Linked persons</translation>
+    </message>
+    <message>
+      <source>Loading…</source>
+      <translation>Loading…</translation>
+    </message>
+    <message>
+      <source>The page image is not available on this workstation.</source>
+      <translation>The page image is not available on this workstation.</translation>
+    </message>
+    <message>
+      <source>not reviewed</source>
+      <translation>not reviewed</translation>
+    </message>
+    <message>
+      <source>not recorded</source>
+      <translation>not recorded</translation>
+    </message>
+    <message>
+      <source>household {0}</source>
+      <translation>household {0}</translation>
+    </message>
+    <message>
+      <source>Hit {0} of {1}</source>
+      <translation>Hit {0} of {1}</translation>
+    </message>
+    <message>
+      <source>No hits on this page</source>
+      <translation>No hits on this page</translation>
+    </message>
+  </context>
+  <context>
+    <name>QaView</name>
+    <message>
+      <source>Batches awaiting review</source>
+      <translation>Batches awaiting review</translation>
+    </message>
+    <message>
+      <source>Refresh</source>
+      <translation>Refresh</translation>
+    </message>
+    <message>
+      <source>Run automatic checks</source>
+      <translation>Run automatic checks</translation>
+    </message>
+    <message>
+      <source>Draw sample</source>
+      <translation>Draw sample</translation>
+    </message>
+    <message>
+      <source>Sample despite check findings</source>
+      <translation>Sample despite check findings</translation>
+    </message>
+    <message>
+      <source>No sample</source>
+      <translation>No sample</translation>
+    </message>
+    <message>
+      <source>Finish and decide batch</source>
+      <translation>Finish and decide batch</translation>
+    </message>
+    <message>
+      <source>Select a page</source>
+      <translation>Select a page</translation>
+    </message>
+    <message>
+      <source>Note (optional)</source>
+      <translation>Note (optional)</translation>
+    </message>
+    <message>
+      <source>Pass</source>
+      <translation>Pass</translation>
+    </message>
+    <message>
+      <source>Fail → re-capture</source>
+      <translation>Fail → re-capture</translation>
+    </message>
+    <message>
+      <source>Pages: %1 (expected %2)</source>
+      <translation>Pages: %1 (expected %2)</translation>
+    </message>
+    <message>
+      <source>No findings.</source>
+      <translation>No findings.</translation>
+    </message>
+    <message>
+      <source>Sample: %1 of %2 pages (rate %3 %, seed %4)</source>
+      <translation>Sample: %1 of %2 pages (rate %3 %, seed %4)</translation>
+    </message>
+    <message>
+      <source>Paper pages expected: %1, captured: %2</source>
+      <translation>Paper pages expected: %1, captured: %2</translation>
+    </message>
+    <message>
+      <source>OCR fields:</source>
+      <translation>OCR fields:</translation>
+    </message>
+    <message>
+      <source>OCR fields: none</source>
+      <translation>OCR fields: none</translation>
+    </message>
+    <message>
+      <source>Links:</source>
+      <translation>Links:</translation>
+    </message>
+    <message>
+      <source>Links: none</source>
+      <translation>Links: none</translation>
+    </message>
+    <message>
+      <source>Image not available</source>
+      <translation>Image not available</translation>
+    </message>
+    <message>
+      <source>Batch accepted (pass rate %1).</source>
+      <translation>Batch accepted (pass rate %1).</translation>
+    </message>
+    <message>
+      <source>Batch rejected (pass rate %1); failed pages went back to capture.</source>
+      <translation>Batch rejected (pass rate %1); failed pages went back to capture.</translation>
+    </message>
+  </context>
+  <context>
+    <name>RegistryImportDialog</name>
+    <message>
+      <source>Import registry</source>
+      <translation>Import registry</translation>
+    </message>
+    <message>
+      <source>CSV or Excel file exported from the population system</source>
+      <translation>CSV or Excel file exported from the population system</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>Browse…</translation>
+    </message>
+    <message>
+      <source>Detect automatically</source>
+      <translation>Detect automatically</translation>
+    </message>
+    <message>
+      <source>File:</source>
+      <translation>File:</translation>
+    </message>
+    <message>
+      <source>Encoding:</source>
+      <translation>Encoding:</translation>
+    </message>
+    <message>
+      <source>Field</source>
+      <translation>Field</translation>
+    </message>
+    <message>
+      <source>Column in file</source>
+      <translation>Column in file</translation>
+    </message>
+    <message>
+      <source>(not imported)</source>
+      <translation>(not imported)</translation>
+    </message>
+    <message>
+      <source>Refresh preview</source>
+      <translation>Refresh preview</translation>
+    </message>
+    <message>
+      <source>Import</source>
+      <translation>Import</translation>
+    </message>
+    <message>
+      <source>Cancel import</source>
+      <translation>Cancel import</translation>
+    </message>
+    <message>
+      <source>Save rejected rows…</source>
+      <translation>Save rejected rows…</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>Column mapping (recognised automatically, change if needed)</source>
+      <translation>Column mapping (recognised automatically, change if needed)</translation>
+    </message>
+    <message>
+      <source>Preview of the first rows (rows with problems in red)</source>
+      <translation>Preview of the first rows (rows with problems in red)</translation>
+    </message>
+    <message>
+      <source>Name (姓名)</source>
+      <translation>Name (姓名)</translation>
+    </message>
+    <message>
+      <source>Former name</source>
+      <translation>Former name</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>ID number</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>Sex</translation>
+    </message>
+    <message>
+      <source>Ethnicity</source>
+      <translation>Ethnicity</translation>
+    </message>
+    <message>
+      <source>Birth date</source>
+      <translation>Birth date</translation>
+    </message>
+    <message>
+      <source>Household number</source>
+      <translation>Household number</translation>
+    </message>
+    <message>
+      <source>Head of household</source>
+      <translation>Head of household</translation>
+    </message>
+    <message>
+      <source>Relation to head</source>
+      <translation>Relation to head</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>Address</translation>
+    </message>
+    <message>
+      <source>Police station</source>
+      <translation>Police station</translation>
+    </message>
+    <message>
+      <source>Status</source>
+      <translation>Status</translation>
+    </message>
+    <message>
+      <source>Registration date</source>
+      <translation>Registration date</translation>
+    </message>
+    <message>
+      <source>Status change date</source>
+      <translation>Status change date</translation>
+    </message>
+    <message>
+      <source>Record number</source>
+      <translation>Record number</translation>
+    </message>
+    <message>
+      <source>Reading the file…</source>
+      <translation>Reading the file…</translation>
+    </message>
+    <message>
+      <source>Importing…</source>
+      <translation>Importing…</translation>
+    </message>
+    <message>
+      <source>Choose a registry export</source>
+      <translation>Choose a registry export</translation>
+    </message>
+    <message>
+      <source>Registry exports (*.csv *.txt *.xlsx)</source>
+      <translation>Registry exports (*.csv *.txt *.xlsx)</translation>
+    </message>
+    <message>
+      <source>Save rejected rows</source>
+      <translation>Save rejected rows</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n rejected row(s) saved.</source>
+      <translation>
+        <numerusform>%n rejected row(s) saved.</numerusform>
+        <numerusform>%n rejected row(s) saved.</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>Excel workbook</source>
+      <translation>Excel workbook</translation>
+    </message>
+    <message>
+      <source>Detected: %1</source>
+      <translation>Detected: %1</translation>
+    </message>
+    <message>
+      <source>%1 of the first %2 rows have problems; they will be skipped and reported.</source>
+      <translation>%1 of the first %2 rows have problems; they will be skipped and reported.</translation>
+    </message>
+    <message>
+      <source>No name column recognised: choose it in the mapping.</source>
+      <translation>No name column recognised: choose it in the mapping.</translation>
+    </message>
+    <message>
+      <source>Imported %1 rows: %2 added, %3 updated, %4 rejected.</source>
+      <translation>Imported %1 rows: %2 added, %3 updated, %4 rejected.</translation>
+    </message>
+    <message>
+      <source>Import cancelled; importing the same file again resumes it.</source>
+      <translation>Import cancelled; importing the same file again resumes it.</translation>
+    </message>
+  </context>
+  <context>
+    <name>SearchResultsModel</name>
+    <message>
+      <source>page {0}</source>
+      <translation>page {0}</translation>
+    </message>
+    <message>
+      <source>field match</source>
+      <translation>field match</translation>
+    </message>
+    <message>
+      <source>number/name prefix</source>
+      <translation>number/name prefix</translation>
+    </message>
+    <message>
+      <source>metadata</source>
+      <translation>metadata</translation>
+    </message>
+    <message>
+      <source>page text</source>
+      <translation>page text</translation>
+    </message>
+    <message>
+      <source>filter</source>
+      <translation>filter</translation>
+    </message>
+  </context>
+  <context>
+    <name>SearchView</name>
+    <message>
+      <source>Name, ID number, household number, words on the page…</source>
+      <translation>Name, ID number, household number, words on the page…</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>Search</translation>
+    </message>
+    <message>
+      <source>All stations</source>
+      <translation>All stations</translation>
+    </message>
+    <message>
+      <source>All categories</source>
+      <translation>All categories</translation>
+    </message>
+    <message>
+      <source>Linked or not</source>
+      <translation>Linked or not</translation>
+    </message>
+    <message>
+      <source>Linked to persons</source>
+      <translation>Linked to persons</translation>
+    </message>
+    <message>
+      <source>Not linked</source>
+      <translation>Not linked</translation>
+    </message>
+    <message>
+      <source>Any review state</source>
+      <translation>Any review state</translation>
+    </message>
+    <message>
+      <source>Not reviewed</source>
+      <translation>Not reviewed</translation>
+    </message>
+    <message>
+      <source>Captured between</source>
+      <translation>Captured between</translation>
+    </message>
+    <message>
+      <source>Batch id</source>
+      <translation>Batch id</translation>
+    </message>
+    <message>
+      <source>Searching…</source>
+      <translation>Searching…</translation>
+    </message>
+    <message>
+      <source> (more: refine the query)</source>
+      <translation> (more: refine the query)</translation>
+    </message>
+    <message>
+      <source>{0} results in {1} ms</source>
+      <translation>{0} results in {1} ms</translation>
     </message>
   </context>
   <context>
@@ -174,18 +1682,344 @@
     </message>
   </context>
   <context>
-    <name>WelcomeView</name>
+    <name>SyncView</name>
     <message>
-      <source>Household Registration Archive Workstation</source>
-      <translation>Household Registration Archive Workstation</translation>
+      <source>Target:</source>
+      <translation>Target:</translation>
     </message>
     <message>
-      <source>Station: %1</source>
-      <translation>Station: %1</translation>
+      <source>Pages:</source>
+      <translation>Pages:</translation>
     </message>
     <message>
-      <source>Data folder: %1</source>
-      <translation>Data folder: %1</translation>
+      <source>Objects:</source>
+      <translation>Objects:</translation>
+    </message>
+    <message>
+      <source>State:</source>
+      <translation>State:</translation>
+    </message>
+    <message>
+      <source>Last error:</source>
+      <translation>Last error:</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>Sync now</translation>
+    </message>
+    <message>
+      <source>Verify cloud copy</source>
+      <translation>Verify cloud copy</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Cancel</translation>
+    </message>
+    <message>
+      <source>Archive no.</source>
+      <translation>Archive no.</translation>
+    </message>
+    <message>
+      <source>Page</source>
+      <translation>Page</translation>
+    </message>
+    <message>
+      <source>Sync state</source>
+      <translation>Sync state</translation>
+    </message>
+    <message>
+      <source>Local only</source>
+      <translation>Local only</translation>
+    </message>
+    <message>
+      <source>Uploaded</source>
+      <translation>Uploaded</translation>
+    </message>
+    <message>
+      <source>Verified</source>
+      <translation>Verified</translation>
+    </message>
+    <message>
+      <source>(not configured)</source>
+      <translation>(not configured)</translation>
+    </message>
+    <message>
+      <source>{verified} verified, {uploaded} uploaded, {local} local</source>
+      <translation>{verified} verified, {uploaded} uploaded, {local} local</translation>
+    </message>
+    <message>
+      <source>{verified} verified, {pending} pending, {failed} failed</source>
+      <translation>{verified} verified, {pending} pending, {failed} failed</translation>
+    </message>
+    <message>
+      <source>Syncing…</source>
+      <translation>Syncing…</translation>
+    </message>
+    <message>
+      <source>Offline – will retry automatically</source>
+      <translation>Offline – will retry automatically</translation>
+    </message>
+    <message>
+      <source>Idle</source>
+      <translation>Idle</translation>
+    </message>
+  </context>
+  <context>
+    <name>UnlockDialog</name>
+    <message>
+      <source>Screen locked</source>
+      <translation>Screen locked</translation>
+    </message>
+    <message>
+      <source>Locked after inactivity. Enter the password of %1.</source>
+      <translation>Locked after inactivity. Enter the password of %1.</translation>
+    </message>
+    <message>
+      <source>Unlock</source>
+      <translation>Unlock</translation>
+    </message>
+    <message>
+      <source>Log out</source>
+      <translation>Log out</translation>
+    </message>
+  </context>
+  <context>
+    <name>UserEditDialog</name>
+    <message>
+      <source>Edit user</source>
+      <translation>Edit user</translation>
+    </message>
+    <message>
+      <source>New user</source>
+      <translation>New user</translation>
+    </message>
+    <message>
+      <source>Username</source>
+      <translation>Username</translation>
+    </message>
+    <message>
+      <source>Full name</source>
+      <translation>Full name</translation>
+    </message>
+    <message>
+      <source>Initial password</source>
+      <translation>Initial password</translation>
+    </message>
+    <message>
+      <source>Clerk (capture, link)</source>
+      <translation>Clerk (capture, link)</translation>
+    </message>
+    <message>
+      <source>Reviewer (review, QA)</source>
+      <translation>Reviewer (review, QA)</translation>
+    </message>
+    <message>
+      <source>Searcher (search, view, export)</source>
+      <translation>Searcher (search, view, export)</translation>
+    </message>
+    <message>
+      <source>Administrator</source>
+      <translation>Administrator</translation>
+    </message>
+    <message>
+      <source>Roles</source>
+      <translation>Roles</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>May work on all stations</source>
+      <translation>May work on all stations</translation>
+    </message>
+  </context>
+  <context>
+    <name>UsersDialog</name>
+    <message>
+      <source>Users</source>
+      <translation>Users</translation>
+    </message>
+    <message>
+      <source>Username</source>
+      <translation>Username</translation>
+    </message>
+    <message>
+      <source>Full name</source>
+      <translation>Full name</translation>
+    </message>
+    <message>
+      <source>Roles</source>
+      <translation>Roles</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <source>Last login</source>
+      <translation>Last login</translation>
+    </message>
+    <message>
+      <source>Add…</source>
+      <translation>Add…</translation>
+    </message>
+    <message>
+      <source>Edit…</source>
+      <translation>Edit…</translation>
+    </message>
+    <message>
+      <source>Reset password…</source>
+      <translation>Reset password…</translation>
+    </message>
+    <message>
+      <source>Unlock</source>
+      <translation>Unlock</translation>
+    </message>
+    <message>
+      <source>Disable / enable</source>
+      <translation>Disable / enable</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>Clerk</source>
+      <translation>Clerk</translation>
+    </message>
+    <message>
+      <source>Reviewer</source>
+      <translation>Reviewer</translation>
+    </message>
+    <message>
+      <source>Searcher</source>
+      <translation>Searcher</translation>
+    </message>
+    <message>
+      <source>Administrator</source>
+      <translation>Administrator</translation>
+    </message>
+    <message>
+      <source>active</source>
+      <translation>active</translation>
+    </message>
+    <message>
+      <source>disabled</source>
+      <translation>disabled</translation>
+    </message>
+    <message>
+      <source>locked</source>
+      <translation>locked</translation>
+    </message>
+    <message>
+      <source>all stations</source>
+      <translation>all stations</translation>
+    </message>
+    <message>
+      <source>Reset password</source>
+      <translation>Reset password</translation>
+    </message>
+    <message>
+      <source>Temporary password (the user must change it at login):</source>
+      <translation>Temporary password (the user must change it at login):</translation>
+    </message>
+    <message>
+      <source>Disable user</source>
+      <translation>Disable user</translation>
+    </message>
+    <message>
+      <source>Disable this user?</source>
+      <translation>Disable this user?</translation>
+    </message>
+  </context>
+  <context>
+    <name>WarningsView</name>
+    <message>
+      <source>Run checks</source>
+      <translation>Run checks</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Cancel</translation>
+    </message>
+    <message>
+      <source>Export CSV…</source>
+      <translation>Export CSV…</translation>
+    </message>
+    <message>
+      <source>Rule</source>
+      <translation>Rule</translation>
+    </message>
+    <message>
+      <source>Count</source>
+      <translation>Count</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>Household</source>
+      <translation>Household</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>Name</translation>
+    </message>
+    <message>
+      <source>Finding</source>
+      <translation>Finding</translation>
+    </message>
+    <message>
+      <source>Persons</source>
+      <translation>Persons</translation>
+    </message>
+    <message>
+      <source>With warnings</source>
+      <translation>With warnings</translation>
+    </message>
+    <message>
+      <source>Share</source>
+      <translation>Share</translation>
+    </message>
+    <message>
+      <source>Rules</source>
+      <translation>Rules</translation>
+    </message>
+    <message>
+      <source>Share of persons with warnings per station</source>
+      <translation>Share of persons with warnings per station</translation>
+    </message>
+    <message>
+      <source>Findings of the selected rule</source>
+      <translation>Findings of the selected rule</translation>
+    </message>
+    <message>
+      <source>Checking…</source>
+      <translation>Checking…</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n finding(s) exported.</source>
+      <translation>
+        <numerusform>%n finding(s) exported.</numerusform>
+        <numerusform>%n finding(s) exported.</numerusform>
+      </translation>
+    </message>
+    <message>
+      <source>Export findings</source>
+      <translation>Export findings</translation>
+    </message>
+    <message numerus="yes">
+      <source>%n finding(s).</source>
+      <translation>
+        <numerusform>%n finding(s).</numerusform>
+        <numerusform>%n finding(s).</numerusform>
+      </translation>
     </message>
   </context>
 </TS>
