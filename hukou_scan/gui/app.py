@@ -62,8 +62,9 @@ def stylesheet() -> str:
 def create_application(lang: str, argv: list[str] | None = None) -> QApplication:
     """The QApplication with our font, theme and translations (reuses an existing one in tests)."""
     existing = QApplication.instance()
+    if not isinstance(existing, QApplication):
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app.setApplicationName("hukou-scan")
     app.setOrganizationName("hukou-scan")
     app.setFont(pick_font())
@@ -98,17 +99,83 @@ def install_excepthook(parent_getter: Callable[[], QWidget | None], log_path: Pa
     sys.excepthook = hook
 
 
-def default_screens(ctx: AppContext, window_getter: Callable[[], MainWindow | None]) -> list[Screen]:
+def default_screens(ctx: AppContext) -> list[Screen]:
     """The screens of the workstation in navigation order."""
     from hukou_scan.gui.screens import build_screens
 
-    return build_screens(ctx, window_getter)
+    return build_screens(ctx)
+
+
+def build_main_window(ctx: AppContext) -> MainWindow:
+    """The main window with the screens and menu entries the logged-in user's roles allow."""
+    from hukou_scan.gui.screens import install_menu_actions
+
+    window = MainWindow(ctx, default_screens(ctx))
+    install_menu_actions(ctx, window)
+    user = ctx.guard.user
+    if user is not None:
+        window.set_user(tr("User: %1").replace("%1", user.display_name or user.username))
+    return window
+
+
+def seed_sample_registry(ctx: AppContext, window: MainWindow) -> None:
+    """With the simulated camera and an empty registry, load the fictional sample registry
+    in the background so a first try of the app has persons to link pages to."""
+    from hukou_scan.capture.simulated.camera import SimulatedCamera
+
+    capture = window.screens.get("capture")
+    source = getattr(capture, "source", None)
+    if not isinstance(source, SimulatedCamera):
+        return
+    sample = resources_dir() / "sample" / "registry.csv"
+
+    def load() -> int:
+        if ctx.persons.count() > 0:
+            return 0
+        report = ctx.registry.import_file(sample)
+        return report.run.added
+
+    def done(added: int) -> None:
+        if added:
+            window.statusBar().showMessage(
+                tr("Simulated camera: loaded %1 fictional persons of the sample registry.").replace(
+                    "%1", str(added)
+                ),
+                10000,
+            )
+
+    window.runner.run_simple(load, done, lambda e: log.warning("sample registry not loaded: %s", e))
 
 
 def run_gui(ctx: AppContext) -> int:
+    from hukou_scan.gui.login_dialog import IdleLockFilter, LoginDialog
+
     app = create_application(ctx.settings.language)
     window: MainWindow | None = None
     install_excepthook(lambda: window, ctx.log_path)
-    window = MainWindow(ctx, default_screens(ctx, lambda: window))
+    report = ctx.startup_check()
+    login = LoginDialog(ctx.security)
+    if login.exec() != LoginDialog.DialogCode.Accepted:
+        return 0
+    window = build_main_window(ctx)
+    idle = IdleLockFilter(ctx.security, parent=window)
+    app.installEventFilter(idle)
+    idle.logged_out.connect(window.close)
+    window.settings_saved.connect(
+        lambda: idle.set_idle_minutes(float(ctx.settings.section("security").get("idle_lock_minutes", 10)))
+    )
+    ctx.pipeline.start()
+    if not report.clean:
+        QMessageBox.warning(
+            window,
+            tr("Page store check"),
+            tr("%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.")
+            .replace("%1", str(len(report.missing)))
+            .replace("%2", str(len(report.orphans))),
+        )
+    seed_sample_registry(ctx, window)
     window.show()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        ctx.pipeline.stop()

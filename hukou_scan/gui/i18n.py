@@ -56,10 +56,17 @@ def build_qm(lang: str) -> Path | None:
     return qm
 
 
+_installed: list[QTranslator] = []
+
+
 def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
-    """Install our catalogue and Qt's own (dialog buttons etc.) for ``lang``."""
+    """Install our catalogue and Qt's own (dialog buttons etc.) for ``lang``, replacing
+    whatever was installed before (so the language can be switched, e.g. in tests)."""
     lang = lang if lang in LANGUAGES else "zh_CN"
-    installed: list[QTranslator] = []
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    installed = _installed
     qt_tr = QTranslator(app)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if qt_tr.load(QLocale(lang), "qtbase", "_", qt_dir):

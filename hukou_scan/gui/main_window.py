@@ -7,10 +7,12 @@ navigation, menus, shortcuts, the status bar and remembering its layout.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,11 +29,31 @@ from PySide6.QtWidgets import (
 
 from hukou_scan import __version__
 from hukou_scan.app import AppContext
+from hukou_scan.config import Settings
+from hukou_scan.domain import Role
+from hukou_scan.errors import PermissionDenied, current_language
 from hukou_scan.gui.settings_dialog import SettingsDialog
 from hukou_scan.gui.shortcuts import ShortcutSheetDialog, with_shortcut_tooltip
 from hukou_scan.gui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
+
+
+def settings_changes(old: Settings, new: Settings) -> dict[str, tuple[Any, Any]]:
+    """Changed settings as ``name: (old, new)`` for the audit log (sections flattened)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name == "extra":
+            continue
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if a != b:
+            changes[f.name] = (str(a), str(b))
+    for section in set(old.extra) | set(new.extra):
+        a_sec, b_sec = old.section(section), new.section(section)
+        for key in set(a_sec) | set(b_sec):
+            if a_sec.get(key) != b_sec.get(key):
+                changes[f"{section}.{key}"] = (a_sec.get(key), b_sec.get(key))
+    return changes
 
 
 @dataclass
@@ -40,7 +62,7 @@ class Screen:
 
     key: str
     title: str
-    factory: Callable[[], QWidget]
+    factory: Callable[[MainWindow], QWidget]
     shortcut: str = ""
 
 
@@ -120,7 +142,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def add_screen(self, screen: Screen) -> QWidget:
-        widget = screen.factory()
+        widget = screen.factory(self)
         widget.setObjectName(f"screen_{screen.key}")
         self.screens[screen.key] = widget
         index = self.stack.addWidget(widget)
@@ -154,12 +176,23 @@ class MainWindow(QMainWindow):
 
     # -- slots -------------------------------------------------------------------------
     def _on_settings_triggered(self) -> None:
-        dialog = SettingsDialog(self.ctx.settings, self)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
-            self.ctx.settings = dialog.save()
-            self.ctx.guard.audit("settings_change", "settings.toml")
-            self.statusBar().showMessage(self.tr("Settings saved."), 5000)
-            self.settings_saved.emit()
+        try:
+            self.ctx.guard.require(Role.ADMIN)
+        except PermissionDenied as e:
+            QMessageBox.warning(self, self.tr("Settings"), e.user_message(current_language()))
+            return
+        old = self.ctx.settings
+        dialog = SettingsDialog(old, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        new = dialog.result_settings()
+        changes = settings_changes(old, new)
+        if not changes:
+            return
+        self.ctx.security.record_settings_change("settings.toml", changes)
+        self.ctx.settings = dialog.save()
+        self.statusBar().showMessage(self.tr("Settings saved."), 5000)
+        self.settings_saved.emit()
 
     def _on_shortcuts_triggered(self) -> None:
         ShortcutSheetDialog(self.all_actions(), self).exec()

@@ -16,8 +16,8 @@ from hukou_scan.gui.shortcuts import ShortcutSheetDialog
 
 def _screens() -> list[Screen]:
     return [
-        Screen("one", "One", lambda: QLabel("first"), "Ctrl+1"),
-        Screen("two", "Two", lambda: QLabel("second"), "Ctrl+2"),
+        Screen("one", "One", lambda _w: QLabel("first"), "Ctrl+1"),
+        Screen("two", "Two", lambda _w: QLabel("second"), "Ctrl+2"),
     ]
 
 
@@ -64,7 +64,17 @@ def test_screens_get_shutdown_on_close(qtbot: QtBot, ctx: AppContext) -> None:
         def shutdown(self) -> None:
             calls.append("shutdown")
 
-    w = MainWindow(ctx, [Screen("c", "C", Closing)])
+    w = MainWindow(ctx, [Screen("c", "C", lambda _w: Closing())])
     qtbot.addWidget(w)
     w.close()
     assert calls == ["shutdown"]
+
+
+def test_settings_changes_are_listed_for_the_audit(ctx: AppContext) -> None:
+    from hukou_scan.gui.main_window import settings_changes
+
+    new = ctx.settings.with_changes(language="en", extra={"security": {"idle_lock_minutes": 5}})
+    changes = settings_changes(ctx.settings, new)
+    assert changes["language"] == ("zh_CN", "en")
+    assert changes["security.idle_lock_minutes"] == (None, 5)
+    assert settings_changes(ctx.settings, ctx.settings) == {}

@@ -1,0 +1,132 @@
+"""The whole workstation window: every screen comes up, in Chinese and in English, with no
+untranslated visible text."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QTabWidget,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from hukou_scan.app import AppContext
+from hukou_scan.capture.simulated.camera import SimulatedCamera
+from hukou_scan.gui import screens as screens_mod
+from hukou_scan.gui.app import build_main_window, create_application
+from hukou_scan.gui.main_window import MainWindow
+
+I18N = Path(__file__).resolve().parents[2] / "resources" / "i18n"
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def translated_sources() -> set[str]:
+    """Source strings whose Chinese translation differs from the source."""
+    out: set[str] = set()
+    for msg in ET.parse(I18N / "hukou_scan_zh_CN.ts").getroot().iter("message"):
+        src = msg.findtext("source", "")
+        if (msg.findtext("translation", "") or "") not in ("", src):
+            out.add(src)
+    return out
+
+
+def visible_texts(root: QWidget) -> Iterator[tuple[str, str]]:
+    for w in [root, *root.findChildren(QWidget)]:
+        if not w.isVisibleTo(root) and w is not root:
+            continue
+        name = f"{type(w).__name__}#{w.objectName()}"
+        if isinstance(w, QLabel | QAbstractButton):
+            yield name, w.text()
+        if isinstance(w, QGroupBox):
+            yield name, w.title()
+        if isinstance(w, QLineEdit):
+            yield name, w.placeholderText()
+        if isinstance(w, QTabWidget):
+            for i in range(w.count()):
+                yield name, w.tabText(i)
+        if isinstance(w, QComboBox):
+            for i in range(w.count()):
+                yield name, w.itemText(i)
+        if isinstance(w, QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            try:
+                columns = m.columnCount(QModelIndex())
+            except TypeError:  # list models keep columnCount private
+                columns = 1
+            for c in range(columns):
+                yield name, str(m.headerData(c, Qt.Orientation.Horizontal) or "")
+    for a in root.findChildren(QAction):
+        yield "QAction", a.text()
+
+
+def open_window(qtbot: QtBot, ctx: AppContext, lang: str) -> MainWindow:
+    create_application(lang)
+    w = build_main_window(ctx)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    for key in w.screens:
+        w.show_screen(key)
+        QApplication.processEvents()
+    return w
+
+
+@pytest.fixture(autouse=True)
+def _small_camera(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screens_mod, "make_camera", lambda _ctx: SimulatedCamera(size=(640, 480), fps=10))
+
+
+def test_all_screens_come_up(qtbot: QtBot, ctx: AppContext) -> None:
+    w = open_window(qtbot, ctx, "zh_CN")
+    assert {"capture", "search", "review", "quality", "dashboard", "sync", "ocr", "audit"} <= set(w.screens)
+    for key, widget in w.screens.items():
+        w.show_screen(key)
+        assert w.stack.currentWidget() is widget
+    w.close()
+
+
+def test_chinese_ui_shows_no_untranslated_text(qtbot: QtBot, ctx: AppContext) -> None:
+    w = open_window(qtbot, ctx, "zh_CN")
+    sources = translated_sources()
+    bad = sorted(
+        {
+            f"{name}: {text}"
+            for name, text in visible_texts(w)
+            if text.replace("&", "") in sources or text in sources
+        }
+    )
+    bad += [m.text() for m in w.menuBar().actions() if m.text().replace("&", "") in sources]
+    w.close()
+    assert not bad, f"English text in the Chinese UI: {bad[:25]}"
+
+
+def test_english_ui_shows_no_chinese_ui_text(qtbot: QtBot, ctx: AppContext) -> None:
+    w = open_window(qtbot, ctx, "en")
+    data = {ctx.settings.station_name, *[s.name for s in ctx.stations.list()]}
+    bad = sorted(
+        {
+            f"{name}: {text}"
+            for name, text in visible_texts(w)
+            if HAN.search(text)
+            and not any(d and d in text for d in data)
+            and "（" not in text
+            and "(" not in text
+        }
+    )
+    w.close()
+    create_application("zh_CN")
+    assert not bad, f"Chinese text in the English UI: {bad[:25]}"
