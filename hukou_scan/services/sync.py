@@ -8,6 +8,8 @@ up by itself), checks roles through the :class:`Guard`, and audits ``sync`` and
 Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL``)::
 
     target = "s3://bucket/prefix"       # or file:///mnt/nas/hukou
+    catalogue_url = "postgresql+psycopg://…"  # offline-capable station: push batches to the
+                                        # shared catalogue whenever it is reachable
     endpoint_url = "http://minio:9000"  # S3-compatible service; else AWS_ENDPOINT_URL
     region = "cn-north-1"
     key = "..."; secret = "..."         # else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
@@ -33,6 +35,7 @@ from hukou_scan.errors import HukouScanError, StorageError, SyncError
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.sync import SyncRepository
+from hukou_scan.sync.catalogue import CatalogueReplicator
 from hukou_scan.sync.crypto import Cipher, load_key
 from hukou_scan.sync.engine import SyncEngine, SyncOfflineError, SyncOptions, SyncReport, VerifyReport
 from hukou_scan.sync.restore import RestoreReport, restore
@@ -48,6 +51,7 @@ class SyncConfig:
     """The parsed ``[sync]`` section."""
 
     target: str = ""
+    catalogue_url: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     encrypt: bool = False
     key_file: str = ""
@@ -65,6 +69,7 @@ class SyncConfig:
         s = dict(section)
         return cls(
             target=str(s.get("target") or storage_url or ""),
+            catalogue_url=str(s.get("catalogue_url", "")),
             options={
                 k: s[k]
                 for k in ("endpoint_url", "region", "key", "secret", "connect_timeout", "read_timeout")
@@ -124,6 +129,7 @@ class SyncService:
         self.station = station
         self.guard = guard
         self._engine: SyncEngine | None = None
+        self._catalogue: CatalogueReplicator | None = None
         self._run_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._stop = threading.Event()
@@ -170,7 +176,7 @@ class SyncService:
         with self._run_lock:
             self._set(running=True)
             try:
-                report = self.engine().run(progress, cancel)
+                report = self._run_once(progress, cancel)
             except SyncOfflineError as e:
                 self._set(running=False, offline=True, error=e.en, report=e.report.to_dict())
                 self.guard.audit("sync", self.target, "offline", **_audit_details(e.report.to_dict()))
@@ -191,6 +197,29 @@ class SyncService:
                 **_audit_details(report.to_dict()),
             )
             return report
+
+    def _run_once(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
+        """Objects to the target (if one is set), then the station's batches to the shared catalogue."""
+        if self.config.target or not self.config.catalogue_url:
+            report = self.engine().run(progress, cancel)
+        else:
+            report = SyncReport(target="")
+        if self.config.catalogue_url and not report.cancelled:
+            try:
+                report.catalogue = self.catalogue().push(progress, cancel).to_dict()
+            except SyncError as e:
+                if not e.retryable:
+                    raise
+                report.offline = True
+                report.error = e.en
+                raise SyncOfflineError(report, e) from e
+        return report
+
+    def catalogue(self) -> CatalogueReplicator:
+        """Replication of this station's batches into the shared catalogue (``[sync] catalogue_url``)."""
+        if self._catalogue is None:
+            self._catalogue = CatalogueReplicator(self.repo, self.config.catalogue_url, self.station)
+        return self._catalogue
 
     def verify(
         self,
@@ -283,6 +312,8 @@ class SyncService:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._catalogue is not None:
+            self._catalogue.close()
 
     def _loop(self, interval: float) -> None:
         backoff = max(self.config.backoff_base_s, 1.0)

@@ -83,10 +83,12 @@ class SyncReport:
     cancelled: bool = False
     error: str = ""
     elapsed_s: float = 0.0
+    catalogue: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
+            "catalogue": self.catalogue,
             "pending": self.pending,
             "uploaded": self.uploaded,
             "already_present": self.already_present,

@@ -196,3 +196,82 @@ def test_app_reconnects_after_postgres_restart_without_losing_a_page(
     finally:
         svc.stop()
         ctx.close()
+
+
+def test_offline_capable_stations_replicate_into_the_shared_catalogue(
+    settings: Settings,
+    migrated_sqlite: Path,
+    pg_db_url: str,
+    postgres_server: PostgresServer,
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from hukou_scan.storage.repositories import PageRepository
+    from hukou_scan.sync.engine import SyncOfflineError
+
+    central = Database(pg_db_url)
+    central.upgrade(backup=False)
+    stations = []
+    for code in ("S-A", "S-B"):
+        data = tmp_path / code
+        data.mkdir()
+        shutil.copy(migrated_sqlite, data / "hukou.sqlite3")
+        ctx = AppContext(
+            settings.with_changes(
+                db_url=f"sqlite:///{data / 'hukou.sqlite3'}", station_code=code, data_dir=data
+            ),
+            log_to_file=False,
+        )
+        svc = SyncService(
+            SyncConfig(catalogue_url=pg_db_url, backoff_base_s=0.05),
+            SyncRepository(ctx.db),
+            ctx.blobs,
+            ctx.station,
+            OpenGuard(),
+        )
+        stations.append((ctx, svc))
+    try:
+        (a, sa), (b, sb) = stations
+        make_batch(a, 5, size=500, seed=1)
+        make_batch(b, 4, size=500, seed=2)
+        ts = [threading.Thread(target=sa.sync_now), threading.Thread(target=sb.sync_now)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        central_pages = PageRepository(central)
+        bids_a = [bt.id for bt in a.batches.list()]
+        assert sum(len(central_pages.list_batch(x)) for x in bids_a) == 5
+
+        postgres_server.stop_server_only()  # the shared catalogue goes away
+        try:
+            batch2 = make_batch(a, 3, size=500, seed=3)  # the station keeps capturing locally
+            with pytest.raises(SyncOfflineError):
+                sa.sync_now()
+            assert sa.status().offline
+        finally:
+            postgres_server.start()
+        first = a.pages.list_batch(batch2.id)[0]
+        a.pages.update(first.id, ocr_text="改过的文字")
+        rep = sa.sync_now()
+        assert rep.catalogue is not None and rep.catalogue["batches_pushed"] == 1
+        assert rep.catalogue["unchanged"] == 1
+        assert [p.id for p in central_pages.list_batch(batch2.id)] == [
+            p.id for p in a.pages.list_batch(batch2.id)
+        ]
+        assert central_pages.get(first.id).ocr_text == "改过的文字"
+        assert sb.sync_now().catalogue == {
+            "catalogue": sb.catalogue().name,
+            "batches_pushed": 0,
+            "pages_pushed": 0,
+            "unchanged": 1,
+            "elapsed_s": pytest.approx(0, abs=5),
+        }
+        total = sum(len(central_pages.list_batch(bt.id)) for ctx, _ in stations for bt in ctx.batches.list())
+        assert total == 12
+    finally:
+        for ctx, svc in stations:
+            svc.stop()
+            ctx.close()
+        central.dispose()
