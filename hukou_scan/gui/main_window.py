@@ -17,12 +17,12 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -83,12 +83,13 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.nav)
-        self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(self.splitter)
+        central = QWidget(self)
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.screens: dict[str, QWidget] = {}
         self.screen_actions: list[QAction] = []
@@ -233,9 +234,6 @@ class MainWindow(QMainWindow):
         state = self._qsettings.value("main/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        splitter = self._qsettings.value("main/splitter")
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
         key = self._qsettings.value("main/screen")
         if isinstance(key, str) and key in self.screens:
             self.show_screen(key)
@@ -243,7 +241,6 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self._qsettings.setValue("main/geometry", self.saveGeometry())
         self._qsettings.setValue("main/state", self.saveState())
-        self._qsettings.setValue("main/splitter", self.splitter.saveState())
         current = self.stack.currentWidget()
         for key, w in self.screens.items():
             if w is current:

@@ -40,13 +40,17 @@ def test_layout_is_remembered(qtbot: QtBot, ctx: AppContext) -> None:
     create_application("zh_CN")
     w = MainWindow(ctx, _screens())
     qtbot.addWidget(w)
+    w.show()
     w.show_screen("two")
-    w.splitter.setSizes([120, 900])
+    w.resize(701, 503)
+    qtbot.waitUntil(lambda: w.width() == 701)
     w.close()
     assert (Path(ctx.settings.config_dir) / "window.ini").exists()
     w2 = MainWindow(ctx, _screens())
     qtbot.addWidget(w2)
     assert w2.stack.currentIndex() == 1
+    w2.show()
+    qtbot.waitUntil(lambda: (w2.width(), w2.height()) == (701, 503))
     w2.close()
 
 
