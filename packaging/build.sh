@@ -37,5 +37,5 @@ Description: household-registration archive digitization workstation (户籍档�
  recognises the Chinese text, links pages to registry persons, and exports
  searchable bookmarked PDFs; syncs a verified copy to object storage.
 CONTROL
-dpkg-deb --root-owner-group --build "$stage" "dist/hukou-scan_${version}_${arch}.deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$stage" "dist/hukou-scan_${version}_${arch}.deb" >/dev/null
 echo "built dist/hukou-scan/ and dist/hukou-scan_${version}_${arch}.deb"
