@@ -59,6 +59,13 @@ class AuditTableModel(QAbstractTableModel):
             self.tr("Outcome"),
             self.tr("Details"),
         ]
+        # the stored outcome codes, shown in the user's language (filter and table alike)
+        self.outcomes = {
+            "ok": self.tr("ok"),
+            "failed": self.tr("failed"),
+            "denied": self.tr("denied"),
+            "locked": self.tr("locked"),
+        }
         self.broken: set[int] = set()
 
     def set_events(self, events: list[AuditEvent]) -> None:
@@ -97,7 +104,7 @@ class AuditTableModel(QAbstractTableModel):
                 e.station,
                 e.action,
                 e.target,
-                e.outcome,
+                self.outcomes.get(e.outcome, e.outcome),
                 json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
             ][col]
         if role == Qt.ItemDataRole.BackgroundRole and e.seq in self.broken:
@@ -120,6 +127,7 @@ class AuditView(QWidget):
         self.security = security
         self.runner = runner
         layout = QVBoxLayout(self)
+        self.model = AuditTableModel(self)
         filters = QHBoxLayout()
         self.user_edit = QLineEdit(self)
         self.user_edit.setObjectName("userFilter")
@@ -130,8 +138,8 @@ class AuditView(QWidget):
         self.outcome_combo = QComboBox(self)
         self.outcome_combo.setObjectName("outcomeFilter")
         self.outcome_combo.addItem(self.tr("Any outcome"), "")
-        for o in ("ok", "failed", "denied", "locked"):
-            self.outcome_combo.addItem(o, o)
+        for code, label in self.model.outcomes.items():
+            self.outcome_combo.addItem(label, code)
         self.text_edit = QLineEdit(self)
         self.text_edit.setObjectName("textFilter")
         self.text_edit.setPlaceholderText(self.tr("Target contains…"))
@@ -157,7 +165,6 @@ class AuditView(QWidget):
         ):
             filters.addWidget(w)
         layout.addLayout(filters)
-        self.model = AuditTableModel(self)
         self.table = QTableView(self)
         self.table.setObjectName("auditTable")
         self.table.setModel(self.model)
