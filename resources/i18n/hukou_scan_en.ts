@@ -133,6 +133,22 @@
       <source>Details</source>
       <translation>Details</translation>
     </message>
+    <message>
+      <source>ok</source>
+      <translation>ok</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>failed</translation>
+    </message>
+    <message>
+      <source>denied</source>
+      <translation>denied</translation>
+    </message>
+    <message>
+      <source>locked</source>
+      <translation>locked</translation>
+    </message>
   </context>
   <context>
     <name>AuditView</name>

@@ -133,6 +133,22 @@
       <source>Details</source>
       <translation>详情</translation>
     </message>
+    <message>
+      <source>ok</source>
+      <translation>成功</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>失败</translation>
+    </message>
+    <message>
+      <source>denied</source>
+      <translation>被拒绝</translation>
+    </message>
+    <message>
+      <source>locked</source>
+      <translation>已锁定</translation>
+    </message>
   </context>
   <context>
     <name>AuditView</name>
