@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import (
@@ -125,3 +128,14 @@ def record(result: dict[str, int], faults: int) -> None:
     FAULTS["faults_injected"] += faults
     FAULTS["pages_lost"] += result["lost"]
     FAULTS["duplicates"] += result["duplicates"]
+
+
+@pytest.fixture(scope="module")
+def fault_summary() -> Iterator[None]:
+    """Print (and save to .pytest_cache) the running fault totals when a fault-test module ends."""
+    yield
+    line = json.dumps({"sync_fault_summary": FAULTS})
+    print("\n" + line)
+    cache = Path(__file__).resolve().parents[1] / ".pytest_cache"
+    cache.mkdir(exist_ok=True)
+    (cache / "sync_fault_summary.json").write_text(line + "\n")

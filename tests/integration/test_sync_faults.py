@@ -30,19 +30,11 @@ from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.sync import SyncRepository
 from hukou_scan.sync.store import open_store
 from tests.s3_server import MotoS3
-from tests.sync_helpers import FAULTS, check_remote, make_batch, record
+from tests.sync_helpers import check_remote, fault_summary, make_batch, record
 
-pytestmark = [pytest.mark.s3, pytest.mark.slow]
+pytestmark = [pytest.mark.s3, pytest.mark.slow, pytest.mark.usefixtures("fault_summary")]
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fault_summary() -> Iterator[None]:
-    yield
-    line = json.dumps({"sync_fault_summary": FAULTS})
-    print("\n" + line)
-    (REPO / ".pytest_cache").mkdir(exist_ok=True)
-    (REPO / ".pytest_cache" / "sync_fault_summary.json").write_text(line + "\n")
+__all__ = ["fault_summary"]  # the module-scoped fixture that prints the totals
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,10 @@ from hukou_scan.storage.db import Database
 from hukou_scan.storage.sync import SyncRepository
 from hukou_scan.sync.store import open_store
 from tests.postgres_server import PostgresServer
-from tests.sync_helpers import check_remote, make_batch, record
+from tests.sync_helpers import check_remote, fault_summary, make_batch, record
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.usefixtures("fault_summary")]
+__all__ = ["fault_summary"]  # the module-scoped fixture that prints the totals
 
 
 def station_ctx(settings: Settings, url: str, code: str, data: Path) -> AppContext:
@@ -268,8 +269,11 @@ def test_offline_capable_stations_replicate_into_the_shared_catalogue(
             "unchanged": 1,
             "elapsed_s": pytest.approx(0, abs=5),
         }
-        total = sum(len(central_pages.list_batch(bt.id)) for ctx, _ in stations for bt in ctx.batches.list())
-        assert total == 12
+        ids = [
+            p.id for ctx, _ in stations for bt in ctx.batches.list() for p in central_pages.list_batch(bt.id)
+        ]
+        assert len(ids) == 12 and len(set(ids)) == 12
+        record({"pages": 12, "lost": 12 - len(set(ids)), "duplicates": len(ids) - len(set(ids))}, faults=1)
     finally:
         for ctx, svc in stations:
             svc.stop()
