@@ -177,8 +177,16 @@ class QaView(QWidget):
                 w.setEnabled(False)
             return
         self.batch_list.clear()
+        statuses = {
+            "open": self.tr("open"),
+            "closed": self.tr("closed"),
+            "in_review": self.tr("in review"),
+            "accepted": self.tr("accepted"),
+            "rejected": self.tr("rejected"),
+        }
         for b in batches:
-            item = QListWidgetItem(f"{b.archive_id} · {b.category.value} · {b.status.value}")
+            status = statuses.get(b.status.value, b.status.value)
+            item = QListWidgetItem(f"{b.archive_id} · {b.category.value} · {status}")
             item.setData(Qt.ItemDataRole.UserRole, b)
             self.batch_list.addItem(item)
 
