@@ -1314,6 +1314,26 @@
       <translation>Fail → re-capture</translation>
     </message>
     <message>
+      <source>open</source>
+      <translation>open</translation>
+    </message>
+    <message>
+      <source>closed</source>
+      <translation>closed</translation>
+    </message>
+    <message>
+      <source>in review</source>
+      <translation>in review</translation>
+    </message>
+    <message>
+      <source>accepted</source>
+      <translation>accepted</translation>
+    </message>
+    <message>
+      <source>rejected</source>
+      <translation>rejected</translation>
+    </message>
+    <message>
       <source>Pages: %1 (expected %2)</source>
       <translation>Pages: %1 (expected %2)</translation>
     </message>

@@ -1313,6 +1313,26 @@
       <translation>不合格 → 重拍</translation>
     </message>
     <message>
+      <source>open</source>
+      <translation>采集中</translation>
+    </message>
+    <message>
+      <source>closed</source>
+      <translation>已结束</translation>
+    </message>
+    <message>
+      <source>in review</source>
+      <translation>审核中</translation>
+    </message>
+    <message>
+      <source>accepted</source>
+      <translation>已验收</translation>
+    </message>
+    <message>
+      <source>rejected</source>
+      <translation>已退回</translation>
+    </message>
+    <message>
       <source>Pages: %1 (expected %2)</source>
       <translation>页数：%1（应为 %2）</translation>
     </message>
