@@ -53,7 +53,8 @@ from hukou_scan.services.capture import CaptureReceipt, CaptureService
 log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-CAPTURE_KEYS = ("Space", "Return", "Enter", "F9", "PgDown")
+CAPTURE_KEYS = ("Space", "F9", "PgDown")  # window-wide while the screen is visible (pedals send these)
+CAPTURE_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # via keyPressEvent: the link panel's Enter wins
 
 
 class PreviewView(QWidget):
@@ -325,9 +326,12 @@ class CaptureView(QWidget):
         self.camera_button.clicked.connect(self._on_camera_button_clicked)
         self.auto_check.toggled.connect(self._on_auto_check_toggled)
         self.preview.painted.connect(self._on_preview_painted)
+        # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive);
+        # a text field with focus keeps its Space (Qt lets it override the shortcut).
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         for key in CAPTURE_KEYS:
             sc = QShortcut(QKeySequence(key), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(self.capture_now)
         undo = QShortcut(QKeySequence.StandardKey.Undo, self)
         undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -348,8 +352,20 @@ class CaptureView(QWidget):
         """The view's background task runner (shared with panels placed in it)."""
         return self.tasks
 
+    def keyPressEvent(self, event: Any) -> None:
+        """Enter captures unless a child used it (the link panel's candidate list confirms with Enter)."""
+        focus = QApplication.focusWidget()
+        in_panel = focus is not None and self.link_panel_slot.isAncestorOf(focus)
+        if event.key() in CAPTURE_ENTER_KEYS and not event.isAutoRepeat() and not in_panel:
+            event.accept()
+            self.capture_now()
+            return
+        super().keyPressEvent(event)
+
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        if self.focusWidget() is None:
+            self.setFocus()
         if not self._started:
             self.start()
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from hukou_scan.app import AppContext
@@ -42,6 +43,8 @@ def make_view(qtbot: QtBot, ctx: AppContext, cam: SimulatedCamera) -> CaptureVie
     qtbot.addWidget(view)
     view.resize(1280, 800)
     view.show()
+    view.activateWindow()  # window-wide shortcuts (Space, pedals) need the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=5000)
     view.start()
     return view
 
@@ -235,3 +238,31 @@ def test_camera_dialog_saves_controls_per_device_and_view_switches_source(
     assert not cam1.is_open
     qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
     assert view.camera is not None and view.camera.grabber.source is cam2
+
+
+def test_enter_in_the_link_panel_does_not_capture(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    panel = QLineEdit()
+    entered: list[bool] = []
+    panel.returnPressed.connect(lambda: entered.append(True))
+    view.set_link_panel(panel)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    panel.setFocus()
+    qtbot.waitUntil(panel.hasFocus, timeout=2000)
+    qtbot.keyClick(panel, Qt.Key.Key_Return)
+    qtbot.wait(500)
+    view.capture_tasks.pool.waitForDone(5000)
+    assert entered == [True]
+    assert batch_ctx.capture.list_pages(view.batch.id) == []  # type: ignore[union-attr]
+    # the strip does not use Enter: it reaches the view and captures
+    view.strip.setFocus()
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view.strip, Qt.Key.Key_Return)
