@@ -203,6 +203,7 @@ class CaptureView(QWidget):
         self._icons: dict[tuple[str, str, int], QIcon] = {}
         self._shown_page: tuple[str, str, int] | None = None
         self._refreshing = False
+        self._refresh_again = False
         self._select_after_refresh: str | None = None
         self._sticky_until = 0.0
         self.last_capture_ms = 0.0
@@ -634,7 +635,10 @@ class CaptureView(QWidget):
     # --- page strip ------------------------------------------------------------------------------------------
     def refresh_pages(self, select: str | None = None) -> None:
         """Reload the batch's pages (state, thumbnails) in the background."""
-        if self.batch is None or self._refreshing:
+        if self.batch is None:
+            return
+        if self._refreshing:  # one in flight: run again when it lands, so nothing is missed
+            self._refresh_again = True
             if select:
                 self._select_after_refresh = select
             return
@@ -650,14 +654,14 @@ class CaptureView(QWidget):
                 key = self._icon_key(p)
                 if key not in known:
                     try:
-                        thumbs[key] = QImage.fromData(
-                            svc.thumbnail(p, 128)
-                        )  # decoded here, off the UI thread
+                        # decoded here, off the UI thread
+                        thumbs[key] = QImage.fromData(svc.thumbnail(p, 128))
                     except HukouScanError:
                         log.exception("thumbnail failed for page %s", p.id)
             return batch_id, pages, thumbs
 
-        self._select_after_refresh = select
+        if select:
+            self._select_after_refresh = select
         self.tasks.run_simple(work, on_done=self._on_pages_loaded, on_error=self._on_refresh_error)
 
     @staticmethod
@@ -674,6 +678,9 @@ class CaptureView(QWidget):
 
     def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage]]) -> None:
         self._refreshing = False
+        if self._refresh_again:
+            self._refresh_again = False
+            QTimer.singleShot(0, self.refresh_pages)
         batch_id, pages, thumbs = result
         if self.batch is None or batch_id != self.batch.id:
             return
@@ -683,6 +690,10 @@ class CaptureView(QWidget):
             (p.id, self._icon_key(p), p.state) for p in self.pages
         ]
         select = self._select_after_refresh
+        if select is not None and any(p.id == select for p in pages):
+            self._select_after_refresh = None  # consumed
+        else:
+            select = None
         current = self.strip.currentItem()
         current_id = select or (current.data(PAGE_ID_ROLE) if current else None)
         self.pages = pages
@@ -702,6 +713,11 @@ class CaptureView(QWidget):
             self.strip.scrollToItem(self.strip.currentItem()) if self.strip.currentItem() else None
             self._show_current_page()
             self.pages_changed.emit()
+        elif select is not None:
+            for i in range(self.strip.count()):
+                if self.strip.item(i).data(PAGE_ID_ROLE) == select:
+                    self.strip.setCurrentRow(i)
+                    break
         self._update_counter()
         self._update_actions()
 
