@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, func, or_, select, update
@@ -660,6 +661,9 @@ _SQLITE_HOUSEHOLD_UPSERT = (
     " station_code=excluded.station_code"
 )
 _DATE_COLUMNS = frozenset({"birth_date", "registered_on", "status_date"})
+_PERSON_ROW = itemgetter("id", *_PERSON_COLUMNS)
+_DATE_POSITIONS = tuple(i + 1 for i, c in enumerate(_PERSON_COLUMNS) if c in _DATE_COLUMNS)
+_STAMP_POSITION = 1 + _PERSON_COLUMNS.index("updated_at")
 
 
 def _sqlite_upsert(
@@ -675,14 +679,11 @@ def _sqlite_upsert(
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     rows = []
     for p in persons:
-        row: list[Any] = [p["id"]]
-        for c in _PERSON_COLUMNS:
-            v = p[c]
-            if c in _DATE_COLUMNS:
-                v = v.isoformat() if v is not None else None
-            elif c == "updated_at":
-                v = stamp
-            row.append(v)
+        row = list(_PERSON_ROW(p))
+        for i in _DATE_POSITIONS:
+            if row[i] is not None:
+                row[i] = row[i].isoformat()
+        row[_STAMP_POSITION] = stamp
         rows.append(tuple(row))
     if rows:
         conn.exec_driver_sql(_SQLITE_PERSON_UPSERT, rows)
