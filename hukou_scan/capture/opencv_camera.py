@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,13 @@ def default_backend() -> int:
     return int(cv2.CAP_ANY)
 
 
-def list_devices(max_index: int = 8, backend: int | None = None) -> list[CameraInfo]:
+def list_devices(
+    max_index: int = 8,
+    backend: int | None = None,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> list[CameraInfo]:
     """Probe local cameras.
 
     On Linux only ``/dev/video*`` nodes that exist are probed (each UVC camera shows
@@ -103,7 +110,11 @@ def list_devices(max_index: int = 8, backend: int | None = None) -> list[CameraI
     else:
         indices = list(range(max_index))
     found: list[CameraInfo] = []
-    for idx in indices:
+    for n, idx in enumerate(indices):
+        if cancel is not None and cancel.is_set():
+            break
+        if progress:
+            progress(n, len(indices), f"video{idx}")
         cap = cv2.VideoCapture(idx, be)
         try:
             if cap.isOpened():

@@ -90,7 +90,8 @@ class CameraDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self._load_controls()
-        runner.run_simple(service.list_cameras, on_done=self._on_cameras_listed)
+        self._probe = runner.run(lambda p, c: service.list_cameras(p, c), on_done=self._on_cameras_listed)
+        self.finished.connect(lambda _r: self._probe.cancel())
 
     def _describe(self, caps: Capabilities | None) -> str:
         if caps is None:

@@ -186,9 +186,11 @@ class CaptureService:
             except (OSError, HukouScanError):
                 log.exception("could not save camera settings")
 
-    def list_cameras(self) -> list[CameraInfo]:
+    def list_cameras(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> list[CameraInfo]:
         """Attached cameras (probing takes up to a second per device: call off the UI thread)."""
-        return list_devices()
+        return list_devices(progress=progress, cancel=cancel)
 
     # --- batches --------------------------------------------------------------------------------
     def last_values(self) -> BatchDraft:

@@ -266,3 +266,28 @@ def test_enter_in_the_link_panel_does_not_capture(
     view.strip.setFocus()
     with qtbot.waitSignal(view.page_captured, timeout=5000):
         qtbot.keyClick(view.strip, Qt.Key.Key_Return)
+
+
+def test_hot_folder_files_appear_in_the_strip_and_corrupt_ones_raise_a_banner(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    svc = batch_ctx.capture
+    svc.set_option("hot_stable_seconds", 0.2)
+    svc.set_option("hot_poll_interval", 0.1)
+    svc.set_option("hot_corrupt_after", 0.4)
+    folder = batch_ctx.settings.hot_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    cam = SimulatedCamera([Step("page", 10_000, 0)], size=SIZE, fps=FPS, loop=True)
+    view = CaptureView(svc, cam, hot_folder=True, beep=lambda: None)
+    qtbot.addWidget(view)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    view.show()
+    view.start()
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), (230, 220, 200)).save(folder / "scan1.jpg", quality=90)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=15000)
+    qtbot.waitUntil(lambda: view.banner.isVisible() and "broken.jpg" in view.banner.text(), timeout=15000)
+    assert (folder / "quarantine" / "broken.jpg").exists()
