@@ -154,7 +154,7 @@ class SimulatedCamera:
         desk: str = "dark_wood",
         loop: bool | None = None,
         seed: int = 0,
-        demo_pages: int = 8,
+        demo_pages: int = 24,
         info: CameraInfo = SIMULATED_INFO,
     ) -> None:
         self.info = info
