@@ -10,6 +10,7 @@ bars was not worth the installer size.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from pathlib import Path
 
@@ -73,7 +74,9 @@ class BarChartView(QWidget):
         p.setFont(f)
         plot = QRectF(left, top, max(10.0, w - left - right), max(10.0, h - top - bottom))
         vmax = max((v for _n, _c, vals in self.series for v in vals), default=0.0)
-        vmax = vmax if vmax > 0 else 1.0
+        # page counts: round the scale up to a multiple of 4 so the five grid labels are
+        # distinct whole numbers (a scale of 1 used to read 0, 0, 0, 1, 1)
+        vmax = float(max(4, math.ceil(vmax / 4) * 4))
         p.setPen(QColor("#ccc"))
         for i in range(5):
             y = plot.bottom() - plot.height() * i / 4
