@@ -36,7 +36,7 @@
     </message>
     <message>
       <source>Keyboard shortcuts</source>
-      <translation>快捷键</translation>
+      <translation>快捷键一览</translation>
     </message>
     <message>
       <source>Action</source>
@@ -350,7 +350,7 @@
     </message>
     <message>
       <source>Page %1 / %2</source>
-      <translation>第 %1 / %2 页</translation>
+      <translation>%1 / %2 页</translation>
     </message>
     <message>
       <source>%1 pages</source>
@@ -888,7 +888,7 @@
     </message>
     <message>
       <source>Page %1</source>
-      <translation>第 %1 页</translation>
+      <translation>页面 %1</translation>
     </message>
     <message>
       <source>linked</source>
@@ -986,7 +986,7 @@
     </message>
     <message>
       <source>Keyboard shortcuts</source>
-      <translation>快捷键</translation>
+      <translation>快捷键一览</translation>
     </message>
     <message>
       <source>About</source>
@@ -1601,7 +1601,7 @@
     </message>
     <message>
       <source>Linked or not</source>
-      <translation>关联与否不限</translation>
+      <translation>关联状态不限</translation>
     </message>
     <message>
       <source>Linked to persons</source>
