@@ -15,8 +15,9 @@ Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL`
     key = "..."; secret = "..."         # else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
     encrypt = true; key_file = "/etc/hukou/sync.key"   # or keyring_user = "station1"
     bandwidth_kbps = 2048               # upload limit, 0 = unlimited
-    verify_after_upload = "checksum"    # or "read": download and hash again (for servers
-                                        # that do not validate x-amz-checksum-sha256, e.g. moto)
+    verify_after_upload = "checksum"    # server SHA-256 from the PUT; "head" adds a HEAD;
+                                        # "read" downloads and hashes again (servers that do
+                                        # not validate x-amz-checksum-sha256, e.g. moto)
     workers = 4; interval_s = 300; max_attempts = 4
 """
 

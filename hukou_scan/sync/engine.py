@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -56,9 +56,10 @@ class SyncOptions:
     """Tunables, read from the ``[sync]`` settings section by the service."""
 
     workers: int = 4
-    # After each put: "checksum" trusts the server's SHA-256 (AWS S3, MinIO and Ceph check the
-    # x-amz-checksum-sha256 we send and refuse a mismatch) plus HEAD for size and checksum;
-    # "read" downloads the object again and hashes it (for servers that do not validate).
+    # After each put: "checksum" compares the SHA-256 the server computed and returned with the
+    # PUT (AWS S3, MinIO and Ceph check the x-amz-checksum-sha256 we send and refuse a mismatch);
+    # "head" adds a HEAD for size and stored checksum; "read" downloads the object again and
+    # hashes it (for servers that do not validate checksums, e.g. moto).
     verify_after_upload: str = "checksum"
     max_attempts: int = 4
     backoff_base_s: float = 0.5
@@ -167,7 +168,14 @@ class SyncEngine:
         self.cipher = cipher
         self.options = options or SyncOptions()
         self.target = store.url
-        self.read_back = self.options.verify_after_upload == "read"
+        self.verify_mode = self.options.verify_after_upload
+        if self.verify_mode not in ("checksum", "head", "read"):
+            raise SyncError(
+                f"verify_after_upload 设置无效：{self.verify_mode}",
+                f"Invalid verify_after_upload: {self.verify_mode} (checksum, head or read)",
+                retryable=False,
+            )
+        self.read_back = self.verify_mode == "read"
         self._lock = threading.Lock()
 
     # -- helpers ------------------------------------------------------------------------
@@ -201,14 +209,28 @@ class SyncEngine:
             return "" if info.sha256 == stored_sha else "corrupt"
         return "" if sha256_hex(self.store.get(key)) == stored_sha else "corrupt"
 
+    def _after_put(
+        self, key: str, put_info: ObjectInfo, size: int, stored_sha: str, cancel: threading.Event
+    ) -> str:
+        """Verification right after a put; '' when the stored object is intact.
+
+        ``checksum`` (default): the SHA-256 the server computed over the bytes it stored,
+        returned by the PUT itself; stores that return none (folders, NAS, older S3
+        clones) fall through to ``head``: HEAD for size and stored checksum, and a full
+        read-back where there is no checksum.  ``read`` always reads back and hashes.
+        """
+        if self.verify_mode == "checksum" and put_info.sha256 is not None:
+            return "" if put_info.sha256 == stored_sha and put_info.size == size else "corrupt"
+        return self._retry(key, lambda: self._check(key, size, stored_sha), cancel)
+
     def _check(self, key: str, size: int, stored_sha: str) -> str:
         """Verification after a put: HEAD (size + server checksum), or a full read-back."""
         return self._matches(self.store.head(key), key, size, stored_sha, self.read_back)
 
     def _put_verified(self, key: str, payload: bytes, stored_sha: str, cancel: threading.Event) -> None:
         """Put and verify one object; raises a retryable SyncError if the copy is not intact."""
-        self._retry(key, lambda: self.store.put(key, payload, stored_sha), cancel)
-        problem = self._retry(key, lambda: self._check(key, len(payload), stored_sha), cancel)
+        put_info = self._retry(key, lambda: self.store.put(key, payload, stored_sha), cancel)
+        problem = self._after_put(key, put_info, len(payload), stored_sha, cancel)
         if problem:
             raise SyncError(
                 "上传后校验失败。", f"Verification after upload failed ({problem}): {key}", retryable=True
@@ -243,7 +265,7 @@ class SyncEngine:
                     if len(futures) >= window:
                         break
                 while futures:
-                    finished, _ = wait(list(futures), return_when=FIRST_EXCEPTION, timeout=0.5)
+                    finished, _ = wait(list(futures), return_when=FIRST_COMPLETED, timeout=0.5)
                     stop_on(halt)
                     for f in finished:
                         po = futures.pop(f)
@@ -330,13 +352,13 @@ class SyncEngine:
         # Happy path: one DB write per object.  A crash between the put and that write only
         # means the next run puts the same content-addressed bytes again (idempotent).
         try:
-            self._retry(key, lambda: self.store.put(key, payload, stored_sha), halt)
+            put_info = self._retry(key, lambda: self.store.put(key, payload, stored_sha), halt)
         except SyncError as e:
             state = po.state if po.state != "failed" else "local"
             self.repo.mark_object(self.target, sha, state, error=e.en, attempt=True)
             raise
         try:
-            problem = self._retry(key, lambda: self._check(key, len(payload), stored_sha), halt)
+            problem = self._after_put(key, put_info, len(payload), stored_sha, halt)
         except SyncError as e:
             self.repo.mark_object(
                 self.target,

@@ -235,18 +235,22 @@ class FsspecStore:
         try:
             if self.protocol in ("s3", "s3a") and self.checksums:
                 b64 = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
-                # The server recomputes the checksum and refuses the write on mismatch.
-                self.fs.pipe_file(path, data, ChecksumAlgorithm="SHA256", ChecksumSHA256=b64)
+                # S3 (and MinIO, Ceph RGW) recompute the checksum over the bytes received,
+                # refuse the write on mismatch and return it; None if the response lacks it.
+                resp = self.fs.pipe_file(path, data, ChecksumAlgorithm="SHA256", ChecksumSHA256=b64)
+                server_sha = _decode_checksum(resp.get("ChecksumSHA256")) if isinstance(resp, dict) else None
             elif self.protocol == "file":
                 _atomic_write(Path(path), data)
+                server_sha = None
             else:
                 self.fs.pipe_file(path, data)
+                server_sha = None
         except BaseException as e:
             if isinstance(e, KeyboardInterrupt | SystemExit):
                 raise
             raise translate_error(e, key) from e
         self.limiter.consume(len(data))
-        return ObjectInfo(key, len(data), sha256 if self.checksums else None)
+        return ObjectInfo(key, len(data), server_sha)
 
     def get(self, key: str) -> bytes:
         try:
@@ -265,13 +269,8 @@ class FsspecStore:
                 bucket, obj_key, _ = self.fs.split_path(path)
                 resp = self.fs.call_s3("head_object", Bucket=bucket, Key=obj_key, ChecksumMode="ENABLED")
                 sha = None
-                raw = resp.get("ChecksumSHA256")
-                # A multipart checksum ends in "-N" and is not the object's hash.
-                if raw and "-" not in raw and resp.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
-                    try:
-                        sha = base64.b64decode(raw).hex()
-                    except (ValueError, binascii.Error):
-                        sha = None
+                if resp.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT":
+                    sha = _decode_checksum(resp.get("ChecksumSHA256"))
                 return ObjectInfo(key, int(resp["ContentLength"]), sha)
             info = self.fs.info(path)
             return ObjectInfo(key, int(info["size"]), None)
@@ -312,6 +311,17 @@ class FsspecStore:
             if isinstance(e, KeyboardInterrupt | SystemExit):
                 raise
             raise translate_error(e, key) from e
+
+
+def _decode_checksum(raw: Any) -> str | None:
+    """Base64 SHA-256 from S3 → hex; a multipart checksum ("…-N") is not the object's hash."""
+    if not raw or not isinstance(raw, str) or "-" in raw:
+        return None
+    try:
+        digest = base64.b64decode(raw, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    return digest.hex() if len(digest) == 32 else None
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
