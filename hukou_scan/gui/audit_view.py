@@ -66,6 +66,51 @@ class AuditTableModel(QAbstractTableModel):
             "denied": self.tr("denied"),
             "locked": self.tr("locked"),
         }
+        # readable names of the recorded action codes (unknown codes are shown as they are)
+        self.actions = {
+            "login": self.tr("Log in"),
+            "logout": self.tr("Log out"),
+            "account_locked": self.tr("Account locked"),
+            "screen_lock": self.tr("Screen locked"),
+            "screen_unlock": self.tr("Screen unlocked"),
+            "password_change": self.tr("Password changed"),
+            "password_reset": self.tr("Password reset"),
+            "user_create": self.tr("User created"),
+            "user_update": self.tr("User changed"),
+            "user_unlock": self.tr("User unlocked"),
+            "permission_denied": self.tr("Permission denied"),
+            "settings_change": self.tr("Settings changed"),
+            "new_batch": self.tr("New batch"),
+            "close_batch": self.tr("Close batch"),
+            "capture": self.tr("Capture"),
+            "import_file": self.tr("Import file"),
+            "replace_page": self.tr("Re-capture page"),
+            "rotate_page": self.tr("Rotate page"),
+            "reorder_pages": self.tr("Reorder pages"),
+            "delete_page": self.tr("Delete page"),
+            "undo_delete": self.tr("Undo delete"),
+            "page.reprocess": self.tr("Reprocess page"),
+            "link": self.tr("Link"),
+            "unlink": self.tr("Unlink"),
+            "import_registry": self.tr("Import registry"),
+            "search": self.tr("Search"),
+            "reindex": self.tr("Rebuild search index"),
+            "view_page": self.tr("View page"),
+            "view_person": self.tr("View person"),
+            "id_reveal": self.tr("Show full ID number"),
+            "export": self.tr("Export"),
+            "export_warnings": self.tr("Export warnings"),
+            "warnings_scan": self.tr("Data-quality check"),
+            "qa_sample": self.tr("Draw QA sample"),
+            "qa_review": self.tr("QA verdict"),
+            "qa_decision": self.tr("Batch decision"),
+            "qa_recaptured": self.tr("QA re-capture"),
+            "dashboard_view": self.tr("View statistics"),
+            "sync": self.tr("Sync"),
+            "restore": self.tr("Restore"),
+            "audit_view": self.tr("View audit log"),
+            "audit_verify": self.tr("Verify audit chain"),
+        }
         self.broken: set[int] = set()
 
     def set_events(self, events: list[AuditEvent]) -> None:
@@ -102,7 +147,7 @@ class AuditTableModel(QAbstractTableModel):
                 e.at.strftime("%Y-%m-%d %H:%M:%S"),
                 e.username,
                 e.station,
-                e.action,
+                self.actions.get(e.action, e.action),
                 e.target,
                 self.outcomes.get(e.outcome, e.outcome),
                 json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
@@ -196,7 +241,7 @@ class AuditView(QWidget):
         self.action_combo.addItem(self.tr("Any action"), "")
         try:
             for a in self.security.audit_actions():
-                self.action_combo.addItem(a, a)
+                self.action_combo.addItem(self.model.actions.get(a, a), a)
         except HukouScanError as e:
             self._deny(e)
 
