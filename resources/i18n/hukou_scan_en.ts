@@ -149,6 +149,174 @@
       <source>locked</source>
       <translation>locked</translation>
     </message>
+    <message>
+      <source>Log in</source>
+      <translation>Log in</translation>
+    </message>
+    <message>
+      <source>Log out</source>
+      <translation>Log out</translation>
+    </message>
+    <message>
+      <source>Account locked</source>
+      <translation>Account locked</translation>
+    </message>
+    <message>
+      <source>Screen locked</source>
+      <translation>Screen locked</translation>
+    </message>
+    <message>
+      <source>Screen unlocked</source>
+      <translation>Screen unlocked</translation>
+    </message>
+    <message>
+      <source>Password changed</source>
+      <translation>Password changed</translation>
+    </message>
+    <message>
+      <source>Password reset</source>
+      <translation>Password reset</translation>
+    </message>
+    <message>
+      <source>User created</source>
+      <translation>User created</translation>
+    </message>
+    <message>
+      <source>User changed</source>
+      <translation>User changed</translation>
+    </message>
+    <message>
+      <source>User unlocked</source>
+      <translation>User unlocked</translation>
+    </message>
+    <message>
+      <source>Permission denied</source>
+      <translation>Permission denied</translation>
+    </message>
+    <message>
+      <source>Settings changed</source>
+      <translation>Settings changed</translation>
+    </message>
+    <message>
+      <source>New batch</source>
+      <translation>New batch</translation>
+    </message>
+    <message>
+      <source>Close batch</source>
+      <translation>Close batch</translation>
+    </message>
+    <message>
+      <source>Capture</source>
+      <translation>Capture</translation>
+    </message>
+    <message>
+      <source>Import file</source>
+      <translation>Import file</translation>
+    </message>
+    <message>
+      <source>Re-capture page</source>
+      <translation>Re-capture page</translation>
+    </message>
+    <message>
+      <source>Rotate page</source>
+      <translation>Rotate page</translation>
+    </message>
+    <message>
+      <source>Reorder pages</source>
+      <translation>Reorder pages</translation>
+    </message>
+    <message>
+      <source>Delete page</source>
+      <translation>Delete page</translation>
+    </message>
+    <message>
+      <source>Undo delete</source>
+      <translation>Undo delete</translation>
+    </message>
+    <message>
+      <source>Reprocess page</source>
+      <translation>Reprocess page</translation>
+    </message>
+    <message>
+      <source>Link</source>
+      <translation>Link</translation>
+    </message>
+    <message>
+      <source>Unlink</source>
+      <translation>Unlink</translation>
+    </message>
+    <message>
+      <source>Import registry</source>
+      <translation>Import registry</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>Search</translation>
+    </message>
+    <message>
+      <source>Rebuild search index</source>
+      <translation>Rebuild search index</translation>
+    </message>
+    <message>
+      <source>View page</source>
+      <translation>View page</translation>
+    </message>
+    <message>
+      <source>View person</source>
+      <translation>View person</translation>
+    </message>
+    <message>
+      <source>Show full ID number</source>
+      <translation>Show full ID number</translation>
+    </message>
+    <message>
+      <source>Export</source>
+      <translation>Export</translation>
+    </message>
+    <message>
+      <source>Export warnings</source>
+      <translation>Export warnings</translation>
+    </message>
+    <message>
+      <source>Data-quality check</source>
+      <translation>Data-quality check</translation>
+    </message>
+    <message>
+      <source>Draw QA sample</source>
+      <translation>Draw QA sample</translation>
+    </message>
+    <message>
+      <source>QA verdict</source>
+      <translation>QA verdict</translation>
+    </message>
+    <message>
+      <source>Batch decision</source>
+      <translation>Batch decision</translation>
+    </message>
+    <message>
+      <source>QA re-capture</source>
+      <translation>QA re-capture</translation>
+    </message>
+    <message>
+      <source>View statistics</source>
+      <translation>View statistics</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>Sync</translation>
+    </message>
+    <message>
+      <source>Restore</source>
+      <translation>Restore</translation>
+    </message>
+    <message>
+      <source>View audit log</source>
+      <translation>View audit log</translation>
+    </message>
+    <message>
+      <source>Verify audit chain</source>
+      <translation>Verify audit chain</translation>
+    </message>
   </context>
   <context>
     <name>AuditView</name>

@@ -149,6 +149,174 @@
       <source>locked</source>
       <translation>已锁定</translation>
     </message>
+    <message>
+      <source>Log in</source>
+      <translation>登录</translation>
+    </message>
+    <message>
+      <source>Log out</source>
+      <translation>注销</translation>
+    </message>
+    <message>
+      <source>Account locked</source>
+      <translation>账户锁定</translation>
+    </message>
+    <message>
+      <source>Screen locked</source>
+      <translation>锁定屏幕</translation>
+    </message>
+    <message>
+      <source>Screen unlocked</source>
+      <translation>解锁屏幕</translation>
+    </message>
+    <message>
+      <source>Password changed</source>
+      <translation>修改密码</translation>
+    </message>
+    <message>
+      <source>Password reset</source>
+      <translation>重置密码</translation>
+    </message>
+    <message>
+      <source>User created</source>
+      <translation>新建用户</translation>
+    </message>
+    <message>
+      <source>User changed</source>
+      <translation>修改用户</translation>
+    </message>
+    <message>
+      <source>User unlocked</source>
+      <translation>解锁用户</translation>
+    </message>
+    <message>
+      <source>Permission denied</source>
+      <translation>权限不足被拒</translation>
+    </message>
+    <message>
+      <source>Settings changed</source>
+      <translation>修改设置</translation>
+    </message>
+    <message>
+      <source>New batch</source>
+      <translation>新建批次</translation>
+    </message>
+    <message>
+      <source>Close batch</source>
+      <translation>结束批次</translation>
+    </message>
+    <message>
+      <source>Capture</source>
+      <translation>拍摄页面</translation>
+    </message>
+    <message>
+      <source>Import file</source>
+      <translation>导入文件</translation>
+    </message>
+    <message>
+      <source>Re-capture page</source>
+      <translation>重拍页面</translation>
+    </message>
+    <message>
+      <source>Rotate page</source>
+      <translation>旋转页面</translation>
+    </message>
+    <message>
+      <source>Reorder pages</source>
+      <translation>调整页序</translation>
+    </message>
+    <message>
+      <source>Delete page</source>
+      <translation>删除页面</translation>
+    </message>
+    <message>
+      <source>Undo delete</source>
+      <translation>撤销删除</translation>
+    </message>
+    <message>
+      <source>Reprocess page</source>
+      <translation>重新处理页面</translation>
+    </message>
+    <message>
+      <source>Link</source>
+      <translation>关联</translation>
+    </message>
+    <message>
+      <source>Unlink</source>
+      <translation>取消关联</translation>
+    </message>
+    <message>
+      <source>Import registry</source>
+      <translation>导入户籍数据</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>查询</translation>
+    </message>
+    <message>
+      <source>Rebuild search index</source>
+      <translation>重建检索索引</translation>
+    </message>
+    <message>
+      <source>View page</source>
+      <translation>查看页面</translation>
+    </message>
+    <message>
+      <source>View person</source>
+      <translation>查看人员</translation>
+    </message>
+    <message>
+      <source>Show full ID number</source>
+      <translation>显示完整公民身份号码</translation>
+    </message>
+    <message>
+      <source>Export</source>
+      <translation>导出</translation>
+    </message>
+    <message>
+      <source>Export warnings</source>
+      <translation>导出预警</translation>
+    </message>
+    <message>
+      <source>Data-quality check</source>
+      <translation>数据质量检查</translation>
+    </message>
+    <message>
+      <source>Draw QA sample</source>
+      <translation>抽取抽检样本</translation>
+    </message>
+    <message>
+      <source>QA verdict</source>
+      <translation>抽检评定</translation>
+    </message>
+    <message>
+      <source>Batch decision</source>
+      <translation>批次判定</translation>
+    </message>
+    <message>
+      <source>QA re-capture</source>
+      <translation>抽检退回重拍</translation>
+    </message>
+    <message>
+      <source>View statistics</source>
+      <translation>查看统计</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>同步</translation>
+    </message>
+    <message>
+      <source>Restore</source>
+      <translation>恢复</translation>
+    </message>
+    <message>
+      <source>View audit log</source>
+      <translation>查看审计日志</translation>
+    </message>
+    <message>
+      <source>Verify audit chain</source>
+      <translation>校验审计日志链</translation>
+    </message>
   </context>
   <context>
     <name>AuditView</name>
