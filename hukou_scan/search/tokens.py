@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from operator import add
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import add
 
 _CJK_RANGES = (
     (0x3400, 0x4DBF),
