@@ -20,8 +20,11 @@ from hukou_scan.capture.simulated.forms import (
 from hukou_scan.domain.sample import generate_households
 
 
-def base_pages(n: int, dpi: int = 200, seed: int = 4) -> list[np.ndarray]:
-    """``n`` different registry pages (RGB): registration forms and household pages alternating."""
+def base_pages(n: int, dpi: int = 200, seed: int = 4, age: float = 0.5) -> list[np.ndarray]:
+    """``n`` different registry pages (RGB): registration forms and household pages alternating.
+
+    ``age`` yellows the paper (1.0 = old, strongly yellowed: the hard case on beige desks).
+    """
     hs = generate_households(max(2, n), seed=20261122 + seed)
     out = []
     for i in range(n):

@@ -48,7 +48,7 @@ def largest_contour(frame: np.ndarray) -> Quad | None:
 def make_frames(n: int, seed: int = 5, *, touch_edge: bool = False) -> list[tuple[str, object]]:
     rng = random.Random(seed)
     pages = base_pages(4, dpi=150, seed=seed)
-    aged = base_pages(2, dpi=150, seed=seed + 50)
+    aged = base_pages(2, dpi=150, seed=seed + 50, age=1.0)  # strongly yellowed paper
     blank = blank_page(150)
     out = []
     for i in range(n):

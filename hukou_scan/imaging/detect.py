@@ -36,6 +36,7 @@ from hukou_scan.domain.models import Quad
 log = logging.getLogger(__name__)
 
 WORK_LONG_SIDE = 560  # pixels of the working copy's long side
+CHROMA_GAIN = 3  # chroma stretch of the working Lab image (paper vs beige desks differ in hue)
 
 
 @dataclass
@@ -136,14 +137,14 @@ def _smooth(small: NDArray[Any]) -> NDArray[Any]:
     """Remove thin dark strokes (text, rules, grain) and noise; keep large edges sharp."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
     closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, k)
-    return np.asarray(cv2.medianBlur(closed, 5), np.uint8)
+    return np.asarray(cv2.medianBlur(closed, 7), np.uint8)
 
 
 _CHROMA_LUT = np.dstack(
     [
         np.arange(256, dtype=np.uint8),
-        np.clip((np.arange(256) - 128) * 2 + 128, 0, 255).astype(np.uint8),
-        np.clip((np.arange(256) - 128) * 2 + 128, 0, 255).astype(np.uint8),
+        np.clip((np.arange(256) - 128) * CHROMA_GAIN + 128, 0, 255).astype(np.uint8),
+        np.clip((np.arange(256) - 128) * CHROMA_GAIN + 128, 0, 255).astype(np.uint8),
     ]
 ).reshape(1, 256, 3)
 
@@ -183,7 +184,15 @@ def _markers(lab: NDArray[Any], smooth: NDArray[Any]) -> tuple[NDArray[np.int32]
     bpix = lab[ys, xs].astype(np.float32)
     desk_col = np.median(bpix, axis=0)
     # border pixels that look like the page rather than the desk stay unlabelled (page cut by the frame)
-    desk_like = np.linalg.norm(bpix - desk_col, axis=1) <= np.linalg.norm(bpix - page_col, axis=1)
+    # (only clearly desk-like ones: under uneven light a page corner cut by the frame can
+    # drift towards the desk colour, and a desk marker on the page would eat it)
+    desk_like = np.linalg.norm(bpix - desk_col, axis=1) <= 0.6 * np.linalg.norm(bpix - page_col, axis=1)
+    # paper is the brightest thing on the desk: border pixels clearly brighter than the
+    # desk's usual range are a page corner touching the frame, not desk
+    lum = bpix[:, 0]
+    mad = float(np.median(np.abs(lum - desk_col[0]))) + 1.0
+    if page_col[0] > desk_col[0] + 4 * mad:
+        desk_like &= lum < desk_col[0] + 3 * mad
     if desk_like.any():
         markers[ys[desk_like], xs[desk_like]] = 1
     else:  # the page covers the whole border: fall back to the outer ring
@@ -194,6 +203,20 @@ def _markers(lab: NDArray[Any], smooth: NDArray[Any]) -> tuple[NDArray[np.int32]
         cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))), np.uint8
     )
     markers[skin.astype(bool)] = 1
+    # grow the page seed over everything clearly paper-coloured that is connected to the
+    # centre: where the light washes the page edge out, the desk flood would otherwise
+    # creep in and take a corner
+    f = lab.astype(np.float32)
+    dp = np.linalg.norm(f - page_col, axis=2)
+    dd = np.linalg.norm(f - desk_col.astype(np.float32), axis=2)
+    sure = ((dp < 0.35 * dd) & (skin == 0)).astype(np.uint8)
+    sure = cv2.erode(sure, cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7)))
+    sure[cy0:cy1, cx0:cx1] = 1
+    n, lbl = cv2.connectedComponents(sure, connectivity=4)
+    if n > 1:
+        centre_label = int(lbl[(cy0 + cy1) // 2, (cx0 + cx1) // 2])
+        seed = (lbl == centre_label) & (markers == 0)
+        markers[seed] = 2
     markers[cy0:cy1, cx0:cx1] = 2
     return markers, page_col, desk_col.astype(np.float32)
 
@@ -241,6 +264,56 @@ def _intersect_all(lines: list[tuple[F64, F64]]) -> F64 | None:
             return None
         out.append(c)
     return np.array(out, np.float64)
+
+
+def _quad_from_hull_sides(hull: NDArray[np.int32], tol_deg: float = 15.0) -> F64 | None:
+    """Four side lines fitted to the hull's edges that run along the page's two axes.
+
+    The dominant axis comes from the length-weighted edge directions (mod 90°); hull
+    edges more than ``tol_deg`` off either axis (chords across a lost corner, bridges
+    over fingers) are ignored; the rest are split into top/bottom and left/right by
+    their position and each group gets a length-weighted total-least-squares line.
+    """
+    pts = hull.reshape(-1, 2).astype(np.float64)
+    if len(pts) < 4:
+        return None
+    a, b = pts, np.roll(pts, -1, axis=0)
+    d = b - a
+    length = np.hypot(d[:, 0], d[:, 1])
+    keep = length > 1e-6
+    a, b, d, length = a[keep], b[keep], d[keep], length[keep]
+    phi = np.arctan2(d[:, 1], d[:, 0])
+    z = (length * np.exp(4j * phi)).sum()
+    theta = float(np.angle(z)) / 4  # dominant axis, in (-45°, 45°]
+    c = pts.mean(axis=0)
+    mids = (a + b) / 2
+    u = np.array([math.cos(theta), math.sin(theta)])
+    v = np.array([-math.sin(theta), math.cos(theta)])
+    rel = np.angle(np.exp(1j * (phi - theta)))  # edge direction relative to the axis
+    tol = math.radians(tol_deg)
+    along_u = np.abs(np.sin(rel)) < math.sin(tol)  # parallel to u (top/bottom)
+    along_v = np.abs(np.cos(rel)) < math.sin(tol)  # parallel to v (left/right)
+    side_v = (mids - c) @ v
+    side_u = (mids - c) @ u
+    groups = [
+        along_u & (side_v < 0),  # top
+        along_v & (side_u > 0),  # right
+        along_u & (side_v > 0),  # bottom
+        along_v & (side_u < 0),  # left
+    ]
+    perim = float(length.sum())
+    lines: list[tuple[F64, F64]] = []
+    for g in groups:
+        if length[g].sum() < 0.05 * perim:
+            return None
+        # length-weighted line through the edges' end points
+        p = np.vstack([a[g], b[g]])
+        w = np.concatenate([length[g], length[g]])
+        m = (p * w[:, None]).sum(axis=0) / w.sum()
+        cov = ((p - m) * w[:, None]).T @ (p - m)
+        evals, evecs = np.linalg.eigh(cov)
+        lines.append((m, evecs[:, int(np.argmax(evals))]))
+    return _intersect_all(lines)
 
 
 def _approx_quad(hull: NDArray[np.int32]) -> F64:
@@ -421,15 +494,25 @@ def detect_page(
     q0 = _approx_quad(hull)
     q1 = _fit_lines_to_contour(contour, q0)
     q_small = q1 if q1 is not None and _angles_ok(q1) else q0
+    q2 = _quad_from_hull_sides(hull)
+    if q2 is not None and _angles_ok(q2):
+        # the side-wise fit survives a corner lost to a low-contrast leak (the hull then
+        # cuts the corner with a diagonal chord that approxPolyDP takes for a side)
+        a1 = abs(cv2.contourArea(q_small.astype(np.float32)))
+        a2 = abs(cv2.contourArea(q2.astype(np.float32)))
+        if a2 > a1 * 1.01:
+            q_small = q2
     quad_area = abs(cv2.contourArea(q_small.astype(np.float32))) / float(sh * sw)
     solidity = area / quad_area if quad_area > 0 else 0.0
     contrast = _edge_contrast(lab.astype(np.float32), q_small)
     details = {"area": area, "solidity": solidity, "contrast": contrast, "colour_gap": colour_gap}
-    if not _angles_ok(q_small) or solidity < 0.8 or solidity > 1.08:
+    if colour_gap < 12.0:  # the centre looks like the frame border: an empty desk
+        return Detection(None, reason="no_contrast_to_desk", contrast=contrast, details=details)
+    if not _angles_ok(q_small) or solidity < 0.85 or solidity > 1.08:
         return Detection(None, reason="not_quadrilateral", contrast=contrast, details=details)
     if contrast < 12.0:  # generated light-wood desks give ≥ 30; below 12 the "edge" is shading
         return Detection(None, reason="low_contrast", contrast=contrast, details=details)
-    chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / 2  # undo the ×2 stretch
+    chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / CHROMA_GAIN  # undo the stretch
     details["page_chroma"] = chroma
     if chroma > max_page_chroma:
         return Detection(None, reason="not_paper_coloured", contrast=contrast, details=details)
