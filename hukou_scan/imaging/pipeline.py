@@ -125,6 +125,12 @@ class ProcessOptions:
             if k in d:
                 kwargs[k] = d[k]
         opts = replace(base, enhance=enh, **kwargs)
+        if opts.paper and persp.paper_mm(opts.paper) is None:
+            names = ", ".join(persp.PAPER_SIZES_MM)
+            raise ImageProcessingError(
+                f"未知纸张规格：{opts.paper}（可选 {names}）",
+                f"Unknown paper format: {opts.paper} (one of {names})",
+            )
         if opts.spread not in ("auto", "never", "always"):
             raise ImageProcessingError(
                 f"分页设置无效：{opts.spread}",

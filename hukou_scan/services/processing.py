@@ -156,6 +156,9 @@ class ProcessingService:
                 progress(i, steps, msg)
 
         page = self.pages.get(page_id)
+        if page.state == PageState.DELETED:
+            log.info("page %s is deleted: not processed", page_id)
+            return []
         _check(cancel)
         report(0, "load")
         try:

@@ -214,3 +214,15 @@ def test_clerks_quarter_turns_are_clockwise() -> None:
     expected = cv2.rotate(base, cv2.ROTATE_90_CLOCKWISE)
     assert turned.shape == expected.shape
     assert np.abs(turned.astype(int) - expected.astype(int)).mean() < 2
+
+
+def test_options_round_trip_and_validation() -> None:
+    opts = ProcessOptions.from_dict(
+        {"target_dpi": 200, "paper": "16K", "derivative": "bitonal", "spread": "never"}
+    )
+    assert opts.target_dpi == 200 and opts.paper == "16K" and opts.enhance.mode == "bitonal"
+    assert ProcessOptions.from_dict(opts.to_dict()) == opts
+    with pytest.raises(ImageProcessingError):
+        ProcessOptions.from_dict({"paper": "Z9"})
+    with pytest.raises(ImageProcessingError):
+        ProcessOptions.from_dict({"spread": "sometimes"})
