@@ -155,12 +155,17 @@ class CaptureService:
         self._listeners.append(fn)
 
     def autocapture_config(self) -> AutoCaptureConfig:
+        self.guard.require(Role.CLERK)
         return AutoCaptureConfig.from_section(self._section)
 
     def set_option(self, key: str, value: Any) -> None:
         """Remember one value in the ``capture`` settings section."""
+        self.guard.require(Role.CLERK)
+        old = self._section.get(key)
         self._section[key] = value
         self._persist()
+        if old != value:
+            self.guard.audit("settings_change", CAPTURE_SECTION, changes={key: {"old": old, "new": value}})
 
     def _persist(self) -> None:
         if self._save_section is not None:
@@ -171,10 +176,12 @@ class CaptureService:
 
     def camera_controls(self, device_id: str) -> CameraControls:
         """Exposure/focus/white balance remembered for ``device_id`` (settings section ``camera``)."""
+        self.guard.require(Role.CLERK)
         return controls_from_section(self.settings.section(CAMERA_SECTION), device_id)
 
     def save_camera_controls(self, device_id: str, controls: CameraControls) -> None:
         """Remember the controls of one device (applied the next time it opens)."""
+        self.guard.require(Role.CLERK)
         section = self.settings.section(CAMERA_SECTION)
         prefix = device_key(device_id) + "__"
         section = {k: v for k, v in section.items() if not k.startswith(prefix)}
@@ -185,16 +192,19 @@ class CaptureService:
                 self._save_section(CAMERA_SECTION, section)
             except (OSError, HukouScanError):
                 log.exception("could not save camera settings")
+        self.guard.audit("settings_change", CAMERA_SECTION, device=device_key(device_id))
 
     def list_cameras(
         self, progress: Progress | None = None, cancel: threading.Event | None = None
     ) -> list[CameraInfo]:
         """Attached cameras (probing takes up to a second per device: call off the UI thread)."""
+        self.guard.require(Role.CLERK)
         return list_devices(progress=progress, cancel=cancel)
 
     # --- batches --------------------------------------------------------------------------------
     def last_values(self) -> BatchDraft:
         """The previous batch's values, to prefill the new-batch dialog."""
+        self.guard.require(Role.CLERK)
         s = self._section
 
         def _int(key: str) -> int | None:
@@ -271,19 +281,28 @@ class CaptureService:
         return u.username if u else ""
 
     def open_batches(self) -> list[Batch]:
+        """This station's open batches (a clerk of another station sees none of them)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
         return self.batches.list(station_id=self.station.id, status=BatchStatus.OPEN)
 
     def batch(self, batch_id: str) -> Batch:
-        return self.batches.get(batch_id)
+        b = self.batches.get(batch_id)
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=b.station_id)
+        return b
 
     def set_current_batch(self, batch_id: str | None) -> None:
         """The batch that camera captures and the hot folder go into."""
+        if batch_id:
+            self.guard.require(Role.CLERK, station_id=self.batches.get(batch_id).station_id)
+        else:
+            self.guard.require(Role.CLERK)
         self.current_batch_id = batch_id
         if self.hot_folder is not None and batch_id:
             self.hot_folder._wake.set()  # files waiting for a batch are imported now
 
     def progress(self, batch_id: str) -> BatchProgress:
         b = self.batches.get(batch_id)
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=b.station_id)
         return BatchProgress(len(self.pages.list_batch(batch_id)), b.expected_pages)
 
     def close_batch(self, batch_id: str, *, paper_returned: bool) -> Batch:
@@ -349,11 +368,10 @@ class CaptureService:
     ) -> Page:
         sha = self.blobs.put(data)
         with self._lock:
-            order = self.pages.list_batch(batch_id)
             page = Page(
                 id=new_id(),
                 batch_id=batch_id,
-                seq=(order[-1].seq + 1) if order else 1,
+                seq=self.pages.next_seq(batch_id),  # after every page, deleted ones included
                 original_sha256=sha,
                 captured_at=utcnow(),
                 operator=self.guard_username(),
@@ -362,12 +380,32 @@ class CaptureService:
                 state=PageState.CAPTURED,
             )
             self.repo.add_pages([page])
-            if position is not None and 0 <= position < len(order):
-                ids = [p.id for p in order]
-                ids.insert(position, page.id)
-                self.repo.set_sequence(batch_id, ids)
-                page = replace(page, seq=position + 1)
+            if position is not None:
+                visible = [p.id for p in self.pages.list_batch(batch_id) if p.id != page.id]
+                if 0 <= position < len(visible):
+                    visible.insert(position, page.id)
+                    self._renumber(batch_id, visible)
+                    page = self.pages.get(page.id)
         return page
+
+    def _renumber(self, batch_id: str, visible: Sequence[str]) -> None:
+        """Number the pages in the clerk's order; deleted pages stay anchored after the page
+        that preceded them, so undoing a delete puts a page back where it was."""
+        full = self.pages.list_batch(batch_id, include_deleted=True)
+        anchored: dict[str | None, list[str]] = {}
+        anchor: str | None = None
+        for p in full:
+            if p.state == PageState.DELETED:
+                anchored.setdefault(anchor, []).append(p.id)
+            else:
+                anchor = p.id
+        order: list[str] = list(anchored.get(None, []))
+        for pid in visible:
+            order.append(pid)
+            order.extend(anchored.get(pid, []))
+        placed = set(order)
+        order.extend(p.id for p in full if p.id not in placed)  # defensive: nothing is ever dropped
+        self.repo.set_sequence(batch_id, order)
 
     def _notify(self, page: Page) -> None:
         for fn in self._listeners:
@@ -399,8 +437,7 @@ class CaptureService:
         if not imported:
             raise ImportFileError(f"文件中没有页面：{path.name}", f"The file has no pages: {path.name}")
         with self._lock:
-            order = self.pages.list_batch(batch_id)
-            seq = (order[-1].seq + 1) if order else 1
+            seq = self.pages.next_seq(batch_id)
             new_pages: list[Page] = []
             for k, ip in enumerate(imported):
                 sha = self.blobs.put(ip.data)
@@ -439,6 +476,7 @@ class CaptureService:
         cancel: threading.Event | None = None,
     ) -> list[ImportReport]:
         """Import files from the dialog; a bad file is reported and the rest go on."""
+        self.guard.require(Role.CLERK, station_id=self.batches.get(batch_id).station_id)
         reports: list[ImportReport] = []
         errors: list[str] = []
         for i, p in enumerate(paths):
@@ -460,7 +498,12 @@ class CaptureService:
     def start_hot_folder(
         self, on_message: Callable[[HotFolderMessage], None] | None = None, folder: Path | None = None
     ) -> HotFolder:
-        """Watch the configured hot folder; files go into :attr:`current_batch_id`."""
+        """Watch the configured hot folder; files go into :attr:`current_batch_id`.
+
+        Each file is imported with the logged-in clerk's rights (:meth:`import_file`
+        checks them), so while nobody is logged in the files wait in the folder.
+        """
+        self.guard.require(Role.CLERK)
         if self.hot_folder is not None and self.hot_folder.running:
             return self.hot_folder
         sec = self._section
@@ -490,6 +533,7 @@ class CaptureService:
 
     # --- page rework -----------------------------------------------------------------------------------
     def list_pages(self, batch_id: str) -> list[Page]:
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(batch_id).station_id)
         return self.pages.list_batch(batch_id)
 
     def reorder(self, batch_id: str, page_ids: Sequence[str]) -> None:
@@ -499,7 +543,7 @@ class CaptureService:
         if set(page_ids) != current or len(page_ids) != len(current):
             raise HukouScanError("页面顺序与批次不一致。", "The new page order does not match the batch.")
         with self._lock:
-            self.repo.set_sequence(b.id, page_ids)
+            self._renumber(b.id, page_ids)
         self.guard.audit("reorder_pages", batch_id, pages=len(page_ids))
 
     def move(self, page_id: str, new_index: int) -> None:
@@ -565,7 +609,12 @@ class CaptureService:
 
     # --- images for the GUI ---------------------------------------------------------------------------
     def thumbnail(self, page: Page, width: int = 160) -> bytes:
-        """JPEG thumbnail: the processed page if ready, else the original turned by the clerk's rotation."""
+        """JPEG thumbnail: the processed page if ready, else the original turned by the clerk's rotation.
+
+        Role-checked but not audited: the page strip asks for dozens at a time, and the
+        ``Page`` passed in was itself obtained through a station-checked call.
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         sha = page.processed_sha256 or page.original_sha256
         rot = 0 if page.processed_sha256 else page.geometry.extra_rotation
         key = (sha, rot, width)
@@ -590,6 +639,8 @@ class CaptureService:
 
     def get_page(self, page_id: str) -> Page:
         try:
-            return self.pages.get(page_id)
+            page = self.pages.get(page_id)
         except NotFoundError:
             raise
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(page.batch_id).station_id)
+        return page

@@ -192,3 +192,19 @@ def test_pdf_with_text_is_rendered(ctx: AppContext, tmp_path: Path) -> None:
     assert r.pages[0].process_meta["source_kind"] == "pdf_render"
     img = Image.open(io.BytesIO(ctx.blobs.get(r.pages[0].original_sha256)))
     assert abs(img.size[0] - 200 / 72 * 300) <= 1 and abs(img.size[1] - 300 / 72 * 300) <= 1
+
+
+def test_deleted_pages_come_back_where_they_were(ctx: AppContext) -> None:
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    a, m, z = (svc.capture(b.id, frame(k)).page.id for k in range(3))
+    order = lambda: [p.id for p in svc.list_pages(b.id)]  # noqa: E731
+    svc.delete_page(m)
+    n = svc.capture(b.id, frame(3)).page.id  # appended after every page, the deleted one included
+    svc.reorder(b.id, [z, a, n])  # the clerk reorders while m is deleted
+    ins = svc.capture(b.id, frame(4), position=0).page.id
+    assert order() == [ins, z, a, n]
+    svc.undo_delete(m)
+    assert order() == [ins, z, a, m, n]  # back after the page it followed
+    seqs = [p.seq for p in ctx.pages.list_batch(b.id, include_deleted=True)]
+    assert len(set(seqs)) == len(seqs)  # no ties

@@ -192,6 +192,8 @@ class SimulatedCamera:
     def open(self) -> Capabilities:
         if self._unplugged:
             raise DeviceError("模拟高拍仪未连接。", "The simulated camera is unplugged.")
+        if self.finished:  # a played-out script stays "unplugged" (no flapping reconnects)
+            raise DeviceError("模拟脚本已结束。", "The simulated camera's script has ended.")
         if not self._noise:
             rng = np.random.default_rng(self.seed + 7)
             w, h = self.size
