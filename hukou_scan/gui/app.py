@@ -147,6 +147,21 @@ def seed_sample_registry(ctx: AppContext, window: MainWindow) -> None:
     window.runner.run_simple(load, done, lambda e: log.warning("sample registry not loaded: %s", e))
 
 
+def start_backup(ctx: AppContext, window: MainWindow) -> None:
+    """Background sync to the configured target; each durable capture wakes it."""
+    if not ctx.sync.config.target:
+        window.statusBar().showMessage(
+            tr("No backup target is configured (Settings → Backup storage)."), 10000
+        )
+        return
+    try:
+        ctx.sync.start_background()
+    except HukouScanError as e:  # e.g. a searcher-only account: no background sync from this login
+        log.info("background sync not started: %s", e)
+        return
+    ctx.capture.add_listener(lambda _page: ctx.sync.wake())
+
+
 def run_gui(ctx: AppContext) -> int:
     from hukou_scan.gui.login_dialog import IdleLockFilter, LoginDialog
 
@@ -165,6 +180,7 @@ def run_gui(ctx: AppContext) -> int:
         lambda: idle.set_idle_minutes(float(ctx.settings.section("security").get("idle_lock_minutes", 10)))
     )
     ctx.pipeline.start()
+    start_backup(ctx, window)
     if not report.clean:
         QMessageBox.warning(
             window,
@@ -179,3 +195,4 @@ def run_gui(ctx: AppContext) -> int:
         return int(app.exec())
     finally:
         ctx.pipeline.stop()
+        ctx.sync.stop()
