@@ -27,6 +27,10 @@
       <translation>Simulated camera: loaded %1 fictional persons of the sample registry.</translation>
     </message>
     <message>
+      <source>No backup target is configured (Settings → Backup storage).</source>
+      <translation>No backup target is configured (Settings → Backup storage).</translation>
+    </message>
+    <message>
       <source>Page store check</source>
       <translation>Page store check</translation>
     </message>

@@ -27,6 +27,10 @@
       <translation>模拟高拍仪：已载入示例户籍数据中的 %1 名虚构人员。</translation>
     </message>
     <message>
+      <source>No backup target is configured (Settings → Backup storage).</source>
+      <translation>尚未配置备份目标（设置 → 备份存储）。</translation>
+    </message>
+    <message>
       <source>Page store check</source>
       <translation>页面存储检查</translation>
     </message>
