@@ -44,7 +44,7 @@ def test_blank_and_tiny_inputs_do_not_guess() -> None:
 @pytest.mark.parametrize("turn", [0, 90, 180, 270])
 def test_orientation_of_generated_forms(turn: int) -> None:
     codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
-    for page in (form_page(100), household_page(100)):
+    for page in (form_page(150), household_page(150)):  # masters are ≥ 150 dpi
         bgr = cv2.cvtColor(page, cv2.COLOR_RGB2BGR)
         turned = cv2.rotate(bgr, codes[turn]) if turn else bgr
         est = estimate_orientation(turned)
@@ -83,3 +83,20 @@ def test_vertical_writing_is_not_turned(real_data: Path) -> None:
     img = read_real(real_data, "zh_docs/rapidocr_text_vertical_words.png")
     assert img.shape[0] > img.shape[1]
     assert estimate_orientation(img).orientation == 0
+
+
+def test_upright_real_photos_are_not_flipped(real_data: Path) -> None:
+    """Receipts, tickets, handwriting and a two-column paper, all upright: a false 180° turn is
+    the costly mistake, so none of them may be turned."""
+    from hukou_scan.imaging.pipeline import ProcessOptions, process_frame
+
+    for rel in [
+        "zh_docs/paddleocr_00056221.jpg",
+        "skew/sbrunner-deskew_deskew-6.png",
+        "camera_pages/jscanify_test8.JPG",
+        "camera_pages/jscanify_test9.jpg",
+        "camera_pages/jscanify_test10.jpg",
+        "camera_pages/jscanify_test2.png",
+    ]:
+        r = process_frame(read_real(real_data, rel), options=ProcessOptions(target_dpi=None))
+        assert r.orientation == 0, rel
