@@ -22,7 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -340,7 +351,39 @@ class CaptureView(QWidget):
         delete = QShortcut(QKeySequence.StandardKey.Delete, self)
         delete.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         delete.activated.connect(self._on_delete_button_clicked)
+        self._menu_actions: list[QAction] = []
+        for button, keys, slot in self._keyed_buttons():
+            if keys not in ("Space", "Del", "Ctrl+Z"):
+                sc = QShortcut(QKeySequence(keys), self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(slot)
+            label = button.text().split(" (")[0].split("（")[0]
+            button.setToolTip(f"{label} ({keys})")
+            # menu entries show the key in the shortcut column ("\t") without owning the
+            # shortcut, so the keys stay bound to this screen only
+            action = QAction(f"{label}\t{keys}", self)
+            action.triggered.connect(slot)
+            self._menu_actions.append(action)
         self._update_actions()
+
+    def _keyed_buttons(self) -> list[tuple[QPushButton, str, Callable[[], object]]]:
+        """Every frequent action of the capture screen with its key."""
+        return [
+            (self.capture_button, "Space", self.capture_now),
+            (self.new_batch_button, "Ctrl+N", self.new_batch),
+            (self.import_button, "Ctrl+O", self._on_import_button_clicked),
+            (self.close_batch_button, "Ctrl+Shift+W", self.close_batch),
+            (self.insert_button, "Ctrl+I", self._on_insert_button_clicked),
+            (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
+            (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
+            (self.delete_button, "Del", self._on_delete_button_clicked),
+            (self.undo_button, "Ctrl+Z", self._on_undo_button_clicked),
+            (self.camera_button, "Ctrl+Shift+K", self._on_camera_button_clicked),
+        ]
+
+    def menu_actions(self) -> list[QAction]:
+        """Entries the main window puts in its File menu (and the F1 sheet lists)."""
+        return self._menu_actions
 
     def set_link_panel(self, widget: QWidget) -> None:
         """Place the registry link panel (one key confirms the link) beside the processed page."""

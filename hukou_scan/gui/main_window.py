@@ -156,9 +156,14 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(action)
         self.screen_actions.append(action)
         # screens may contribute their own actions (with shortcuts) to the File menu
-        for extra in getattr(widget, "menu_actions", lambda: [])():
+        extras = getattr(widget, "menu_actions", lambda: [])()
+        for extra in extras:
             with_shortcut_tooltip(extra)
+            # acting from the menu brings the screen that owns the action to the front first
+            extra.triggered.connect(functools.partial(self.nav.setCurrentRow, index))
             self.file_menu.insertAction(self.quit_action, extra)
+        if extras:
+            self.file_menu.insertSeparator(self.quit_action)
         return widget
 
     def show_screen(self, key: str) -> None:

@@ -23,8 +23,8 @@ def tr(text: str) -> str:
 
 def describe(action: QAction) -> str:
     """Tooltip text that shows the action's shortcut, e.g. 'Capture (Space)'."""
-    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-    text = action.text().replace("&", "")
+    text, _, shown = action.text().replace("&", "").partition("\t")
+    keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText) or shown
     return f"{text} ({keys})" if keys else text
 
 
@@ -40,11 +40,12 @@ class ShortcutSheetDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("Keyboard shortcuts"))
         self.resize(520, 560)
-        rows = [
-            (a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
-            for a in actions
-        ]
-        rows = [r for r in rows if r[1]]
+        rows: list[tuple[str, str]] = []
+        for a in actions:
+            text, _, shown = a.text().replace("&", "").partition("\t")
+            keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText) or shown
+            if keys and (text, keys) not in rows:
+                rows.append((text, keys))
         table = QTableWidget(len(rows), 2, self)
         table.setHorizontalHeaderLabels([tr("Action"), tr("Shortcut")])
         table.verticalHeader().setVisible(False)

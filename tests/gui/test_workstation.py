@@ -140,3 +140,28 @@ def test_english_ui_shows_no_chinese_ui_text(qtbot: QtBot, ctx: AppContext) -> N
     )
     w.close()
     assert not bad, f"Chinese text in the English UI: {bad[:25]}"
+
+
+def test_frequent_actions_have_shortcuts_in_menu_tooltip_and_sheet(qtbot: QtBot, ctx: AppContext) -> None:
+    from hukou_scan.gui.shortcuts import ShortcutSheetDialog
+
+    w = open_window(qtbot, ctx, "zh_CN")
+    sheet = ShortcutSheetDialog(w.all_actions(), w)
+    keys = {sheet.table.item(r, 1).text() for r in range(sheet.table.rowCount())}
+    assert {
+        "Space",
+        "Ctrl+N",
+        "Ctrl+O",
+        "Ctrl+R",
+        "Del",
+        "Ctrl+Z",
+        "Ctrl+E",
+        "F1",
+        "Ctrl+1",
+        "Ctrl+2",
+    } <= keys
+    menu_texts = [a.text() for a in w.file_menu.actions()]
+    assert any(t.endswith("\tCtrl+N") for t in menu_texts)
+    capture = w.screens["capture"]
+    assert "(Space)" in capture.capture_button.toolTip() and "(Ctrl+N)" in capture.new_batch_button.toolTip()
+    w.close()
