@@ -319,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         runners["ours_plain"] = lambda: runner_ours("plain")
     results: dict[str, Any] = {}
     real: dict[str, Any] = {}
+    ppm = throughput(pages)
+    print(f"ours on 2 processes: {ppm:.1f} pages/min", file=sys.stderr)
     for name, make in runners.items():
         try:
             run = make()
@@ -329,7 +331,6 @@ def main(argv: list[str] | None = None) -> int:
         print(name, results[name], file=sys.stderr)
         if name == "ours" or (not args.quick and name in {"rapidocr3", "rapidocr14", "tesseract"}):
             real[name] = real_images(run)
-    ppm = throughput(pages)
     ours, stock = results["ours"], results.get("rapidocr3", {})
     ratios: dict[str, Any] = {}
     if stock.get("cer"):

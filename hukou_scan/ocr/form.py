@@ -192,6 +192,24 @@ def simplify_words(words: list[OcrWord], max_share: float = 0.1) -> list[OcrWord
     return [OcrWord(c, w.x, w.y, w.w, w.h, w.conf, w.line) for w, c in zip(words, converted, strict=True)]
 
 
+_CN_NUMERALS = "〇一二三四五六七八九十年月日"
+_ZERO_LOOKALIKE = re.compile(rf"(?<=[{_CN_NUMERALS}])[○◯Oo0零](?=[{_CN_NUMERALS}])|[○◯](?=[{_CN_NUMERALS}])")
+_HAN_COLON = re.compile(r"(?<=[\u3400-\u9fff]):")
+
+
+def normalize_punct(words: list[OcrWord]) -> list[OcrWord]:
+    """Chinese punctuation as written: ``：`` after a Han character, ``〇`` inside Chinese numerals.
+
+    Engines return the ASCII colon and the geometric circle ○ for what is printed as
+    the full-width colon and the numeral 〇 (一九〇五年); search and dates need the latter.
+    """
+    out: list[OcrWord] = []
+    for w in words:
+        t = _ZERO_LOOKALIKE.sub("〇", _HAN_COLON.sub("：", w.text))
+        out.append(w if t == w.text else OcrWord(t, w.x, w.y, w.w, w.h, w.conf, w.line))
+    return out
+
+
 def ink_fraction(image: np.ndarray) -> float:
     """Share of pixels clearly darker than the paper (0 on a blank back, ≈0.02 on a form).
 
@@ -315,7 +333,7 @@ def recognize_page(
             "", [], getattr(engine, "name", ""), w, h, elapsed_ms=(time.perf_counter() - t0) * 1000
         )
     base = engine.recognize(image)
-    words = _drop_noise(list(base.words))
+    words = normalize_punct(_drop_noise(list(base.words)))
     if simplify:
         words = simplify_words(words)
     # Registry forms run horizontally; a page of vertical columns is read as columns.
@@ -350,7 +368,7 @@ def recognize_page(
                 if crop.size == 0:
                     continue
                 sub = engine.recognize(crop)
-                new = _shift(list(sub.words), c.x0 + inset, c.y0 + inset)
+                new = normalize_punct(_shift(list(sub.words), c.x0 + inset, c.y0 + inset))
                 if simplify:
                     new = simplify_words(new)
                 old_conf = min((x.conf for x in c.words), default=0.0)

@@ -185,3 +185,19 @@ def test_a_traditional_page_stays_traditional() -> None:
         OcrWord("區", 0, 20, 10, 10, 1.0),
     ]
     assert simplify_words(mixed)[1].text == "区"
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("一九○五年一月一日", "一九〇五年一月一日"),
+        ("一九O五年", "一九〇五年"),
+        ("户号:1101000001", "户号：1101000001"),
+        ("3:30", "3:30"),
+        ("110101O9", "110101O9"),
+    ],
+)
+def test_punctuation_normalised(raw: str, want: str) -> None:
+    from hukou_scan.ocr.form import normalize_punct
+
+    assert normalize_punct([OcrWord(raw, 0, 0, 1, 1, 1.0)])[0].text == want
