@@ -215,7 +215,16 @@ class AppContext:
             for area, method in (("linking", "propose"), ("search", "index_page"))
             if hasattr(type(self), area)
         ]
-        return OcrService(self.pages, self.jobs, self.blobs, OcrJobQueries(self.db), options, hooks)
+        return OcrService(
+            self.pages,
+            self.jobs,
+            self.blobs,
+            OcrJobQueries(self.db),
+            options,
+            hooks,
+            guard=self.guard,
+            system_scope=self.session_guard.acting_as_system,
+        )
 
     # --- registry and linking (issue 6) ------------------------------------------------
     @cached_property
@@ -246,6 +255,7 @@ class AppContext:
             self.registry_store,
             self.guard,
             LinkingSettings.from_section(self.settings.section("registry")),
+            batches=self.batches,
         )
 
     # --- search (issue 7) --------------------------------------------------------------
@@ -296,7 +306,22 @@ class AppContext:
         from hukou_scan.storage.sync import SyncRepository
 
         config = SyncConfig.from_section(self.settings.section("sync"), self.settings.storage_url)
-        return SyncService(config, SyncRepository(self.db), self.blobs, self.station, self.guard)
+        return SyncService(
+            config,
+            SyncRepository(self.db),
+            self.blobs,
+            self.station,
+            self.guard,
+            system_scope=self.session_guard.acting_as_system,
+            audit_anchor=lambda: self.security.audit_anchor().to_dict(),
+            check_anchor=self._check_audit_anchor,
+        )
+
+    def _check_audit_anchor(self, anchor: dict[str, object]) -> dict[str, object]:
+        """Verify the local audit chain against an anchor read back from the sync target."""
+        from hukou_scan.security.audit import Anchor
+
+        return self.security.verify_audit(anchor=Anchor.from_dict(dict(anchor))).to_dict()
 
     # --- security and audit (issue 10) -------------------------------------------------
     @cached_property

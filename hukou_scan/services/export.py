@@ -239,6 +239,8 @@ class ExportService:
                 hint_en="Check that the pages were captured and not deleted.",
             )
         batches = {b: self.batches.get(b) for b in dict.fromkeys(p.batch_id for p in pages)}
+        for b in batches.values():  # station scoping: only stations the user may see
+            self.guard.require(Role.SEARCHER, station_id=b.station_id)
         archive_ids = tuple(dict.fromkeys(batches[p.batch_id].archive_id for p in pages))
         if not stem:
             stem = archive_ids[0] if len(archive_ids) == 1 else f"{archive_ids[0]}等{len(archive_ids)}卷"

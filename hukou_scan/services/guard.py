@@ -16,6 +16,17 @@ from typing import Any, Protocol
 from hukou_scan.domain import Role, User
 
 
+def station_scope(user: User | None) -> str | None:
+    """The only station ``user`` may see, or ``None`` for all stations.
+
+    System work (``user is None``), administrators and users granted all stations see
+    everything; anyone else only their own station (issue 10's station scoping).
+    """
+    if user is None or Role.ADMIN in user.roles or user.all_stations:
+        return None
+    return user.station_id
+
+
 class Guard(Protocol):
     @property
     def user(self) -> User | None:

@@ -19,7 +19,7 @@ from hukou_scan.errors import HukouScanError, NotFoundError
 from hukou_scan.registry.matching import HOUSEHOLD_ROW_MIN, rank_page
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.registry import Proposal, RegistryStore
-from hukou_scan.storage.repositories import LinkRepository, PageRepository, PersonRepository
+from hukou_scan.storage.repositories import BatchRepository, LinkRepository, PageRepository, PersonRepository
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class LinkingService:
         store: RegistryStore,
         guard: Guard,
         settings: LinkingSettings | None = None,
+        batches: BatchRepository | None = None,
     ) -> None:
         self.pages = pages
         self.persons = persons
@@ -65,6 +66,14 @@ class LinkingService:
         self.store = store
         self.guard = guard
         self.settings = settings or LinkingSettings()
+        self.batches = batches  # for station scoping (a clerk links only their station's pages)
+
+    def _require(self, page_id: str, *roles: Role) -> None:
+        """Role check plus the station of the page's batch (when the batches are known)."""
+        station_id = None
+        if self.batches is not None:
+            station_id = self.batches.get(self.pages.get(page_id).batch_id).station_id
+        self.guard.require(*roles, station_id=station_id)
 
     def _username(self) -> str:
         user = self.guard.user
@@ -77,7 +86,9 @@ class LinkingService:
         """Rank candidates from the page's extracted fields and store them (post-OCR hook).
 
         Safe to call again (re-recognition replaces the proposals); links are untouched.
+        Runs as ``system:ocr`` from the OCR dispatcher; a person needs the clerk role.
         """
+        self._require(page_id, Role.CLERK, Role.REVIEWER)
         ocr = self.pages.get_ocr(page_id)
         cands, household = rank_page(ocr.fields if ocr else [], self.store, limit=self.settings.limit)
         rows = []
@@ -107,12 +118,13 @@ class LinkingService:
 
     def candidates(self, page_id: str) -> list[Proposal]:
         """Stored candidates, best first (empty until :meth:`propose` ran)."""
+        self._require(page_id, Role.CLERK, Role.REVIEWER)
         return self.store.proposals(page_id)
 
     # -- linking -----------------------------------------------------------------------------
     def confirm(self, page_id: str, person_id: str | None = None, role: str | None = None) -> PageLink:
         """Link the top candidate (or the given proposed person): the clerk's one key."""
-        self.guard.require(Role.CLERK)
+        self._require(page_id, Role.CLERK)
         props = self.store.proposals(page_id)
         if not props:
             raise NotFoundError(
@@ -136,7 +148,7 @@ class LinkingService:
 
         Without ``person_ids`` the pre-selected proposals are linked.
         """
-        self.guard.require(Role.CLERK)
+        self._require(page_id, Role.CLERK)
         props = self.store.proposals(page_id)
         wanted = set(person_ids) if person_ids is not None else {p.person.id for p in props if p.preselected}
         chosen = [p for p in props if p.person.id in wanted]
@@ -151,12 +163,12 @@ class LinkingService:
 
     def link_manual(self, page_id: str, person_id: str, role: str = "") -> PageLink:
         """Link a person the clerk found by searching."""
-        self.guard.require(Role.CLERK)
+        self._require(page_id, Role.CLERK)
         self.persons.get(person_id)  # NotFoundError for a stale id
         return self._link(page_id, person_id, role, 0.0, ("manual",), LinkMethod.MANUAL)
 
     def unlink(self, page_id: str, person_id: str) -> bool:
-        self.guard.require(Role.CLERK)
+        self._require(page_id, Role.CLERK)
         removed = self.links_repo.unlink(page_id, person_id)
         if removed:
             self.guard.audit("unlink", page_id, person_id=person_id)
@@ -167,11 +179,15 @@ class LinkingService:
         return removed
 
     def links(self, page_id: str) -> list[PageLink]:
+        self._require(page_id, Role.CLERK, Role.REVIEWER, Role.SEARCHER)
         return self.links_repo.for_page(page_id)
 
     def search(self, text: str, limit: int = 50) -> list[Person]:
-        """Manual search by ID number (or its start), household number or name."""
-        return self.store.search(text, limit)
+        """Manual search by ID number (or its start), household number or name (audited with the query)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        found = self.store.search(text, limit)
+        self.guard.audit("person_search", query=text, results=len(found))
+        return found
 
     def _link(
         self,

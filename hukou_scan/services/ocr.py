@@ -24,17 +24,19 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.domain.models import Job, JobState, OcrResult, PageState
+from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
 from hukou_scan.errors import NotFoundError
 from hukou_scan.ocr.engine import available_engines
 from hukou_scan.ocr.form import DEFAULT_MODE, MODES
 from hukou_scan.ocr.worker import image_size, worker_main
+from hukou_scan.services.guard import Guard, OpenGuard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.ocr import OcrJobQueries
 from hukou_scan.storage.repositories import JobRepository, PageRepository
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 KIND = "ocr"
 ProgressFn = Callable[[int, int, str], None]
 Hook = Callable[[str], None]
+SystemScope = Callable[[str], AbstractContextManager[None]]
 _LATER_STATES = {PageState.LINKED, PageState.REVIEWED, PageState.SYNCED}
 
 
@@ -132,6 +135,10 @@ class OcrService:
         queries: the OCR area's extra job queries.
         options: engine, mode, worker count, timeout, attempts.
         hooks: called with the page id after each page is recognised (and stored).
+        guard: role checks and audit (queue changes need a clerk or reviewer).
+        system_scope: runs the dispatcher as a named system worker (the security guard's
+            ``acting_as_system``) so recognition and its hooks go on, allowed and audited
+            as ``system:ocr``, while the clerk is logged out or the screen is locked.
     """
 
     def __init__(
@@ -142,7 +149,11 @@ class OcrService:
         queries: OcrJobQueries,
         options: OcrOptions | None = None,
         hooks: Sequence[Hook] = (),
+        guard: Guard | None = None,
+        system_scope: SystemScope | None = None,
     ) -> None:
+        self.guard: Guard = guard or OpenGuard()
+        self._scope: SystemScope = system_scope or (lambda _name: contextlib.nullcontext())
         self.pages = pages
         self.jobs = jobs
         self.blobs = blobs
@@ -161,6 +172,7 @@ class OcrService:
 
     def enqueue(self, page_id: str, engine: str | None = None, mode: str | None = None) -> Job:
         """Queue one page (params override the default engine/mode for this job only)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         params: dict[str, Any] = {}
         if engine:
             self._check_engine(engine)
@@ -175,6 +187,7 @@ class OcrService:
 
     def rerun(self, page_ids: Sequence[str], engine: str | None = None, mode: str | None = None) -> int:
         """Re-recognise pages with other settings; a queued job of the page is superseded."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         n = 0
         for pid in dict.fromkeys(page_ids):
             for j in self.queries.pending_for_page(KIND, pid):
@@ -182,10 +195,12 @@ class OcrService:
                     self.jobs.finish(j.id, JobState.CANCELLED, "superseded by a re-run")
             self.enqueue(pid, engine, mode)
             n += 1
+        self.guard.audit("ocr_rerun", pages=n, engine=engine or "", mode=mode or "")
         return n
 
     def rerun_failed(self, engine: str | None = None, mode: str | None = None) -> int:
         """Re-queue every page whose last OCR job failed or was cancelled."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         jobs = self.queries.list_jobs(KIND, [JobState.FAILED, JobState.CANCELLED])
         page_ids = [j.page_id for j in jobs if j.page_id]
         pending = {pid for pid in page_ids if self.queries.pending_for_page(KIND, pid)}
@@ -193,18 +208,24 @@ class OcrService:
 
     def cancel_queued(self) -> int:
         """Cancel everything still waiting (running pages finish)."""
-        return self.jobs.cancel_queued(KIND)
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        n = self.jobs.cancel_queued(KIND)
+        self.guard.audit("ocr_cancel", jobs=n)
+        return n
 
     def counts(self) -> dict[str, int]:
         """Jobs per state: queued, running, done, failed, cancelled (missing states are 0)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         c = self.jobs.counts(KIND)
         return {s.value: int(c.get(s.value, 0)) for s in JobState}
 
     def failures(self, limit: int = 200) -> list[Job]:
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         return self.queries.list_jobs(KIND, [JobState.FAILED], limit)
 
     def recover(self) -> int:
         """After a crash: jobs left running go back to the queue."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         return self.jobs.recover_running(KIND)
 
     @staticmethod
@@ -228,17 +249,24 @@ class OcrService:
         """Work through the queue now and return when it is empty (or cancelled).
 
         Cancelling stops claiming, kills the workers and puts their pages back in the
-        queue without charging an attempt: nothing is lost.
+        queue without charging an attempt: nothing is lost.  The caller needs a clerk or
+        reviewer role; the work itself (storing results, hooks) then runs as ``system:ocr``.
         """
-        with self._dispatch_lock:
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        with self._dispatch_lock, self._scope("ocr"):
             return self._dispatch(progress, cancel or threading.Event(), until_idle=True, max_jobs=max_jobs)
 
     def start(self) -> None:
-        """Run the queue in a background thread until :meth:`stop`; :meth:`notify` wakes it."""
+        """Run the queue in a background thread until :meth:`stop`; :meth:`notify` wakes it.
+
+        Worker lifecycle, no role needed: the thread works as ``system:ocr`` on jobs that
+        authorised users queued, and must keep running while the screen is locked.
+        """
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self.recover()
+        with self._scope("ocr"):
+            self.recover()
         self._thread = threading.Thread(target=self._background, name="ocr-dispatcher", daemon=True)
         self._thread.start()
 
@@ -271,7 +299,7 @@ class OcrService:
 
     def _background(self) -> None:
         try:
-            with self._dispatch_lock:
+            with self._dispatch_lock, self._scope("ocr"):
                 self._dispatch(None, self._stop, until_idle=False, max_jobs=None)
         except Exception:  # thread boundary
             log.exception("OCR dispatcher stopped by an error")

@@ -132,7 +132,6 @@ class PipelineService:
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
-        self.processing.recover()
         self.ocr.start()
         self._thread = threading.Thread(target=self._loop, name="processing", daemon=True)
         self._thread.start()
@@ -155,6 +154,10 @@ class PipelineService:
 
     def _loop(self) -> None:
         with self._scope("processing"):
+            try:  # crash recovery as the system worker: starting needs no role of the user
+                self.processing.recover()
+            except Exception:  # thread boundary
+                log.exception("processing recovery failed")
             self._run_loop()
 
     def _run_loop(self) -> None:

@@ -122,12 +122,14 @@ class ProcessingService:
 
     def preview(self, frame: NDArray[Any]) -> Detection:
         """Fast page outline for the live camera preview (no full-resolution refinement)."""
+        self.guard.require(Role.CLERK)
         return detect_page(frame, refine=False)
 
     # --- one page ----------------------------------------------------------------------
 
     def batch_master_format(self, batch_id: str) -> str:
         """The master format of a batch: the one its first processed page used, else the default."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         for p in self.pages.list_batch(batch_id):
             fmt = (p.process_meta.get("master") or {}).get("format") if p.processed_sha256 else None
             if fmt in MASTER_FORMATS:
@@ -148,6 +150,7 @@ class ProcessingService:
             ImageProcessingError: the original cannot be decoded (the page is marked FAILED).
             CancelledError: ``cancel`` was set (the page is left as it was).
         """
+        self.guard.require(Role.CLERK, Role.REVIEWER)  # system:processing in the background
         opts = options or self.options
         steps = 4
 
@@ -270,13 +273,16 @@ class ProcessingService:
     # --- queue -------------------------------------------------------------------------
 
     def enqueue(self, page_id: str) -> None:
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         self.jobs.enqueue(JOB_KIND, page_id)
 
     def recover(self) -> int:
         """Put jobs left running by a crash back in the queue."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         return self.jobs.recover_running(JOB_KIND)
 
     def counts(self) -> dict[str, int]:
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         return self.jobs.counts(JOB_KIND)
 
     def run_pending(
@@ -293,6 +299,7 @@ class ProcessingService:
         """
         from hukou_scan.domain import JobState
 
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         summary = RunSummary()
         n = 0
         while max_jobs is None or n < max_jobs:

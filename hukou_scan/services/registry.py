@@ -106,6 +106,7 @@ class RegistryService:
         return write_bad_rows_csv(self.store, import_id, Path(out))
 
     def imports(self, limit: int = 50) -> list[ImportRun]:
+        self.guard.require(Role.ADMIN)
         return self.store.list_imports(limit)
 
     # -- warnings --------------------------------------------------------------------------
@@ -146,6 +147,7 @@ class RegistryService:
 
     def warning_counts(self) -> dict[str, int]:
         """Findings per rule of the last scan (every rule listed, zero when clean)."""
+        self.guard.require(Role.REVIEWER)
         counts = self.store.warning_counts()
         return {rule: counts.get(rule, 0) for rule in rules.RULES}
 
@@ -157,6 +159,7 @@ class RegistryService:
 
     def station_shares(self) -> list[rules.StationShare]:
         """Per station: persons, persons with warnings, share and colour."""
+        self.guard.require(Role.REVIEWER)
         return rules.station_shares(self.store.station_totals(), self.store.warned_persons_by_station())
 
     def export_warnings_csv(self, out: Path, rule: str | None = None) -> int:

@@ -42,7 +42,7 @@ from hukou_scan.errors import HukouScanError
 from hukou_scan.search.documents import build_doc
 from hukou_scan.search.highlight import contains_phrases, hit_boxes, snippet
 from hukou_scan.search.query import ParsedQuery, parse
-from hukou_scan.services.guard import Guard
+from hukou_scan.services.guard import Guard, station_scope
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +142,10 @@ class SearchService:
         """(Re)index these pages now (after OCR, linking, review or a metadata change).
 
         Pages that no longer exist or are deleted leave the index.  Returns how many
-        pages were indexed.
+        pages were indexed.  Runs as ``system:ocr`` after recognition; a person needs the
+        clerk or reviewer role (their edits are what makes a page stale).
         """
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         sources = self.store.load_sources(page_ids)
         found = {s.page_id for s in sources}
         gone = [p for p in page_ids if p not in found]
@@ -164,6 +166,7 @@ class SearchService:
         A safety net next to the ``index_page`` calls other services make after OCR,
         linking or review; cheap when nothing is stale.
         """
+        self.guard.require(Role.CLERK, Role.REVIEWER)
         done = 0
         while not (cancel is not None and cancel.is_set()):
             ids = self.store.stale_page_ids(chunk)
@@ -203,16 +206,23 @@ class SearchService:
 
     # --- searching ------------------------------------------------------------------------
     def search(self, query: str, filters: SearchFilters | None = None, limit: int = 50) -> SearchResult:
-        """Run a query (may be empty when filters are given); see the module docstring for ranking."""
-        self.guard.require(Role.SEARCHER, station_id=filters.station_id if filters else None)
+        """Run a query (may be empty when filters are given); see the module docstring for ranking.
+
+        A searcher who is not granted all stations only finds their own station's pages.
+        """
+        user = self.guard.require(Role.SEARCHER, station_id=filters.station_id if filters else None)
         filters = filters or SearchFilters()
+        asked_filters = filters.is_empty()
+        scope = station_scope(user)
+        if scope is not None and filters.station_id is None:
+            filters = replace(filters, station_id=scope)
         if limit < 1:
             raise HukouScanError("结果数量必须为正数。", "The result limit must be positive.")
         t0 = time.perf_counter()
         q = parse(query)
         ordered: dict[str, str] = {}  # page id → tier, in rank order
         if q.empty:
-            if query.strip() and filters.is_empty():
+            if query.strip() and asked_filters:
                 pass  # only punctuation typed: nothing to look for
             else:
                 for pid in self.store.filter_only(filters, limit + 1):
@@ -314,9 +324,20 @@ class SearchService:
         return out
 
     def person_pages(self, person_id: str, limit: int = 500) -> list[SearchHit]:
-        """All pages linked to one person, across batches (the person view)."""
-        self.guard.require(Role.SEARCHER)
+        """All pages linked to one person, across batches (the person view); a searcher not
+        granted all stations sees only their own station's pages."""
+        scope = station_scope(self.guard.require(Role.SEARCHER))
         ids = [link.page_id for link in self.links.for_person(person_id)]
+        if scope is not None:
+            station_of: dict[str, str] = {}
+            kept = []
+            for pid in ids:
+                bid = self.pages.get(pid).batch_id
+                if bid not in station_of:
+                    station_of[bid] = self.batches.get(bid).station_id
+                if station_of[bid] == scope:
+                    kept.append(pid)
+            ids = kept
         hits = self._hits(ids[:limit], {i: "field" for i in ids}, parse(""))
         self.guard.audit("view_person", target=person_id, pages=len(hits))
         return hits
@@ -324,6 +345,7 @@ class SearchService:
     # --- the page viewer ------------------------------------------------------------------
     def image_path(self, sha256: str | None) -> Path | None:
         """Where a page image (e.g. a result's thumbnail source) is stored, if present here."""
+        self.guard.require(Role.SEARCHER)
         if not sha256:
             return None
         path = self.blobs.path_for(sha256)
@@ -334,6 +356,7 @@ class SearchService:
         self.guard.require(Role.SEARCHER)
         page = self.pages.get(page_id)
         batch = self.batches.get(page.batch_id)
+        self.guard.require(Role.SEARCHER, station_id=batch.station_id)
         row = next(iter(self.store.hit_rows([page_id])), None)
         persons = self.store.persons_for_pages([page_id]).get(page_id, [])
         if not self.guard.can_view_full_id():

@@ -23,10 +23,12 @@ Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,9 @@ from hukou_scan.sync.store import RateLimiter, open_store
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+SystemScope = Callable[[str], AbstractContextManager[None]]
+AnchorFn = Callable[[], dict[str, Any] | None]
+AnchorCheck = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -119,11 +124,28 @@ class SyncService:
         blobs: the local page store.
         station: this workstation's station.
         guard: role checks and audit.
+        system_scope: runs the background loop as ``system:sync`` (the security guard's
+            ``acting_as_system``) so it keeps syncing, audited, while nobody is logged in.
+        audit_anchor: the local audit chain tip, embedded in the station catalogue.
+        check_anchor: verifies the local audit chain against an anchor read back from the
+            target (returns the verification report as a dict).
     """
 
     def __init__(
-        self, config: SyncConfig, repo: SyncRepository, blobs: BlobStore, station: Station, guard: Guard
+        self,
+        config: SyncConfig,
+        repo: SyncRepository,
+        blobs: BlobStore,
+        station: Station,
+        guard: Guard,
+        *,
+        system_scope: SystemScope | None = None,
+        audit_anchor: AnchorFn | None = None,
+        check_anchor: AnchorCheck | None = None,
     ) -> None:
+        self._scope: SystemScope = system_scope or (lambda _name: contextlib.nullcontext())
+        self._audit_anchor = audit_anchor
+        self._check_anchor = check_anchor
         self.config = config
         self.repo = repo
         self.blobs = blobs
@@ -148,6 +170,7 @@ class SyncService:
 
     def engine(self) -> SyncEngine:
         """The engine for the configured target (built once; raises when none is configured)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
         if self._engine is None:
             limiter = RateLimiter(self.config.bandwidth_bytes_per_s)
             store = open_store(self.config.target, self.config.options, limiter)
@@ -163,6 +186,7 @@ class SyncService:
                     max_attempts=self.config.max_attempts,
                     backoff_base_s=self.config.backoff_base_s,
                 ),
+                audit_anchor=self._audit_anchor,
             )
         return self._engine
 
@@ -218,6 +242,7 @@ class SyncService:
 
     def catalogue(self) -> CatalogueReplicator:
         """Replication of this station's batches into the shared catalogue (``[sync] catalogue_url``)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
         if self._catalogue is None:
             self._catalogue = CatalogueReplicator(self.repo, self.config.catalogue_url, self.station)
         return self._catalogue
@@ -250,6 +275,7 @@ class SyncService:
         return vrep, srep
 
     def status(self, page_limit: int = 200) -> SyncStatus:
+        self.guard.require(Role.CLERK, Role.REVIEWER, Role.SEARCHER, station_id=self.station.id)
         counts = self.repo.counts(self.target, self.station.id)
         with self._state_lock:
             return SyncStatus(
@@ -280,9 +306,14 @@ class SyncService:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
     ) -> RestoreReport:
-        """Rebuild an archive from ``target`` into ``into`` (administrators only)."""
+        """Rebuild an archive from ``target`` into ``into`` (administrators only).
+
+        When the target's catalogue of this station carries an audit anchor, the local
+        audit chain is verified against it (``report.audit_check``): history rewritten
+        in the local database since that sync shows up here.
+        """
         self.guard.require(Role.ADMIN)
-        return restore_archive(
+        report = restore_archive(
             self.config,
             target,
             into,
@@ -292,10 +323,35 @@ class SyncService:
             cancel=cancel,
             guard=self.guard,
         )
+        anchor = report.audit_anchors.get(self.station.code)
+        if anchor is not None and self._check_anchor is not None and not report.cancelled:
+            report.audit_check = self._check_anchor(anchor)
+        return report
+
+    def check_audit_anchor(self) -> dict[str, Any]:
+        """Verify the local audit chain against the anchor in this station's catalogue on the target.
+
+        Returns ``{"anchor": {...} | None, "ok": bool, ...}`` (the verification report);
+        ``ok`` is ``False`` when the local history no longer contains the anchored event.
+        Administrators only (the check is audited by the verification itself).
+        """
+        self.guard.require(Role.ADMIN)
+        cat = self.engine().read_catalogue()
+        anchor = cat.get("audit_anchor") if cat else None
+        if not isinstance(anchor, dict):
+            self.guard.audit("audit_anchor_check", self.target, "none", reason="no_anchor")
+            return {"anchor": None, "ok": True, "checked": 0, "problems": []}
+        if self._check_anchor is None:
+            raise HukouScanError("审计校验不可用。", "Audit verification is not available.")
+        return {"anchor": dict(anchor), **self._check_anchor(dict(anchor))}
 
     # -- background loop ----------------------------------------------------------------
     def start_background(self, interval_s: float | None = None) -> None:
-        """Sync periodically in a daemon-free worker thread until :meth:`stop`."""
+        """Sync periodically in a daemon-free worker thread until :meth:`stop`.
+
+        The thread works as ``system:sync`` (allowed and audited while nobody is logged in).
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
         if self._thread is not None and self._thread.is_alive():
             return
         self._stop.clear()
@@ -317,6 +373,10 @@ class SyncService:
             self._catalogue.close()
 
     def _loop(self, interval: float) -> None:
+        with self._scope("sync"):
+            self._run_loop(interval)
+
+    def _run_loop(self, interval: float) -> None:
         backoff = max(self.config.backoff_base_s, 1.0)
         while not self._stop.is_set():
             wait_s = interval

@@ -33,8 +33,9 @@ from hukou_scan.errors import StorageError, SyncError
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.sync import PendingObject, SyncRepository
-from hukou_scan.sync.crypto import Cipher
+from hukou_scan.sync.crypto import MAGIC, Cipher
 from hukou_scan.sync.manifest import (
+    CATALOGUE_FORMAT,
     build_catalogue,
     build_manifest,
     canonical_json,
@@ -42,6 +43,7 @@ from hukou_scan.sync.manifest import (
     manifest_key,
     object_key,
     page_hashes,
+    parse_json,
 )
 from hukou_scan.sync.store import ObjectInfo, ObjectStore, sha256_hex
 
@@ -150,6 +152,9 @@ class SyncEngine:
         station: whose batches to push (several stations may share one target).
         cipher: client-side encryption, or ``None``.
         options: retry and concurrency tunables.
+        audit_anchor: the local audit chain's tip (``{"seq", "hash"}``), embedded in the
+            station catalogue whenever it is rewritten, so the audit history up to that
+            event is vouched for by a copy the local database cannot change.
     """
 
     def __init__(
@@ -160,7 +165,9 @@ class SyncEngine:
         station: Station,
         cipher: Cipher | None = None,
         options: SyncOptions | None = None,
+        audit_anchor: Callable[[], dict[str, Any] | None] | None = None,
     ) -> None:
+        self.audit_anchor = audit_anchor
         self.store = store
         self.repo = repo
         self.blobs = blobs
@@ -465,6 +472,11 @@ class SyncEngine:
         sha = sha256_hex(data)
         prev = self.repo.manifest_state(self.target, ckey)
         if prev is None or prev.sha256 != sha or prev.state != SyncState.VERIFIED.value:
+            # The anchor is added only when the catalogue changes anyway (``sha`` is of the
+            # catalogue without it): otherwise every audit event would force a rewrite.
+            anchor = self.audit_anchor() if self.audit_anchor is not None else None
+            if anchor:
+                data = canonical_json({**catalogue, "audit_anchor": anchor})
             payload = self._seal(data)
             stored = sha256_hex(payload)
             self._put_verified(ckey, payload, stored, cancel)
@@ -496,6 +508,23 @@ class SyncEngine:
             "pages": sum(1 for v in seen.values() if not v.get("tombstone")),
             "tombstones": sum(1 for v in seen.values() if v.get("tombstone")),
         }
+
+    def read_catalogue(self) -> dict[str, Any] | None:
+        """This station's catalogue as stored on the target (``None`` if there is none yet)."""
+        key = catalogue_key(self.station.code)
+        try:
+            data = self.store.get(key)
+        except SyncError as e:
+            if e.retryable:
+                raise
+            return None
+        if data[:4] == MAGIC:
+            if self.cipher is None:
+                raise SyncError(
+                    "云端目录已加密，需要密钥。", f"{key} is encrypted; a key is needed.", retryable=False
+                )
+            data = self.cipher.decrypt(data)
+        return parse_json(data, CATALOGUE_FORMAT, key)
 
     # -- verify -------------------------------------------------------------------------
     def verify(

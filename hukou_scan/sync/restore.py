@@ -58,6 +58,9 @@ class RestoreReport:
     hash_mismatches: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     manifest_errors: list[str] = field(default_factory=list)
+    # station code → the audit chain anchor its catalogue carried (``{"seq", "hash"}``)
+    audit_anchors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit_check: dict[str, Any] | None = None  # local chain checked against this station's anchor
     cancelled: bool = False
     elapsed_s: float = 0.0
 
@@ -82,6 +85,8 @@ class RestoreReport:
             "missing": len(self.missing),
             "manifest_errors": self.manifest_errors[:20],
             "verified_all": self.ok,
+            "audit_anchors": self.audit_anchors,
+            "audit_check": self.audit_check,
             "cancelled": self.cancelled,
             "elapsed_s": round(self.elapsed_s, 3),
             "mb_per_s": round(mb / self.elapsed_s, 2) if self.elapsed_s > 0 else None,
@@ -143,6 +148,9 @@ def restore(
         for ckey in catalogues:
             cat = parse_json(_open(store.get(ckey), cipher, ckey), CATALOGUE_FORMAT, ckey)
             report.stations.append(str(cat["station"]["code"]))
+            anchor = cat.get("audit_anchor")
+            if isinstance(anchor, dict):
+                report.audit_anchors[str(cat["station"]["code"])] = dict(anchor)
             for entry in cat.get("batches", []):
                 mkey = str(entry["manifest_key"])
                 try:
