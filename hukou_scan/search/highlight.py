@@ -22,14 +22,8 @@ _WS_RE = re.compile("[ \t\u3000\n\r]+")
 def _compact(text: str) -> tuple[str, list[int]]:
     """Normalised text without whitespace, and each character's index in ``text``."""
     norm, src = normalize_with_map(text)
-    chars: list[str] = []
-    idx: list[int] = []
-    for c, i in zip(norm, src, strict=True):
-        if c in _SKIP:
-            continue
-        chars.append(c)
-        idx.append(i)
-    return "".join(chars), idx
+    keep = [k for k, c in enumerate(norm) if c not in _SKIP]
+    return "".join(norm[k] for k in keep), [src[k] for k in keep]
 
 
 def find_spans(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:

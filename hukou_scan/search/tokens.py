@@ -61,6 +61,9 @@ def normalize(text: str) -> str:
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Normalised text plus, for each of its characters, the index in ``text`` it came from."""
+    lowered = text.lower()
+    if len(lowered) == len(text) and unicodedata.is_normalized("NFKC", lowered):
+        return lowered, list(range(len(text)))  # the common case: one to one, no per-character work
     out: list[str] = []
     src: list[int] = []
     for i, ch in enumerate(text):
