@@ -49,11 +49,12 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo ">> creating virtualenv $VENV"
   "$PY" -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${HUKOU_EXTRAS:-test}"
+stamp="$VENV/.installed-$(cat pyproject.toml packaging/constraints.txt | sha256sum | cut -c1-16)-${HUKOU_EXTRAS:-test}"
 if [ ! -f "$stamp" ]; then
   echo ">> installing Python dependencies (extras: ${HUKOU_EXTRAS:-test})"
   "$VENV/bin/python" -m pip install -q --upgrade pip
-  "$VENV/bin/python" -m pip install -q -e ".[${HUKOU_EXTRAS:-test}]"
+  # constraints.txt pins the versions the suite was last run with (s3fs/aiobotocore/boto3 must agree)
+  "$VENV/bin/python" -m pip install -q -c packaging/constraints.txt -e ".[${HUKOU_EXTRAS:-test}]"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
