@@ -283,9 +283,12 @@ class DashboardService:
                 w.total = min(w.denominator, sum(w.by_kind.values())) if w.denominator else 0
         return sorted(out.values(), key=lambda w: w.station_code)
 
-    @staticmethod
-    def export_csv(report: DashboardReport, path: Path) -> Path:
-        """Write the report's tables to one CSV (UTF-8 with BOM so Excel shows Chinese)."""
+    def export_csv(self, report: DashboardReport, path: Path) -> Path:
+        """Write the report's tables to one CSV (UTF-8 with BOM so Excel shows Chinese).
+
+        Same roles as viewing the report; the export is audited (what and which file).
+        """
+        self._scope()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
@@ -330,6 +333,9 @@ class DashboardService:
                 for kind, count in sorted(sw.by_kind.items()):
                     w.writerow([sw.station_code, kind, count, sw.denominator, f"{sw.rate:.4f}", sw.colour])
         tmp.replace(path)
+        self.guard.audit(
+            "export", path.name, what="statistics_csv", group=report.group, rows=len(report.rows)
+        )
         return path
 
 

@@ -50,6 +50,7 @@ from hukou_scan.errors import PermissionDenied
 from hukou_scan.security import PasswordHashing
 from hukou_scan.security.audit import GENESIS, event_hash
 from hukou_scan.services.capture import BatchDraft
+from hukou_scan.services.dashboard import DashboardReport
 from hukou_scan.services.export import ExportRequest, ExportSource
 from hukou_scan.services.ocr import RunSummary
 from hukou_scan.services.security import SecurityService
@@ -86,6 +87,7 @@ class Env:
     page_b: str
     person_id: str
     import_file: Path
+    report: DashboardReport
     created: set[str] = field(default_factory=set)
 
     def login_lacking(self, roles: tuple[Role, ...]) -> User | None:
@@ -156,6 +158,7 @@ def env(ctx: AppContext, tmp_path: Path) -> Iterator[Env]:
     csv = tmp_path / "registry.csv"
     csv.write_text("姓名,公民身份号码\n李四,110101199003071234\n", encoding="utf-8")
 
+    report = ctx.dashboard.report()
     sec = ctx.security
     sec.hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     sec.begin_interactive()
@@ -175,6 +178,7 @@ def env(ctx: AppContext, tmp_path: Path) -> Iterator[Env]:
         page_b,
         person.id,
         csv,
+        report,
     )
     sec.logout()
     if ctx.capture.hot_folder is not None:
@@ -316,6 +320,10 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     # dashboard: administrators, reviewers, clerks (scoped to their station)
     "DashboardService.report": ((A, R, C), lambda e: e.ctx.dashboard.report()),
     "DashboardService.warnings": ((A, R, C), lambda e: e.ctx.dashboard.warnings()),
+    "DashboardService.export_csv": (
+        (A, R, C),
+        lambda e: e.ctx.dashboard.export_csv(e.report, e.tmp / "stats.csv"),
+    ),
     # sync: clerks and reviewers of this station; restore and the audit anchor check by administrators
     "SyncService.engine": ((C, R), lambda e: e.ctx.sync.engine()),
     "SyncService.sync_now": ((C, R), lambda e: e.ctx.sync.sync_now()),
@@ -359,7 +367,6 @@ EXEMPT: dict[str, str] = {
     "PipelineService.stop": "stopping a worker must work at logout and shutdown",
     "SyncService.wake": "only wakes the background loop (started by an authorised user)",
     "SyncService.stop": "stopping a worker must work at logout and shutdown",
-    "DashboardService.export_csv": "static: writes a report the caller already obtained through report()",
     "SecurityService.begin_interactive": "only tightens: from then on nothing is allowed before login",
     "SecurityService.needs_first_admin": "whether the first-start dialog is shown; no data",
     "SecurityService.create_first_admin": "refused once any user exists",
