@@ -384,22 +384,55 @@ class SearchIndexStore:
                 q = q.where(_FTS.c.rowid < before)
             params = {"m": fts5_match(groups, scope)}
         else:
-            # The tsquery goes in as a literal, not a bind parameter: with a parameter a
-            # prepared statement gets a generic plan that cannot estimate how common the
-            # tokens are and walks the whole table backwards for rare ones.  Tokens are
-            # letters, digits, CJK and "_" only; quotes are doubled regardless.
-            literal = pg_tsquery(groups, scope).replace("'", "''")
-            q = (
-                select(_DOCS.c.page_id, _DOCS.c.id)
-                .where(text(f"search_docs.tsv @@ '{literal}'::tsquery"))
-                .order_by(_DOCS.c.id.desc())
-            )
-            if before is not None:
-                q = q.where(_DOCS.c.id < before)
-            params = {}
+            return self._search_text_pg(groups, scope, filters, limit, before)
         q = self._filtered(q, filters).limit(limit)
         with self.db.session() as s:
             return [(str(r[0]), int(r[1])) for r in s.execute(q, params)]
+
+    #: Newest rows checked first on PostgreSQL before falling back to the GIN bitmap.
+    pg_recent_window = 2000
+
+    def _search_text_pg(
+        self,
+        groups: Sequence[MatchGroup],
+        scope: IndexScope,
+        filters: SearchFilters,
+        limit: int,
+        before: int | None,
+    ) -> list[tuple[str, int]]:
+        """Two steps, because PostgreSQL's planner cannot know how common our tokens are.
+
+        1. Look only at the newest ``pg_recent_window`` rows (a short primary-key range):
+           a common token (one character) finds ``limit`` matches there at once.
+        2. If not, the rest through the GIN index with a top-N sort (``id + 0`` keeps
+           the planner from walking the whole primary key backwards, which took seconds
+           for a rare name).
+        Both steps return newest first, so their concatenation is the exact answer.
+        """
+        # A literal, not a bind parameter: a generic plan of a prepared statement would
+        # not even see the tokens.  Tokens are letters, digits, CJK and "_"; quotes doubled anyway.
+        literal = pg_tsquery(groups, scope).replace("'", "''")
+        match = text(f"search_docs.tsv @@ '{literal}'::tsquery")
+        ids = select(_DOCS.c.id).order_by(_DOCS.c.id.desc()).offset(self.pg_recent_window - 1).limit(1)
+        if before is not None:
+            ids = ids.where(_DOCS.c.id < before)
+        with self.db.session() as s:
+            lo = s.scalar(ids)
+            recent = select(_DOCS.c.page_id, _DOCS.c.id).where(match).order_by(_DOCS.c.id.desc())
+            if before is not None:
+                recent = recent.where(_DOCS.c.id < before)
+            if lo is not None:
+                recent = recent.where(_DOCS.c.id >= lo)
+            out = [(str(r[0]), int(r[1])) for r in s.execute(self._filtered(recent, filters).limit(limit))]
+            if lo is None or len(out) >= limit:
+                return out
+            older = (
+                select(_DOCS.c.page_id, _DOCS.c.id)
+                .where(match, _DOCS.c.id < lo)
+                .order_by((_DOCS.c.id + 0).desc())
+            )
+            rows = s.execute(self._filtered(older, filters).limit(limit - len(out)))
+            return out + [(str(r[0]), int(r[1])) for r in rows]
 
     def texts(self, page_ids: Sequence[str]) -> dict[str, str]:
         """OCR text of pages (to confirm phrases on the position-less FTS5 index)."""

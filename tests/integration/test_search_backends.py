@@ -159,3 +159,12 @@ def test_update_index_picks_up_new_and_changed_pages(bctx: AppContext, archive: 
     bctx.pages.update(pid, review_state="approved")
     assert bctx.search.update_index() == 1
     assert "p5" in keys(bctx, archive, "", review_state="approved")
+
+
+def test_newest_first_across_the_postgres_recent_window(bctx: AppContext, archive: Archive) -> None:
+    """With a tiny recent-rows window PostgreSQL takes its GIN fallback; answers must not change."""
+    expected = keys(bctx, archive, "王")
+    bctx.search_store.pg_recent_window = 2  # SQLite ignores it
+    assert keys(bctx, archive, "王") == expected
+    assert keys(bctx, archive, "王伟") == ["p2", "p1"]
+    assert bctx.search.search("王", limit=1).hits[0].page_id == archive.pages[expected[0]]
