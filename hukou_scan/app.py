@@ -186,6 +186,7 @@ class AppContext:
             master_format=master_format,
             jpeg_quality=jpeg_quality,
             guard=self.guard,
+            batches=self.batches,
         )
 
     # --- ocr (issue 5) -----------------------------------------------------------------

@@ -41,7 +41,7 @@ from hukou_scan.imaging.pipeline import PartResult, ProcessOptions, ProcessResul
 from hukou_scan.imaging.quality import flagged
 from hukou_scan.services.guard import Guard, OpenGuard
 from hukou_scan.storage.blobstore import BlobStore
-from hukou_scan.storage.repositories import JobRepository, PageRepository
+from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class ProcessingService:
             processed pages keeps the format it started with.
         jpeg_quality: quality of JPEG masters.
         guard: role checks and audit for clerk actions (manual corrections).
+        batches: for station scoping of manual corrections (a clerk corrects only pages of
+            their own station); optional for headless use.
     """
 
     def __init__(
@@ -104,7 +106,9 @@ class ProcessingService:
         master_format: str = "jpeg",
         jpeg_quality: int = 95,
         guard: Guard | None = None,
+        batches: BatchRepository | None = None,
     ) -> None:
+        self.batches = batches
         if master_format not in MASTER_FORMATS:
             raise ImageProcessingError(
                 f"不支持的母版格式：{master_format}", f"Unsupported master format: {master_format}"
@@ -263,7 +267,8 @@ class ProcessingService:
         every later automatic run.
         """
         page = self.pages.get(page_id)
-        self.guard.require(Role.CLERK, Role.REVIEWER)
+        station_id = self.batches.get(page.batch_id).station_id if self.batches is not None else None
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=station_id)
         keep_split = page.geometry.split if page.geometry.split in ("left", "right") else geometry.split
         self.pages.update(page_id, geometry=replace(geometry, split=keep_split))
         out = self.process_page(page_id, progress=progress, cancel=cancel)

@@ -576,6 +576,7 @@ def test_clerk_sees_and_changes_only_their_own_station(env: Env) -> None:
         lambda: ctx.capture.capture(env.batch_b, _frame(6)),
         lambda: ctx.capture.delete_page(env.page_b),
         lambda: ctx.capture.close_batch(env.batch_b, paper_returned=True),
+        lambda: ctx.processing.reprocess(env.page_b, PageGeometry()),
     ):
         with pytest.raises(PermissionDenied):
             call()
