@@ -29,6 +29,11 @@ def register(sub: Any) -> None:
 
     v = asub.add_parser("verify", help="校验哈希链 / verify the hash chain")
     v.add_argument("--anchor", help="SEQ:HASH from a sync manifest (detects truncation and rewrites)")
+    v.add_argument(
+        "--anchor-from-sync",
+        action="store_true",
+        help="用同步目标上本所目录中的锚点校验 / take the anchor from this station's catalogue on the sync target",
+    )
     v.add_argument("--json", action="store_true")
     v.set_defaults(handler=_verify)
 
@@ -90,6 +95,14 @@ def parse_anchor(text: str) -> Anchor:
 def _verify(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     anchor = parse_anchor(args.anchor) if args.anchor else None
+    if getattr(args, "anchor_from_sync", False):
+        remote = ctx.sync.remote_audit_anchor()
+        if remote is None:
+            raise HukouScanError(
+                "同步目标上没有本所的审计锚点（尚未同步过）。",
+                "The sync target holds no audit anchor for this station (not synced yet).",
+            )
+        anchor = Anchor.from_dict(remote)
     report = ctx.security.verify_audit(anchor=anchor)
     if args.json:
         print_json(report.to_dict())

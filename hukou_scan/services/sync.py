@@ -336,14 +336,20 @@ class SyncService:
         Administrators only (the check is audited by the verification itself).
         """
         self.guard.require(Role.ADMIN)
-        cat = self.engine().read_catalogue()
-        anchor = cat.get("audit_anchor") if cat else None
-        if not isinstance(anchor, dict):
+        anchor = self.remote_audit_anchor()
+        if anchor is None:
             self.guard.audit("audit_anchor_check", self.target, "none", reason="no_anchor")
             return {"anchor": None, "ok": True, "checked": 0, "problems": []}
         if self._check_anchor is None:
             raise HukouScanError("审计校验不可用。", "Audit verification is not available.")
-        return {"anchor": dict(anchor), **self._check_anchor(dict(anchor))}
+        return {"anchor": anchor, **self._check_anchor(anchor)}
+
+    def remote_audit_anchor(self) -> dict[str, Any] | None:
+        """The audit anchor (``{"seq", "hash"}``) in this station's catalogue on the target, if any."""
+        self.guard.require(Role.ADMIN)
+        cat = self.engine().read_catalogue()
+        anchor = cat.get("audit_anchor") if cat else None
+        return dict(anchor) if isinstance(anchor, dict) else None
 
     # -- background loop ----------------------------------------------------------------
     def start_background(self, interval_s: float | None = None) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import inspect
+import json
 import logging
 import pkgutil
 import sqlite3
@@ -333,6 +334,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "SyncService.pages_in_state": ((C, R, S), lambda e: e.ctx.sync.pages_in_state()),
     "SyncService.restore": ((A,), lambda e: e.ctx.sync.restore(e.ctx.sync.target, e.tmp / "restored")),
     "SyncService.check_audit_anchor": ((A,), lambda e: e.ctx.sync.check_audit_anchor()),
+    "SyncService.remote_audit_anchor": ((A,), lambda e: e.ctx.sync.remote_audit_anchor()),
     "SyncService.start_background": ((C, R), lambda e: e.ctx.sync.start_background(60)),
     # users and audit
     "SecurityService.reset_password": ((A,), lambda e: e.sec.reset_password(_admin_id(e), "N3w-passw0rd")),
@@ -680,3 +682,19 @@ def test_catalogue_is_not_rewritten_only_because_the_audit_log_grew(env: Env) ->
     ctx.session_guard.audit("something_else")
     again = ctx.sync.sync_now()
     assert not again.catalogue_written and again.uploaded == 0
+
+
+def test_cli_audit_verify_takes_the_anchor_from_the_sync_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hukou_scan.cli import main
+
+    nas = tmp_path / "nas-cli"
+    nas.mkdir()
+    monkeypatch.setenv("HUKOU_STORAGE_URL", nas.as_uri())
+    assert main(["audit", "verify", "--anchor-from-sync"]) != 0  # nothing synced yet: no anchor
+    assert main(["sync", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", "--anchor-from-sync", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["ok"] is True and out["checked"] >= 1
