@@ -102,8 +102,11 @@ class RegistryService:
         return report
 
     def export_bad_rows(self, import_id: str, out: Path) -> int:
+        """Write an import's rejected rows as CSV (they hold personal data: audited)."""
         self.guard.require(Role.ADMIN)
-        return write_bad_rows_csv(self.store, import_id, Path(out))
+        n = write_bad_rows_csv(self.store, import_id, Path(out))
+        self.guard.audit("export", import_id, what="registry_bad_rows", file=Path(out).name, rows=n)
+        return n
 
     def imports(self, limit: int = 50) -> list[ImportRun]:
         self.guard.require(Role.ADMIN)
