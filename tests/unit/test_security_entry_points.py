@@ -698,3 +698,48 @@ def test_cli_audit_verify_takes_the_anchor_from_the_sync_target(
     assert main(["audit", "verify", "--anchor-from-sync", "--json"]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["ok"] is True and out["checked"] >= 1
+
+
+def test_each_kind_of_action_leaves_an_audit_event_with_who_and_where(env: Env) -> None:
+    """View, search, export, link/unlink, edit, delete, settings change, sync and restore."""
+    ctx = env.ctx
+    user = env.login_as(frozenset({C, R, S}))
+    actions: list[tuple[str, Callable[[], Any]]] = [
+        ("view_page", lambda: ctx.search.open_page(env.page_a, "登记表")),
+        ("search", lambda: ctx.search.search("登记表")),
+        ("person_search", lambda: ctx.linking.search("张测试")),
+        ("view_person", lambda: ctx.search.person_pages(env.person_id)),
+        ("id_reveal", lambda: env.sec.reveal_id_number(env.person_id, "核对身份")),
+        ("link", lambda: ctx.linking.link_manual(env.page_a, env.person_id)),
+        ("unlink", lambda: ctx.linking.unlink(env.page_a, env.person_id)),
+        ("rotate_page", lambda: ctx.capture.rotate(env.page_a2)),
+        ("reorder_pages", lambda: ctx.capture.reorder(env.batch_a, [env.page_a2, env.page_a])),
+        ("delete_page", lambda: ctx.capture.delete_page(env.page_a2)),
+        ("undo_delete", lambda: ctx.capture.undo_delete(env.page_a2)),
+        ("settings_change", lambda: ctx.capture.set_option("auto_capture_test", True)),
+        ("ocr_rerun", lambda: ctx.ocr.rerun([env.page_a])),
+        (
+            "export",
+            lambda: ctx.export.export(
+                ExportRequest(ExportSource.batch(env.batch_a), "户籍核查", env.tmp / "a.pdf")
+            ),
+        ),
+        ("sync", lambda: ctx.sync.sync_now()),
+    ]
+    for action, call in actions:
+        before = ctx.audit_chain.store.count()
+        call()
+        new = [e for e in ctx.audit_chain.store.iter_events(from_seq=before) if e.seq > before]
+        mine = [e for e in new if e.action == action]
+        assert mine, f"{action}: no audit event (got {[e.action for e in new]})"
+        assert mine[-1].username == user.username and mine[-1].station == ctx.station.code
+    export_event = next(
+        e for e in reversed(list(ctx.audit_chain.store.iter_events())) if e.action == "export"
+    )
+    assert export_event.details["purpose"] == "户籍核查"
+    env.login_as(frozenset({A}))
+    before = ctx.audit_chain.store.count()
+    ctx.sync.restore(ctx.sync.target, env.tmp / "restored")
+    after = [e.action for e in ctx.audit_chain.store.iter_events(from_seq=before) if e.seq > before]
+    assert "restore" in after and "audit_verify" in after  # the anchor check of the restore
+    assert ctx.audit_chain.verify().ok
