@@ -225,6 +225,7 @@ class AppContext:
             hooks,
             guard=self.guard,
             system_scope=self.session_guard.acting_as_system,
+            batches=self.batches,
         )
 
     # --- registry and linking (issue 6) ------------------------------------------------

@@ -36,10 +36,10 @@ from hukou_scan.errors import NotFoundError
 from hukou_scan.ocr.engine import available_engines
 from hukou_scan.ocr.form import DEFAULT_MODE, MODES
 from hukou_scan.ocr.worker import image_size, worker_main
-from hukou_scan.services.guard import Guard, OpenGuard
+from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.ocr import OcrJobQueries
-from hukou_scan.storage.repositories import JobRepository, PageRepository
+from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +139,7 @@ class OcrService:
         system_scope: runs the dispatcher as a named system worker (the security guard's
             ``acting_as_system``) so recognition and its hooks go on, allowed and audited
             as ``system:ocr``, while the clerk is logged out or the screen is locked.
+        batches: for station scoping (a clerk re-runs only their own station's pages).
     """
 
     def __init__(
@@ -151,7 +152,9 @@ class OcrService:
         hooks: Sequence[Hook] = (),
         guard: Guard | None = None,
         system_scope: SystemScope | None = None,
+        batches: BatchRepository | None = None,
     ) -> None:
+        self.batches = batches
         self.guard: Guard = guard or OpenGuard()
         self._scope: SystemScope = system_scope or (lambda _name: contextlib.nullcontext())
         self.pages = pages
@@ -172,7 +175,7 @@ class OcrService:
 
     def enqueue(self, page_id: str, engine: str | None = None, mode: str | None = None) -> Job:
         """Queue one page (params override the default engine/mode for this job only)."""
-        self.guard.require(Role.CLERK, Role.REVIEWER)
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self._station_of(page_id))
         params: dict[str, Any] = {}
         if engine:
             self._check_engine(engine)
@@ -188,6 +191,8 @@ class OcrService:
     def rerun(self, page_ids: Sequence[str], engine: str | None = None, mode: str | None = None) -> int:
         """Re-recognise pages with other settings; a queued job of the page is superseded."""
         self.guard.require(Role.CLERK, Role.REVIEWER)
+        for pid in dict.fromkeys(page_ids):  # every page checked before anything changes
+            self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self._station_of(pid))
         n = 0
         for pid in dict.fromkeys(page_ids):
             for j in self.queries.pending_for_page(KIND, pid):
@@ -199,12 +204,24 @@ class OcrService:
         return n
 
     def rerun_failed(self, engine: str | None = None, mode: str | None = None) -> int:
-        """Re-queue every page whose last OCR job failed or was cancelled."""
-        self.guard.require(Role.CLERK, Role.REVIEWER)
+        """Re-queue every page whose last OCR job failed or was cancelled (of the stations the
+        user may work on)."""
+        scope = station_scope(self.guard.require(Role.CLERK, Role.REVIEWER))
         jobs = self.queries.list_jobs(KIND, [JobState.FAILED, JobState.CANCELLED])
         page_ids = [j.page_id for j in jobs if j.page_id]
+        if scope is not None:
+            page_ids = [p for p in page_ids if self._station_of(p) in (scope, None)]
         pending = {pid for pid in page_ids if self.queries.pending_for_page(KIND, pid)}
         return self.rerun([p for p in page_ids if p not in pending], engine, mode)
+
+    def _station_of(self, page_id: str) -> str | None:
+        """The station of a page's batch (``None`` when unknown: no batches, or page gone)."""
+        if self.batches is None:
+            return None
+        try:
+            return self.batches.get(self.pages.get(page_id).batch_id).station_id
+        except NotFoundError:
+            return None
 
     def cancel_queued(self) -> int:
         """Cancel everything still waiting (running pages finish)."""

@@ -579,10 +579,13 @@ def test_clerk_sees_and_changes_only_their_own_station(env: Env) -> None:
         lambda: ctx.capture.delete_page(env.page_b),
         lambda: ctx.capture.close_batch(env.batch_b, paper_returned=True),
         lambda: ctx.processing.reprocess(env.page_b, PageGeometry()),
+        lambda: ctx.ocr.enqueue(env.page_b),
+        lambda: ctx.ocr.rerun([env.page_a, env.page_b]),  # refused as a whole, page A untouched
     ):
         with pytest.raises(PermissionDenied):
             call()
     assert ctx.pages.get(env.page_b).state.value != "deleted"
+    assert ctx.jobs.counts("ocr").get("queued", 0) == 0
     # granted all stations: may work on B
     env.login_as(frozenset({C}), all_stations=True)
     assert [p.id for p in ctx.capture.list_pages(env.batch_b)] == [env.page_b]
