@@ -146,6 +146,7 @@ class CaptureService:
         self._lock = threading.RLock()  # sequence numbers of one station are assigned one at a time
         self._thumbs: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
         self._thumb_lock = threading.Lock()
+        self._batch_station: dict[str, str] = {}  # batch → station (never changes), for scoping
         self.current_batch_id: str | None = None
         self.hot_folder: HotFolder | None = None
 
@@ -611,10 +612,12 @@ class CaptureService:
     def thumbnail(self, page: Page, width: int = 160) -> bytes:
         """JPEG thumbnail: the processed page if ready, else the original turned by the clerk's rotation.
 
-        Role-checked but not audited: the page strip asks for dozens at a time, and the
-        ``Page`` passed in was itself obtained through a station-checked call.
+        Role- and station-checked but not audited: the page strip asks for dozens at a time.
         """
-        self.guard.require(Role.CLERK, Role.REVIEWER)
+        station_id = self._batch_station.get(page.batch_id)
+        if station_id is None:
+            station_id = self._batch_station[page.batch_id] = self.batches.get(page.batch_id).station_id
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=station_id)
         sha = page.processed_sha256 or page.original_sha256
         rot = 0 if page.processed_sha256 else page.geometry.extra_rotation
         key = (sha, rot, width)

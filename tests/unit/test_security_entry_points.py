@@ -580,6 +580,7 @@ def test_clerk_sees_and_changes_only_their_own_station(env: Env) -> None:
         lambda: ctx.capture.close_batch(env.batch_b, paper_returned=True),
         lambda: ctx.processing.reprocess(env.page_b, PageGeometry()),
         lambda: ctx.ocr.enqueue(env.page_b),
+        lambda: ctx.capture.page_image(ctx.pages.get(env.page_b)),
         lambda: ctx.ocr.rerun([env.page_a, env.page_b]),  # refused as a whole, page A untouched
     ):
         with pytest.raises(PermissionDenied):
