@@ -7,6 +7,7 @@ Areas add their tables in their own module here and their own migration under
 from __future__ import annotations
 
 from hukou_scan.storage.records.base import Base
+from hukou_scan.storage.records.capture import ImportLogRecord  # noqa: F401
 from hukou_scan.storage.records.core import (
     AuditEventRecord,
     BatchRecord,
@@ -20,11 +21,10 @@ from hukou_scan.storage.records.core import (
     SyncRecord,
     UserRecord,
 )
-from hukou_scan.storage.records.capture import ImportLogRecord  # noqa: F401
-from hukou_scan.storage.records.sync import SyncManifestRecord  # noqa: F401
-from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.registry import RegistryImportRecord  # noqa: F401
+from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.security import UserStateRecord  # noqa: F401
+from hukou_scan.storage.records.sync import SyncManifestRecord  # noqa: F401
 
 __all__ = [
     "AuditEventRecord",
