@@ -147,11 +147,15 @@ class LinkPanel(QWidget):
         table.horizontalHeader().setStretchLastSection(True)
 
     # -- public API ---------------------------------------------------------------------------
-    def set_page(self, page_id: str | None) -> None:
-        """Show the candidates and links of ``page_id`` (``None`` clears the panel)."""
+    def set_page(self, page_id: str | None, label: str = "") -> None:
+        """Show the candidates and links of ``page_id`` (``None`` clears the panel).
+
+        ``label`` is what the clerk calls the page (its sequence number in the batch);
+        without one the start of the page id is shown.
+        """
         self.page_id = page_id
         self.title.setText(
-            self.tr("Page %1").replace("%1", page_id[:8]) if page_id else self.tr("No page selected")
+            self.tr("Page %1").replace("%1", label or page_id[:8]) if page_id else self.tr("No page selected")
         )
         self.refresh()
 

@@ -54,10 +54,10 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
 
     def follow_selection() -> None:
         page = view.selected_page()
-        panel.set_page(page.id if page else None)
+        panel.set_page(page.id if page else None, str(page.seq) if page else "")
 
     view.strip.currentItemChanged.connect(lambda *_: follow_selection())
-    view.page_captured.connect(lambda page: panel.set_page(page.id))
+    view.page_captured.connect(lambda page: panel.set_page(page.id, str(page.seq)))
     # proposals appear once OCR is done (seconds after capture): refresh while visible
     timer = QTimer(view)
     timer.setInterval(3000)
