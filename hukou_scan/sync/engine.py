@@ -8,8 +8,10 @@ One run does three things, each idempotent so a crash at any point is harmless:
    (size plus SHA-256: the server's checksum where it keeps one, else re-read);
 2. the manifest of every batch whose description changed is rewritten (pages whose
    objects are all verified, OCR, links, paper location, tombstones for local deletes);
-3. the station catalogue is rewritten when any manifest changed; finally the per-page
-   ``sync_state`` (local → uploaded → verified) is recomputed.
+3. the station catalogue is rewritten when any manifest changed — carrying the local
+   audit chain's tip (``audit_anchor``) so the history up to it is vouched for by a copy
+   the local database cannot change; finally the per-page ``sync_state``
+   (local → uploaded → verified) is recomputed.
 
 Uploads run on a small thread pool (the network, not the CPU, is the bottleneck);
 each operation retries with exponential backoff and jitter, and when the target stays
