@@ -63,15 +63,23 @@ def encode_master(
     """Encode the preservation master; returns the bytes and the codec record.
 
     JPEG: baseline, quality 95, no chroma subsampling (4:4:4) so red seal strokes keep
-    their edges.  TIFF: lossless LZW.
+    their edges, with optimised Huffman tables (lossless, about 5 % smaller; the PDF
+    export can then embed the master byte for byte instead of re-compressing it).
+    TIFF: lossless LZW.
     """
     fmt = fmt.lower()
     pil = _pil_rgb(image)
     out = io.BytesIO()
     d = (round(dpi), round(dpi))
     if fmt in ("jpeg", "jpg"):
-        pil.save(out, "JPEG", quality=quality, subsampling=0, dpi=d, optimize=False)
-        rec = {"format": "jpeg", "codec": "jpeg-baseline", "quality": quality, "subsampling": "4:4:4"}
+        pil.save(out, "JPEG", quality=quality, subsampling=0, dpi=d, optimize=True)
+        rec = {
+            "format": "jpeg",
+            "codec": "jpeg-baseline",
+            "quality": quality,
+            "subsampling": "4:4:4",
+            "huffman": "optimized",
+        }
     elif fmt in ("tiff", "tif"):
         pil.save(out, "TIFF", compression="tiff_lzw", dpi=d)
         rec = {"format": "tiff", "codec": "lzw"}
