@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(action)
         self.screen_actions.append(action)
         # screens may contribute their own actions (with shortcuts) to the File menu
-        extras = getattr(widget, "menu_actions", lambda: [])()
+        extras: list[QAction] = getattr(widget, "menu_actions", lambda: [])()
         for extra in extras:
             with_shortcut_tooltip(extra)
             # acting from the menu brings the screen that owns the action to the front first
