@@ -115,14 +115,15 @@ def build_screens(ctx: AppContext) -> list[Screen]:
         from hukou_scan.gui.sync_view import SyncView
 
         screens.append(Screen("sync", tr("Backup"), lambda w: SyncView(ctx.sync, w.runner), "Ctrl+6"))
-    screens.append(
-        Screen(
-            "ocr",
-            tr("OCR queue"),
-            lambda w: OcrQueueView(ctx.ocr, runner=w.runner, default_engine=ctx.settings.ocr_engine),
-            "Ctrl+7",
+    if _has(ctx, Role.CLERK, Role.REVIEWER, Role.ADMIN):  # the queue's core checks need one of them
+        screens.append(
+            Screen(
+                "ocr",
+                tr("OCR queue"),
+                lambda w: OcrQueueView(ctx.ocr, runner=w.runner, default_engine=ctx.settings.ocr_engine),
+                "Ctrl+7",
+            )
         )
-    )
     if _has(ctx, Role.ADMIN):
         screens.append(
             Screen("audit", tr("Audit log"), lambda w: AuditView(ctx.security, w.runner), "Ctrl+8")
