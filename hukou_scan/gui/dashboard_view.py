@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -179,6 +179,12 @@ class DashboardView(QWidget):
             return self.dashboard.report(group, progress=progress, cancel=cancel)
 
         self.runner.run(work, self._on_task_loaded, self._on_task_failed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Load the figures the first time the screen is opened (an empty chart looked broken)."""
+        super().showEvent(event)
+        if self.report is None and self.refresh_button.isEnabled():
+            self.refresh()
 
     def _on_group_combo_current_index_changed(self, _i: int) -> None:
         self.refresh()
