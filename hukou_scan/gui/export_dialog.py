@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -173,6 +173,7 @@ class ExportDialog(QDialog):
         text = self.tr("%1 — %2 page(s) from %3 volume(s): %4")
         text = text.replace("%1", plan.title).replace("%2", str(plan.page_count))
         self.summary_label.setText(text.replace("%3", str(len(plan.archive_ids))).replace("%4", ids))
+        QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
         if not self.path_edit.text():
             self.path_edit.setText(str(self._default_dir / plan.suggested_name))
         self._on_input_changed()
@@ -181,8 +182,23 @@ class ExportDialog(QDialog):
     def _on_plan_failed(self, exc: BaseException) -> None:
         self._task = None
         self.summary_label.setText(_message(exc))
+        QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
         self.status_label.setText(self.tr("Nothing can be exported."))
         self._on_input_changed()
+
+    def _grow_to_fit(self) -> None:
+        """Make room when the summary wraps to more lines than "Counting pages…" did
+        (the first line was cut off at the top of the dialog)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     # --- input -------------------------------------------------------------------------
     def _problem(self) -> str:
