@@ -116,6 +116,9 @@ class LoginDialog(QDialog):
         form.addRow(self.tr("Password"), self.password_edit)
         if self.first_start:
             form.addRow(self.tr("Repeat password"), self.confirm_edit)
+        else:  # not in the form: hidden, or they sit over the intro text at the top left
+            self.display_name_edit.hide()
+            self.confirm_edit.hide()
         layout.addLayout(form)
         self.error_label = _ErrorLabel(self)
         layout.addWidget(self.error_label)
