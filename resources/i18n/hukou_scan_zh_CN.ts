@@ -1891,7 +1891,7 @@
     <name>SyncView</name>
     <message>
       <source>Target:</source>
-      <translation>目标：</translation>
+      <translation>备份目标：</translation>
     </message>
     <message>
       <source>Pages:</source>
