@@ -59,6 +59,13 @@ def build_qm(lang: str) -> Path | None:
 _installed: list[QTranslator] = []
 
 
+def remove_translators(app: QCoreApplication) -> None:
+    """Back to the source language (English); used between GUI tests."""
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+
+
 def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
     """Install our catalogue and Qt's own (dialog buttons etc.) for ``lang``, replacing
     whatever was installed before (so the language can be switched, e.g. in tests)."""

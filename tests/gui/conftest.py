@@ -17,8 +17,11 @@ def _no_dangling_threads(qapp: object) -> Iterator[None]:
     """Fail a test that leaves a QThread, a pool task or a Python thread running (napari-style)."""
     from PySide6.QtCore import QThreadPool
 
+    from hukou_scan.gui.i18n import remove_translators
+
     before = {t.ident for t in threading.enumerate()}
     yield
+    remove_translators(qapp)  # type: ignore[arg-type]  # a test that switched language must not leak it
     QThreadPool.globalInstance().waitForDone(5000)
     leftovers = [
         t
