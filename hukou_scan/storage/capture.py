@@ -13,6 +13,7 @@ from hukou_scan.domain import Page, new_id
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records import JobRecord, PageRecord
 from hukou_scan.storage.records.capture import ImportLogRecord
+from hukou_scan.storage.repositories import page_record
 
 
 @dataclass(frozen=True)
@@ -90,22 +91,7 @@ class CaptureRepository:
                     )
                     s.flush()
                 for p in pages:
-                    s.add(
-                        PageRecord(
-                            id=p.id,
-                            batch_id=p.batch_id,
-                            seq=p.seq,
-                            original_sha256=p.original_sha256,
-                            captured_at=p.captured_at,
-                            operator=p.operator,
-                            source_device=p.source_device,
-                            dpi=p.dpi,
-                            geometry=p.geometry.to_dict(),
-                            quality=p.quality,
-                            process_meta=p.process_meta,
-                            state=p.state.value,
-                        )
-                    )
+                    s.add(page_record(p))
                 s.flush()
                 for p in pages:
                     s.add(JobRecord(id=new_id(), kind=job_kind, page_id=p.id, params={}, state="queued"))

@@ -104,6 +104,32 @@ def page_from(r: PageRecord) -> Page:
     )
 
 
+def page_record(p: Page) -> PageRecord:
+    """The row for a page, every column (new captures, imports and restores alike)."""
+    return PageRecord(
+        id=p.id,
+        batch_id=p.batch_id,
+        seq=p.seq,
+        original_sha256=p.original_sha256,
+        processed_sha256=p.processed_sha256,
+        derivative_sha256=p.derivative_sha256,
+        captured_at=p.captured_at,
+        operator=p.operator,
+        source_device=p.source_device,
+        dpi=p.dpi,
+        geometry=p.geometry.to_dict(),
+        quality=p.quality,
+        process_meta=p.process_meta,
+        state=p.state.value,
+        state_reason=p.state_reason,
+        ocr_state=p.ocr_state,
+        ocr_engine=p.ocr_engine,
+        ocr_text=p.ocr_text,
+        sync_state=p.sync_state.value,
+        review_state=p.review_state,
+    )
+
+
 def person_from(r: PersonRecord) -> Person:
     return Person(
         id=r.id,
@@ -263,22 +289,7 @@ class PageRepository:
     def add(self, p: Page) -> Page:
         """Insert a page row.  Call only after its original is durable in the blob store."""
         with self.db.session() as s:
-            s.add(
-                PageRecord(
-                    id=p.id,
-                    batch_id=p.batch_id,
-                    seq=p.seq,
-                    original_sha256=p.original_sha256,
-                    captured_at=p.captured_at,
-                    operator=p.operator,
-                    source_device=p.source_device,
-                    dpi=p.dpi,
-                    geometry=p.geometry.to_dict(),
-                    quality=p.quality,
-                    process_meta=p.process_meta,
-                    state=p.state.value,
-                )
-            )
+            s.add(page_record(p))
         return p
 
     def get(self, page_id: str) -> Page:

@@ -46,7 +46,14 @@ from hukou_scan.storage.records import (
 )
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.sync import SyncManifestRecord
-from hukou_scan.storage.repositories import batch_from, link_from, page_from, person_from, person_values
+from hukou_scan.storage.repositories import (
+    batch_from,
+    link_from,
+    page_from,
+    page_record,
+    person_from,
+    person_values,
+)
 
 log = logging.getLogger(__name__)
 
@@ -517,29 +524,7 @@ class RestoreWriter:
             s.merge(rec)
             s.flush()
             for p in pages:
-                pr = PageRecord(
-                    id=p.id,
-                    batch_id=p.batch_id,
-                    seq=p.seq,
-                    original_sha256=p.original_sha256,
-                    processed_sha256=p.processed_sha256,
-                    derivative_sha256=p.derivative_sha256,
-                    captured_at=p.captured_at,
-                    operator=p.operator,
-                    source_device=p.source_device,
-                    dpi=p.dpi,
-                    geometry=p.geometry.to_dict(),
-                    quality=p.quality,
-                    process_meta=p.process_meta,
-                    state=p.state.value,
-                    state_reason=p.state_reason,
-                    ocr_state=p.ocr_state,
-                    ocr_engine=p.ocr_engine,
-                    ocr_text=p.ocr_text,
-                    sync_state=p.sync_state.value,
-                    review_state=p.review_state,
-                )
-                s.merge(pr)
+                s.merge(page_record(p))
             s.flush()
             for page_id, res in ocr.items():
                 s.merge(
