@@ -1060,7 +1060,7 @@
     </message>
     <message>
       <source>Page %1</source>
-      <translation>页面 %1</translation>
+      <translation>第 %1 页</translation>
     </message>
     <message>
       <source>linked</source>
