@@ -86,17 +86,6 @@ def open_window(qtbot: QtBot, ctx: AppContext, lang: str) -> MainWindow:
 
 
 @pytest.fixture(autouse=True)
-def _untranslated_afterwards(qapp: QApplication) -> Iterator[None]:
-    """Other GUI tests read the English source texts: take our catalogues out again."""
-    from hukou_scan.gui import i18n
-
-    yield
-    for translator in i18n._installed:
-        qapp.removeTranslator(translator)
-    i18n._installed.clear()
-
-
-@pytest.fixture(autouse=True)
 def _small_camera(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screens_mod, "make_camera", lambda _ctx: SimulatedCamera(size=(640, 480), fps=10))
 
