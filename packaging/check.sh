@@ -4,11 +4,12 @@
 # `hukou-scan --version` and `hukou-scan demo` from the installed bundle, headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash packaging/build.sh
+[ "${SKIP_BUILD:-0}" = 1 ] || bash packaging/build.sh
 deb=$(ls -t dist/hukou-scan_*.deb | head -n1)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-dpkg-deb --info "$deb" | grep -q "Depends: .*tesseract-ocr-chi-sim"
+depends=$(dpkg-deb -f "$deb" Depends)
+[[ "$depends" == *tesseract-ocr-chi-sim* ]] || { echo "Depends lacks tesseract-ocr-chi-sim: $depends"; exit 1; }
 dpkg -x "$deb" "$root"
 test -f "$root/usr/share/applications/hukou-scan.desktop"
 desktop-file-validate "$root/usr/share/applications/hukou-scan.desktop" 2>/dev/null || true
