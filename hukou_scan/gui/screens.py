@@ -80,7 +80,7 @@ def build_screens(ctx: AppContext) -> list[Screen]:
         screens.append(
             Screen("capture", tr("Capture"), lambda w: capture_screen(ctx, make_camera(ctx)), "Ctrl+1")
         )
-    if _has(ctx, Role.SEARCHER, Role.REVIEWER):
+    if _has(ctx, Role.SEARCHER):
         from hukou_scan.gui.search_view import SearchView
 
         screens.append(
@@ -108,10 +108,11 @@ def build_screens(ctx: AppContext) -> list[Screen]:
                 "quality", tr("Data quality"), lambda w: WarningsView(ctx.registry, runner=w.runner), "Ctrl+4"
             )
         )
-    screens.append(
-        Screen("dashboard", tr("Statistics"), lambda w: DashboardView(ctx.dashboard, w.runner), "Ctrl+5")
-    )
-    if _has(ctx, Role.ADMIN, Role.CLERK):
+    if _has(ctx, Role.CLERK, Role.REVIEWER):
+        screens.append(
+            Screen("dashboard", tr("Statistics"), lambda w: DashboardView(ctx.dashboard, w.runner), "Ctrl+5")
+        )
+    if _has(ctx, Role.CLERK, Role.REVIEWER):
         from hukou_scan.gui.sync_view import SyncView
 
         screens.append(Screen("sync", tr("Backup"), lambda w: SyncView(ctx.sync, w.runner), "Ctrl+6"))

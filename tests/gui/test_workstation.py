@@ -154,3 +154,20 @@ def test_frequent_actions_have_shortcuts_in_menu_tooltip_and_sheet(qtbot: QtBot,
     capture = w.screens["capture"]
     assert "(Space)" in capture.capture_button.toolTip() and "(Ctrl+N)" in capture.new_batch_button.toolTip()
     w.close()
+
+
+def test_screens_follow_the_roles_the_core_checks(qtbot: QtBot, ctx: AppContext) -> None:
+    from hukou_scan.domain import Role
+
+    ctx.security.begin_interactive()
+    admin = ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
+    ctx.security.login("admin", "Admin-Pass-2026!")
+    ctx.security.add_user(
+        "searcher1", "查询员", "Search-Pass-2026!", roles={Role.SEARCHER}, station_id=ctx.station.id
+    )
+    ctx.security.logout()
+    ctx.security.login("searcher1", "Search-Pass-2026!")
+    w = open_window(qtbot, ctx, "zh_CN")
+    assert set(w.screens) == {"search"}
+    w.close()
+    assert admin.username == "admin"
