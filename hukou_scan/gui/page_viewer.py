@@ -238,6 +238,25 @@ class PageViewerView(QWidget):
         self.status_label.setText(msg)
         self.load_failed.emit(msg)
 
+    def _state_label(self, code: str) -> str:
+        """Page, review and sync state codes as the user reads them."""
+        labels = {
+            "captured": self.tr("captured"),
+            "processed": self.tr("processed"),
+            "recognized": self.tr("recognised"),
+            "linked": self.tr("linked"),
+            "reviewed": self.tr("reviewed"),
+            "synced": self.tr("backed up"),
+            "failed": self.tr("failed"),
+            "deleted": self.tr("deleted"),
+            "local": self.tr("not yet backed up"),
+            "uploaded": self.tr("uploaded"),
+            "verified": self.tr("backed up and verified"),
+            "passed": self.tr("passed review"),
+            "recapture": self.tr("awaiting re-capture"),
+        }
+        return labels.get(code, code)
+
     def _fill_side_panel(self, v: PageView) -> None:
         p, b = v.page, v.batch
         values = {
@@ -246,9 +265,9 @@ class PageViewerView(QWidget):
             "category": str(b.category),
             "station": v.station_name,
             "captured": f"{p.captured_at:%Y-%m-%d %H:%M}",
-            "state": str(p.state),
-            "review": p.review_state or self.tr("not reviewed"),
-            "sync": str(p.sync_state),
+            "state": self._state_label(str(p.state)),
+            "review": self._state_label(p.review_state) if p.review_state else self.tr("not reviewed"),
+            "sync": self._state_label(str(p.sync_state)),
             "location": v.location or self.tr("not recorded"),
         }
         for key, value in values.items():

@@ -304,8 +304,9 @@ class SearchView(QWidget):
         self.review_combo = QComboBox(self)
         self.review_combo.addItem(self.tr("Any review state"), None)
         self.review_combo.addItem(self.tr("Not reviewed"), "")
-        for state in ("approved", "rejected", "needs_rework"):
-            self.review_combo.addItem(state, state)
+        # the review states the QA service writes (services/qa.py)
+        self.review_combo.addItem(self.tr("Passed review"), "passed")
+        self.review_combo.addItem(self.tr("Awaiting re-capture"), "recapture")
         self.date_check = QCheckBox(self.tr("Captured between"), self)
         self.date_from = QDateEdit(QDate.currentDate().addYears(-1), self)
         self.date_to = QDateEdit(QDate.currentDate(), self)

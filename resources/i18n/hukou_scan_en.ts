@@ -1419,6 +1419,58 @@
       <translation>The page image is not available on this workstation.</translation>
     </message>
     <message>
+      <source>captured</source>
+      <translation>captured</translation>
+    </message>
+    <message>
+      <source>processed</source>
+      <translation>processed</translation>
+    </message>
+    <message>
+      <source>recognised</source>
+      <translation>recognised</translation>
+    </message>
+    <message>
+      <source>linked</source>
+      <translation>linked</translation>
+    </message>
+    <message>
+      <source>reviewed</source>
+      <translation>reviewed</translation>
+    </message>
+    <message>
+      <source>backed up</source>
+      <translation>backed up</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>failed</translation>
+    </message>
+    <message>
+      <source>deleted</source>
+      <translation>deleted</translation>
+    </message>
+    <message>
+      <source>not yet backed up</source>
+      <translation>not yet backed up</translation>
+    </message>
+    <message>
+      <source>uploaded</source>
+      <translation>uploaded</translation>
+    </message>
+    <message>
+      <source>backed up and verified</source>
+      <translation>backed up and verified</translation>
+    </message>
+    <message>
+      <source>passed review</source>
+      <translation>passed review</translation>
+    </message>
+    <message>
+      <source>awaiting re-capture</source>
+      <translation>awaiting re-capture</translation>
+    </message>
+    <message>
       <source>not reviewed</source>
       <translation>not reviewed</translation>
     </message>
@@ -1792,6 +1844,14 @@
     <message>
       <source>Not reviewed</source>
       <translation>Not reviewed</translation>
+    </message>
+    <message>
+      <source>Passed review</source>
+      <translation>Passed review</translation>
+    </message>
+    <message>
+      <source>Awaiting re-capture</source>
+      <translation>Awaiting re-capture</translation>
     </message>
     <message>
       <source>Captured between</source>

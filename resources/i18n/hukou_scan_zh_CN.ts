@@ -1418,6 +1418,58 @@
       <translation>本工作站上没有该页面图像。</translation>
     </message>
     <message>
+      <source>captured</source>
+      <translation>已采集</translation>
+    </message>
+    <message>
+      <source>processed</source>
+      <translation>已处理</translation>
+    </message>
+    <message>
+      <source>recognised</source>
+      <translation>已识别</translation>
+    </message>
+    <message>
+      <source>linked</source>
+      <translation>已关联</translation>
+    </message>
+    <message>
+      <source>reviewed</source>
+      <translation>已审核</translation>
+    </message>
+    <message>
+      <source>backed up</source>
+      <translation>已备份</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>失败</translation>
+    </message>
+    <message>
+      <source>deleted</source>
+      <translation>已删除</translation>
+    </message>
+    <message>
+      <source>not yet backed up</source>
+      <translation>尚未备份</translation>
+    </message>
+    <message>
+      <source>uploaded</source>
+      <translation>已上传</translation>
+    </message>
+    <message>
+      <source>backed up and verified</source>
+      <translation>已备份并校验</translation>
+    </message>
+    <message>
+      <source>passed review</source>
+      <translation>审核通过</translation>
+    </message>
+    <message>
+      <source>awaiting re-capture</source>
+      <translation>待重拍</translation>
+    </message>
+    <message>
       <source>not reviewed</source>
       <translation>未审核</translation>
     </message>
@@ -1790,6 +1842,14 @@
     <message>
       <source>Not reviewed</source>
       <translation>未审核</translation>
+    </message>
+    <message>
+      <source>Passed review</source>
+      <translation>审核通过</translation>
+    </message>
+    <message>
+      <source>Awaiting re-capture</source>
+      <translation>待重拍</translation>
     </message>
     <message>
       <source>Captured between</source>
