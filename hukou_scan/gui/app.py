@@ -17,6 +17,7 @@ from hukou_scan.app import AppContext
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.gui.i18n import install_translators, resources_dir
 from hukou_scan.gui.main_window import MainWindow, Screen
+from hukou_scan.storage.blobstore import SweepReport
 
 log = logging.getLogger(__name__)
 
@@ -162,13 +163,30 @@ def start_backup(ctx: AppContext, window: MainWindow) -> None:
     ctx.capture.add_listener(lambda _page: ctx.sync.wake())
 
 
+def check_page_store(ctx: AppContext, window: MainWindow) -> None:
+    """The start-up page-store sweep runs in the background (it lists every stored file,
+    which takes a while on a large archive) and warns only when something is wrong."""
+
+    def done(report: SweepReport) -> None:
+        if report.clean:
+            return
+        QMessageBox.warning(
+            window,
+            tr("Page store check"),
+            tr("%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.")
+            .replace("%1", str(len(report.missing)))
+            .replace("%2", str(len(report.orphans))),
+        )
+
+    window.runner.run_simple(ctx.startup_check, done, lambda e: log.warning("page store check failed: %s", e))
+
+
 def run_gui(ctx: AppContext) -> int:
     from hukou_scan.gui.login_dialog import IdleLockFilter, LoginDialog
 
     app = create_application(ctx.settings.language)
     window: MainWindow | None = None
     install_excepthook(lambda: window, ctx.log_path)
-    report = ctx.startup_check()
     login = LoginDialog(ctx.security)
     if login.exec() != LoginDialog.DialogCode.Accepted:
         return 0
@@ -181,14 +199,7 @@ def run_gui(ctx: AppContext) -> int:
     )
     ctx.pipeline.start()
     start_backup(ctx, window)
-    if not report.clean:
-        QMessageBox.warning(
-            window,
-            tr("Page store check"),
-            tr("%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.")
-            .replace("%1", str(len(report.missing)))
-            .replace("%2", str(len(report.orphans))),
-        )
+    check_page_store(ctx, window)
     seed_sample_registry(ctx, window)
     window.show()
     try:

@@ -171,3 +171,18 @@ def test_screens_follow_the_roles_the_core_checks(qtbot: QtBot, ctx: AppContext)
     assert set(w.screens) == {"search"}
     w.close()
     assert admin.username == "admin"
+
+
+def test_page_store_check_runs_in_background_and_warns(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hukou_scan.gui import app as gui_app
+
+    warned: list[str] = []
+    monkeypatch.setattr(gui_app.QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    ctx.blobs.put(b"an image whose row was never committed")
+    w = open_window(qtbot, ctx, "en")
+    gui_app.check_page_store(ctx, w)
+    qtbot.waitUntil(lambda: bool(warned), timeout=10000)
+    assert "1 are unreferenced" in warned[0]
+    w.close()
