@@ -20,6 +20,7 @@ The last line of output is one JSON object with all figures and ratios.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import random
@@ -493,11 +494,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL figures only (run both in parallel)")
     ap.add_argument("--workdir", type=Path, default=None, help="where the databases go (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated databases (printed at the end)")
     args = ap.parse_args(argv)
     n = args.pages or (10_000 if args.quick else 1_000_000)
     k = args.queries or (15 if args.quick else 100)
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.workdir) as d:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            d = tempfile.mkdtemp(prefix="bench-search-", dir=args.workdir)
+            print(f"  databases kept in {d}", file=sys.stderr)
+        else:
+            d = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.workdir))
         tmp = Path(d)
         t0 = time.perf_counter()
         pg_res = None if args.no_postgres else bench_postgres(n, args.seed, tmp, k)
