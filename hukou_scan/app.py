@@ -86,6 +86,7 @@ class AppContext:
         self.db = Database(self.settings.db_url)
         if upgrade:
             self.db.upgrade()
+            self.registry_store.ensure_person_indexes()  # after a bulk import that was killed
         self.blobs = BlobStore(self.settings.blob_dir)
         self.stations = StationRepository(self.db)
         self.batches = BatchRepository(self.db)

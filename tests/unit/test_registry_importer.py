@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hukou_scan.app import AppContext
+from hukou_scan.config import Settings
 from hukou_scan.domain.sample import REGISTRY_COLUMNS, generate_households, registry_rows
 from hukou_scan.errors import HukouScanError
 from hukou_scan.registry.importer import (
@@ -247,6 +248,71 @@ def test_cancelled_import_can_resume(ctx: AppContext, tmp_path: Path) -> None:
     assert seen and seen[0][1] == path.stat().st_size
     second = svc.import_file(path)
     assert second.resumed_from == 10 and second.run.state == "done"
+    assert ctx.persons.count() == len(rows)
+
+
+def test_first_large_import_drops_and_rebuilds_secondary_indexes(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hukou_scan.registry import importer
+
+    monkeypatch.setattr(importer, "BULK_MIN_BYTES", 0)  # the sample file is "large"
+    store = ctx.registry_store
+    from hukou_scan.storage.records import PersonRecord
+
+    n_secondary = sum(not i.unique for i in PersonRecord.__table__.indexes)  # type: ignore[attr-defined]
+    assert n_secondary >= 5 and store.missing_person_indexes() == []
+    rows = sample_rows(30)
+    path = write_csv(tmp_path / "reg.csv", REGISTRY_COLUMNS, rows, "gb18030")
+    missing_during: list[int] = []
+    svc = ctx.registry
+    svc.chunk_size = 20
+    svc.after_chunk = lambda _pos: missing_during.append(len(store.missing_person_indexes()))
+    report = svc.import_file(path)
+    assert report.run.added == len(rows)
+    assert missing_during and all(n == n_secondary for n in missing_during)
+    assert store.missing_person_indexes() == []
+    # the rebuilt indexes answer lookups: name + birth date and household number
+    target = rows[7]
+    assert any(p.id_number == target[2] for p in ctx.persons.by_household(target[6]))
+    # a re-import into the (now big) registry keeps its indexes while it runs
+    missing_during.clear()
+    ctx.registry.import_file(path, resume=False)
+    assert missing_during and set(missing_during) == {0}
+
+
+def test_bulk_import_restores_indexes_after_a_crash_and_at_start(
+    ctx: AppContext, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hukou_scan.registry import importer
+
+    monkeypatch.setattr(importer, "BULK_MIN_BYTES", 0)
+    rows = sample_rows(30)
+    path = write_csv(tmp_path / "reg.csv", REGISTRY_COLUMNS, rows, "gb18030")
+    svc = ctx.registry
+    svc.chunk_size = 20
+
+    class Crash(Exception):
+        pass
+
+    def crash(_pos: int) -> None:
+        raise Crash
+
+    svc.after_chunk = crash
+    with pytest.raises(Crash):
+        svc.import_file(path)
+    assert ctx.registry_store.missing_person_indexes() == []  # restored on the way out
+    # a process killed mid-import never reaches that: the next start restores them
+    ctx.registry_store.drop_person_indexes()
+    assert ctx.registry_store.missing_person_indexes()
+    again = AppContext(settings, log_to_file=False)
+    try:
+        assert again.registry_store.missing_person_indexes() == []
+    finally:
+        again.close()
+    svc.after_chunk = None
+    report = svc.import_file(path)
+    assert report.resumed_from == 20 and report.run.state == "done"
     assert ctx.persons.count() == len(rows)
 
 
