@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
         "--image",
         choices=("auto", "master", "derivative"),
         default="auto",
-        help="页面图像 / page image: auto (bitonal derivative when marked), master, derivative",
+        help="页面图像 / page image: auto (增强图：灰度/二值页 / cleaned image for grey and bitonal pages), master (彩色母版 / colour master), derivative",
     )
     p.add_argument("--no-text", action="store_true", help="不加文字层 / no text layer")
     p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")

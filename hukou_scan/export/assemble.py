@@ -63,7 +63,7 @@ class PageContent:
     image: bytes
     ocr: OcrResult | None = None
     dpi: float | None = None  # pixel density of ``image``; else the file's own dpi is used
-    bitonal: bool = False
+    bitonal: bool | None = None  # True: make it G4; False: continuous tone; None: look
     fallback_dpi: float | None = None  # when neither is known (before the default)
 
 

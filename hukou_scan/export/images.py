@@ -6,8 +6,13 @@
   encoded losslessly with CCITT Group 4 (``CCITTFaxDecode``) through Pillow's libtiff.
   Never JBIG2: its lossy pattern matching can swap similar glyphs, which is fatal for
   ID numbers.
-- Anything else (grey/colour PNG or TIFF) is re-encoded once as JPEG at the export's
-  quality setting.
+- 8-bit grey or RGB PNG (the pipeline's cleaned derivatives) is embedded losslessly
+  without decoding: PNG's IDAT data *is* a zlib stream with per-row predictors, which
+  PDF reads directly as ``FlateDecode`` with ``/Predictor 15`` (img2pdf does the same).
+  The derivative's whitened paper makes it several times smaller than the colour
+  master, and the text stays exactly as enhanced for legibility.
+- Anything else (interlaced/16-bit/alpha PNG, TIFF) is re-encoded once as JPEG at the
+  export's quality setting.
 
 JPEGs written with the standard (non-optimised) Huffman tables — OpenCV's and Pillow's
 default — still shrink by a few per cent under Flate, which is what OCRmyPDF's
@@ -40,7 +45,7 @@ class PdfImage:
     width: int
     height: int
     data: bytes
-    filter: str  # DCTDecode | CCITTFaxDecode (the codec; see ``deflated``)
+    filter: str  # DCTDecode | CCITTFaxDecode | FlateDecode (the codec; see ``deflated``)
     colorspace: str  # DeviceRGB | DeviceGray
     bits: int
     decode_parms: dict[str, Any] = field(default_factory=dict)
@@ -102,15 +107,55 @@ def _encode_jpeg(im: Image.Image, quality: int, dpi: float | None) -> PdfImage:
     return PdfImage(im.width, im.height, buf.getvalue(), "DCTDecode", cs, 8, {}, dpi, True)
 
 
-def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool = False) -> PdfImage:
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_COLOURS = {0: ("DeviceGray", 1), 2: ("DeviceRGB", 3)}  # IHDR colour type → space, components
+
+
+def png_flate(data: bytes, dpi: float | None = None) -> PdfImage | None:
+    """The PNG's own compressed pixels as a PDF Flate image, or ``None`` if it is not a
+    plain 8-bit grey/RGB, non-interlaced, opaque PNG (those are re-encoded instead)."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return None
+    pos, idat = len(_PNG_SIGNATURE), []
+    width = height = 0
+    colour: tuple[str, int] | None = None
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if len(body) != length:
+            return None  # truncated file
+        if kind == b"IHDR":
+            width, height = int.from_bytes(body[0:4], "big"), int.from_bytes(body[4:8], "big")
+            depth, ctype, comp, filt, interlace = body[8], body[9], body[10], body[11], body[12]
+            if depth != 8 or (comp, filt, interlace) != (0, 0, 0) or ctype not in _PNG_COLOURS:
+                return None
+            colour = _PNG_COLOURS[ctype]
+        elif kind == b"tRNS":
+            return None  # a transparent colour key: let Pillow flatten it
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if colour is None or not idat or width <= 0 or height <= 0:
+        return None
+    cs, n = colour
+    parms = {"Predictor": 15, "Colors": n, "BitsPerComponent": 8, "Columns": width}
+    return PdfImage(width, height, b"".join(idat), "FlateDecode", cs, 8, parms, dpi, False)
+
+
+def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool | None = None) -> PdfImage:
     """Choose the codec for one stored page image and encode it if needed.
 
     Args:
         data: the stored image file (JPEG master, or PNG/TIFF derivative).
         jpeg_quality: used only when a non-JPEG grey/colour image must be re-encoded.
-        bitonal: the pipeline marked the page as bitonal; a grey image is thresholded
-            at 50 % and stored as G4 (only pass this for images that are already clean
-            black-and-white derivatives).
+        bitonal: ``True``: the pipeline marked the page as bitonal; a grey image is
+            thresholded at 50 % and stored as G4 (only pass this for images that are
+            already clean black-and-white derivatives).  ``False``: known to be
+            continuous tone, so a PNG is embedded as it is without decoding it.
+            ``None``: unknown; a non-JPEG image holding only black and white becomes G4.
     """
     try:
         im: Image.Image = Image.open(io.BytesIO(data))
@@ -120,6 +165,10 @@ def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool = False)
         if fmt == "JPEG" and im.mode in ("L", "RGB") and orientation == 1 and not bitonal:
             cs = "DeviceGray" if im.mode == "L" else "DeviceRGB"
             return PdfImage(im.width, im.height, data, "DCTDecode", cs, 8, {}, dpi, False)
+        if fmt == "PNG" and im.mode in ("L", "RGB") and bitonal is False:
+            flate = png_flate(data, dpi)
+            if flate is not None:
+                return flate
         im.load()
         if orientation != 1:
             im = ImageOps.exif_transpose(im)

@@ -110,7 +110,9 @@ def encode_png(image: U8, *, dpi: float = 300.0, bitonal: bool = False) -> tuple
         )
         bits = 1
     else:
-        _pil_rgb(image).save(out, "PNG", dpi=(round(dpi), round(dpi)), compress_level=3)
+        # Level 6 rather than 3: 15-18 % smaller for ~25 ms more in the background worker,
+        # and the PDF export embeds these bytes as they are (no re-compression there).
+        _pil_rgb(image).save(out, "PNG", dpi=(round(dpi), round(dpi)), compress_level=6)
         bits = 8
     mode = "grey" if image.ndim == 2 else "colour"
     if bits == 1:

@@ -8,7 +8,8 @@ fails or is cancelled.
 
 Settings (``[export]`` section of settings.toml, all optional):
 
-- ``jpeg_quality`` (85): only for pages whose stored image is not already a JPEG;
+- ``jpeg_quality`` (85): only for pages whose stored image is neither a JPEG nor a plain
+  PNG (those are embedded without re-encoding);
 - ``jpeg_flate`` ("auto"): lossless Flate over JPEG masters when it pays
   ("never" embeds them byte for byte and is fastest; "always");
 - ``watermark_font``: a CJK TrueType/TTC font for the watermark (default WenQuanYi Zen Hei);
@@ -55,6 +56,8 @@ ProgressFn = Callable[[int, int, str], None]
 SearchFn = Callable[[str], Sequence[str]]  # query → ordered page ids
 
 BITONAL_MODES = frozenset({"bitonal", "bilevel", "binary", "bw", "1"})
+GREY_MODES = frozenset({"grey", "gray", "l"})
+CONTINUOUS_MODES = GREY_MODES | {"colour", "color", "rgb"}
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -127,7 +130,7 @@ class ExportRequest:
     output: Path | None = None  # file, or folder (then the suggested name is used)
     watermark: bool = False
     password: str | None = None
-    image: str = "auto"  # auto | master | derivative
+    image: str = "auto"  # auto (cleaned derivative for grey/bitonal pages) | master | derivative
     text_layer: bool = True
 
 
@@ -439,13 +442,20 @@ class ExportService:
         deriv_rec: dict[str, Any] = deriv if isinstance(deriv, dict) else {}
         mode = str(deriv_rec.get("mode") or meta.get("derivative_mode") or meta.get("mode") or "").lower()
         deriv_bitonal = bool(page.derivative_sha256) and mode in BITONAL_MODES
+        # "auto": the cleaned derivative for bitonal and grey pages (whitened paper,
+        # stretched faint ink: more legible and several times smaller than the colour
+        # master); the colour master for colour pages (seals, photos) — DA/T 31's rule
+        # for choosing the colour mode is the clerk's choice of enhancement here.
+        deriv_auto = bool(page.derivative_sha256) and (deriv_bitonal or mode in GREY_MODES)
         master_dpi = _float(master.get("dpi")) or _float(meta.get("master_dpi")) or _float(meta.get("dpi"))
         deriv_dpi = _float(deriv_rec.get("dpi")) or master_dpi
         processed = page.processed_sha256 is not None
 
         def load() -> PageContent:
-            if page.derivative_sha256 and (image == "derivative" or (image == "auto" and deriv_bitonal)):
-                sha, bitonal, dpi = page.derivative_sha256, deriv_bitonal, deriv_dpi
+            bitonal: bool | None
+            if page.derivative_sha256 and (image == "derivative" or (image == "auto" and deriv_auto)):
+                sha, dpi = page.derivative_sha256, deriv_dpi
+                bitonal = True if deriv_bitonal else (False if mode in CONTINUOUS_MODES else None)
             elif processed and page.processed_sha256:
                 sha, bitonal, dpi = page.processed_sha256, False, master_dpi
             else:  # not processed yet: the original frame, at whatever its file says

@@ -169,6 +169,41 @@ def test_bitonal_derivative_is_used_when_marked(ctx: AppContext, tmp_path: Path)
         assert "/DCTDecode" in str(pdf.pages[0].Resources.XObject["/Im0"].Filter)
 
 
+@pytest.mark.parametrize(("mode", "auto_filter"), [("grey", "/FlateDecode"), ("colour", "/DCTDecode")])
+def test_auto_uses_the_cleaned_derivative_for_grey_pages(
+    ctx: AppContext, tmp_path: Path, mode: str, auto_filter: str
+) -> None:
+    import io
+
+    from PIL import Image
+
+    s = seed(ctx, n_pages=1, link=False)
+    master = Image.open(io.BytesIO(s.synthetic[0].image))
+    cleaned = master.convert("L").point(lambda v: 255 if v > 200 else v)  # whitened paper
+    buf = io.BytesIO()
+    (cleaned if mode == "grey" else cleaned.convert("RGB")).save(buf, "PNG", compress_level=6)
+    deriv = ctx.blobs.put(buf.getvalue())
+    meta = dict(s.pages[0].process_meta)
+    meta["derivative"] = {"format": "png", "mode": mode, "bits": 8, "dpi": 150.0}
+    ctx.pages.update(s.pages[0].id, derivative_sha256=deriv, process_meta=meta)
+    svc, _ = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "a.pdf"))
+    with pikepdf.open(res.path) as pdf:
+        im = pdf.pages[0].Resources.XObject["/Im0"]
+        assert auto_filter in str(im.Filter)
+        if mode == "grey":  # the derivative's own pixels, not re-encoded
+            assert str(im.ColorSpace) == "/DeviceGray"
+            decoded = pikepdf.PdfImage(im).as_pil_image()
+            assert decoded.size == cleaned.size
+            assert decoded.tobytes() == cleaned.tobytes()
+    assert "常住人口登记表" in pdftotext(res.path)
+    kept = svc.export(
+        ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "m.pdf", image="master")
+    )
+    with pikepdf.open(kept.path) as pdf:
+        assert "/DCTDecode" in str(pdf.pages[0].Resources.XObject["/Im0"].Filter)
+
+
 def test_safe_filename() -> None:
     assert safe_filename("A01/2026:001") == "A01_2026_001.pdf"
     assert safe_filename("..") == "export.pdf"

@@ -322,6 +322,54 @@ def test_non_jpeg_images_are_encoded_sensibly() -> None:
         prepare_image(b"not an image")
 
 
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_plain_png_is_embedded_without_reencoding(tmp_path: Path, mode: str) -> None:
+    sp = make_page(seed=2)
+    src = Image.open(io.BytesIO(sp.image)).convert(mode)
+    buf = io.BytesIO()
+    src.save(buf, "PNG", compress_level=6)
+    img = prepare_image(buf.getvalue(), bitonal=False)
+    assert img.filter == "FlateDecode" and not img.reencoded and not img.deflated
+    assert img.decode_parms["Predictor"] == 15 and img.decode_parms["Colors"] == len(mode)
+    assert len(img.data) < len(buf.getvalue())  # the IDAT payload, nothing added
+    out = tmp_path / "png.pdf"
+    pages = [ExportPage("p", "L1", lambda: PageContent(buf.getvalue(), sp.ocr, sp.dpi, False))]
+    assemble_pdf(pages, out, INFO)
+    with pikepdf.open(out) as pdf:
+        decoded = pikepdf.PdfImage(pdf.pages[0].Resources.XObject["/Im0"]).as_pil_image()
+    assert decoded.mode == mode and decoded.tobytes() == src.tobytes()  # lossless
+    rendered = _render(out, sp.dpi, gray=mode == "L").convert(mode)
+    assert ImageStat.Stat(ImageChops.difference(rendered, src)).mean[0] < 2.0  # viewers draw it
+    assert "常住人口登记表" in pdftotext(out)
+
+
+def test_png_passthrough_only_for_plain_pngs() -> None:
+    from hukou_scan.export.images import png_flate
+
+    base = Image.new("L", (64, 48), 180)
+    cases: list[tuple[Image.Image, dict[str, object]]] = [
+        (base.convert("I;16"), {}),
+        (base.convert("LA"), {}),
+        (base.convert("P"), {}),
+        (base, {"transparency": 180}),
+    ]
+    for im, kw in cases:
+        buf = io.BytesIO()
+        im.save(buf, "PNG", **kw)
+        assert png_flate(buf.getvalue()) is None, (im.mode, kw)
+        assert prepare_image(buf.getvalue(), bitonal=False).filter in ("DCTDecode", "CCITTFaxDecode")
+    buf = io.BytesIO()
+    base.save(buf, "PNG")
+    plain = buf.getvalue()
+    assert png_flate(plain[:-30]) is None  # truncated
+    assert png_flate(plain) is not None
+    # Adam7 interlacing (Pillow never writes it): flip the IHDR flag, fix its CRC
+    ihdr = bytearray(plain[12:29])  # type + 13 data bytes
+    ihdr[16] = 1
+    interlaced = plain[:12] + bytes(ihdr) + zlib.crc32(bytes(ihdr)).to_bytes(4, "big") + plain[33:]
+    assert png_flate(interlaced) is None
+
+
 def test_pages_are_not_retained_while_streaming(tmp_path: Path) -> None:
     """Bounded memory: a page's loaded content is released before the next page loads."""
     import gc
