@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
@@ -93,6 +94,12 @@ class ExportDialog(QDialog):
         self.summary_label.setWordWrap(True)
         self.purpose_edit = QLineEdit()
         self.purpose_edit.setPlaceholderText(self.tr("Required, e.g. certificate for the resident"))
+        self.image_combo = QComboBox()
+        self.image_combo.addItem(self.tr("Cleaned pages (grey pages enhanced, colour pages as captured)"), "auto")
+        self.image_combo.addItem(self.tr("Colour masters (as captured; larger files)"), "master")
+        self.image_combo.setToolTip(
+            self.tr("Cleaned pages are more legible and several times smaller; masters keep seal colours.")
+        )
         self.watermark_check = QCheckBox(self.tr("Visible watermark (user, time, purpose)"))
         self.password_check = QCheckBox(self.tr("Protect with a password (AES-256)"))
         self.password_edit = QLineEdit()
@@ -121,6 +128,7 @@ class ExportDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Source:"), self.summary_label)
         form.addRow(self.tr("Purpose:"), self.purpose_edit)
+        form.addRow(self.tr("Page images:"), self.image_combo)
         form.addRow("", self.watermark_check)
         form.addRow("", self.password_check)
         pw_row = QHBoxLayout()
@@ -241,6 +249,7 @@ class ExportDialog(QDialog):
             output=Path(self.path_edit.text().strip()),
             watermark=self.watermark_check.isChecked(),
             password=self.password_edit.text() if self.password_check.isChecked() else None,
+            image=str(self.image_combo.currentData() or "auto"),
         )
 
     def _on_export_button_clicked(self) -> None:

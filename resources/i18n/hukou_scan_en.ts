@@ -850,6 +850,18 @@
       <translation>Required, e.g. certificate for the resident</translation>
     </message>
     <message>
+      <source>Cleaned pages (grey pages enhanced, colour pages as captured)</source>
+      <translation>Cleaned pages (grey pages enhanced, colour pages as captured)</translation>
+    </message>
+    <message>
+      <source>Colour masters (as captured; larger files)</source>
+      <translation>Colour masters (as captured; larger files)</translation>
+    </message>
+    <message>
+      <source>Cleaned pages are more legible and several times smaller; masters keep seal colours.</source>
+      <translation>Cleaned pages are more legible and several times smaller; masters keep seal colours.</translation>
+    </message>
+    <message>
       <source>Visible watermark (user, time, purpose)</source>
       <translation>Visible watermark (user, time, purpose)</translation>
     </message>
@@ -896,6 +908,10 @@
     <message>
       <source>Purpose:</source>
       <translation>Purpose:</translation>
+    </message>
+    <message>
+      <source>Page images:</source>
+      <translation>Page images:</translation>
     </message>
     <message>
       <source>File:</source>

@@ -849,6 +849,18 @@
       <translation>必填，例如：为群众出具证明</translation>
     </message>
     <message>
+      <source>Cleaned pages (grey pages enhanced, colour pages as captured)</source>
+      <translation>增强页面（灰度页增强，彩色页保持原样）</translation>
+    </message>
+    <message>
+      <source>Colour masters (as captured; larger files)</source>
+      <translation>彩色母版（原样，文件较大）</translation>
+    </message>
+    <message>
+      <source>Cleaned pages are more legible and several times smaller; masters keep seal colours.</source>
+      <translation>增强页面更清晰、文件小数倍；母版保留印章颜色。</translation>
+    </message>
+    <message>
       <source>Visible watermark (user, time, purpose)</source>
       <translation>可见水印（用户、时间、用途）</translation>
     </message>
@@ -895,6 +907,10 @@
     <message>
       <source>Purpose:</source>
       <translation>用途：</translation>
+    </message>
+    <message>
+      <source>Page images:</source>
+      <translation>页面图像：</translation>
     </message>
     <message>
       <source>File:</source>

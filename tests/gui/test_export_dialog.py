@@ -71,6 +71,9 @@ def test_purpose_and_matching_passwords_are_required(qtbot: Any, tmp_path: Path)
     assert dlg.export_button.isEnabled()
     req = dlg.request()
     assert req.password == "abc" and req.purpose == "户籍证明"
+    assert req.image == "auto"  # cleaned pages unless the user asks for the colour masters
+    dlg.image_combo.setCurrentIndex(dlg.image_combo.findData("master"))
+    assert dlg.request().image == "master"
 
 
 def test_export_reports_progress_and_opens_the_file(qtbot: Any, tmp_path: Path, opened: list[str]) -> None:
