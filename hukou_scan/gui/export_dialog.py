@@ -95,7 +95,9 @@ class ExportDialog(QDialog):
         self.purpose_edit = QLineEdit()
         self.purpose_edit.setPlaceholderText(self.tr("Required, e.g. certificate for the resident"))
         self.image_combo = QComboBox()
-        self.image_combo.addItem(self.tr("Cleaned pages (grey pages enhanced, colour pages as captured)"), "auto")
+        self.image_combo.addItem(
+            self.tr("Cleaned pages (grey pages enhanced, colour pages as captured)"), "auto"
+        )
         self.image_combo.addItem(self.tr("Colour masters (as captured; larger files)"), "master")
         self.image_combo.setToolTip(
             self.tr("Cleaned pages are more legible and several times smaller; masters keep seal colours.")
