@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.errors import HukouScanError
 from hukou_scan.gui.tasks import Task, TaskRunner
-from hukou_scan.registry.importer import FIELDS, ImportReport, Preview
+from hukou_scan.registry.importer import FIELDS, INDEXING, ImportReport, Preview
 from hukou_scan.services.registry import RegistryService
 
 ENCODINGS = ["", "gb18030", "utf-8", "utf-8-sig", "gbk", "big5", "utf-16"]
@@ -296,9 +296,11 @@ class RegistryImportDialog(QDialog):
             self.status_label.setText(self.tr("No name column recognised: choose it in the mapping."))
         self.preview_loaded.emit(pv)
 
-    def _on_task_progressed(self, done: int, total: int, _message: str) -> None:
+    def _on_task_progressed(self, done: int, total: int, message: str) -> None:
         if total > 0:
             self.progress.setValue(int(1000 * min(done, total) / total))
+        if message == INDEXING:
+            self.status_label.setText(self.tr("All rows read; building the lookup indexes…"))
 
     def _on_import_done(self, report: ImportReport) -> None:
         self._task = None

@@ -45,6 +45,7 @@ hold about 25 MB; a crash loses at most one chunk's work, which the resume redoe
 # already held are under a tenth of the rows the file probably has.
 BULK_MIN_BYTES = 16 * 1024 * 1024
 BULK_BYTES_PER_ROW = 100  # a GB18030 registry row is 100-200 bytes
+INDEXING = "indexes"  # progress message while a bulk load builds its indexes
 
 
 FIELDS = (
@@ -644,6 +645,8 @@ class RegistryImporter:
             bulk = self._bulk_load(path)
             try:
                 cancelled = self._stream(run.id, src, mapping, len(headers), resumed_from, progress, cancel)
+                if bulk and progress:
+                    progress(src.total, src.total, INDEXING)
             finally:
                 if bulk:  # also after a cancel or an error: lookups need the indexes
                     self.store.ensure_person_indexes()

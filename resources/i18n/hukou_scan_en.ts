@@ -1788,6 +1788,10 @@
       <translation>No name column recognised: choose it in the mapping.</translation>
     </message>
     <message>
+      <source>All rows read; building the lookup indexes…</source>
+      <translation>All rows read; building the lookup indexes…</translation>
+    </message>
+    <message>
       <source>Imported %1 rows: %2 added, %3 updated, %4 rejected.</source>
       <translation>Imported %1 rows: %2 added, %3 updated, %4 rejected.</translation>
     </message>

@@ -1786,6 +1786,10 @@
       <translation>未识别出姓名列：请在列对应关系中选择。</translation>
     </message>
     <message>
+      <source>All rows read; building the lookup indexes…</source>
+      <translation>所有行已读入，正在建立查询索引…</translation>
+    </message>
+    <message>
       <source>Imported %1 rows: %2 added, %3 updated, %4 rejected.</source>
       <translation>已导入 %1 行：新增 %2，更新 %3，拒绝 %4。</translation>
     </message>

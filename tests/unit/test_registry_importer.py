@@ -268,8 +268,10 @@ def test_first_large_import_drops_and_rebuilds_secondary_indexes(
     svc = ctx.registry
     svc.chunk_size = 20
     svc.after_chunk = lambda _pos: missing_during.append(len(store.missing_person_indexes()))
-    report = svc.import_file(path)
+    messages: list[str] = []
+    report = svc.import_file(path, progress=lambda _d, _t, msg: messages.append(msg))
     assert report.run.added == len(rows)
+    assert messages[-1] == importer.INDEXING  # the dialog says why 100 % still takes a moment
     assert missing_during and all(n == n_secondary for n in missing_during)
     assert store.missing_person_indexes() == []
     # the rebuilt indexes answer lookups: name + birth date and household number
