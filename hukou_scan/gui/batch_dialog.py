@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from hukou_scan.domain import Batch, BatchCategory, PaperLocation
+from hukou_scan.gui.i18n import category_label
 from hukou_scan.services.capture import BatchDraft
 
 
@@ -40,7 +41,7 @@ class NewBatchDialog(QDialog):
         self.archive_id.setPlaceholderText(self.tr("e.g. 0101-2026-001"))
         self.category = QComboBox(self)
         for cat in BatchCategory:
-            self.category.addItem(cat.value, cat)
+            self.category.addItem(category_label(cat.value), cat)
         self.category.setCurrentIndex(list(BatchCategory).index(last.category))
         loc = last.location
         self.room = QLineEdit(loc.room, self)

@@ -88,3 +88,24 @@ def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
         log.warning("no compiled translations for %s", lang)
     QLocale.setDefault(QLocale(lang))
     return installed
+
+
+def tr(text: str) -> str:
+    # pyside6-lupdate files bare tr("…") calls under the empty context.
+    return QCoreApplication.translate("", text)
+
+
+def category_label(value: str) -> str:
+    """A batch category — stored as its official Chinese name, the registry's own term —
+    in the UI language (the Chinese catalogue maps each back to that name)."""
+    labels = {
+        "出生": tr("Birth"),
+        "死亡": tr("Death"),
+        "迁入": tr("Moved in"),
+        "迁出": tr("Moved out"),
+        "项目变更更正": tr("Changes and corrections"),
+        "注销和恢复": tr("Cancellation and restoration"),
+        "居民身份证件": tr("Resident identity card"),
+        "档案管理": tr("Archive management"),
+    }
+    return labels.get(str(value), str(value))

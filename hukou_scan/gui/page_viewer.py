@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hukou_scan.gui.i18n import category_label
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.services.search import PageView, SearchService
 
@@ -262,7 +263,7 @@ class PageViewerView(QWidget):
         values = {
             "archive": b.archive_id,
             "page": str(p.seq),
-            "category": str(b.category),
+            "category": category_label(str(b.category)),
             "station": v.station_name,
             "captured": f"{p.captured_at:%Y-%m-%d %H:%M}",
             "state": self._state_label(str(p.state)),

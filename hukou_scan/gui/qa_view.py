@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain import Batch, Page
 from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.gui.i18n import category_label
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.services.qa import ISSUE_LABELS, QA_REASONS, PageReviewInfo, QaCheckReport, QaService
 from hukou_scan.storage.qa import QaResult, QaSample
@@ -186,7 +187,7 @@ class QaView(QWidget):
         }
         for b in batches:
             status = statuses.get(b.status.value, b.status.value)
-            item = QListWidgetItem(f"{b.archive_id} · {b.category.value} · {status}")
+            item = QListWidgetItem(f"{b.archive_id} · {category_label(b.category.value)} · {status}")
             item.setData(Qt.ItemDataRole.UserRole, b)
             self.batch_list.addItem(item)
 

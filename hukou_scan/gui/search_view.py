@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain.models import BatchCategory
 from hukou_scan.domain.search import SearchFilters, SearchHit, SearchResult
+from hukou_scan.gui.i18n import category_label
 from hukou_scan.gui.page_viewer import PageViewerView
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.services.search import SearchService
@@ -160,7 +161,7 @@ class SearchResultsModel(QAbstractListModel):
 
     def title(self, hit: SearchHit) -> str:
         page = self.tr("page {0}").replace("{0}", str(hit.seq))
-        return f"{hit.archive_id} · {page} · {hit.category} · {hit.station_name} · {hit.captured_at:%Y-%m-%d}"
+        return f"{hit.archive_id} · {page} · {category_label(hit.category)} · {hit.station_name} · {hit.captured_at:%Y-%m-%d}"
 
     def html(self, hit: SearchHit, selected: bool = False) -> str:
         """Title line plus the snippet with the hit ranges marked."""
@@ -296,7 +297,7 @@ class SearchView(QWidget):
         self.category_combo = QComboBox(self)
         self.category_combo.addItem(self.tr("All categories"), None)
         for c in BatchCategory:
-            self.category_combo.addItem(c.value, c.value)
+            self.category_combo.addItem(category_label(c.value), c.value)
         self.linked_combo = QComboBox(self)
         self.linked_combo.addItem(self.tr("Linked or not"), None)
         self.linked_combo.addItem(self.tr("Linked to persons"), True)

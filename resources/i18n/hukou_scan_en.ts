@@ -102,6 +102,38 @@
       <source>Users…</source>
       <translation>Users…</translation>
     </message>
+    <message>
+      <source>Birth</source>
+      <translation>Birth</translation>
+    </message>
+    <message>
+      <source>Death</source>
+      <translation>Death</translation>
+    </message>
+    <message>
+      <source>Moved in</source>
+      <translation>Moved in</translation>
+    </message>
+    <message>
+      <source>Moved out</source>
+      <translation>Moved out</translation>
+    </message>
+    <message>
+      <source>Changes and corrections</source>
+      <translation>Changes and corrections</translation>
+    </message>
+    <message>
+      <source>Cancellation and restoration</source>
+      <translation>Cancellation and restoration</translation>
+    </message>
+    <message>
+      <source>Resident identity card</source>
+      <translation>Resident identity card</translation>
+    </message>
+    <message>
+      <source>Archive management</source>
+      <translation>Archive management</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>

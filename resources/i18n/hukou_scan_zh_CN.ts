@@ -102,6 +102,38 @@
       <source>Users…</source>
       <translation>用户管理…</translation>
     </message>
+    <message>
+      <source>Birth</source>
+      <translation>出生</translation>
+    </message>
+    <message>
+      <source>Death</source>
+      <translation>死亡</translation>
+    </message>
+    <message>
+      <source>Moved in</source>
+      <translation>迁入</translation>
+    </message>
+    <message>
+      <source>Moved out</source>
+      <translation>迁出</translation>
+    </message>
+    <message>
+      <source>Changes and corrections</source>
+      <translation>项目变更更正</translation>
+    </message>
+    <message>
+      <source>Cancellation and restoration</source>
+      <translation>注销和恢复</translation>
+    </message>
+    <message>
+      <source>Resident identity card</source>
+      <translation>居民身份证件</translation>
+    </message>
+    <message>
+      <source>Archive management</source>
+      <translation>档案管理</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>

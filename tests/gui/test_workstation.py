@@ -186,3 +186,14 @@ def test_page_store_check_runs_in_background_and_warns(
     qtbot.waitUntil(lambda: bool(warned), timeout=10000)
     assert "1 are unreferenced" in warned[0]
     w.close()
+
+
+def test_batch_categories_follow_the_ui_language(qtbot: QtBot, ctx: AppContext) -> None:
+    """Categories are stored as their official Chinese names and shown in the UI language."""
+    for lang, birth in (("en", "Birth"), ("zh_CN", "出生")):
+        w = open_window(qtbot, ctx, lang)
+        combo = w.screens["search"].category_combo  # type: ignore[attr-defined]
+        texts = [combo.itemText(i) for i in range(combo.count())]
+        assert birth in texts and len(texts) == 9, texts
+        assert combo.itemData(texts.index(birth)) == "出生"  # the filter still uses the stored value
+        w.close()
