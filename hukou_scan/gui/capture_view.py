@@ -812,7 +812,8 @@ class CaptureView(QWidget):
             return
         idx = self.pages.index(page) + 1
         state = self.tr("processed") if page.processed_sha256 else self.tr("original — processing…")
-        self.page_title.setText(self.tr("Page %1").replace("%1", str(idx)) + f" ({state})")
+        # one translatable pattern, so Chinese gets full-width brackets: 第 3 页（已处理）
+        self.page_title.setText(self.tr("Page %1 (%2)").replace("%1", str(idx)).replace("%2", state))
         self.warnings.setText(self._quality_text(page))
         key = self._icon_key(page)
         if key == self._shown_page:

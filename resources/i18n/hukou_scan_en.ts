@@ -642,8 +642,8 @@
       <translation>original — processing…</translation>
     </message>
     <message>
-      <source>Page %1</source>
-      <translation>Page %1</translation>
+      <source>Page %1 (%2)</source>
+      <translation>Page %1 (%2)</translation>
     </message>
     <message>
       <source>Page deleted — Ctrl+Z to undo.</source>

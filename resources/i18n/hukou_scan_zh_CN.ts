@@ -641,8 +641,8 @@
       <translation>原图——处理中…</translation>
     </message>
     <message>
-      <source>Page %1</source>
-      <translation>第 %1 页</translation>
+      <source>Page %1 (%2)</source>
+      <translation>第 %1 页（%2）</translation>
     </message>
     <message>
       <source>Page deleted — Ctrl+Z to undo.</source>
