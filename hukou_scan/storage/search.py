@@ -53,6 +53,7 @@ from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.search import SearchDocRecord
 
 log = logging.getLogger(__name__)
+_IN_SLICE = 900  # ids per IN (...) list
 
 _DOCS: Table = SearchDocRecord.__table__  # type: ignore[assignment]
 _FTS = table("search_fts", column("rowid"))
@@ -436,13 +437,18 @@ class SearchIndexStore:
 
     def texts(self, page_ids: Sequence[str]) -> dict[str, str]:
         """OCR text of pages (to confirm phrases on the position-less FTS5 index)."""
-        if not page_ids:
-            return {}
+        out: dict[str, str] = {}
+        ids = list(page_ids)
         with self.db.session() as s:
-            rows = s.execute(
-                select(PageRecord.id, PageRecord.ocr_text).where(PageRecord.id.in_(list(page_ids)))
-            )
-            return {str(r[0]): str(r[1]) for r in rows}
+            # in slices: one IN list per statement stays under SQLite's bound-variable limit
+            for k in range(0, len(ids), _IN_SLICE):
+                rows = s.execute(
+                    select(PageRecord.id, PageRecord.ocr_text).where(
+                        PageRecord.id.in_(ids[k : k + _IN_SLICE])
+                    )
+                )
+                out.update((str(r[0]), str(r[1])) for r in rows)
+        return out
 
     def filter_only(self, filters: SearchFilters, limit: int) -> list[str]:
         """Pages matching only the filters (empty query), newest first."""

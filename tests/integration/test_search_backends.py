@@ -168,3 +168,10 @@ def test_newest_first_across_the_postgres_recent_window(bctx: AppContext, archiv
     assert keys(bctx, archive, "王") == expected
     assert keys(bctx, archive, "王伟") == ["p2", "p1"]
     assert bctx.search.search("王", limit=1).hits[0].page_id == archive.pages[expected[0]]
+
+
+def test_page_texts_for_more_ids_than_one_statement_may_bind(bctx: AppContext, archive: Archive) -> None:
+    """Phrase confirmation may ask for the texts of very many candidate pages at once."""
+    ids = [f"missing-{k}" for k in range(40_000)] + [archive.pages["p1"]]
+    texts = bctx.search_store.texts(ids)
+    assert list(texts) == [archive.pages["p1"]]
