@@ -14,11 +14,10 @@
 - Anything else (interlaced/16-bit/alpha PNG, TIFF) is re-encoded once as JPEG at the
   export's quality setting.
 
-JPEGs written with the standard (non-optimised) Huffman tables — OpenCV's and Pillow's
-default — still shrink by a few per cent under Flate, which is what OCRmyPDF's
-``-O1`` exploits.  :func:`maybe_deflate` does the same losslessly (``[/FlateDecode
-/DCTDecode]``), but only when a 16 KB sample shows it pays, so camera JPEGs that are
-already tight keep the zero-cost passthrough.
+JPEGs still shrink by 2-4 % under Flate (the uniform margins of a scanned page; also
+with optimised Huffman tables, as the pipeline writes its masters), which is what
+OCRmyPDF's ``-O1`` exploits.  :func:`maybe_deflate` does the same losslessly (``[/FlateDecode
+/DCTDecode]``) and keeps the result only when it pays.
 """
 
 from __future__ import annotations
@@ -183,8 +182,8 @@ def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool | None =
         raise ExportError("页面图像无法解码。", f"A page image could not be decoded: {e}") from e
 
 
-SAMPLE = 16 * 1024
 MIN_GAIN = 0.01
+MIN_BYTES = 64 * 1024
 
 
 def maybe_deflate(img: PdfImage, mode: str = "auto") -> PdfImage:
@@ -193,20 +192,20 @@ def maybe_deflate(img: PdfImage, mode: str = "auto") -> PdfImage:
     Args:
         img: the prepared image.
         mode: ``never`` (always pass the JPEG through byte for byte), ``always``, or
-            ``auto`` (deflate when a 16 KB sample from the middle shrinks by ≥ 1 %).
+            ``auto`` (keep the Flate stream when it is at least 1 % smaller).
+
+    The whole stream is tried (zlib level 1: on JPEG data it matches level 6-9 in
+    size and is no slower).  Sampling a piece does not predict it: on scanned pages
+    the gain sits in the long uniform runs of the margins, and a 16 KB sample from the
+    middle of a 300-dpi master showed 0 % where the whole file shrank by 2.4 %.
     """
     if img.filter != "DCTDecode" or mode == "never" or img.deflated:
         return img
     data = img.data
-    if mode == "auto":
-        if len(data) < 4 * SAMPLE:
-            return img
-        mid = len(data) // 2
-        sample = data[mid : mid + SAMPLE]
-        if len(zlib.compress(sample, 1)) > len(sample) * (1 - MIN_GAIN):
-            return img
+    if mode == "auto" and len(data) < MIN_BYTES:
+        return img
     packed = zlib.compress(data, 1)
-    if len(packed) >= len(data):
+    if len(packed) >= len(data) * (1 - MIN_GAIN if mode == "auto" else 1):
         return img
     return PdfImage(
         img.width,

@@ -413,6 +413,25 @@ def test_jpeg_flate_modes(tmp_path: Path) -> None:
     assert rendered.size == (sp.width, sp.height)
 
 
+def test_auto_flate_keeps_what_pays() -> None:
+    import numpy as np
+
+    from hukou_scan.export.images import maybe_deflate
+
+    rng = np.random.default_rng(5)
+    page = np.full((1600, 1200), 236, np.uint8)
+    page[300:1300, 150:1050] = rng.integers(0, 255, (1000, 900), dtype=np.uint8)  # busy middle
+    buf = io.BytesIO()
+    Image.fromarray(page).save(buf, "JPEG", quality=95, optimize=True)  # like the masters
+    img = maybe_deflate(prepare_image(buf.getvalue()), "auto")
+    assert img.deflated and len(img.data) < 0.99 * len(buf.getvalue())  # the margins pay
+    assert zlib.decompress(img.data) == buf.getvalue()  # lossless
+    noise = rng.integers(0, 255, (800, 800), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, "JPEG", quality=95, optimize=True)
+    assert not maybe_deflate(prepare_image(buf.getvalue()), "auto").deflated  # nothing to gain
+
+
 def test_pdfa_2b_structure(tmp_path: Path) -> None:
     """What we can check without veraPDF: the PDF/A-2b requirements our writer controls."""
     from PIL import ImageCms
