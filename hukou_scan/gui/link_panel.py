@@ -143,8 +143,12 @@ class LinkPanel(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the last column (reasons, time) takes what is left and elides: no sideways
+        # scrolling in a side panel; its full text is the cell's tooltip
+        header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
 
     # -- public API ---------------------------------------------------------------------------
     def set_page(self, page_id: str | None, label: str = "") -> None:
@@ -283,7 +287,9 @@ class LinkPanel(QWidget):
                 "；".join(describe_reason(code, lang) for code in prop.reasons),
             ]
             for c, v in enumerate(values, start=1):
-                t.setItem(r, c, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                item.setToolTip(v)
+                t.setItem(r, c, item)
         if self._proposals:
             t.selectRow(0)
 
