@@ -11,7 +11,7 @@ queries and run directly.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -32,6 +32,8 @@ from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.registry.matching import describe_reason
 from hukou_scan.services.linking import LinkingService
 from hukou_scan.storage.registry import Proposal
+
+_LINKED_BG = QColor(222, 240, 222)  # rows of candidates already linked to the page
 
 
 class LinkPanel(QWidget):
@@ -65,19 +67,22 @@ class LinkPanel(QWidget):
         self._links: list[PageLink] = []
 
         self.title = QLabel(self.tr("No page selected"))
-        self.candidates_table = QTableWidget(0, 7)
+        # Six narrow columns fit the side panel without sideways scrolling; the reasons,
+        # the longest text, are shown for the selected candidate below the table.
+        self.candidates_table = QTableWidget(0, 6)
         self.candidates_table.setHorizontalHeaderLabels(
             [
                 self.tr("✓"),
                 self.tr("Name"),
                 self.tr("ID number"),
                 self.tr("Birth date"),
-                self.tr("Household"),
                 self.tr("Score"),
-                self.tr("Why"),
+                self.tr("Household"),
             ]
         )
         self._setup_table(self.candidates_table)
+        self.reasons_label = QLabel("")
+        self.reasons_label.setWordWrap(True)
         self.confirm_button = QPushButton(self.tr("Confirm top candidate (Enter)"))
         self.confirm_all_button = QPushButton(self.tr("Link all ticked"))
         self.repropose_button = QPushButton(self.tr("Find candidates again"))
@@ -109,6 +114,7 @@ class LinkPanel(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(QLabel(self.tr("Candidates")))
         layout.addWidget(self.candidates_table, 2)
+        layout.addWidget(self.reasons_label)
         row = QHBoxLayout()
         row.addWidget(self.confirm_button)
         row.addWidget(self.confirm_all_button)
@@ -128,6 +134,7 @@ class LinkPanel(QWidget):
         # Enter on the candidate list confirms (an event filter, not a QShortcut, so it also
         # works when the panel is embedded in a window that is not the active one).
         self.candidates_table.installEventFilter(self)
+        self.candidates_table.itemSelectionChanged.connect(self._show_reasons)
         self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         self.confirm_all_button.clicked.connect(self._on_confirm_all_button_clicked)
         self.repropose_button.clicked.connect(self._on_repropose_button_clicked)
@@ -145,8 +152,8 @@ class LinkPanel(QWidget):
         table.verticalHeader().setVisible(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # the last column (reasons, time) takes what is left and elides: no sideways
-        # scrolling in a side panel; its full text is the cell's tooltip
+        # the last column (household, relation, time) takes what is left and elides:
+        # no sideways scrolling in a side panel
         header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
 
@@ -274,24 +281,44 @@ class LinkPanel(QWidget):
                 Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
             )
             tick.setCheckState(Qt.CheckState.Checked if prop.preselected else Qt.CheckState.Unchecked)
-            if p.id in linked:
-                tick.setText(self.tr("linked"))
             t.setItem(r, 0, tick)
             name = p.name + (f"（{prop.role}）" if prop.role else "")
+            why = "；".join(describe_reason(code, lang) for code in prop.reasons)
             values = [
                 name,
                 self._id(p),
                 p.birth_date.isoformat() if p.birth_date else "",
-                p.household_no,
                 f"{prop.score:.0f}",
-                "；".join(describe_reason(code, lang) for code in prop.reasons),
+                p.household_no,
             ]
+            is_linked = p.id in linked
             for c, v in enumerate(values, start=1):
                 item = QTableWidgetItem(v)
-                item.setToolTip(v)
+                item.setToolTip(f"{v}\n{why}" if why else v)  # the full value when elided
                 t.setItem(r, c, item)
+            if is_linked:  # a tinted row instead of a text column: the panel stays narrow
+                for c in range(t.columnCount()):
+                    cell = t.item(r, c)
+                    if cell is not None:
+                        cell.setBackground(_LINKED_BG)
+                        cell.setToolTip(self.tr("Already linked") + "\n" + cell.toolTip())
         if self._proposals:
             t.selectRow(0)
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
+        """Why the selected candidate was proposed (which fields matched)."""
+        row = self.candidates_table.currentRow()
+        if not 0 <= row < len(self._proposals):
+            self.reasons_label.setText("")
+            return
+        lang = current_language()
+        why = "；".join(describe_reason(code, lang) for code in self._proposals[row].reasons)
+        linked = {lk.person_id for lk in self._links}
+        text = self.tr("Why: %1").replace("%1", why)
+        if self._proposals[row].person.id in linked:
+            text = self.tr("Already linked") + " · " + text
+        self.reasons_label.setText(text)
 
     def _fill_links(self) -> None:
         t = self.links_table

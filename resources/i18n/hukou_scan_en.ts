@@ -1048,10 +1048,6 @@
       <translation>Score</translation>
     </message>
     <message>
-      <source>Why</source>
-      <translation>Why</translation>
-    </message>
-    <message>
       <source>Confirm top candidate (Enter)</source>
       <translation>Confirm top candidate (Enter)</translation>
     </message>
@@ -1112,8 +1108,12 @@
       <translation>Page %1</translation>
     </message>
     <message>
-      <source>linked</source>
-      <translation>linked</translation>
+      <source>Already linked</source>
+      <translation>Already linked</translation>
+    </message>
+    <message>
+      <source>Why: %1</source>
+      <translation>Why: %1</translation>
     </message>
     <message>
       <source>confirmed</source>

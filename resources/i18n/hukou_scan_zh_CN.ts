@@ -1047,10 +1047,6 @@
       <translation>匹配分</translation>
     </message>
     <message>
-      <source>Why</source>
-      <translation>依据</translation>
-    </message>
-    <message>
       <source>Confirm top candidate (Enter)</source>
       <translation>确认首选候选人（回车）</translation>
     </message>
@@ -1111,8 +1107,12 @@
       <translation>第 %1 页</translation>
     </message>
     <message>
-      <source>linked</source>
+      <source>Already linked</source>
       <translation>已关联</translation>
+    </message>
+    <message>
+      <source>Why: %1</source>
+      <translation>理由：%1</translation>
     </message>
     <message>
       <source>confirmed</source>

@@ -128,6 +128,7 @@ def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     assert t.rowCount() >= 1
     assert cell(t, 0, 0).checkState() == Qt.CheckState.Checked  # pre-selected, not linked yet
     assert "*" in cell(t, 0, 2).text()  # ID masked by default
+    assert t.columnCount() == 6 and panel.reasons_label.text()  # why: below the table, not a column
     assert panel.links_table.rowCount() == 0
     t.setFocus()
     with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
