@@ -51,7 +51,6 @@ from hukou_scan.storage.search import SearchIndexStore
 log = logging.getLogger("bench_search")
 
 LIMIT = 50
-PG_SHARED_BUFFERS = "1GB"
 STATIONS = [("CG", "城关派出所"), ("DJ", "东街派出所"), ("XG", "西关派出所"), ("NM", "南门派出所")]
 CATEGORIES = ["出生", "死亡", "迁入", "迁出", "项目变更更正", "注销和恢复", "居民身份证件", "档案管理"]
 # Common characters for the free-text remarks of a registry card (so single characters
@@ -440,9 +439,7 @@ def bench_postgres(n: int, seed: int, tmp: Path, k: int) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.postgres_server import PostgresServer
 
-    # A deployment sizes shared_buffers to the catalogue (here ~4 GB at a million pages);
-    # the test server's 32 MB would make every result row a cold read.
-    with PostgresServer(settings={"shared_buffers": PG_SHARED_BUFFERS}) as server:
+    with PostgresServer() as server:
         db = Database(server.create_database("bench"))
         db.upgrade(backup=False)
         samples = Samples()
@@ -478,7 +475,6 @@ def bench_postgres(n: int, seed: int, tmp: Path, k: int) -> dict[str, Any]:
         db.dispose()
     return {
         "pages": n,
-        "shared_buffers": PG_SHARED_BUFFERS,
         "load_s": round(load_s, 1),
         "build_s": round(build_s, 1),
         "pages_per_s": round(n / build_s, 1),

@@ -56,13 +56,9 @@ def _free_port() -> int:
 class PostgresServer:
     """One private PostgreSQL cluster on loopback; see the module docstring."""
 
-    def __init__(
-        self, bin_dir: Path = PG_BIN_DIR, start_timeout: float = 30.0, settings: dict[str, str] | None = None
-    ) -> None:
+    def __init__(self, bin_dir: Path = PG_BIN_DIR, start_timeout: float = 30.0) -> None:
         self.bin_dir = bin_dir
         self.start_timeout = start_timeout
-        # server settings on top of the test defaults (benchmarks size shared_buffers like a deployment)
-        self.settings = {"shared_buffers": "32MB", **(settings or {})}
         self.port = 0
         self.base_dir: Path | None = None
         self._proc: subprocess.Popen[bytes] | None = None
@@ -179,7 +175,8 @@ class PostgresServer:
                     "full_page_writes=off",
                     "-c",
                     "max_connections=60",
-                    *[arg for k, v in self.settings.items() for arg in ("-c", f"{k}={v}")],
+                    "-c",
+                    "shared_buffers=32MB",
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
