@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from hukou_scan.domain import Batch, BatchCategory, PaperLocation
-from hukou_scan.gui.i18n import category_label
+from hukou_scan.gui.i18n import category_label, location_label
 from hukou_scan.services.capture import BatchDraft
 
 
@@ -137,7 +137,7 @@ class CloseBatchDialog(QDialog):
     def __init__(self, batch: Batch, captured: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Close batch"))
-        where = batch.location.describe() or self.tr("(no location recorded)")
+        where = location_label(batch.location) or self.tr("(no location recorded)")
         expected = batch.expected_pages
         summary = QLabel(self)
         summary.setTextFormat(Qt.TextFormat.PlainText)

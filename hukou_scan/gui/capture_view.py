@@ -57,7 +57,7 @@ from hukou_scan.domain import Batch, Page, PageState
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
-from hukou_scan.gui.i18n import category_label
+from hukou_scan.gui.i18n import category_label, location_label
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.ingest.hotfolder import HotFolderMessage
 from hukou_scan.services.capture import CaptureReceipt, CaptureService
@@ -544,7 +544,7 @@ class CaptureView(QWidget):
             self.batch_label.setText(self.tr("No batch open — start a new batch"))
             self.counter.setText("")
         else:
-            where = b.location.describe()
+            where = location_label(b.location)
             self.batch_label.setText(
                 f"{b.archive_id} · {category_label(b.category.value)}" + (f" · {where}" if where else "")
             )

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from hukou_scan.domain import PaperLocation
+
 log = logging.getLogger(__name__)
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
@@ -109,3 +111,26 @@ def category_label(value: str) -> str:
         "档案管理": tr("Archive management"),
     }
     return labels.get(str(value), str(value))
+
+
+def location_label(loc: PaperLocation) -> str:
+    """Where the paper original is kept, in the UI language (the Chinese catalogue gives
+    the archive room's own notation, 1库房A柜2架15盒3卷 第1-40页)."""
+    parts = [
+        tr("room %1").replace("%1", loc.room) if loc.room else "",
+        tr("cabinet %1").replace("%1", loc.cabinet) if loc.cabinet else "",
+        tr("shelf %1").replace("%1", loc.shelf) if loc.shelf else "",
+        tr("box %1").replace("%1", loc.box) if loc.box else "",
+        tr("volume %1").replace("%1", loc.volume) if loc.volume else "",
+    ]
+    chinese = QLocale().language() == QLocale.Language.Chinese
+    sep = "" if chinese else ", "  # 1库房A柜2架 runs together
+    text = sep.join(p for p in parts if p)
+    if loc.page_from is not None:
+        pages = (
+            tr("pages %1-%2")
+            .replace("%1", str(loc.page_from))
+            .replace("%2", str(loc.page_to) if loc.page_to is not None else "?")
+        )
+        text = f"{text}{' ' if chinese else ', '}{pages}" if text else pages
+    return text[:1].upper() + text[1:]

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hukou_scan.gui.i18n import category_label
+from hukou_scan.gui.i18n import category_label, location_label
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.services.search import PageView, SearchService
 
@@ -269,7 +269,7 @@ class PageViewerView(QWidget):
             "state": self._state_label(str(p.state)),
             "review": self._state_label(p.review_state) if p.review_state else self.tr("not reviewed"),
             "sync": self._state_label(str(p.sync_state)),
-            "location": v.location or self.tr("not recorded"),
+            "location": location_label(b.location) or self.tr("not recorded"),
         }
         for key, value in values.items():
             self.fields[key].setText(value)

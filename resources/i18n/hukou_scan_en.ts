@@ -134,6 +134,30 @@
       <source>Archive management</source>
       <translation>Archive management</translation>
     </message>
+    <message>
+      <source>room %1</source>
+      <translation>room %1</translation>
+    </message>
+    <message>
+      <source>cabinet %1</source>
+      <translation>cabinet %1</translation>
+    </message>
+    <message>
+      <source>shelf %1</source>
+      <translation>shelf %1</translation>
+    </message>
+    <message>
+      <source>box %1</source>
+      <translation>box %1</translation>
+    </message>
+    <message>
+      <source>volume %1</source>
+      <translation>volume %1</translation>
+    </message>
+    <message>
+      <source>pages %1-%2</source>
+      <translation>pages %1-%2</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>

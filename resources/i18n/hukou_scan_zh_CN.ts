@@ -134,6 +134,30 @@
       <source>Archive management</source>
       <translation>档案管理</translation>
     </message>
+    <message>
+      <source>room %1</source>
+      <translation>%1库房</translation>
+    </message>
+    <message>
+      <source>cabinet %1</source>
+      <translation>%1柜</translation>
+    </message>
+    <message>
+      <source>shelf %1</source>
+      <translation>%1架</translation>
+    </message>
+    <message>
+      <source>box %1</source>
+      <translation>%1盒</translation>
+    </message>
+    <message>
+      <source>volume %1</source>
+      <translation>%1卷</translation>
+    </message>
+    <message>
+      <source>pages %1-%2</source>
+      <translation>第%1-%2页</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>

@@ -197,3 +197,17 @@ def test_batch_categories_follow_the_ui_language(qtbot: QtBot, ctx: AppContext) 
         assert birth in texts and len(texts) == 9, texts
         assert combo.itemData(texts.index(birth)) == "出生"  # the filter still uses the stored value
         w.close()
+
+
+def test_paper_location_follows_the_ui_language(qtbot: QtBot, ctx: AppContext) -> None:
+    from hukou_scan.domain import PaperLocation
+    from hukou_scan.gui.i18n import location_label
+
+    loc = PaperLocation(room="1", cabinet="A", shelf="2", box="15", volume="3", page_from=1, page_to=40)
+    w = open_window(qtbot, ctx, "zh_CN")
+    assert location_label(loc) == loc.describe() == "1库房A柜2架15盒3卷 第1-40页"  # the archive's notation
+    w.close()
+    w = open_window(qtbot, ctx, "en")
+    assert location_label(loc) == "Room 1, cabinet A, shelf 2, box 15, volume 3, pages 1-40"
+    assert location_label(PaperLocation(box="7")) == "Box 7"
+    w.close()
