@@ -9,13 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hukou_scan.app import AppContext
 from hukou_scan.errors import HukouScanError, current_language
-from hukou_scan.gui.i18n import install_translators, resources_dir
+from hukou_scan.gui.i18n import install_translators, resources_dir, tr
 from hukou_scan.gui.main_window import MainWindow, Screen
 from hukou_scan.storage.blobstore import SweepReport
 
@@ -29,12 +29,6 @@ CJK_FAMILIES = [
     "WenQuanYi Zen Hei",
     "AR PL UMing CN",
 ]
-
-
-def tr(text: str) -> str:
-    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
-    # so they must be looked up there too or they would never be translated.
-    return QCoreApplication.translate("", text)
 
 
 def pick_font(point_size: float = 10.5) -> QFont:

@@ -93,7 +93,11 @@ def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
 
 
 def tr(text: str) -> str:
-    # pyside6-lupdate files bare tr("…") calls under the empty context.
+    """Translate a string outside a QObject (module-level code, data labels).
+
+    pyside6-lupdate files bare ``tr("…")`` calls (outside ``self.tr``) under the empty
+    context, so they must be looked up there too or they would never be translated.
+    """
     return QCoreApplication.translate("", text)
 
 

@@ -10,24 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import Role
+from hukou_scan.gui.i18n import tr
 
 if TYPE_CHECKING:
     from hukou_scan.capture.source import CameraSource
     from hukou_scan.gui.capture_view import CaptureView
     from hukou_scan.gui.main_window import MainWindow, Screen
     from hukou_scan.services.export import ExportSource
-
-
-def tr(text: str) -> str:
-    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
-    # so they must be looked up there too or they would never be translated.
-    return QCoreApplication.translate("", text)
 
 
 def _has(ctx: AppContext, *roles: Role) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -14,11 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-def tr(text: str) -> str:
-    # pyside6-lupdate files bare tr("…") calls (outside self.tr) under the empty context,
-    # so they must be looked up there too or they would never be translated.
-    return QCoreApplication.translate("", text)
+from hukou_scan.gui.i18n import tr
 
 
 def describe(action: QAction) -> str:
