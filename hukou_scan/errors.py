@@ -120,6 +120,12 @@ class PermissionDenied(HukouScanError):
     exit_code = 11
 
 
+class InvalidInputError(HukouScanError):
+    """A value typed or supplied by a user was rejected (empty, too long, control characters …)."""
+
+    exit_code = 2
+
+
 class ImportRowError(HukouScanError):
     """One row of a registry import file is malformed."""
 

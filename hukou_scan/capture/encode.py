@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from hukou_scan.errors import ImageProcessingError
+from hukou_scan.imaging.limits import check_image_file
 
 
 def encode_jpeg(frame_bgr: np.ndarray, quality: int = 95) -> bytes:
@@ -17,7 +18,8 @@ def encode_jpeg(frame_bgr: np.ndarray, quality: int = 95) -> bytes:
 
 
 def decode_image(data: bytes) -> np.ndarray:
-    """Decode image bytes to BGR (for thumbnails and re-processing)."""
+    """Decode image bytes to BGR (for thumbnails and re-processing); the pixel limit applies."""
+    check_image_file(data)
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if arr is None:
         raise ImageProcessingError("无法解码图像。", "Could not decode the image.")
@@ -26,6 +28,7 @@ def decode_image(data: bytes) -> np.ndarray:
 
 def thumbnail_jpeg(data: bytes, width: int = 160, quality: int = 80) -> bytes:
     """A small JPEG for the page strip, decoded at reduced size when the codec allows."""
+    check_image_file(data)
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
     if arr is None:
         arr = decode_image(data)

@@ -8,6 +8,7 @@ frames from the configured camera (auto-capture or a fixed count).
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import threading
 import time
@@ -18,6 +19,8 @@ from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
 from hukou_scan.domain import BatchCategory, PaperLocation
 from hukou_scan.errors import HukouScanError
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -50,7 +53,14 @@ def register(sub: Any) -> None:
     im.add_argument("--json", action="store_true")
     im.set_defaults(handler=_import)
 
-    hf = cs.add_parser("hotfolder", help="监视热文件夹 / watch the hot folder")
+    hf = cs.add_parser(
+        "hotfolder",
+        help="监视热文件夹 / watch the hot folder",
+        description="监视热文件夹并导入完整写入的文件 / import files once completely written.",
+        epilog="退出码 / exit status: 0 = 全部导入 / all files imported; 1 = 有文件被隔离或无法导入 "
+        "(见 quarantine/*.reason.txt) / some file was quarantined or could not be imported "
+        "(see quarantine/*.reason.txt).",
+    )
     hf.add_argument("--batch", required=True)
     hf.add_argument("--folder", type=Path, help="default: the configured hot folder")
     hf.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0 = until Ctrl+C)")
@@ -160,6 +170,11 @@ def _import(args: argparse.Namespace) -> int:
                 failed += 1
                 print(f"{path.name}: {e.user_message()}", file=sys.stderr)
                 continue
+            except Exception as e:  # one file's unexpected failure must not stop the others
+                log.exception("capture import: unexpected error on one file")
+                failed += 1
+                print(f"{path.name}: {type(e).__name__}: {e}", file=sys.stderr)
+                continue
             if args.json:
                 print_json({"file": r.file, "pages": [p.id for p in r.pages], "duplicate": r.duplicate})
             else:
@@ -189,7 +204,7 @@ def _hotfolder(args: argparse.Namespace) -> int:
     finally:
         svc.stop_hot_folder()
         ctx.close()
-    return 0
+    return 1 if any(m.level == "error" for m in hf.messages) else 0
 
 
 def _snap(args: argparse.Namespace) -> int:

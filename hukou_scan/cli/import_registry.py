@@ -61,9 +61,13 @@ def _run(args: argparse.Namespace) -> int:
                         "mapping": cols,
                         "rows": pv.rows,
                         "problems": {str(k): v for k, v in pv.problems.items()},
+                        "warnings": [en for _, en in pv.warnings],
+                        "warnings_zh": [zh for zh, _ in pv.warnings],
                     }
                 )
             else:
+                for zh, en in pv.warnings:
+                    print(f"警告 / warning: {zh} / {en}", file=sys.stderr)
                 print(f"编码 / encoding: {pv.encoding or pv.format}")
                 for f, h in cols.items():
                     print(f"  {FIELD_LABELS_ZH.get(f, f)} ({f}) ← {h}")
@@ -105,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"从第 {d['resumed_from']} 行续传 / resumed after row {d['resumed_from']}")
             if args.bad_rows and d["bad"]:
                 print(f"错误行 / rejected rows: {args.bad_rows}")
+            for zh, en in report.warnings:
+                print(f"警告 / warning: {zh} / {en}", file=sys.stderr)
         return 0
     finally:
         ctx.close()

@@ -30,7 +30,8 @@ from typing import Any
 
 from PIL import Image, ImageOps, TiffImagePlugin
 
-from hukou_scan.errors import ExportError
+from hukou_scan.errors import ExportError, ImageProcessingError
+from hukou_scan.imaging.limits import check_image_file
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,10 @@ def prepare_image(data: bytes, *, jpeg_quality: int = 85, bitonal: bool | None =
             continuous tone, so a PNG is embedded as it is without decoding it.
             ``None``: unknown; a non-JPEG image holding only black and white becomes G4.
     """
+    try:
+        check_image_file(data, "page image")  # the product-wide pixel limit, from the header
+    except ImageProcessingError as e:
+        raise ExportError(e.zh, e.en, hint_zh=e.hint_zh, hint_en=e.hint_en) from e
     try:
         im: Image.Image = Image.open(io.BytesIO(data))
         fmt = im.format

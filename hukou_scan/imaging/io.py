@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from hukou_scan.errors import ImageProcessingError
+from hukou_scan.imaging.limits import check_image_file
 
 U8 = NDArray[Any]
 
@@ -27,7 +28,8 @@ def decode_image(data: bytes, *, name: str = "") -> U8:
     """Decode image bytes to BGR uint8, applying EXIF orientation.
 
     Raises:
-        ImageProcessingError: empty, truncated, not an image, or unsupported.
+        ImageProcessingError: empty, truncated, not an image, or unsupported;
+            :class:`~hukou_scan.imaging.limits.ImageTooLargeError` above the pixel limit.
     """
     label = name or "image"
     if not data:
@@ -39,6 +41,7 @@ def decode_image(data: bytes, *, name: str = "") -> U8:
             hint_zh="请重新拍摄或重新复制该文件。",
             hint_en="Capture or copy the file again.",
         )
+    check_image_file(data, label)  # header only: refuse a pixel bomb before OpenCV allocates it
     buf = np.frombuffer(data, np.uint8)
     img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     if img is None or img.size == 0:

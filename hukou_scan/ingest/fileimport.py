@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import shutil
 import subprocess
 import tempfile
@@ -29,10 +30,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from hukou_scan.errors import HukouScanError, MissingDependencyError
+from hukou_scan.errors import HukouScanError, ImageProcessingError, MissingDependencyError
+from hukou_scan.imaging.limits import ImageTooLargeError, check_image_file, check_pixels
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +43,56 @@ IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 PDF_EXTS = {".pdf"}
 SUPPORTED_EXTS = IMAGE_EXTS | PDF_EXTS
 PDFTOPPM_TIMEOUT_S = 120.0
+RENDER_DPI = 300
 
 Progress = Callable[[int, int, str], None]
 
 
 class ImportFileError(HukouScanError):
-    """A file that cannot be imported (corrupt, empty, unsupported)."""
+    """A file that cannot be imported (corrupt, empty, unsupported).
+
+    ``permanent``: the file is complete and will never import as it is (too many
+    pixels, unreadable); the hot folder quarantines it at once instead of waiting for a
+    writer that may still be busy with it.
+    """
+
+    exit_code = 5
+    permanent = False
+
+
+class FileTooLargeError(ImportFileError):
+    """An image (or PDF page) above the product's pixel limit; refused without decoding it."""
+
+    permanent = True
+
+
+class FileNotReadableError(ImportFileError):
+    """The path is missing, a directory, or cannot be opened."""
+
+    permanent = True
+
+
+def _too_large(e: ImageProcessingError) -> FileTooLargeError:
+    return FileTooLargeError(e.zh, e.en, hint_zh=e.hint_zh, hint_en=e.hint_en)
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, or :class:`FileNotReadableError` naming it (missing, a folder, no access)."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError as e:
+        raise FileNotReadableError(
+            f"这是一个文件夹，不是文件：{path}",
+            f"This is a folder, not a file: {path}",
+            hint_zh="请指定文件夹中的图像或 PDF 文件。",
+            hint_en="Name the image or PDF files inside it.",
+        ) from e
+    except FileNotFoundError as e:
+        raise FileNotReadableError(f"文件不存在：{path}", f"File not found: {path}") from e
+    except OSError as e:
+        raise FileNotReadableError(
+            f"无法读取文件：{path}（{e.strerror}）", f"Cannot read the file: {path} ({e.strerror})"
+        ) from e
 
 
 @dataclass(frozen=True)
@@ -62,8 +109,8 @@ def _corrupt(path: Path, why: str) -> ImportFileError:
     return ImportFileError(
         f"文件已损坏或无法读取：{path.name}（{why}）",
         f"File is corrupt or unreadable: {path.name} ({why})",
-        hint_zh="文件已移入隔离文件夹，请重新扫描该文件。",
-        hint_en="The file was moved to the quarantine folder; scan it again.",
+        hint_zh="请检查该文件，必要时重新扫描。",
+        hint_en="Check the file; scan it again if needed.",
     )
 
 
@@ -85,13 +132,21 @@ def check_decodable(path: Path) -> None:
             raise _corrupt(path, str(e)) from e
         return
     try:
+        check_image_file(path)  # header only: a pixel bomb is refused before it is decoded
+    except ImageTooLargeError as e:
+        raise _too_large(e) from e
+    except ImageProcessingError:
+        pass  # not identifiable (yet): the decode below says why
+    try:
         with Image.open(path) as im:
             im.load()  # full decode: a truncated JPEG/PNG fails here
             n = getattr(im, "n_frames", 1)
             for i in range(1, n):
                 im.seek(i)
                 im.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except FileNotFoundError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise _corrupt(path, str(e)) from e
 
 
@@ -115,7 +170,13 @@ def load_pages(
         )
     if ext in PDF_EXTS:
         return _pdf_pages(path, progress, cancel)
-    data = path.read_bytes()
+    data = read_file(path)
+    try:
+        check_image_file(data, path.name)
+    except ImageTooLargeError as e:
+        raise _too_large(e) from e
+    except ImageProcessingError as e:
+        raise _corrupt(path, e.en) from e
     try:
         with Image.open(io.BytesIO(data)) as im:
             n = getattr(im, "n_frames", 1)
@@ -132,7 +193,7 @@ def load_pages(
                 if progress:
                     progress(i + 1, n, path.name)
             return pages
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
         raise _corrupt(path, str(e)) from e
 
 
@@ -152,12 +213,15 @@ def _pdf_pages(path: Path, progress: Progress | None, cancel: threading.Event | 
                 if len(images) == 1 and not _has_text(page):
                     stream = images[0]
                     img = PdfImage(stream)  # type: ignore[arg-type]
+                    _check_pdf_pixels(path, i + 1, int(img.width), int(img.height))
                     filt = img.filters
                     if filt == ["/DCTDecode"]:
                         out.append(ImportedPage(stream.read_raw_bytes(), i + 1, "pdf_image", "image/jpeg"))
                     else:
                         out.append(ImportedPage(_png(img.as_pil_image()), i + 1, "pdf_image", "image/png"))
                 else:
+                    w, h = _render_size(page, RENDER_DPI)
+                    _check_pdf_pixels(path, i + 1, w, h)
                     to_render.append(i + 1)
                     out.append(ImportedPage(b"", i + 1, "pdf_render", "image/png"))
                 if progress:
@@ -168,6 +232,27 @@ def _pdf_pages(path: Path, progress: Progress | None, cancel: threading.Event | 
         rendered = {p: render_pdf_page(path, p) for p in to_render}
         out = [ImportedPage(rendered[p.page_no], p.page_no, p.kind, p.mime) if not p.data else p for p in out]
     return out
+
+
+def _check_pdf_pixels(path: Path, page_no: int, width: int, height: int) -> None:
+    try:
+        check_pixels(width, height, path.name, what_zh=f" 第 {page_no} 页", what_en=f" page {page_no}")
+    except ImageTooLargeError as e:
+        raise _too_large(e) from e
+    except ImageProcessingError as e:
+        raise _corrupt(path, e.en) from e
+
+
+def _render_size(page: Any, dpi: int) -> tuple[int, int]:
+    """Pixels pdftoppm would make of ``page`` at ``dpi`` (MediaBox × UserUnit, rotation ignored:
+    it only swaps the sides), so an oversized page is refused before it is rendered."""
+    try:
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        unit = float(page.obj.get("/UserUnit", 1))
+    except (TypeError, ValueError, AttributeError):
+        return (1, 1)  # a malformed box: pdftoppm decides (and fails with a message)
+    scale = unit * dpi / 72.0
+    return math.ceil(abs(x1 - x0) * scale), math.ceil(abs(y1 - y0) * scale)
 
 
 def _has_text(page: object) -> bool:
@@ -181,7 +266,7 @@ def _has_text(page: object) -> bool:
     return any(str(op.operator) in ("Tj", "TJ", "'", '"') for op in ops)
 
 
-def render_pdf_page(path: Path, page_no: int, dpi: int = 300) -> bytes:
+def render_pdf_page(path: Path, page_no: int, dpi: int = RENDER_DPI) -> bytes:
     """Rasterise one PDF page with poppler's ``pdftoppm`` (PNG bytes).
 
     pdftoppm writes uncompressed PPM here and Pillow makes a fast (level 1) PNG:

@@ -9,6 +9,11 @@ written*: its size and modification time have not changed for ``stable_seconds``
 * on success (or a recognised duplicate) the file is moved to ``imported/``;
 * a file that stays undecodable for ``corrupt_after`` seconds is moved to
   ``quarantine/`` and a visible message is raised — never silently dropped;
+* a *poison* file — one whose import failed for a reason that will not go away (too
+  many pixels, undecodable although complete, an unexpected error in the importer) —
+  is quarantined after that one failed attempt, with ``<name>.reason.txt`` next to it
+  saying why; the other files go on being imported, and its error reaches the log
+  once, not on every scan;
 * temp/partial names (``.part``, ``.tmp``, ``.crdownload``, ``~$…``, dot-files) are
   ignored until renamed; files that arrived while the app was closed are found by
   the scan at start.
@@ -32,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.errors import HukouScanError
+from hukou_scan.errors import HukouScanError, ImageProcessingError
 from hukou_scan.ingest.fileimport import ImportFileError, check_decodable, is_supported
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,15 @@ log = logging.getLogger(__name__)
 TEMP_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".filepart", ".download", ".swp")
 IMPORTED_DIR = "imported"
 QUARANTINE_DIR = "quarantine"
+REASON_SUFFIX = ".reason.txt"
+
+
+def _unexpected(e: BaseException) -> HukouScanError:
+    """An error nobody anticipated, as a message for the clerk and the reason file."""
+    return HukouScanError(
+        f"导入时发生意外错误（{type(e).__name__}）",
+        f"Unexpected error while importing ({type(e).__name__}: {str(e)[:200]})",
+    )
 
 
 class Outcome(enum.StrEnum):
@@ -128,7 +142,10 @@ class HotFolder:
         self.messages: list[HotFolderMessage] = []
         self.imported: list[Path] = []
         self.quarantined: list[Path] = []
+        self.failed: list[Path] = []  # files that could not even be moved to quarantine
         self._warned: set[Path] = set()
+        self._stuck: dict[Path, tuple[int, int]] = {}  # (size, mtime) of a file we gave up on
+        self._last_scan_error = ""
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -188,8 +205,13 @@ class HotFolder:
         while not self._stop.is_set():
             try:
                 self.scan()
-            except Exception:  # thread boundary: keep watching
-                log.exception("hot folder scan failed")
+            except Exception as e:  # thread boundary: keep watching, but log a repeated failure once
+                sig = f"{type(e).__name__}: {e}"
+                if sig != self._last_scan_error:
+                    self._last_scan_error = sig
+                    log.exception("hot folder scan failed")
+                else:
+                    log.debug("hot folder scan failed again: %s", type(e).__name__)
             self._wake.wait(self.poll_interval)
             self._wake.clear()
 
@@ -222,6 +244,9 @@ class HotFolder:
                         )
                     continue
                 st = entry.stat()
+                if self._stuck.get(path) == (st.st_size, st.st_mtime_ns):
+                    continue  # gave up on it (could not quarantine it); a rewritten file is tried again
+                self._stuck.pop(path, None)
                 present.add(path)
                 self.tracker.observe(path, st.st_size, st.st_mtime_ns, now)
             for gone in [p for p in self.tracker.seen if p not in present]:
@@ -229,13 +254,20 @@ class HotFolder:
             for path in self.tracker.stable(now):
                 if self._stop.is_set():
                     break
-                self._handle(path, now)
+                try:
+                    self._handle(path, now)
+                except Exception as e:  # one poison file must never stop the others
+                    log.exception("hot folder: unexpected error on a file; quarantining it")
+                    self._quarantine(path, _unexpected(e))
 
     def _handle(self, path: Path, now: float) -> None:
         seen = self.tracker.seen[path]
         try:
             check_decodable(path)
         except ImportFileError as e:
+            if e.permanent:  # complete but refused (e.g. too many pixels): no point in waiting
+                self._quarantine(path, e)
+                return
             if seen.undecodable_since is None:
                 seen.undecodable_since = now
                 log.info("hot folder: a stable file is not decodable yet; waiting")
@@ -247,7 +279,7 @@ class HotFolder:
             return
         try:
             outcome = self.importer(path)
-        except ImportFileError as e:
+        except (ImportFileError, ImageProcessingError) as e:  # the file's fault: one attempt is enough
             self._quarantine(path, e)
             return
         except HukouScanError as e:
@@ -284,16 +316,55 @@ class HotFolder:
             self._message("info", path, f"已导入：{path.name}", f"Imported: {path.name}", kind="imported")
 
     def _quarantine(self, path: Path, err: HukouScanError) -> None:
-        dest = self._move(path, self.folder / QUARANTINE_DIR)
         self.tracker.forget(path)
+        try:
+            dest = self._move(path, self.folder / QUARANTINE_DIR)
+        except FileNotFoundError:  # gone meanwhile (the writer removed it): nothing to keep
+            return
+        except OSError as e:
+            # Cannot move it: remember it as is and stop trying until it changes.
+            try:
+                st = path.stat()
+                self._stuck[path] = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                pass
+            self.failed.append(path)
+            self._message(
+                "error",
+                path,
+                f"文件无法导入，也无法移入隔离文件夹（{e.strerror}）：{path.name}（{err.zh}）",
+                f"File cannot be imported nor moved to the quarantine folder ({e.strerror}): "
+                f"{path.name} ({err.en})",
+                kind="quarantine-failed",
+            )
+            return
+        self._write_reason(dest, err)
         self.quarantined.append(dest)
         self._message(
             "error",
             path,
-            f"文件损坏，已移入隔离文件夹 {dest.parent}：{path.name}（{err.zh}）",
-            f"Corrupt file moved to the quarantine folder {dest.parent}: {path.name} ({err.en})",
+            f"文件无法导入，已移入隔离文件夹 {dest.parent}：{path.name}（{err.zh}）",
+            f"File could not be imported and was moved to the quarantine folder {dest.parent}: "
+            f"{path.name} ({err.en})",
             kind="quarantined",
         )
+
+    @staticmethod
+    def _write_reason(dest: Path, err: HukouScanError) -> None:
+        """``<name>.reason.txt`` next to the quarantined file: why, in both languages (0600)."""
+        text = (
+            f"file: {dest.name}\n"
+            f"quarantined_at: {datetime.now().astimezone().isoformat(timespec='seconds')}\n"
+            f"reason_zh: {err.user_message('zh_CN')}\n"
+            f"reason_en: {err.user_message('en')}\n"
+        )
+        reason = dest.with_name(dest.name + REASON_SUFFIX)
+        try:
+            fd = os.open(reason, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError:  # the file itself is safe in quarantine; the note is a convenience
+            log.warning("hot folder: could not write the quarantine reason file")
 
     @staticmethod
     def _move(path: Path, folder: Path) -> Path:

@@ -18,18 +18,20 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hukou_scan.errors import HukouScanError, ImageProcessingError
+from hukou_scan.imaging.limits import check_image_file
 from hukou_scan.ocr.engine import OcrEngine, create_engine
 
 log = logging.getLogger(__name__)
 
 
 def load_image(path: Path) -> np.ndarray:
-    """Decode an image file (EXIF orientation applied) as RGB uint8."""
+    """Decode an image file (EXIF orientation applied) as RGB uint8; the pixel limit applies."""
+    check_image_file(path)  # header only: refuse a pixel bomb before decoding a single pixel
     try:
         with Image.open(path) as im:
             im.load()
             rgb = ImageOps.exif_transpose(im).convert("RGB")
-    except (OSError, UnidentifiedImageError) as e:
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as e:
         raise ImageProcessingError(
             f"无法读取图像文件：{path.name}", f"Cannot read image file: {path.name}"
         ) from e
@@ -37,7 +39,8 @@ def load_image(path: Path) -> np.ndarray:
 
 
 def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) without decoding the pixels."""
+    """(width, height) without decoding the pixels; raises above the pixel limit."""
+    check_image_file(path)
     with Image.open(path) as im:
         return ImageOps.exif_transpose(im).size
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from hukou_scan.domain import idnumber
+from hukou_scan.domain.csvfile import open_csv
+from hukou_scan.domain.validation import text_problem
 from hukou_scan.errors import HukouScanError, ImportRowError
 from hukou_scan.registry.variants import fold
 from hukou_scan.storage.registry import BadRow, ImportRun, RegistryStore
@@ -84,6 +86,27 @@ FIELD_LABELS_ZH = {
     "status_date": "变动日期",
     "record_id": "人员编号",
 }
+
+FIELD_MAX_LEN = {
+    "name": 100,
+    "former_name": 100,
+    "id_number": 32,
+    "sex": 4,
+    "ethnicity": 20,
+    "birth_date": 32,
+    "household_no": 50,
+    "head_name": 100,
+    "relation": 20,
+    "address": 500,
+    "station": 100,
+    "status": 20,
+    "registered_on": 32,
+    "status_date": 32,
+    "record_id": 64,
+}
+MAX_BAD_CELL = 2000
+"""Longest text accepted per field (the ``persons``/``households`` column widths; the address,
+a ``Text`` column, at 500): a longer cell or one with control characters makes a bad row."""
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "人员姓名", "户籍姓名", "name"),
@@ -204,7 +227,7 @@ def _open_source(path: Path, encoding: str) -> _Source:
     header: list[str] = []
     row_no = 0
     try:
-        for row in reader:
+        for row in _csv_rows(reader, path):
             row_no += 1
             if any(c.strip() for c in row):
                 header = row
@@ -215,7 +238,7 @@ def _open_source(path: Path, encoding: str) -> _Source:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         n = row_no
-        for r in reader:
+        for r in _csv_rows(reader, path):
             n += 1
             if not any(c.strip() for c in r):
                 continue
@@ -228,6 +251,26 @@ def _open_source(path: Path, encoding: str) -> _Source:
         raw.close()
 
     return _Source(header, rows(), lambda: counter.count, size, close)
+
+
+def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot parse (a field over its 131 072-character
+    limit, a stray NUL) becomes a message naming the line instead of a traceback."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            line = reader.line_num
+            raise HukouScanError(
+                f"CSV 文件第 {line} 行无法读取（{e}）：{path.name}",
+                f"Line {line} of the CSV file cannot be read ({e}): {path.name}",
+                hint_zh="该行某个字段过长或引号不配对；请修正该行后重新导入（已导入的部分会保留）。",
+                hint_en="A field on that line is far too long or a quote is unbalanced; fix the line "
+                "and import again (what was imported is kept).",
+            ) from e
+        yield row
 
 
 def _open_xlsx(path: Path) -> _Source:
@@ -407,7 +450,14 @@ def parse_row(
                 row_no, f"列数 {len(values)} 少于表头 {width}", f"{len(values)} columns, header has {width}"
             )
         v = values[idx]
-        get[fld] = v.strip() if type(v) is str else v
+        if type(v) is str:
+            v = v.strip()
+            problem = text_problem(v, FIELD_MAX_LEN.get(fld, 100))
+            if problem is not None:
+                raise ImportRowError(
+                    row_no, f"{FIELD_LABELS_ZH[fld]}{problem[0]}", f"{fld.replace('_', ' ')} {problem[1]}"
+                )
+        get[fld] = v
     name = _text(get.get("name", ""))
     if not name:
         raise ImportRowError(row_no, "姓名为空", "name is empty")
@@ -488,6 +538,38 @@ class Preview:
     problems: dict[int, str] = field(default_factory=dict)  # index into rows → reason
     format: str = "csv"
 
+    @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """(Chinese, English) warnings about the recognised columns, shown before importing."""
+        return mapping_warnings(self.mapping)
+
+
+def mapping_warnings(mapping: dict[str, int]) -> list[tuple[str, str]]:
+    """What a file without an ID-number or household-number column cannot give (zh, en).
+
+    Such a file imports (names alone are registry data), but persons are then matched by
+    name and birth date only, every row becomes a household of its own, and the
+    duplicate-ID and household rules find nothing: the administrator must know before.
+    """
+    out: list[tuple[str, str]] = []
+    if "id_number" not in mapping:
+        out.append(
+            (
+                "文件中没有公民身份号码列：人员只能按姓名和出生日期匹配，一人多户、重号等检查无法进行。",
+                "The file has no ID-number column: persons can only be matched by name and birth "
+                "date, and the duplicate-ID checks cannot run.",
+            )
+        )
+    if "household_no" not in mapping:
+        out.append(
+            (
+                "文件中没有户号列：无法建立户，按户的检查和链接无法进行。",
+                "The file has no household-number column: no households are formed, and the "
+                "household checks and links cannot run.",
+            )
+        )
+    return out
+
 
 def preview(
     path: Path, encoding: str | None = None, override: dict[str, Any] | None = None, n: int = 20
@@ -528,6 +610,7 @@ class ImportReport:
     resumed_from: int
     cancelled: bool
     seconds: float
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (zh, en), see mapping_warnings
 
     @property
     def rows_per_second(self) -> float:
@@ -548,6 +631,8 @@ class ImportReport:
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
             "rows_per_second": round(self.rows_per_second, 1),
+            "warnings": [en for _, en in self.warnings],
+            "warnings_zh": [zh for zh, _ in self.warnings],
         }
 
 
@@ -642,14 +727,23 @@ class RegistryImporter:
                     by=by,
                 )
                 log.info("registry import %s started (%s)", run.id, enc or "xlsx")
-            bulk = self._bulk_load(path)
             try:
-                cancelled = self._stream(run.id, src, mapping, len(headers), resumed_from, progress, cancel)
-                if bulk and progress:
-                    progress(src.total, src.total, INDEXING)
-            finally:
-                if bulk:  # also after a cancel or an error: lookups need the indexes
-                    self.store.ensure_person_indexes()
+                bulk = self._bulk_load(path)
+                try:
+                    cancelled = self._stream(
+                        run.id, src, mapping, len(headers), resumed_from, progress, cancel
+                    )
+                    if bulk and progress:
+                        progress(src.total, src.total, INDEXING)
+                finally:
+                    if bulk:  # also after a cancel or an error: lookups need the indexes
+                        self.store.ensure_person_indexes()
+            except UnicodeDecodeError as e:
+                self._fail(run.id, _decode_error(path, enc, e))
+                raise _decode_error(path, enc, e) from e
+            except BaseException as e:
+                self._fail(run.id, e)
+                raise
         except UnicodeDecodeError as e:
             raise _decode_error(path, enc, e) from e
         finally:
@@ -664,7 +758,20 @@ class RegistryImporter:
             final.updated,
             final.bad,
         )
-        return ImportReport(final, resumed_from, cancelled, time.perf_counter() - t0)
+        return ImportReport(
+            final, resumed_from, cancelled, time.perf_counter() - t0, mapping_warnings(mapping)
+        )
+
+    def _fail(self, import_id: str, e: BaseException) -> None:
+        """Record that the run stopped (never left "running"): ``cancelled`` after Ctrl-C, else
+        ``failed`` with the reason; both stay resumable.  A kill -9 still leaves "running",
+        which the next run of the same file resumes as before."""
+        state = "cancelled" if isinstance(e, KeyboardInterrupt) else "failed"
+        reason = e.en if isinstance(e, HukouScanError) else f"{type(e).__name__}: {e}"
+        try:
+            self.store.finish_import(import_id, state, reason)
+        except Exception:  # the database itself may be what failed; the original error matters more
+            log.exception("could not mark registry import %s as %s", import_id, state)
 
     def _bulk_load(self, path: Path) -> bool:
         """Drop the secondary person indexes when this file dwarfs the registry held.
@@ -706,7 +813,10 @@ class RegistryImporter:
                 try:
                     person, household = parse_row(row_no, values, mapping, width, import_id)
                 except ImportRowError as e:
-                    bad.append(BadRow(row_no, _reason(e.zh), _reason(e.en), [_text(v) for v in values]))
+                    raw = [
+                        _text(v)[:MAX_BAD_CELL] for v in values
+                    ]  # a 100 000-character cell is not kept whole
+                    bad.append(BadRow(row_no, _reason(e.zh), _reason(e.en), raw))
                 else:
                     persons[person["id"]] = person  # a repeated key within a chunk: last row wins
                     if household is not None:
@@ -756,18 +866,23 @@ def _reason(message: str) -> str:
 
 
 def write_bad_rows_csv(
-    store: RegistryStore, import_id: str, out: Path, headers: list[str] | None = None
+    store: RegistryStore,
+    import_id: str,
+    out: Path,
+    headers: list[str] | None = None,
+    before_commit: Callable[[int], None] | None = None,
 ) -> int:
     """Export an import's rejected rows (row number, reason, original cells) as UTF-8-BOM CSV.
 
-    The BOM makes Excel on Chinese Windows open the file as UTF-8.
+    Cells pass :func:`~hukou_scan.domain.csvfile.csv_cell` (a rejected row is exactly
+    where a ``=HYPERLINK(…)`` "name" ends up).
     """
     n = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+    with open_csv(out) as w:
         w.writerow(["行号", "原因", "reason", *(headers or [])])
         for b in store.bad_rows(import_id):
             w.writerow([b.row_no, b.reason_zh, b.reason_en, *b.raw])
             n += 1
+        if before_commit is not None:  # the caller audits the export before the file appears
+            before_commit(n)
     return n

@@ -13,7 +13,6 @@ warning and its colour: red above 5 %, yellow from 3 % to 5 %, blue below 3 %.
 
 from __future__ import annotations
 
-import csv
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hukou_scan.domain import Person, idnumber
+from hukou_scan.domain.csvfile import open_csv
 from hukou_scan.registry.variants import fold
 from hukou_scan.storage.registry import BatchLink, StoredWarning
 
@@ -418,12 +418,19 @@ def station_shares(totals: dict[str, int], warned: dict[str, int]) -> list[Stati
     )
 
 
-def write_csv(warnings: Iterable[StoredWarning], out: Path, mask_ids: bool = False) -> int:
-    """The findings as a UTF-8-BOM CSV (opens directly in Excel on Chinese Windows)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write_csv(
+    warnings: Iterable[StoredWarning],
+    out: Path,
+    mask_ids: bool = False,
+    before_commit: Callable[[int], None] | None = None,
+) -> int:
+    """The findings as a UTF-8-BOM CSV (opens directly in Excel on Chinese Windows).
+
+    ``before_commit`` is called with the row count before the file takes its name (the
+    caller audits there, so an export that could not be audited leaves no file).
+    """
     n = 0
-    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+    with open_csv(out) as w:
         w.writerow(
             ["规则", "rule", "派出所", "户号", "姓名", "公民身份号码", "页面", "批次", "说明", "description"]
         )
@@ -444,4 +451,6 @@ def write_csv(warnings: Iterable[StoredWarning], out: Path, mask_ids: bool = Fal
                 ]
             )
             n += 1
+        if before_commit is not None:
+            before_commit(n)
     return n

@@ -16,7 +16,7 @@ import unicodedata
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from hukou_scan.errors import HukouScanError
+from hukou_scan.errors import InvalidInputError as InvalidInputError  # re-exported: it used to live here
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -24,12 +24,6 @@ MAX_USERNAME = 64
 MAX_DISPLAY_NAME = 100
 
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@\-\u4e00-\u9fff]{2,64}$")
-
-
-class InvalidInputError(HukouScanError):
-    """A login or user-form field was rejected (empty, too long, control characters …)."""
-
-    exit_code = 2
 
 
 def _has_control(text: str) -> bool:

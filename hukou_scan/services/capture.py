@@ -51,7 +51,7 @@ from hukou_scan.domain import (
 )
 from hukou_scan.domain.models import new_id
 from hukou_scan.errors import HukouScanError, NotFoundError
-from hukou_scan.ingest.fileimport import ImportFileError, load_pages
+from hukou_scan.ingest.fileimport import ImportFileError, load_pages, read_file
 from hukou_scan.ingest.hotfolder import HotFolder, HotFolderMessage, Outcome
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
@@ -427,7 +427,7 @@ class CaptureService:
     ) -> ImportReport:
         """Import an image, multi-page TIFF or PDF; a file already imported (same bytes) is skipped."""
         self._open_batch(batch_id)
-        data = path.read_bytes()
+        data = read_file(path)
         file_sha = hashlib.sha256(data).hexdigest()
         if self.repo.find_import(file_sha) is not None:
             log.info("file already imported (sha %s…), skipped", file_sha[:12])

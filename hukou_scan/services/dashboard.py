@@ -17,7 +17,6 @@ low-confidence fields, failed pages, share of pages).
 
 from __future__ import annotations
 
-import csv
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hukou_scan.domain import Role
+from hukou_scan.domain.csvfile import open_csv
 from hukou_scan.registry import warnings as registry_rules
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.qa import PageFact, StatsQueries
@@ -289,10 +289,7 @@ class DashboardService:
         Same roles as viewing the report; the export is audited (what and which file).
         """
         self._scope()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+        with open_csv(path) as w:  # formula-safe cells, path checked, atomic
             cols = [
                 "key",
                 "label",
@@ -332,10 +329,9 @@ class DashboardService:
             for sw in report.warnings:
                 for kind, count in sorted(sw.by_kind.items()):
                     w.writerow([sw.station_code, kind, count, sw.denominator, f"{sw.rate:.4f}", sw.colour])
-        tmp.replace(path)
-        self.guard.audit(
-            "export", path.name, what="statistics_csv", group=report.group, rows=len(report.rows)
-        )
+            self.guard.audit(  # before the file takes its name: no export without its event
+                "export", path.name, what="statistics_csv", group=report.group, rows=len(report.rows)
+            )
         return path
 
 
@@ -344,8 +340,6 @@ def _cell(v: Any) -> Any:
         return f"{v:.4f}"
     if v is None:
         return ""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
     return v
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hukou_scan.domain import Role, new_id
+from hukou_scan.domain.csvfile import check_output_file
 from hukou_scan.registry import warnings as rules
 from hukou_scan.registry.importer import (
     DEFAULT_CHUNK,
@@ -78,6 +79,9 @@ class RegistryService:
         self.guard.require(Role.ADMIN)
         importer = RegistryImporter(self.store, self.chunk_size, self.after_chunk)
         path = Path(path)
+        if bad_rows_out is not None:
+            # Checked before the first chunk commits: afterwards the import cannot be undone.
+            check_output_file(Path(bad_rows_out))
         try:
             report = importer.run(
                 path,
@@ -91,22 +95,25 @@ class RegistryService:
         except BaseException as e:
             self.guard.audit("import_registry", path.name, outcome="failed", error=type(e).__name__)
             raise
-        if bad_rows_out is not None:
-            write_bad_rows_csv(self.store, report.run.id, Path(bad_rows_out))
+        # The import is committed: its audit event comes first, whatever happens to the report file.
         self.guard.audit(
             "import_registry",
             path.name,
             outcome="cancelled" if report.cancelled else "ok",
-            **{k: v for k, v in report.to_dict().items() if k != "file"},
+            **{k: v for k, v in report.to_dict().items() if k not in ("file", "warnings_zh")},
         )
+        if bad_rows_out is not None:
+            self.export_bad_rows(report.run.id, Path(bad_rows_out))
         return report
 
     def export_bad_rows(self, import_id: str, out: Path) -> int:
         """Write an import's rejected rows as CSV (they hold personal data: audited)."""
         self.guard.require(Role.ADMIN)
-        n = write_bad_rows_csv(self.store, import_id, Path(out))
-        self.guard.audit("export", import_id, what="registry_bad_rows", file=Path(out).name, rows=n)
-        return n
+
+        def audit(n: int) -> None:
+            self.guard.audit("export", import_id, what="registry_bad_rows", file=Path(out).name, rows=n)
+
+        return write_bad_rows_csv(self.store, import_id, Path(out), before_commit=audit)
 
     def imports(self, limit: int = 50) -> list[ImportRun]:
         self.guard.require(Role.ADMIN)
@@ -168,9 +175,16 @@ class RegistryService:
     def export_warnings_csv(self, out: Path, rule: str | None = None) -> int:
         """Write the last scan's findings (optionally one rule) as CSV; IDs masked unless allowed."""
         self.guard.require(Role.REVIEWER)
-        n = rules.write_csv(_paged(self.store, rule), Path(out), mask_ids=not self.guard.can_view_full_id())
-        self.guard.audit("export_warnings", str(out), rule=rule or "all", rows=n)
-        return n
+
+        def audit(n: int) -> None:
+            self.guard.audit("export_warnings", str(out), rule=rule or "all", rows=n)
+
+        return rules.write_csv(
+            _paged(self.store, rule),
+            Path(out),
+            mask_ids=not self.guard.can_view_full_id(),
+            before_commit=audit,
+        )
 
 
 class _Cancelled(Exception):

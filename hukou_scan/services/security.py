@@ -10,7 +10,6 @@ until a user logs in, and after logout nothing is allowed again.
 
 from __future__ import annotations
 
-import csv
 import getpass
 import logging
 import threading
@@ -24,6 +23,8 @@ from typing import Any
 from argon2 import PasswordHasher
 
 from hukou_scan.domain import AuditEvent, Role, Station, User
+from hukou_scan.domain.csvfile import check_output_file, open_csv
+from hukou_scan.domain.validation import clean_text
 from hukou_scan.errors import HukouScanError, NotFoundError, PermissionDenied
 from hukou_scan.security.audit import Anchor, AuditChain, VerifyReport
 from hukou_scan.security.masking import mask_id
@@ -584,10 +585,13 @@ class SecurityService:
         """Write the filtered audit log as CSV (UTF-8 with BOM for Excel); returns the row count."""
         self.guard.require(Role.ADMIN)
         purpose = _clean_text(purpose, MAX_PURPOSE, "用途", "purpose")
+        check_output_file(path)  # before reading the whole log
         rows = self.audit_store.query(f or AuditFilter(), limit=10_000_000)
-        written = write_audit_csv(path, rows, progress=progress, cancel=cancel)
-        self.guard.audit("export", target=str(path.name), what="audit_csv", rows=written, purpose=purpose)
-        return written
+
+        def audit(written: int) -> None:
+            self.guard.audit("export", target=str(path.name), what="audit_csv", rows=written, purpose=purpose)
+
+        return write_audit_csv(path, rows, progress=progress, cancel=cancel, before_commit=audit)
 
 
 AUDIT_CSV_HEADER: Sequence[str] = (
@@ -609,28 +613,32 @@ def write_audit_csv(
     rows: Sequence[AuditEvent],
     progress: Callable[[int, int, str], None] | None = None,
     cancel: threading.Event | None = None,
+    before_commit: Callable[[int], None] | None = None,
 ) -> int:
+    """Write ``rows`` through the shared CSV writer (formula-safe cells, atomic, path checked).
+
+    ``before_commit`` runs with the row count before the file takes its name: the export's
+    audit event is written there, so no audit CSV exists without its event.
+    """
     import json
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+    with open_csv(path) as w:
         w.writerow(AUDIT_CSV_HEADER)
         for e in rows:
             if cancel is not None and cancel.is_set():
-                break
+                w.discard()
+                return 0
             w.writerow(
                 [
                     e.seq,
                     e.at.isoformat(timespec="seconds"),
-                    _csv_safe(e.username),
+                    e.username,
                     e.station,
                     e.action,
-                    _csv_safe(e.target),
+                    e.target,
                     e.outcome,
-                    _csv_safe(json.dumps(e.details, ensure_ascii=False, sort_keys=True)),
+                    json.dumps(e.details, ensure_ascii=False, sort_keys=True),
                     e.prev_hash,
                     e.hash,
                 ]
@@ -638,25 +646,10 @@ def write_audit_csv(
             n += 1
             if progress is not None and n % 1000 == 0:
                 progress(n, len(rows), "")
-    if cancel is not None and cancel.is_set():
-        tmp.unlink(missing_ok=True)
-        return 0
-    tmp.replace(path)
+        if before_commit is not None:
+            before_commit(n)
     return n
 
 
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection (=, +, -, @ at the start of a cell)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _clean_text(text: str, limit: int, zh_name: str, en_name: str) -> str:
-    value = (text or "").strip()
-    if len(value) > limit:
-        raise InvalidInputError(
-            f"{zh_name}过长（最多 {limit} 个字符）。",
-            f"The {en_name} is too long (at most {limit} characters).",
-        )
-    if any(not (ch.isprintable() or ch == "\n") for ch in value):
-        raise InvalidInputError(f"{zh_name}中含有控制字符。", f"The {en_name} contains control characters.")
-    return value
+    return clean_text(text, field_zh=zh_name, field_en=en_name, max_len=limit, multiline=True)
