@@ -17,6 +17,7 @@ from typing import Any
 
 from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
+from hukou_scan.domain.csvfile import check_output_file
 from hukou_scan.errors import HukouScanError
 from hukou_scan.registry.warnings import RULES
 
@@ -36,6 +37,8 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.csv:
+        check_output_file(Path(args.csv))  # before a scan that may take minutes
     ctx = open_context(args)
     try:
         svc = ctx.registry

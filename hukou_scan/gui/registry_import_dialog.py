@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hukou_scan.errors import HukouScanError
+from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.gui.tasks import Task, TaskRunner
 from hukou_scan.registry.importer import FIELDS, INDEXING, ImportReport, Preview
 from hukou_scan.services.registry import RegistryService
@@ -97,6 +97,11 @@ class RegistryImportDialog(QDialog):
         self.preview_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.status_label = QLabel("")
         self.status_label.setWordWrap(True)
+        # What a file without ID-number / household columns cannot give, before importing it.
+        self.warning_label = QLabel("")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet("color: #9a5b00; font-weight: bold;")
+        self.warning_label.setVisible(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
@@ -127,6 +132,7 @@ class RegistryImportDialog(QDialog):
         buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.warning_label)
         layout.addLayout(middle, 1)
         layout.addWidget(self.progress)
         layout.addWidget(self.status_label)
@@ -284,6 +290,10 @@ class RegistryImportDialog(QDialog):
                     item.setBackground(red)
                     item.setToolTip(pv.problems[r])
                 self.preview_table.setItem(r, c, item)
+        en = current_language() == "en"
+        warnings = [en_text if en else zh_text for zh_text, en_text in pv.warnings]
+        self.warning_label.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warning_label.setVisible(bool(warnings))
         ok = "name" in pv.mapping
         self.import_button.setEnabled(ok)
         if ok:

@@ -16,6 +16,7 @@ import unicodedata
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from hukou_scan.domain.validation import clean_text
 from hukou_scan.errors import InvalidInputError as InvalidInputError  # re-exported: it used to live here
 
 MIN_PASSWORD = 8
@@ -54,17 +55,9 @@ def validate_username(username: str) -> str:
 
 def validate_display_name(display_name: str) -> str:
     """Return the trimmed display name; any printable text up to 100 characters."""
-    name = unicodedata.normalize("NFC", display_name or "").strip()
-    if not name:
+    if not (display_name or "").strip():
         raise InvalidInputError("姓名不能为空。", "The display name must not be empty.")
-    if len(name) > MAX_DISPLAY_NAME:
-        raise InvalidInputError(
-            f"姓名过长（最多 {MAX_DISPLAY_NAME} 个字符）。",
-            f"The display name is too long (at most {MAX_DISPLAY_NAME} characters).",
-        )
-    if _has_control(name):
-        raise InvalidInputError("姓名中含有控制字符。", "The display name contains control characters.")
-    return name
+    return clean_text(display_name, field_zh="姓名", field_en="display name", max_len=MAX_DISPLAY_NAME)
 
 
 def validate_password(password: str) -> str:

@@ -50,6 +50,7 @@ from hukou_scan.domain import (
     Station,
 )
 from hukou_scan.domain.models import new_id
+from hukou_scan.domain.validation import MAX_ARCHIVE_ID, MAX_LOCATION_PART, MAX_NOTES, clean_text
 from hukou_scan.errors import HukouScanError, NotFoundError
 from hukou_scan.ingest.fileimport import ImportFileError, load_pages, read_file
 from hukou_scan.ingest.hotfolder import HotFolder, HotFolderMessage, Outcome
@@ -83,6 +84,39 @@ class BatchDraft:
     expected_pages: int | None = None
     notes: str = ""
     station_id: str = ""
+
+
+def clean_draft(draft: BatchDraft) -> BatchDraft:
+    """``draft`` with every text field checked by the shared rule (length, control characters).
+
+    The limits are the ``batches`` column widths: a 100 000-character 档号 or a NUL byte in
+    a location never reaches the database (PostgreSQL would refuse it with a bare error,
+    SQLite would store it).
+    """
+    loc = draft.location
+
+    def part(value: str, zh: str, en: str) -> str:
+        return clean_text(value, field_zh=zh, field_en=en, max_len=MAX_LOCATION_PART)
+
+    return replace(
+        draft,
+        archive_id=clean_text(
+            draft.archive_id,
+            field_zh="档号",
+            field_en="archive id (档号)",
+            max_len=MAX_ARCHIVE_ID,
+            required=True,
+        ),
+        location=replace(
+            loc,
+            room=part(loc.room, "库房", "room"),
+            cabinet=part(loc.cabinet, "柜", "cabinet"),
+            shelf=part(loc.shelf, "架", "shelf"),
+            box=part(loc.box, "盒", "box"),
+            volume=part(loc.volume, "卷", "volume"),
+        ),
+        notes=clean_text(draft.notes, field_zh="备注", field_en="notes", max_len=MAX_NOTES, multiline=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -238,9 +272,8 @@ class CaptureService:
         """Open a batch; remembers the values for the next one."""
         station_id = draft.station_id or self.station.id
         user = self.guard.require(Role.CLERK, station_id=station_id)
-        archive_id = draft.archive_id.strip()
-        if not archive_id:
-            raise HukouScanError("请填写档号。", "Please enter the archive id (档号).")
+        draft = clean_draft(draft)
+        archive_id = draft.archive_id
         if draft.expected_pages is not None and draft.expected_pages < 0:
             raise HukouScanError("预计页数不能为负数。", "The expected page count cannot be negative.")
         batch = self.batches.add(

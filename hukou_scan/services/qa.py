@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hukou_scan.domain import Batch, BatchStatus, Page, PageState, Role, new_id
+from hukou_scan.domain.validation import clean_text
 from hukou_scan.errors import HukouScanError
 from hukou_scan.security.masking import mask_id
 from hukou_scan.services.guard import Guard
@@ -498,11 +499,4 @@ def _check_rate(rate: float, name: str) -> None:
 
 
 def _clean_note(note: str) -> str:
-    value = (note or "").strip()
-    if len(value) > MAX_NOTE:
-        raise HukouScanError(
-            f"备注过长（最多 {MAX_NOTE} 个字符）。", f"The note is too long (max {MAX_NOTE})."
-        )
-    if any(not (ch.isprintable() or ch == "\n") for ch in value):
-        raise HukouScanError("备注中含有控制字符。", "The note contains control characters.")
-    return value
+    return clean_text(note, field_zh="备注", field_en="note", max_len=MAX_NOTE, multiline=True)

@@ -38,6 +38,7 @@ from hukou_scan.domain.search import (
     SearchHit,
     SearchResult,
 )
+from hukou_scan.domain.validation import MAX_SEARCH_QUERY, clean_text
 from hukou_scan.errors import HukouScanError
 from hukou_scan.search.documents import build_doc
 from hukou_scan.search.highlight import contains_phrases, hit_boxes, snippet
@@ -218,6 +219,7 @@ class SearchService:
             filters = replace(filters, station_id=scope)
         if limit < 1:
             raise HukouScanError("结果数量必须为正数。", "The result limit must be positive.")
+        query = clean_text(query, field_zh="查询内容", field_en="search query", max_len=MAX_SEARCH_QUERY)
         t0 = time.perf_counter()
         q = parse(query)
         ordered: dict[str, str] = {}  # page id → tier, in rank order
@@ -354,6 +356,7 @@ class SearchService:
     def open_page(self, page_id: str, query: str = "") -> PageView:
         """Page, batch, persons, image path and the boxes of ``query``'s hits on the image."""
         self.guard.require(Role.SEARCHER)
+        query = clean_text(query, field_zh="查询内容", field_en="search query", max_len=MAX_SEARCH_QUERY)
         page = self.pages.get(page_id)
         batch = self.batches.get(page.batch_id)
         self.guard.require(Role.SEARCHER, station_id=batch.station_id)

@@ -186,7 +186,16 @@ class FsspecStore:
         if self.protocol == "file":
             root = parsed.path if parsed.scheme else url
             self.root = str(Path(root).expanduser().resolve())
-            Path(self.root).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(self.root).mkdir(parents=True, exist_ok=True)
+            except OSError as e:  # /proc/…, a read-only or unmounted share, a file in the way
+                raise SyncError(
+                    f"无法使用同步目标文件夹 {self.root}：{e.strerror}",
+                    f"Cannot use the sync target folder {self.root}: {e.strerror}",
+                    retryable=False,
+                    hint_zh="请检查目标路径是否正确、网络存储是否已挂载并可写。",
+                    hint_en="Check the target path, and that the network share is mounted and writable.",
+                ) from e
             self.fs: Any = fsspec.filesystem("file", auto_mkdir=True)
             self.checksums = False
         elif self.protocol in ("s3", "s3a"):
