@@ -57,6 +57,11 @@ def control_characters(text: str, *, multiline: bool = False) -> list[str]:
     return _control_re(multiline).findall(text)
 
 
+def has_control(text: str, *, multiline: bool = False) -> bool:
+    """Whether ``text`` holds a refused control character (the fast test for hot loops)."""
+    return _control_re(multiline).search(text) is not None
+
+
 def text_problem(text: str, max_len: int, *, multiline: bool = False) -> tuple[str, str] | None:
     """Why ``text`` is refused (Chinese, English), or ``None``; no normalising, no exception.
 

@@ -106,7 +106,7 @@ def test_stats_csv(ctx: AppContext, tmp_path: Path) -> None:
     assert "'=S1" in cells(out) and "'+kind" in cells(out)
 
 
-@pytest.mark.parametrize("text", EVIL)
+@pytest.mark.parametrize("text", EVIL[:4])  # names are stripped on import: tab/CR cases are unit-tested
 def test_cli_warnings_csv_end_to_end(
     ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
 ) -> None:
@@ -118,11 +118,11 @@ def test_cli_warnings_csv_end_to_end(
         w = csv.writer(fh)
         w.writerow(["姓名", "公民身份号码", "户号", "出生日期"])
         # the same ID number in two households: the one-person-two-households rule fires
-        w.writerow([text.strip() or "x", "11010519491231002X", "H1", "1949-12-31"])
-        w.writerow([text.strip() or "x", "11010519491231002X", "H2", "1949-12-31"])
+        w.writerow([text, "11010519491231002X", "H1", "1949-12-31"])
+        w.writerow([text, "11010519491231002X", "H2", "1949-12-31"])
     ctx.registry.import_file(path)
     out = tmp_path / "w.csv"
     assert main(["warnings", "--csv", str(out)]) == 0
     capsys.readouterr()
-    assert len(cells(out)) > 10
+    assert "'" + text in cells(out)  # the finding is there, neutralised
     assert_no_formula(out)

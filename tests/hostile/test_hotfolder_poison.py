@@ -10,9 +10,11 @@ import pytest
 from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from hukou_scan.domain import BatchCategory
-from hukou_scan.ingest.hotfolder import QUARANTINE_DIR, REASON_SUFFIX, HotFolder, Outcome
+from hukou_scan.ingest.hotfolder import QUARANTINE_DIR, HotFolder, Outcome
 from hukou_scan.services.capture import BatchDraft
 from tests.hostile.bombs import png_bomb, small_jpeg
+
+REASON_SUFFIX = ".reason.txt"  # the note written next to a quarantined file
 
 
 class Clock:
