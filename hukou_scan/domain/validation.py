@@ -57,6 +57,12 @@ def control_characters(text: str, *, multiline: bool = False) -> list[str]:
     return _control_re(multiline).findall(text)
 
 
+def replace_controls(text: str, replacement: str = "\ufffd") -> str:
+    """``text`` with every refused control character replaced (for names we must keep, such as
+    the name of a scanned file, rather than refuse)."""
+    return _control_re(False).sub(replacement, text)
+
+
 def has_control(text: str, *, multiline: bool = False) -> bool:
     """Whether ``text`` holds a refused control character (the fast test for hot loops)."""
     return _control_re(multiline).search(text) is not None

@@ -171,12 +171,14 @@ def load_pages(
     if ext in PDF_EXTS:
         return _pdf_pages(path, progress, cancel)
     data = read_file(path)
+    if not data:
+        raise ImportFileError(f"文件为空：{path.name}", f"The file is empty: {path.name}")
     try:
         check_image_file(data, path.name)
     except ImageTooLargeError as e:
         raise _too_large(e) from e
     except ImageProcessingError as e:
-        raise _corrupt(path, e.en) from e
+        raise ImportFileError(e.zh, e.en, hint_zh=e.hint_zh, hint_en=e.hint_en) from e
     try:
         with Image.open(io.BytesIO(data)) as im:
             n = getattr(im, "n_frames", 1)
@@ -240,7 +242,7 @@ def _check_pdf_pixels(path: Path, page_no: int, width: int, height: int) -> None
     except ImageTooLargeError as e:
         raise _too_large(e) from e
     except ImageProcessingError as e:
-        raise _corrupt(path, e.en) from e
+        raise ImportFileError(e.zh, e.en) from e
 
 
 def _render_size(page: Any, dpi: int) -> tuple[int, int]:

@@ -50,7 +50,14 @@ from hukou_scan.domain import (
     Station,
 )
 from hukou_scan.domain.models import new_id
-from hukou_scan.domain.validation import MAX_ARCHIVE_ID, MAX_LOCATION_PART, MAX_NOTES, clean_text
+from hukou_scan.domain.validation import (
+    MAX_ARCHIVE_ID,
+    MAX_FILE_NAME,
+    MAX_LOCATION_PART,
+    MAX_NOTES,
+    clean_text,
+    replace_controls,
+)
 from hukou_scan.errors import HukouScanError, NotFoundError
 from hukou_scan.ingest.fileimport import ImportFileError, load_pages, read_file
 from hukou_scan.ingest.hotfolder import HotFolder, HotFolderMessage, Outcome
@@ -460,16 +467,19 @@ class CaptureService:
     ) -> ImportReport:
         """Import an image, multi-page TIFF or PDF; a file already imported (same bytes) is skipped."""
         self._open_batch(batch_id)
+        # The name is kept as metadata (page strip, audit); a control character in it (a
+        # newline, an escape sequence) is shown as U+FFFD rather than refusing a real scan.
+        name = replace_controls(path.name)[:MAX_FILE_NAME]
         data = read_file(path)
         file_sha = hashlib.sha256(data).hexdigest()
         if self.repo.find_import(file_sha) is not None:
             log.info("file already imported (sha %s…), skipped", file_sha[:12])
-            return ImportReport(path.name, (), duplicate=True)
+            return ImportReport(name, (), duplicate=True)
         imported = load_pages(path, progress=progress, cancel=cancel)
         if cancel is not None and cancel.is_set():
-            return ImportReport(path.name, ())
+            return ImportReport(name, ())
         if not imported:
-            raise ImportFileError(f"文件中没有页面：{path.name}", f"The file has no pages: {path.name}")
+            raise ImportFileError(f"文件中没有页面：{name}", f"The file has no pages: {name}")
         with self._lock:
             seq = self.pages.next_seq(batch_id)
             new_pages: list[Page] = []
@@ -483,10 +493,10 @@ class CaptureService:
                         original_sha256=sha,
                         captured_at=utcnow(),
                         operator=self.guard_username(),
-                        source_device=f"{source}:{path.name}"[:100],
+                        source_device=f"{source}:{name}"[:100],
                         process_meta={
                             "source_kind": ip.kind,
-                            "source_file": path.name,
+                            "source_file": name,
                             "source_file_sha256": file_sha,
                             "source_page": ip.page_no,
                             "mime": ip.mime,
@@ -494,13 +504,13 @@ class CaptureService:
                         state=PageState.CAPTURED,
                     )
                 )
-            if not self.repo.add_pages(new_pages, file_sha256=file_sha, file_name=path.name, source=source):
-                return ImportReport(path.name, (), duplicate=True)
-        self.guard.audit("import_file", batch_id, file=path.name, pages=len(new_pages), source=source)
+            if not self.repo.add_pages(new_pages, file_sha256=file_sha, file_name=name, source=source):
+                return ImportReport(name, (), duplicate=True)
+        self.guard.audit("import_file", batch_id, file=name, pages=len(new_pages), source=source)
         log.info("imported %d page(s) into batch %s from a %s file", len(new_pages), batch_id, source)
         for p in new_pages:
             self._notify(p)
-        return ImportReport(path.name, tuple(new_pages))
+        return ImportReport(name, tuple(new_pages))
 
     def import_files(
         self,

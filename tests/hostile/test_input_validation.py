@@ -105,3 +105,30 @@ def test_helper_messages_in_both_languages() -> None:
     assert ei.value.user_message("zh_CN").startswith("档号过长") and "too long" in ei.value.user_message("en")
     assert control_characters("a\u200db") == []  # zero-width joiner is spelling, not control
     assert control_characters("a\nb", multiline=True) == [] and control_characters("a\nb") == ["\n"]
+
+
+def test_file_name_with_control_characters_is_stored_defused(ctx: AppContext, tmp_path: Path) -> None:
+    from tests.hostile.bombs import small_jpeg
+
+    batch = ctx.capture.new_batch(BatchDraft("Q-NAME", BatchCategory.BIRTH))
+    path = small_jpeg(tmp_path / "scan\n\x1b[31mred.jpg")
+    report = ctx.capture.import_file(batch.id, path)
+    assert report.file == "scan\ufffd\ufffd[31mred.jpg"
+    (page,) = ctx.capture.list_pages(batch.id)
+    assert page.process_meta["source_file"] == report.file
+
+
+def test_empty_and_truncated_files_get_a_chinese_message(ctx: AppContext, tmp_path: Path) -> None:
+    from hukou_scan.ingest.fileimport import ImportFileError
+
+    batch = ctx.capture.new_batch(BatchDraft("Q-EMPTY", BatchCategory.BIRTH))
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ImportFileError) as ei:
+        ctx.capture.import_file(batch.id, empty)
+    assert ei.value.zh == "文件为空：empty.jpg"
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 10)
+    with pytest.raises(ImportFileError) as ei:
+        ctx.capture.import_file(batch.id, junk)
+    assert "junk.png" in ei.value.zh and "Cannot" not in ei.value.zh
