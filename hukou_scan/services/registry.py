@@ -82,6 +82,9 @@ class RegistryService:
         if bad_rows_out is not None:
             # Checked before the first chunk commits: afterwards the import cannot be undone.
             check_output_file(Path(bad_rows_out))
+        # Audited before the point of no return: chunks commit one by one, and a process killed
+        # between a commit and the closing event must still leave a record of who started it.
+        self.guard.audit("import_registry", path.name, outcome="started", resume=resume)
         try:
             report = importer.run(
                 path,

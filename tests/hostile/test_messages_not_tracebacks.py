@@ -13,6 +13,7 @@ from hukou_scan.cli import main
 from hukou_scan.domain import BatchCategory
 from hukou_scan.errors import StorageError, SyncError
 from hukou_scan.services.capture import BatchDraft
+from hukou_scan.storage.security import AuditFilter
 from tests.hostile.bombs import small_jpeg
 
 
@@ -123,3 +124,16 @@ def test_import_is_audited_before_its_bad_rows_file_and_the_export_too(
     events = ctx.security.audit_events()
     exports = [e for e in events if e.action == "export" and e.details.get("what") == "registry_bad_rows"]
     assert exports and exports[0].details["rows"] == 1 and out.exists()
+
+
+def test_registry_import_is_audited_before_its_first_chunk_commits(ctx: AppContext, tmp_path: Path) -> None:
+    """A kill -9 right after a commit must not leave registry changes without an audit record."""
+    path = tmp_path / "reg.csv"
+    path.write_text("姓名,户号\n" + "".join(f"人{i},H{i}\n" for i in range(50)), encoding="utf-8")
+    seen: list[list[tuple[str, str]]] = []
+    ctx.registry.chunk_size = 20
+    ctx.registry.after_chunk = lambda _pos: seen.append(
+        [(e.action, e.outcome) for e in ctx.security.audit_store.query(AuditFilter(action="import_registry"))]
+    )
+    ctx.registry.import_file(path)
+    assert seen and ("import_registry", "started") in seen[0]
