@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hukou_scan import __version__
-from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.errors import HukouScanError, StorageError, current_language
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(e.user_message(current_language()), file=sys.stderr)
         log.debug("command failed", exc_info=True)
         return e.exit_code
+    except OSError as e:
+        # A file-system failure not translated nearer its cause (an unusable --data-dir, a
+        # restore into /proc/…): still a message and an exit code; the traceback goes to the log
+        # file when there is one (INFO: Python's last-resort handler would print WARNING+ on the console).
+        log.info("command failed on a file-system error", exc_info=True)
+        where = f"{e.filename}" if e.filename else ""
+        err = StorageError(
+            f"文件操作失败：{where}（{e.strerror or e}）",
+            f"File operation failed: {where} ({e.strerror or e})",
+            hint_zh="请检查路径是否存在、是否可写。",
+            hint_en="Check that the path exists and can be written to.",
+        )
+        print(err.user_message(current_language()), file=sys.stderr)
+        return err.exit_code
     except KeyboardInterrupt:
         print("已取消 / cancelled", file=sys.stderr)
         return 130

@@ -10,6 +10,7 @@ from typing import Any
 
 from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
+from hukou_scan.domain.csvfile import check_output_file
 from hukou_scan.services.dashboard import GROUPS, totals
 
 
@@ -24,6 +25,8 @@ def register(sub: Any) -> None:
 
 
 def _stats(args: argparse.Namespace) -> int:
+    if args.csv:
+        check_output_file(Path(args.csv))  # before the report is computed (and audited as viewed)
     ctx = open_context(args)
     report = ctx.dashboard.report(args.group, since=args.since, until=args.until)
     if args.csv:

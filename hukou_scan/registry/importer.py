@@ -657,6 +657,8 @@ def file_sha256(path: Path) -> str:
 
 
 def _check_file(path: Path) -> None:
+    if path.is_dir():
+        raise HukouScanError(f"这是一个文件夹，不是文件：{path}", f"This is a folder, not a file: {path}")
     if not path.is_file():
         raise HukouScanError(f"文件不存在：{path}", f"File not found: {path}")
 

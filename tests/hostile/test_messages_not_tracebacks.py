@@ -137,3 +137,24 @@ def test_registry_import_is_audited_before_its_first_chunk_commits(ctx: AppConte
     )
     ctx.registry.import_file(path)
     assert seen and ("import_registry", "started") in seen[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--data-dir", "/proc/nope", "capture", "batches"],
+        ["restore", "file:///proc/also-nope", "--into", "/proc/nope"],
+    ],
+    ids=["data-dir", "restore-into"],
+)
+def test_unusable_folders_give_a_message(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(argv)
+    err = capsys.readouterr().err
+    assert rc != 0 and "/proc/" in err and "Traceback" not in err
+
+
+def test_import_registry_of_a_folder(
+    settings: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-registry", str(tmp_path)]) != 0
+    assert "文件夹" in capsys.readouterr().err
