@@ -4,16 +4,27 @@ Modelled on Anki's ``aqt.operations``: the slow function never touches widgets; 
 result or exception is delivered through queued signals to callbacks that run on the
 main thread.  Every task gets a :class:`threading.Event` for cancel and a progress
 callable ``progress(done, total, message)`` that is safe to call from the worker.
+
+Memory: a station runs for a whole shift and starts a task every second or so (page
+list refreshes, thumbnails, every capture with its 8 MP frame), so a finished task must
+leave nothing behind.  Three things used to keep every task alive for good: the pool
+(PySide keeps a ``QRunnable`` started without auto-delete referenced by its pool), the
+clean-up slot (a lambda holding the task, connected to the task's own signal: a cycle
+through the C++ connection that Python's garbage collector cannot see), and the task's
+closure.  Now the pool runs a plain callable, the runner forgets a task by its key, and
+the closure is dropped as soon as it has run.
 """
 
 from __future__ import annotations
 
+import collections
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
@@ -26,33 +37,40 @@ class _Signals(QObject):
     progressed = Signal(int, int, str)
 
 
-class Task(QRunnable):
+class Task:
     """A unit of background work.  Keep a reference to cancel it: ``task.cancel()``."""
 
     def __init__(self, fn: Callable[[ProgressFn, threading.Event], Any]) -> None:
-        super().__init__()
-        self.fn = fn
+        self.fn: Callable[[ProgressFn, threading.Event], Any] | None = fn
         self.signals = _Signals()
         self.cancel_event = threading.Event()
-        self.setAutoDelete(False)
         self.done = threading.Event()
 
     def cancel(self) -> None:
         self.cancel_event.set()
 
     def run(self) -> None:
+        fn, self.fn = self.fn, None  # runs once; what the closure holds (frames, pages) goes with it
         try:
-            result = self.fn(self._progress, self.cancel_event)
+            if fn is None:
+                raise RuntimeError("a task runs only once")
+            result = fn(self._progress, self.cancel_event)
         except BaseException as e:  # task boundary: report everything to the UI
             log.exception("background task failed")
             self.signals.failed.emit(e)
         else:
             self.signals.finished.emit(result)
         finally:
+            del fn
             self.done.set()
 
     def _progress(self, done: int, total: int, message: str = "") -> None:
         self.signals.progressed.emit(done, total, message)
+
+
+# Finished tasks kept a little longer: a task's signals object must outlive the delivery
+# of its queued signals, and the pool thread may still hold the task for a moment.
+_RETIRED = 8
 
 
 class TaskRunner(QObject):
@@ -62,7 +80,9 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
-        self._tasks: set[Task] = set()
+        self._tasks: dict[int, Task] = {}
+        self._retired: collections.deque[Task] = collections.deque(maxlen=_RETIRED)
+        self._next_key = 0
 
     def run(
         self,
@@ -78,11 +98,20 @@ class TaskRunner(QObject):
             task.signals.failed.connect(on_error)
         if on_progress:
             task.signals.progressed.connect(on_progress)
-        task.signals.finished.connect(lambda _r, t=task: self._tasks.discard(t))
-        task.signals.failed.connect(lambda _e, t=task: self._tasks.discard(t))
-        self._tasks.add(task)
-        self.pool.start(task)
+        key = self._next_key
+        self._next_key += 1
+        forget = functools.partial(self._forget, key)  # holds the key, not the task (see module doc)
+        task.signals.finished.connect(forget)
+        task.signals.failed.connect(forget)
+        self._tasks[key] = task
+        self.pool.start(task.run)
         return task
+
+    def _forget(self, key: int, _outcome: object = None) -> None:
+        """The task's last queued slot: from now on only the short retirement queue holds it."""
+        task = self._tasks.pop(key, None)
+        if task is not None:
+            self._retired.append(task)
 
     def run_simple(
         self,
@@ -94,7 +123,7 @@ class TaskRunner(QObject):
         return self.run(lambda _p, _c: fn(), on_done, on_error)
 
     def cancel_all(self) -> None:
-        for t in list(self._tasks):
+        for t in list(self._tasks.values()):
             t.cancel()
 
     def wait_all(self, timeout_ms: int = 30000) -> bool:
