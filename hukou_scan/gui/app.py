@@ -175,18 +175,19 @@ def check_page_store(ctx: AppContext, window: MainWindow) -> None:
     window.runner.run_simple(ctx.startup_check, done, lambda e: log.warning("page store check failed: %s", e))
 
 
-def run_gui(ctx: AppContext) -> int:
-    from hukou_scan.gui.login_dialog import IdleLockFilter, LoginDialog
+def open_workstation(ctx: AppContext) -> MainWindow:
+    """Everything after a successful login: the main window, the idle lock, the background
+    pipeline (processing and OCR), backup, the page-store check and the sample registry.
 
-    app = create_application(ctx.settings.language)
-    window: MainWindow | None = None
-    install_excepthook(lambda: window, ctx.log_path)
-    login = LoginDialog(ctx.security)
-    if login.exec() != LoginDialog.DialogCode.Accepted:
-        return 0
+    Shared by :func:`run_gui` and the soak benchmark, so the soak runs what a clerk runs.
+    """
+    from hukou_scan.gui.login_dialog import IdleLockFilter
+
+    app = QApplication.instance()
     window = build_main_window(ctx)
     idle = IdleLockFilter(ctx.security, parent=window)
-    app.installEventFilter(idle)
+    if app is not None:
+        app.installEventFilter(idle)
     idle.logged_out.connect(window.close)
     window.settings_saved.connect(
         lambda: idle.set_idle_minutes(float(ctx.settings.section("security").get("idle_lock_minutes", 10)))
@@ -196,8 +197,26 @@ def run_gui(ctx: AppContext) -> int:
     check_page_store(ctx, window)
     seed_sample_registry(ctx, window)
     window.show()
+    return window
+
+
+def close_workstation(ctx: AppContext) -> None:
+    """Stop the background work :func:`open_workstation` started (running pages go back to the queue)."""
+    ctx.pipeline.stop()
+    ctx.sync.stop()
+
+
+def run_gui(ctx: AppContext) -> int:
+    from hukou_scan.gui.login_dialog import LoginDialog
+
+    app = create_application(ctx.settings.language)
+    window: MainWindow | None = None
+    install_excepthook(lambda: window, ctx.log_path)
+    login = LoginDialog(ctx.security)
+    if login.exec() != LoginDialog.DialogCode.Accepted:
+        return 0
+    window = open_workstation(ctx)
     try:
         return int(app.exec())
     finally:
-        ctx.pipeline.stop()
-        ctx.sync.stop()
+        close_workstation(ctx)

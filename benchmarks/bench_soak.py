@@ -1,0 +1,540 @@
+"""Soak test: a clerk's capture screen running for a quarter of an hour without a crash or a leak.
+
+Run: ``python -m benchmarks.bench_soak [--quick] [--minutes N]``.  Prints one JSON object on
+its last line.
+
+What runs (in a child process, so a crash — e.g. the ``bool_dealloc`` abort of a broken
+Qt binding — is seen as a crash and not as a hung benchmark): the real workstation as
+``hukou_scan.gui.app.run_gui`` opens it after a login (:func:`hukou_scan.gui.app.open_workstation`),
+on a fresh data directory in a temp dir, logged in as a clerk, with the simulated 高拍仪
+(8 MP frames at 25 fps) looping its demo — 24 sample pages placed, held still and taken
+away, one after the other, for ever — so auto-capture keeps capturing a new page every few
+seconds; background processing and OCR (rapidocr, ``--ocr-workers`` worker processes,
+1 by default on this shared 2-core machine) and the link/search hooks run as in the app.
+The idle screen lock is off (a clerk feeding pages to auto-capture touches no key).
+
+Sampled every few seconds:
+
+- alive: the child process exists and answers (its sampler keeps printing);
+- RSS of the GUI process (``/proc/<pid>/status`` read by this process) and of its OCR
+  worker processes; growth is taken from the end of the warm-up (default 2 minutes:
+  the OCR model, the scene caches and the sample registry are loaded by then) to the end;
+- event-loop stalls: a 10 ms ``QTimer`` (precise) on the UI thread; lateness of each tick
+  is how long the UI thread (and the GIL) was held by something else.  Max and p99 after
+  the warm-up;
+- pages captured (durable captures the screen reported), processed, recognised (OCR jobs
+  done), the OCR backlog, and preview frames painted per second.
+
+Anchor ``idle_loop``: a second child process running only an idle Qt event loop with the
+same 10 ms heartbeat for the same time, concurrently — what the machine itself (the
+soak's own OCR worker, other users of the shared cores) does to a loop that has nothing
+to do.  ``stall_vs_idle`` is our p99 over the anchor's.
+
+Goals (issue 15): alive for the whole run, RSS growth < 50 MB after warm-up, max stall
+< 50 ms.  At the end the child saves a screenshot of the capture screen (``--screenshot``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEARTBEAT_MS = 10
+SAMPLE_PREFIX = "SOAK-SAMPLE "
+FINAL_PREFIX = "SOAK-FINAL "
+GOAL_RSS_GROWTH_MB = 50.0
+GOAL_MAX_STALL_MS = 50.0
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+# --- measuring helpers (used by the parent and the children) -------------------------------------
+def rss_mb(pid: int) -> float | None:
+    """Resident set size of ``pid`` in MB (``None`` once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * _PAGE_SIZE / 1e6
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (the OCR worker processes of the GUI process)."""
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            out += [int(x) for x in (task / "children").read_text(encoding="ascii").split()]
+    return out
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+def dir_mb(path: Path) -> float:
+    total = 0
+    for f in path.rglob("*"):
+        with contextlib.suppress(OSError):
+            total += f.stat().st_size if f.is_file() else 0
+    return total / 1e6
+
+
+class Heartbeat:
+    """A precise ``HEARTBEAT_MS`` QTimer on the UI thread recording each tick's lateness (ms)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.lateness: list[tuple[float, float]] = []  # (seconds since start, ms late)
+        self.t0 = time.monotonic()
+        self.last = self.t0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.t0 = self.last = time.monotonic()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        self.lateness.append((now - self.t0, max(0.0, (now - self.last) * 1000 - HEARTBEAT_MS)))
+        self.last = now
+
+    def stats(self, after_s: float) -> dict[str, Any]:
+        lags = [lag for t, lag in self.lateness if t >= after_s]
+        all_lags = [lag for _t, lag in self.lateness]
+        worst = max(self.lateness, key=lambda x: x[1], default=(0.0, 0.0))
+        return {
+            "ticks": len(lags),
+            "max_stall_ms": round(max(lags, default=0.0), 1),
+            "p99_stall_ms": round(pct(lags, 0.99), 1),
+            "p999_stall_ms": round(pct(lags, 0.999), 1),
+            "stalls_over_50ms": sum(1 for x in lags if x > GOAL_MAX_STALL_MS),
+            "max_stall_ms_incl_warmup": round(max(all_lags, default=0.0), 1),
+            "worst_stall_at_s": round(worst[0], 1),
+        }
+
+
+# --- child: the idle-loop anchor ------------------------------------------------------------------
+def _anchor_child(seconds: float, warmup_s: float) -> int:
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    beat = Heartbeat()
+    beat.start()
+    QTimer.singleShot(int(seconds * 1000), app.quit)
+    app.exec()
+    beat.stop()
+    print(FINAL_PREFIX + json.dumps(beat.stats(warmup_s)), flush=True)
+    return 0
+
+
+# --- child: the workstation -------------------------------------------------------------------------
+def _workstation_child(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
+
+    from hukou_scan.app import AppContext
+    from hukou_scan.config import load_settings
+    from hukou_scan.domain import BatchCategory, PaperLocation, Role
+    from hukou_scan.gui.app import close_workstation, create_application, open_workstation
+    from hukou_scan.services.capture import BatchDraft
+
+    root = Path(args.root)
+    settings = load_settings(root / "config", root / "data").with_changes(
+        camera="simulated",
+        ocr_workers=args.ocr_workers,
+        language=args.lang,
+        extra={"security": {"idle_lock_minutes": 0}},
+    )
+    ctx = AppContext(settings)
+    app = create_application(settings.language)
+    unhandled: list[str] = []
+
+    def excepthook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        import traceback
+
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        unhandled.append(text[-2000:])
+        print(text, file=sys.stderr, flush=True)
+
+    sys.excepthook = excepthook
+
+    # what the login dialog does on a first start, then a clerk logs in
+    sec = ctx.security
+    sec.begin_interactive()
+    sec.create_first_admin("admin", "管理员", "Soak-Admin-Pass-2026!")
+    sec.login("admin", "Soak-Admin-Pass-2026!")
+    sec.add_user("clerk1", "采集员甲", "Soak-Clerk-Pass-2026!", roles={Role.CLERK}, station_id=ctx.station.id)
+    sec.logout()
+    sec.login("clerk1", "Soak-Clerk-Pass-2026!")
+    if sec.must_change_password():
+        sec.change_password("Soak-Clerk-Pass-2026!", "Soak-Clerk-Pass-2027!")
+    ctx.capture.new_batch(
+        BatchDraft(
+            archive_id="SOAK-0001",
+            category=BatchCategory.MOVE_IN,
+            location=PaperLocation(room="1", cabinet="A", shelf="2", box="15", volume="3"),
+        )
+    )
+
+    window = open_workstation(ctx)
+    window.resize(1440, 900)
+    window.show_screen("capture")
+    view: Any = window.screens["capture"]
+    captured = [0]
+    view.page_captured.connect(lambda _page: captured.__setitem__(0, captured[0] + 1))
+    beat = Heartbeat()
+    beat.start()
+    t_start = time.monotonic()
+    stop = threading.Event()
+
+    def counts() -> dict[str, int]:
+        proc, ocr = ctx.jobs.counts("process"), ctx.jobs.counts("ocr")
+        return {
+            "pages_captured": captured[0],
+            "pages_processed": int(proc.get("done", 0)),
+            "processing_failed": int(proc.get("failed", 0)),
+            "pages_ocr": int(ocr.get("done", 0)),
+            "ocr_failed": int(ocr.get("failed", 0)),
+            "ocr_backlog": int(ocr.get("queued", 0)) + int(ocr.get("running", 0)),
+        }
+
+    def sampler() -> None:  # a plain thread: reading counters must not itself stall the UI thread
+        seen = 0
+        while not stop.wait(args.interval):
+            try:
+                n = len(beat.lateness)
+                recent = beat.lateness[seen:n]
+                seen = n
+                sample = {
+                    "t": round(time.monotonic() - t_start, 1),
+                    "stall_max_ms": round(max((lag for _t, lag in recent), default=0.0), 1),
+                    "paints": view.preview.paint_count,
+                    "frames_read": view.camera.grabber.frames_read if view.camera is not None else 0,
+                    "threads": threading.active_count(),
+                    "rss_mb": round(rss_mb(os.getpid()) or 0.0, 1),
+                    "workers_rss_mb": round(sum(rss_mb(k) or 0.0 for k in child_pids(os.getpid())), 1),
+                    **counts(),
+                }
+            except Exception as e:  # a sample must never end the soak
+                sample = {"t": round(time.monotonic() - t_start, 1), "sample_error": repr(e)}
+            print(SAMPLE_PREFIX + json.dumps(sample), flush=True)
+
+    sampling = threading.Thread(target=sampler, name="soak-sampler", daemon=True)
+    sampling.start()
+    paints_at_warmup: list[tuple[float, int]] = []
+    QTimer.singleShot(
+        int(args.warmup * 1000),
+        lambda: paints_at_warmup.append((time.monotonic(), view.preview.paint_count)),
+    )
+    final: dict[str, Any] = {}
+
+    def finish() -> None:
+        now = time.monotonic()
+        t0, p0 = paints_at_warmup[0] if paints_at_warmup else (t_start, 0)
+        final["preview_fps"] = round((view.preview.paint_count - p0) / max(1e-9, now - t0), 1)
+        final["seconds"] = round(now - t_start, 1)
+        final["rss_mb"] = round(rss_mb(os.getpid()) or 0.0, 1)
+        beat.stop()
+        final.update(beat.stats(args.warmup))
+        if args.screenshot:
+            final["screenshot"] = args.screenshot if window.grab().save(args.screenshot) else None
+        final["status_text"] = view.status.text()
+        final["counter_text"] = view.counter.text()
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(int(args.seconds * 1000), finish)
+    app.exec()
+    stop.set()
+    sampling.join(timeout=args.interval + 5)
+    close_workstation(ctx)
+    final.update(counts())
+    final["unhandled_exceptions"] = len(unhandled)
+    final["first_unhandled"] = unhandled[0] if unhandled else None
+    final["data_dir_mb"] = round(dir_mb(root / "data"), 1)
+    ctx.close()
+    print(FINAL_PREFIX + json.dumps(final, ensure_ascii=False), flush=True)
+    return 0
+
+
+# --- parent: run, watch, report ----------------------------------------------------------------------
+def _reader(
+    stream: Any, samples: list[dict[str, Any]], finals: list[dict[str, Any]], tail: list[str]
+) -> None:
+    for line in stream:
+        if line.startswith(SAMPLE_PREFIX):
+            samples.append(json.loads(line[len(SAMPLE_PREFIX) :]))
+        elif line.startswith(FINAL_PREFIX):
+            finals.append(json.loads(line[len(FINAL_PREFIX) :]))
+        else:
+            tail.append(line.rstrip("\n"))
+            del tail[:-40]
+
+
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUKOU_")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    repo = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _slope_mb_per_min(points: list[tuple[float, float]]) -> float:
+    if len(points) < 3:
+        return 0.0
+    xs = [t / 60 for t, _ in points]
+    ys = [r for _, r in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else 0.0
+
+
+def run_soak(
+    minutes: float,
+    *,
+    warmup_minutes: float = 2.0,
+    ocr_workers: int = 1,
+    interval_s: float = 5.0,
+    screenshot: str | None = None,
+    lang: str = "zh_CN",
+    anchor: bool = True,
+    keep: Path | None = None,
+) -> dict[str, Any]:
+    """Run the workstation for ``minutes`` in a child process; return the figures and goals."""
+    seconds, warmup_s = minutes * 60, warmup_minutes * 60
+    root = Path(tempfile.mkdtemp(prefix="hukou-soak-")) if keep is None else keep
+    env = _child_env()
+    me = [sys.executable, "-m", "benchmarks.bench_soak"]
+    cmd = [
+        *me,
+        "--child",
+        "workstation",
+        "--root",
+        str(root),
+        "--seconds",
+        str(seconds),
+        "--warmup-seconds",
+        str(warmup_s),
+        "--ocr-workers",
+        str(ocr_workers),
+        "--interval",
+        str(interval_s),
+        "--lang",
+        lang,
+    ]
+    if screenshot:
+        cmd += ["--screenshot", screenshot]
+    cwd = str(Path(__file__).resolve().parents[1])
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    anchor_proc = None
+    if anchor:
+        anchor_cmd = [*me, "--child", "anchor", "--seconds", str(seconds), "--warmup-seconds", str(warmup_s)]
+        anchor_proc = subprocess.Popen(anchor_cmd, stdout=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    samples: list[dict[str, Any]] = []
+    finals: list[dict[str, Any]] = []
+    out_tail: list[str] = []
+    err_tail: list[str] = []
+    readers = [
+        threading.Thread(target=_reader, args=(proc.stdout, samples, finals, out_tail), daemon=True),
+        threading.Thread(target=_reader, args=(proc.stderr, [], [], err_tail), daemon=True),
+    ]
+    for r in readers:
+        r.start()
+    peak = 0.0  # read here too, so a hung child still shows its memory
+    deadline = started + seconds + 180  # start-up, shutdown and a margin; beyond that it hangs
+    hung = False
+    try:
+        while proc.poll() is None:
+            peak = max(peak, rss_mb(proc.pid) or 0.0)
+            if time.monotonic() > deadline:
+                hung = True
+                proc.kill()
+                break
+            time.sleep(1.0)
+    finally:
+        rc = proc.wait()
+        for r in readers:
+            r.join(timeout=10)
+    anchor_stats: dict[str, Any] = {}
+    if anchor_proc is not None:
+        if anchor_proc.poll() is None and not finals:
+            anchor_proc.kill()  # the soak died early: the anchor has nothing to compare
+        try:
+            out, _ = anchor_proc.communicate(timeout=seconds + 60)
+            lines = [ln for ln in out.splitlines() if ln.startswith(FINAL_PREFIX)]
+            anchor_stats = json.loads(lines[-1][len(FINAL_PREFIX) :]) if lines else {}
+        except subprocess.TimeoutExpired:
+            anchor_proc.kill()
+    final = finals[-1] if finals else {}
+    crashed = rc != 0 or not final or hung
+    # times are the child's: from the window's first show (after start-up) on
+    last_sample_t = float(samples[-1]["t"]) if samples else 0.0
+    minutes_alive = (float(final["seconds"]) if final else last_sample_t) / 60
+    rss = [(float(s["t"]), float(s["rss_mb"])) for s in samples if "rss_mb" in s]
+    if final:
+        rss.append((float(final["seconds"]), float(final["rss_mb"])))
+    after = [(t, m) for t, m in rss if t >= warmup_s]
+    # 8 MP frames come and go in 24–100 MB buffers, so one reading swings by hundreds of MB:
+    # start and end are medians over a window (a tenth of the measured span; 30 s, or a
+    # quarter of a short span, at least)
+    span = (after[-1][0] - after[0][0]) if after else 0.0
+    window = max(min(30.0, span / 4), span / 10)
+    rss_start = statistics.median([m for t, m in after if t <= after[0][0] + window]) if after else 0.0
+    rss_end = statistics.median([m for t, m in after if t >= after[-1][0] - window]) if after else 0.0
+    growth = rss_end - rss_start if after else float("nan")
+    workers = [(float(s["t"]), float(s["workers_rss_mb"])) for s in samples if "workers_rss_mb" in s]
+    w_after = [(t, m) for t, m in workers if t >= warmup_s]
+    result: dict[str, Any] = {
+        "benchmark": "soak",
+        "minutes_planned": round(minutes, 2),
+        "warmup_minutes": round(warmup_minutes, 2),
+        "minutes_alive": round(minutes_alive, 2),
+        "exit_code": rc,
+        "hung": hung,
+        "startup_and_shutdown_s": round(time.monotonic() - started - float(final.get("seconds", 0)), 1)
+        if final
+        else None,
+        "rss_start_mb": round(rss_start, 1),
+        "rss_end_mb": round(rss_end, 1),
+        "rss_growth_mb": round(growth, 1),
+        "rss_window_s": round(window, 1),
+        "rss_min_after_warmup_mb": round(min((m for _, m in after), default=0.0), 1),
+        "rss_peak_mb": round(max(peak, *(m for _, m in rss)) if rss else peak, 1),
+        "rss_slope_mb_per_min": round(_slope_mb_per_min(after), 2),
+        "ocr_workers": ocr_workers,
+        "workers_rss_start_mb": round(w_after[0][1], 1) if w_after else None,
+        "workers_rss_end_mb": round(w_after[-1][1], 1) if w_after else None,
+        "max_stall_ms": final.get("max_stall_ms"),
+        "p99_stall_ms": final.get("p99_stall_ms"),
+        "p999_stall_ms": final.get("p999_stall_ms"),
+        "stalls_over_50ms": final.get("stalls_over_50ms"),
+        "max_stall_ms_incl_warmup": final.get("max_stall_ms_incl_warmup"),
+        "worst_stall_at_s": final.get("worst_stall_at_s"),
+        "heartbeat_ticks": final.get("ticks"),
+        "pages_captured": final.get("pages_captured", samples[-1].get("pages_captured") if samples else 0),
+        "pages_processed": final.get("pages_processed"),
+        "pages_ocr": final.get("pages_ocr"),
+        "ocr_backlog": final.get("ocr_backlog"),
+        "processing_failed": final.get("processing_failed"),
+        "ocr_failed": final.get("ocr_failed"),
+        "preview_fps": final.get("preview_fps"),
+        "unhandled_exceptions": final.get("unhandled_exceptions"),
+        "data_dir_mb": final.get("data_dir_mb"),
+        "screenshot": final.get("screenshot"),
+        "anchor_idle_loop": anchor_stats,
+        "stall_vs_idle_p99": (
+            round(float(final["p99_stall_ms"]) / max(0.1, float(anchor_stats["p99_stall_ms"])), 1)
+            if final and anchor_stats
+            else None
+        ),
+        "timeline": [
+            {
+                k: s.get(k)
+                for k in (
+                    "t",
+                    "rss_mb",
+                    "stall_max_ms",
+                    "pages_captured",
+                    "pages_ocr",
+                    "ocr_backlog",
+                    "threads",
+                )
+            }
+            for s in samples[:: max(1, len(samples) // 12)]
+        ],
+    }
+    if crashed:
+        result["stderr_tail"] = err_tail[-25:]
+        result["stdout_tail"] = out_tail[-10:]
+    result["goals"] = {
+        "alive_whole_run": {"target": f">= {minutes:g} min", "pass": not crashed},
+        "rss_growth_mb": {
+            "target": f"< {GOAL_RSS_GROWTH_MB:g}",
+            "pass": (not crashed) and growth < GOAL_RSS_GROWTH_MB,
+        },
+        "max_stall_ms": {
+            "target": f"< {GOAL_MAX_STALL_MS:g}",
+            "pass": (not crashed) and float(final.get("max_stall_ms", 1e9)) < GOAL_MAX_STALL_MS,
+        },
+        "no_unhandled_exceptions": {"target": "0", "pass": final.get("unhandled_exceptions") == 0},
+    }
+    result["pass"] = all(g["pass"] for g in result["goals"].values())
+    if keep is None:
+        shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="2 minutes (30 s warm-up) instead of 15")
+    ap.add_argument("--minutes", type=float, default=None, help="wall time of the soak (default 15)")
+    ap.add_argument("--warmup", type=float, default=None, help="warm-up minutes before RSS/stall figures")
+    ap.add_argument("--ocr-workers", type=int, default=1)
+    ap.add_argument("--screenshot", default=str(Path(tempfile.gettempdir()) / "hukou-soak-capture.png"))
+    ap.add_argument("--keep", type=Path, default=None, help="use (and keep) this data directory")
+    ap.add_argument("--lang", default="zh_CN")
+    ap.add_argument("--no-anchor", action="store_true")
+    # child modes (internal)
+    ap.add_argument("--child", choices=("workstation", "anchor"), help=argparse.SUPPRESS)
+    ap.add_argument("--root", help=argparse.SUPPRESS)
+    ap.add_argument("--seconds", type=float, default=60.0, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--warmup-seconds", dest="warmup_seconds", type=float, default=0.0, help=argparse.SUPPRESS
+    )
+    ap.add_argument("--interval", type=float, default=5.0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child == "anchor":
+        sys.exit(_anchor_child(args.seconds, args.warmup_seconds))
+    if args.child == "workstation":
+        args.warmup = args.warmup_seconds
+        sys.exit(_workstation_child(args))
+    minutes = args.minutes if args.minutes is not None else (2.0 if args.quick else 15.0)
+    warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 2.0)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    result = run_soak(
+        minutes,
+        warmup_minutes=min(warmup, minutes / 2),
+        ocr_workers=args.ocr_workers,
+        screenshot=args.screenshot,
+        lang=args.lang,
+        anchor=not args.no_anchor,
+        keep=args.keep,
+    )
+    for key in (
+        "minutes_alive",
+        "rss_start_mb",
+        "rss_end_mb",
+        "rss_growth_mb",
+        "max_stall_ms",
+        "p99_stall_ms",
+    ):
+        print(f"{key:>22}: {result[key]}")
+    print(f"{'pages':>22}: captured {result['pages_captured']}, OCR {result['pages_ocr']}")
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
