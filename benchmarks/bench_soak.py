@@ -7,9 +7,9 @@ What runs (in a child process, so a crash — e.g. the ``bool_dealloc`` abort of
 Qt binding — is seen as a crash and not as a hung benchmark): the real workstation as
 ``hukou_scan.gui.app.run_gui`` opens it after a login (:func:`hukou_scan.gui.app.open_workstation`),
 on a fresh data directory in a temp dir, logged in as a clerk, with the simulated 高拍仪
-(8 MP frames at 25 fps) looping its demo — 24 sample pages placed, held still and taken
-away, one after the other, for ever — so auto-capture keeps capturing a new page every few
-seconds; background processing and OCR (rapidocr, ``--ocr-workers`` worker processes,
+(8 MP frames at 25 fps) looping its demo script — ``--pages`` (6) different sample pages
+placed, held still and taken away, one after the other, for ever, their scenes composed
+before the start — so auto-capture keeps capturing a new page every few seconds; background processing and OCR (rapidocr, ``--ocr-workers`` worker processes,
 1 by default on this shared 2-core machine) and the link/search hooks run as in the app.
 The idle screen lock is off (a clerk feeding pages to auto-capture touches no key).
 
@@ -197,6 +197,15 @@ def _workstation_child(args: argparse.Namespace) -> int:
         )
     )
 
+    # The simulated 高拍仪 loops ``--pages`` sample pages; their 8 MP scenes are composed once
+    # before the window opens (composing one takes ~2 s and ~1 GB of short-lived float
+    # buffers), so what is measured is the workstation, not the camera simulator.
+    from hukou_scan.capture.simulated.camera import SimulatedCamera
+    from hukou_scan.gui import screens
+
+    camera = SimulatedCamera(demo_pages=args.pages)
+    camera.prepare()
+    screens.make_camera = lambda _ctx: camera  # what make_source("simulated") returns, prepared
     window = open_workstation(ctx)
     window.resize(1440, 900)
     window.show_screen("capture")
@@ -318,6 +327,7 @@ def run_soak(
     interval_s: float = 5.0,
     screenshot: str | None = None,
     lang: str = "zh_CN",
+    pages: int = 6,
     anchor: bool = True,
     keep: Path | None = None,
 ) -> dict[str, Any]:
@@ -342,6 +352,8 @@ def run_soak(
         str(interval_s),
         "--lang",
         lang,
+        "--pages",
+        str(pages),
     ]
     if screenshot:
         cmd += ["--screenshot", screenshot]
@@ -492,7 +504,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=None, help="wall time of the soak (default 15)")
     ap.add_argument("--warmup", type=float, default=None, help="warm-up minutes before RSS/stall figures")
     ap.add_argument("--ocr-workers", type=int, default=1)
-    ap.add_argument("--screenshot", default=str(Path(tempfile.gettempdir()) / "hukou-soak-capture.png"))
+    ap.add_argument("--screenshot", default=None, help="PNG of the capture screen at the end")
     ap.add_argument("--keep", type=Path, default=None, help="use (and keep) this data directory")
     ap.add_argument("--lang", default="zh_CN")
     ap.add_argument("--no-anchor", action="store_true")
@@ -504,6 +516,7 @@ def main() -> None:
         "--warmup-seconds", dest="warmup_seconds", type=float, default=0.0, help=argparse.SUPPRESS
     )
     ap.add_argument("--interval", type=float, default=5.0, help=argparse.SUPPRESS)
+    ap.add_argument("--pages", type=int, default=6, help="distinct sample pages the camera loops")
     args = ap.parse_args()
     if args.child == "anchor":
         sys.exit(_anchor_child(args.seconds, args.warmup_seconds))
@@ -514,12 +527,14 @@ def main() -> None:
     warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 2.0)
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
+    screenshot = args.screenshot or str(Path(tempfile.gettempdir()) / "hukou-soak-capture.png")
     result = run_soak(
         minutes,
         warmup_minutes=min(warmup, minutes / 2),
         ocr_workers=args.ocr_workers,
-        screenshot=args.screenshot,
+        screenshot=screenshot,
         lang=args.lang,
+        pages=args.pages,
         anchor=not args.no_anchor,
         keep=args.keep,
     )

@@ -730,6 +730,11 @@ class CaptureView(QWidget):
             return
         for key, image in thumbs.items():
             self._icons[key] = QIcon(QPixmap.fromImage(image))
+        # a page's thumbnail key changes when it is processed or rotated: drop the stale
+        # ones, or a day of capturing keeps every superseded thumbnail
+        live = {self._icon_key(p) for p in pages}
+        for key in [k for k in self._icons if k not in live]:
+            del self._icons[key]
         changed = [(p.id, self._icon_key(p), p.state) for p in pages] != [
             (p.id, self._icon_key(p), p.state) for p in self.pages
         ]
