@@ -103,6 +103,7 @@ class Heartbeat:
         self.lateness: list[tuple[float, float]] = []  # (seconds since start, ms late)
         self.t0 = time.monotonic()
         self.last = self.t0
+        self.running = False
         self.timer = QTimer()
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(HEARTBEAT_MS)
@@ -110,9 +111,11 @@ class Heartbeat:
 
     def start(self) -> None:
         self.t0 = self.last = time.monotonic()
+        self.running = True
         self.timer.start()
 
     def stop(self) -> None:
+        self.running = False
         self.timer.stop()
 
     def _tick(self) -> None:
@@ -249,6 +252,29 @@ def _workstation_child(args: argparse.Namespace) -> int:
                 sample = {"t": round(time.monotonic() - t_start, 1), "sample_error": repr(e)}
             print(SAMPLE_PREFIX + json.dumps(sample), flush=True)
 
+    main_id = threading.get_ident()
+    stall_sites: dict[str, int] = {}
+
+    def watchdog() -> None:
+        """Where the UI thread is while it is late: its Python stack, once per stall over 50 ms."""
+        import traceback
+
+        reported = 0.0
+        while not stop.wait(0.02):
+            late = time.monotonic() - beat.last
+            if not beat.running or late * 1000 < GOAL_MAX_STALL_MS or beat.last == reported:
+                continue
+            reported = beat.last
+            frame = sys._current_frames().get(main_id)
+            stack = traceback.extract_stack(frame) if frame is not None else []
+            ours = [f for f in stack if "hukou_scan" in f.filename or "benchmarks" in f.filename]
+            where = ours[-1] if ours else (stack[-1] if stack else None)
+            key = f"{Path(where.filename).name}:{where.lineno} {where.name}" if where else "?"
+            if stack and stack[-1] is not where:
+                key += f" → {Path(stack[-1].filename).name}:{stack[-1].lineno} {stack[-1].name}"
+            stall_sites[key] = stall_sites.get(key, 0) + 1
+
+    threading.Thread(target=watchdog, name="soak-watchdog", daemon=True).start()
     sampling = threading.Thread(target=sampler, name="soak-sampler", daemon=True)
     sampling.start()
     paints_at_warmup: list[tuple[float, int]] = []
@@ -279,6 +305,7 @@ def _workstation_child(args: argparse.Namespace) -> int:
     sampling.join(timeout=args.interval + 5)
     close_workstation(ctx)
     final.update(counts())
+    final["stall_sites"] = dict(sorted(stall_sites.items(), key=lambda kv: -kv[1])[:12])
     final["unhandled_exceptions"] = len(unhandled)
     final["first_unhandled"] = unhandled[0] if unhandled else None
     final["data_dir_mb"] = round(dir_mb(root / "data"), 1)
@@ -452,6 +479,7 @@ def run_soak(
         "processing_failed": final.get("processing_failed"),
         "ocr_failed": final.get("ocr_failed"),
         "preview_fps": final.get("preview_fps"),
+        "stall_sites": final.get("stall_sites"),
         "unhandled_exceptions": final.get("unhandled_exceptions"),
         "data_dir_mb": final.get("data_dir_mb"),
         "screenshot": final.get("screenshot"),
