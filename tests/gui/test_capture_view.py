@@ -291,3 +291,26 @@ def test_hot_folder_files_appear_in_the_strip_and_corrupt_ones_raise_a_banner(
     qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=15000)
     qtbot.waitUntil(lambda: view.banner.isVisible() and "broken.jpg" in view.banner.text(), timeout=15000)
     assert (folder / "quarantine" / "broken.jpg").exists()
+
+
+def test_superseded_thumbnails_are_dropped(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """A page's thumbnail changes when it is processed; the old one must not stay cached
+    (over a day of capturing every superseded thumbnail added up)."""
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view.capture_now()
+    qtbot.waitUntil(lambda: len(view._icons) == 1, timeout=5000)
+    original_key = next(iter(view._icons))
+    assert batch_ctx.processing.run_pending().done == 1
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: bool(view.pages) and view.pages[0].processed_sha256 is not None, timeout=10000)
+    qtbot.waitUntil(lambda: view._icon_key(view.pages[0]) in view._icons, timeout=10000)
+    assert original_key not in view._icons
+    assert set(view._icons) == {view._icon_key(view.pages[0])}
