@@ -9,26 +9,29 @@ Qt binding — is seen as a crash and not as a hung benchmark): the real worksta
 on a fresh data directory in a temp dir, logged in as a clerk, with the simulated 高拍仪
 (8 MP frames at 25 fps) looping its demo script — ``--pages`` (6) different sample pages
 placed, held still and taken away, one after the other, for ever, their scenes composed
-before the start — so auto-capture keeps capturing a new page every few seconds; background processing and OCR (rapidocr, ``--ocr-workers`` worker processes,
-1 by default on this shared 2-core machine) and the link/search hooks run as in the app.
+before the start — so auto-capture keeps capturing a new page every few seconds;
+background processing and OCR (rapidocr, ``--ocr-workers`` worker processes, 1 by
+default on this shared 2-core machine) and the link/search hooks run as in the app.
 The idle screen lock is off (a clerk feeding pages to auto-capture touches no key).
 
 Sampled every few seconds:
 
 - alive: the child process exists and answers (its sampler keeps printing);
-- RSS of the GUI process (``/proc/<pid>/status`` read by this process) and of its OCR
-  worker processes; growth is taken from the end of the warm-up (default 2 minutes:
-  the OCR model, the scene caches and the sample registry are loaded by then) to the end;
+- RSS of the GUI process (``/proc/<pid>/statm``, read by its sampler thread) and of its
+  OCR worker processes; growth is taken from the end of the warm-up (default 2 minutes:
+  the OCR model, caches and the sample registry are loaded by then) to the end, as
+  medians over a window at each end (8 MP buffers make single readings swing);
 - event-loop stalls: a 10 ms ``QTimer`` (precise) on the UI thread; lateness of each tick
   is how long the UI thread (and the GIL) was held by something else.  Max and p99 after
-  the warm-up;
+  the warm-up; a watchdog thread records where the UI thread's Python stack is during
+  each stall over 50 ms (``stall_sites``; ``app.exec`` = inside Qt or waiting for the GIL);
 - pages captured (durable captures the screen reported), processed, recognised (OCR jobs
   done), the OCR backlog, and preview frames painted per second.
 
 Anchor ``idle_loop``: a second child process running only an idle Qt event loop with the
 same 10 ms heartbeat for the same time, concurrently — what the machine itself (the
 soak's own OCR worker, other users of the shared cores) does to a loop that has nothing
-to do.  ``stall_vs_idle`` is our p99 over the anchor's.
+to do.  ``stall_vs_idle_p99`` is our p99 over the anchor's.
 
 Goals (issue 15): alive for the whole run, RSS growth < 50 MB after warm-up, max stall
 < 50 ms.  At the end the child saves a screenshot of the capture screen (``--screenshot``).
