@@ -154,6 +154,39 @@ class AppContext:
             save_section=self.save_settings_section,
         )
 
+    # Settings that only a restart can apply (read once while the window and station are built).
+    RESTART_FIELDS = ("language", "station_code", "station_name", "camera")
+
+    def apply_settings(self, new: Settings) -> list[str]:
+        """Make saved settings effective in the running services; the names that need a restart.
+
+        Why: an administrator who sets a backup target or OCR engine in the Settings dialog
+        expects it to work at once (issue 15 item 6).  Services not built yet read
+        ``self.settings`` when they are; built ones are reconfigured here.
+        """
+        old, self.settings = self.settings, new
+        built = self.__dict__
+        if "sync" in built:
+            from hukou_scan.services.sync import SyncConfig
+
+            config = SyncConfig.from_section(new.section("sync"), new.storage_url)
+            if config != self.sync.config:
+                self.sync.reconfigure(config)
+        if "ocr" in built and new.ocr_engine != self.ocr.options.engine:
+            import dataclasses
+
+            self.ocr.options = dataclasses.replace(self.ocr.options, engine=new.ocr_engine)
+        if "processing" in built:
+            from hukou_scan.imaging.pipeline import ProcessOptions
+
+            options, master_format, jpeg_quality = self._processing_params(new)
+            self.processing.options = ProcessOptions.from_dict(options)
+            self.processing.master_format = master_format
+            self.processing.jpeg_quality = jpeg_quality
+        if "export" in built:
+            self.export.settings = new
+        return [name for name in self.RESTART_FIELDS if getattr(old, name) != getattr(new, name)]
+
     def save_settings_section(self, name: str, values: dict[str, object]) -> None:
         """Persist one free-form settings section, merged into the file's current content."""
         from hukou_scan.config import save_settings
@@ -176,19 +209,27 @@ class AppContext:
         from hukou_scan.imaging.pipeline import ProcessOptions
         from hukou_scan.services.processing import ProcessingService
 
-        sec = dict(self.settings.section("imaging"))
-        master_format = str(sec.pop("master_format", "jpeg"))
-        jpeg_quality = int(sec.pop("jpeg_quality", 95))
+        options, master_format, jpeg_quality = self._processing_params(self.settings)
         return ProcessingService(
             self.pages,
             self.jobs,
             self.blobs,
-            ProcessOptions.from_dict(sec),
+            ProcessOptions.from_dict(options),
             master_format=master_format,
             jpeg_quality=jpeg_quality,
             guard=self.guard,
             batches=self.batches,
         )
+
+    @staticmethod
+    def _processing_params(settings: Settings) -> tuple[dict[str, object], str, int]:
+        """Imaging options, master format and JPEG quality: ``[imaging]`` keys win, else the
+        values of the Settings dialog (``general.master_format`` / ``jpeg_quality`` / ``target_dpi``)."""
+        sec = dict(settings.section("imaging"))
+        master_format = str(sec.pop("master_format", settings.master_format))
+        jpeg_quality = int(sec.pop("jpeg_quality", settings.jpeg_quality))
+        sec.setdefault("target_dpi", float(settings.target_dpi))
+        return sec, master_format, jpeg_quality
 
     # --- ocr (issue 5) -----------------------------------------------------------------
     @cached_property

@@ -143,18 +143,26 @@ def seed_sample_registry(ctx: AppContext, window: MainWindow) -> None:
 
 
 def start_backup(ctx: AppContext, window: MainWindow) -> None:
-    """Background sync to the configured target; each durable capture wakes it."""
+    """Background sync to the configured target; each durable capture wakes it.
+
+    Called at start and again after the settings were saved, so a target set in the
+    Settings dialog starts the backup at once (it is idempotent).
+    """
     if not ctx.sync.config.target:
         window.statusBar().showMessage(
             tr("No backup target is configured (Settings → Backup storage)."), 10000
         )
+        return
+    if ctx.sync.background_running:
         return
     try:
         ctx.sync.start_background()
     except HukouScanError as e:  # e.g. a searcher-only account: no background sync from this login
         log.info("background sync not started: %s", e)
         return
-    ctx.capture.add_listener(lambda _page: ctx.sync.wake())
+    if not window.property("backup_wakes_on_capture"):
+        window.setProperty("backup_wakes_on_capture", True)
+        ctx.capture.add_listener(lambda _page: ctx.sync.wake())
 
 
 def check_page_store(ctx: AppContext, window: MainWindow) -> None:
@@ -192,6 +200,7 @@ def open_workstation(ctx: AppContext) -> MainWindow:
     window.settings_saved.connect(
         lambda: idle.set_idle_minutes(float(ctx.settings.section("security").get("idle_lock_minutes", 10)))
     )
+    window.settings_saved.connect(lambda: start_backup(ctx, window) if ctx.sync.config.target else None)
     ctx.pipeline.start()
     start_backup(ctx, window)
     check_page_store(ctx, window)

@@ -196,8 +196,18 @@ class MainWindow(QMainWindow):
         if not changes:
             return
         self.ctx.security.record_settings_change("settings.toml", changes)
-        self.ctx.settings = dialog.save()
-        self.statusBar().showMessage(self.tr("Settings saved."), 5000)
+        pending = self.ctx.apply_settings(dialog.save())
+        if pending:
+            sep = "、" if current_language() == "zh" else ", "
+            names = sep.join(SettingsDialog.field_title(name) for name in pending)
+            self.statusBar().showMessage(
+                self.tr("Settings saved. %1 take(s) effect after the application is restarted.").replace(
+                    "%1", names
+                ),
+                15000,
+            )
+        else:
+            self.statusBar().showMessage(self.tr("Settings saved and in effect."), 5000)
         self.settings_saved.emit()
 
     def _on_shortcuts_triggered(self) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QWidget
 
+from hukou_scan.app import AppContext
 from hukou_scan.config import Settings, save_settings
 from hukou_scan.gui.forms.ui_settings_dialog import Ui_SettingsDialog
 from hukou_scan.gui.i18n import LANGUAGES
@@ -41,6 +44,54 @@ class SettingsDialog(QDialog):
         self.ui.storageEdit.setText(settings.storage_url)
         self.ui.idleSpin.setValue(int(settings.section("security").get("idle_lock_minutes", 10)))
         self.ui.dataDirValue.setText(str(settings.data_dir))
+        self._mark_restart_fields()
+
+    # Settings fields by name (Settings attribute → the dialog's editor).
+    _EDITORS: ClassVar[dict[str, str]] = {
+        "language": "languageCombo",
+        "station_code": "stationCodeEdit",
+        "station_name": "stationNameEdit",
+        "camera": "cameraCombo",
+    }
+
+    @staticmethod
+    def field_title(name: str) -> str:
+        """The translated label of a Settings field (for "takes effect after restart" messages)."""
+        titles = {
+            "language": QCoreApplication.translate("SettingsDialog", "Interface language"),
+            "station_code": QCoreApplication.translate("SettingsDialog", "Station code"),
+            "station_name": QCoreApplication.translate("SettingsDialog", "Station name"),
+            "camera": QCoreApplication.translate("SettingsDialog", "Camera"),
+        }
+        return titles.get(name, name)
+
+    def _mark_restart_fields(self) -> None:
+        """Put 「重启后生效」 next to every field that only a restart applies; all others apply on save."""
+        self.restart_labels: dict[str, QLabel] = {}
+        for name in AppContext.RESTART_FIELDS:
+            editor: QWidget = getattr(self.ui, self._EDITORS[name])
+            page = editor.parentWidget()
+            assert page is not None
+            form = page.layout()
+            assert isinstance(form, QFormLayout)
+            position: tuple[int, QFormLayout.ItemRole] = form.getWidgetPosition(editor)  # type: ignore[assignment]
+            row = position[0]
+            form.removeWidget(editor)
+            holder = QWidget(page)
+            line = QHBoxLayout(holder)
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(editor, 1)
+            note = QLabel(self.tr("(takes effect after restart)"), holder)
+            note.setObjectName(f"restartNote_{name}")
+            note.setStyleSheet("color: #8a6d3b;")
+            line.addWidget(note)
+            form.setWidget(row, QFormLayout.ItemRole.FieldRole, holder)
+            self.restart_labels[name] = note
+        self.ui.restartHint.setText(
+            self.tr(
+                "All other settings apply as soon as you save (backup target, OCR engine, image format…)."
+            )
+        )
 
     @staticmethod
     def _select(combo: object, value: str) -> None:

@@ -351,6 +351,29 @@ class SyncService:
         anchor = cat.get("audit_anchor") if cat else None
         return dict(anchor) if isinstance(anchor, dict) else None
 
+    def reconfigure(self, config: SyncConfig) -> None:
+        """Use a new ``[sync]`` configuration from now on (Settings saved while running).
+
+        Waits for a running sync to finish, drops the engine and catalogue built for the
+        old target and wakes the background loop so the new target is used at once
+        instead of after a restart.
+        """
+        with self._run_lock:
+            self.config = config
+            self._engine = None
+            if self._catalogue is not None:
+                self._catalogue.close()
+                self._catalogue = None
+            with self._state_lock:
+                self._offline = False
+                self._last_error = ""
+        self._wake.set()
+
+    @property
+    def background_running(self) -> bool:
+        """Whether the background loop is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
     # -- background loop ----------------------------------------------------------------
     def start_background(self, interval_s: float | None = None) -> None:
         """Sync periodically in a daemon-free worker thread until :meth:`stop`.

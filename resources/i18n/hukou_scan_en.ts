@@ -1242,8 +1242,12 @@
       <translation>Settings</translation>
     </message>
     <message>
-      <source>Settings saved.</source>
-      <translation>Settings saved.</translation>
+      <source>Settings saved. %1 take(s) effect after the application is restarted.</source>
+      <translation>Settings saved. %1 take(s) effect after the application is restarted.</translation>
+    </message>
+    <message>
+      <source>Settings saved and in effect.</source>
+      <translation>Settings saved and in effect.</translation>
     </message>
     <message>
       <source>hukou-scan %1 — digitization workstation for household-registration archives.</source>
@@ -1979,6 +1983,14 @@
     <message>
       <source>Station name</source>
       <translation>Station name</translation>
+    </message>
+    <message>
+      <source>(takes effect after restart)</source>
+      <translation>(takes effect after restart)</translation>
+    </message>
+    <message>
+      <source>All other settings apply as soon as you save (backup target, OCR engine, image format…).</source>
+      <translation>All other settings apply as soon as you save (backup target, OCR engine, image format…).</translation>
     </message>
     <message>
       <source>Lock screen after idle (minutes)</source>

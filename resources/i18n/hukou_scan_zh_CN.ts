@@ -1241,8 +1241,12 @@
       <translation>设置</translation>
     </message>
     <message>
-      <source>Settings saved.</source>
-      <translation>设置已保存。</translation>
+      <source>Settings saved. %1 take(s) effect after the application is restarted.</source>
+      <translation>设置已保存。以下设置重启程序后生效：%1。</translation>
+    </message>
+    <message>
+      <source>Settings saved and in effect.</source>
+      <translation>设置已保存并已生效。</translation>
     </message>
     <message>
       <source>hukou-scan %1 — digitization workstation for household-registration archives.</source>
@@ -1977,6 +1981,14 @@
     <message>
       <source>Station name</source>
       <translation>工作站名称</translation>
+    </message>
+    <message>
+      <source>(takes effect after restart)</source>
+      <translation>（重启后生效）</translation>
+    </message>
+    <message>
+      <source>All other settings apply as soon as you save (backup target, OCR engine, image format…).</source>
+      <translation>其余设置保存后立即生效（备份存储、OCR 引擎、图像格式等）。</translation>
     </message>
     <message>
       <source>Lock screen after idle (minutes)</source>
