@@ -197,6 +197,23 @@ class PageViewerView(QWidget):
             on_error=partial(self._on_load_failed, request),
         )
 
+    def clear(self) -> None:
+        """Show no page: a search without results must not leave the previous hit on screen."""
+        self._request += 1  # a load still under way is dropped when it finishes
+        self.page_id, self.query, self.page_view = None, "", None
+        for item in self.hit_rects:
+            self.scene.removeItem(item)
+        self.hit_rects = []
+        self.current_hit = -1
+        self.pixmap_item.setPixmap(QPixmap())
+        self.scene.setSceneRect(QRectF())
+        for value in self.fields.values():
+            value.setText("")
+        self.persons_list.clear()
+        self.person_button.setEnabled(False)
+        self.status_label.setText("")
+        self._update_hit_label()
+
     def _on_load_finished(self, request: int, result: tuple[PageView, QImage | None]) -> None:
         if request != self._request:
             return  # a newer page was asked for meanwhile

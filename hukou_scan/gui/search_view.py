@@ -409,6 +409,8 @@ class SearchView(QWidget):
         )
         if n:
             self.results.setCurrentIndex(self.model.index(0))
+        else:
+            self.viewer.clear()
         self.search_finished.emit(n)
 
     def _on_search_failed(self, request: int, error: BaseException) -> None:
@@ -417,6 +419,8 @@ class SearchView(QWidget):
         user_message = getattr(error, "user_message", None)
         msg = str(user_message()) if callable(user_message) else str(error)
         self.summary_label.setText(msg)
+        self.model.set_hits([])
+        self.viewer.clear()
         self.search_failed.emit(msg)
 
     def show_person(self, person_id: str) -> None:

@@ -114,3 +114,20 @@ def test_empty_query_browses_newest_pages(qtbot: QtBot, view: SearchView, archiv
     assert search(qtbot, view, "") == 6
     assert view.model.hits[0].page_id == archive.pages["p6"]  # indexed last
     assert {h.tier for h in view.model.hits} == {"filter"}
+
+
+def test_search_without_results_clears_the_viewer(qtbot: QtBot, view: SearchView, archive: Archive) -> None:
+    """Issue 15 item 7: after a search with hits, one with none shows no page and no hit count."""
+    assert search(qtbot, view, "娜") == 1
+    assert view.viewer.page_id is not None and view.viewer.hit_label.text()
+    assert not view.viewer.pixmap_item.pixmap().isNull()
+    view.query_edit.setText("查无此人之字串")
+    with qtbot.waitSignal(view.search_finished, timeout=15000) as blocker:
+        qtbot.mouseClick(view.search_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [0]
+    viewer = view.viewer
+    assert viewer.page_id is None and viewer.page_view is None
+    assert viewer.hit_rects == [] and viewer.hit_label.text() == ""
+    assert viewer.pixmap_item.pixmap().isNull()
+    assert viewer.fields["archive"].text() == "" and viewer.persons_list.count() == 0
+    assert not viewer.person_button.isEnabled()
