@@ -3,7 +3,7 @@ a list of pages or a search query.
 
 Examples::
 
-    hukou-scan export --batch 3f2a… -o out/ --purpose 户籍证明
+    hukou-scan export --batch 2024-户-0001 -o out/ --purpose 户籍证明   (档号 or batch id)
     hukou-scan export --household 110101000123 --purpose 办案调档 --watermark --password -
 """
 
@@ -29,8 +29,10 @@ def register(sub: Any) -> None:
         description="导出带文字层、书签的 PDF / export a searchable, bookmarked PDF",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--batch", metavar="ID", help="批次 / batch id")
-    src.add_argument("--person", metavar="ID", help="人员 / person id")
+    src.add_argument("--batch", metavar="档号|ID", help="批次档号或编号 / batch archive number or batch id")
+    src.add_argument(
+        "--person", metavar="身份号码|ID", help="人员身份号码或编号 / person's citizen ID number or person id"
+    )
     src.add_argument("--household", metavar="NO", help="户号 / household number")
     src.add_argument("--pages", metavar="ID,…", help="页面 id 列表 / comma-separated page ids")
     src.add_argument("--query", metavar="Q", help="检索词 / full-text query")

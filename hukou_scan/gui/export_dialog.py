@@ -58,9 +58,13 @@ def _message(exc: BaseException) -> str:
 class ExportDialog(QDialog):
     """Modal export dialog for one :class:`ExportSource`.
 
+    The source chooser at the top offers what the screen showed (search result, open
+    batch, a person's pages) and a batch by its 档号, a person by citizen ID number or a
+    household by its number, so a searcher can export without the capture screen.
+
     Args:
         service: the export service (or a fake in tests).
-        source: what to export.
+        source: what the current screen shows; ``None`` starts on "batch by 档号".
         default_dir: folder proposed for the file (the file name comes from the 档号).
         open_when_done: initial state of "Open the file when done".
     """
@@ -72,7 +76,7 @@ class ExportDialog(QDialog):
     def __init__(
         self,
         service: ExportServiceLike,
-        source: ExportSource,
+        source: ExportSource | None,
         default_dir: Path,
         parent: QWidget | None = None,
         *,
@@ -83,13 +87,24 @@ class ExportDialog(QDialog):
         self.setWindowTitle(self.tr("Export PDF"))
         self.setMinimumWidth(520)
         self._service = service
-        self._source = source
+        self._current = source
+        self._source: ExportSource | None = source
         self._default_dir = default_dir
         self._runner = runner or TaskRunner(self, max_threads=1)
         self._task: Task | None = None
         self._plan: ExportPlan | None = None
+        self._plan_request = 0
+        self._suggested_path = ""
         self.export_result: ExportResult | None = None
 
+        self.source_combo = QComboBox()
+        if source is not None:
+            self.source_combo.addItem(self._current_title(source), "current")
+        self.source_combo.addItem(self.tr("Batch, by archive number (档号)"), "batch")
+        self.source_combo.addItem(self.tr("Person, by citizen ID number"), "person")
+        self.source_combo.addItem(self.tr("Household, by household number"), "household")
+        self.source_edit = QLineEdit()
+        self.find_button = QPushButton(self.tr("Find"))
         self.summary_label = QLabel(self.tr("Counting pages…"))
         self.summary_label.setWordWrap(True)
         self.purpose_edit = QLineEdit()
@@ -128,6 +143,11 @@ class ExportDialog(QDialog):
         self.reveal_button.hide()
 
         form = QFormLayout()
+        chooser = QHBoxLayout()
+        chooser.addWidget(self.source_combo)
+        chooser.addWidget(self.source_edit, 1)
+        chooser.addWidget(self.find_button)
+        form.addRow(self.tr("Export:"), chooser)
         form.addRow(self.tr("Source:"), self.summary_label)
         form.addRow(self.tr("Purpose:"), self.purpose_edit)
         form.addRow(self.tr("Page images:"), self.image_combo)
@@ -154,6 +174,10 @@ class ExportDialog(QDialog):
         root.addWidget(self.status_label)
         root.addLayout(buttons)
 
+        self.source_combo.currentIndexChanged.connect(self._on_source_combo_changed)
+        self.source_edit.textEdited.connect(self._on_source_edit_edited)
+        self.source_edit.returnPressed.connect(self._on_find_button_clicked)
+        self.find_button.clicked.connect(self._on_find_button_clicked)
         self.purpose_edit.textChanged.connect(self._on_input_changed)
         self.password_check.toggled.connect(self._on_input_changed)
         self.password_edit.textChanged.connect(self._on_input_changed)
@@ -164,33 +188,100 @@ class ExportDialog(QDialog):
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.reveal_button.clicked.connect(self._on_reveal_button_clicked)
+        self._on_source_combo_changed()
+
+    # --- source ------------------------------------------------------------------------
+    def _current_title(self, source: ExportSource) -> str:
+        """How the chooser names what the current screen shows."""
+        titles = {
+            "batch": self.tr("The open batch"),
+            "pages": self.tr("The search result shown"),
+            "query": self.tr("The search result shown"),
+            "person": self.tr("The person shown"),
+            "household": self.tr("The household shown"),
+        }
+        return titles.get(source.kind, self.tr("The current selection"))
+
+    def set_source(self, kind: str, text: str) -> None:
+        """Choose a source as the user would (kind: batch / person / household) and count its pages."""
+        self.source_combo.setCurrentIndex(self.source_combo.findData(kind))
+        self.source_edit.setText(text)
+        self._on_find_button_clicked()
+
+    def _on_source_combo_changed(self, *_args: Any) -> None:
+        kind = self.source_combo.currentData()
+        current = kind == "current"
+        self.source_edit.setVisible(not current)
+        self.find_button.setVisible(not current)
+        placeholders = {
+            "batch": self.tr("Archive number, e.g. A0101-2026-001"),
+            "person": self.tr("18-digit citizen ID number"),
+            "household": self.tr("Household number"),
+        }
+        self.source_edit.setPlaceholderText(placeholders.get(str(kind), ""))
+        if current and self._current is not None:
+            self._source = self._current
+            self._start_plan()
+        else:
+            self._on_source_edit_edited()
+            if self.source_edit.text().strip():
+                self._on_find_button_clicked()
+            else:
+                self.summary_label.setText(self.tr("Enter what to export and press Find."))
+            self.source_edit.setFocus()
+
+    def _on_source_edit_edited(self, *_args: Any) -> None:
+        """A changed source invalidates the counted pages (Enter must not export the old ones)."""
+        self._plan_request += 1
+        self._plan = None
+        self._source = None
         self._on_input_changed()
+
+    def _on_find_button_clicked(self) -> None:
+        kind = str(self.source_combo.currentData())
+        text = self.source_edit.text().strip()
+        if kind == "current" or not text:
+            return
+        factory = {
+            "batch": ExportSource.batch,
+            "person": ExportSource.person,
+            "household": ExportSource.household,
+        }[kind]
+        self._source = factory(text)
         self._start_plan()
 
     # --- planning ----------------------------------------------------------------------
     def _start_plan(self) -> None:
         source = self._source
-        self._task = self._runner.run(
-            lambda _p, _c: self._service.plan(source),
-            on_done=self._on_plan_done,
-            on_error=self._on_plan_failed,
+        if source is None:
+            return
+        self._plan_request += 1
+        request = self._plan_request
+        self._plan = None
+        self.summary_label.setText(self.tr("Counting pages…"))
+        self._on_input_changed()
+        service = self._service
+        self._runner.run(
+            lambda _p, _c: service.plan(source),
+            on_done=lambda plan: self._on_plan_done(plan) if request == self._plan_request else None,
+            on_error=lambda e: self._on_plan_failed(e) if request == self._plan_request else None,
         )
 
     def _on_plan_done(self, plan: ExportPlan) -> None:
-        self._task = None
         self._plan = plan
         ids = "、".join(plan.archive_ids[:3]) + ("…" if len(plan.archive_ids) > 3 else "")
         text = self.tr("%1 — %2 page(s) from %3 volume(s): %4")
         text = text.replace("%1", plan.title).replace("%2", str(plan.page_count))
         self.summary_label.setText(text.replace("%3", str(len(plan.archive_ids))).replace("%4", ids))
         QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
-        if not self.path_edit.text():
-            self.path_edit.setText(str(self._default_dir / plan.suggested_name))
+        if not self.path_edit.text() or self.path_edit.text() == self._suggested_path:
+            self._suggested_path = str(self._default_dir / plan.suggested_name)
+            self.path_edit.setText(self._suggested_path)
         self._on_input_changed()
         self.plan_loaded.emit(plan)
 
     def _on_plan_failed(self, exc: BaseException) -> None:
-        self._task = None
+        self._plan = None
         self.summary_label.setText(_message(exc))
         QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
         self.status_label.setText(self.tr("Nothing can be exported."))
@@ -244,9 +335,10 @@ class ExportDialog(QDialog):
 
     # --- export ------------------------------------------------------------------------
     def request(self) -> ExportRequest:
-        """The request built from the current input."""
+        """The request built from the current input (the source whose pages were counted)."""
+        assert self._plan is not None
         return ExportRequest(
-            source=self._source,
+            source=self._plan.source,
             purpose=self.purpose_edit.text().strip(),
             output=Path(self.path_edit.text().strip()),
             watermark=self.watermark_check.isChecked(),
@@ -277,6 +369,9 @@ class ExportDialog(QDialog):
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
         for w in (
+            self.source_combo,
+            self.source_edit,
+            self.find_button,
             self.purpose_edit,
             self.watermark_check,
             self.password_check,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import Role
@@ -135,14 +135,8 @@ def install_menu_actions(ctx: AppContext, window: MainWindow) -> None:
     from hukou_scan.gui.users_dialog import UsersDialog
 
     def export_current() -> None:
+        # Without a current batch or search result the dialog opens on "batch by 档号".
         source = current_export_source(window)
-        if source is None:
-            QMessageBox.information(
-                window,
-                tr("Export PDF"),
-                tr("Open a batch on the capture screen or run a search first."),
-            )
-            return
         ExportDialog(ctx.export, source, ctx.settings.export_dir, window, runner=window.runner).exec()
 
     def import_registry() -> None:

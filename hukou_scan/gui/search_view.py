@@ -51,6 +51,7 @@ from hukou_scan.domain.search import SearchFilters, SearchHit, SearchResult
 from hukou_scan.gui.i18n import category_label
 from hukou_scan.gui.page_viewer import PageViewerView
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
+from hukou_scan.services.export import ExportSource
 from hukou_scan.services.search import SearchService
 
 log = logging.getLogger(__name__)
@@ -282,6 +283,7 @@ class SearchView(QWidget):
         self.runner = TaskRunner(self, max_threads=3)
         self.thumbnails = ThumbnailCache(service, self.runner)
         self.last_result: SearchResult | None = None
+        self._person_id = ""
         self._request = 0
 
         self.query_edit = QLineEdit(self)
@@ -381,8 +383,20 @@ class SearchView(QWidget):
             review_state=self.review_combo.currentData(),
         )
 
+    def export_source(self) -> ExportSource | None:
+        """What 文件 → 导出 PDF exports from this screen: the person whose pages are listed,
+        else the result list as shown (its order kept)."""
+        if not self.model.hits:
+            return None
+        if self._person_id:
+            return ExportSource.person(self._person_id)
+        query = self.last_result.query if self.last_result is not None else ""
+        label = "检索结果：" + query if query else "检索结果"
+        return ExportSource.pages([hit.page_id for hit in self.model.hits], label=label)
+
     def run_search(self) -> None:
         query, filters = self.query_edit.text(), self.filters()
+        self._person_id = ""
         self._request += 1
         request = self._request
         self.summary_label.setText(self.tr("Searching…"))
@@ -425,6 +439,7 @@ class SearchView(QWidget):
 
     def show_person(self, person_id: str) -> None:
         """List every page linked to this person, across batches."""
+        self._person_id = person_id
         self._request += 1
         request = self._request
 

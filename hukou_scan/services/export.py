@@ -193,17 +193,59 @@ class ExportService:
         return self.search is not None
 
     # --- planning ----------------------------------------------------------------------
+    def resolve_batch(self, ref: str) -> Batch:
+        """A batch by its 档号 (what people read on the folder) or its internal id.
+
+        Why: users know the 档号; the internal id only appears in logs and JSON output.
+        """
+        ref = ref.strip()
+        found = self.batches.by_archive_id(ref)
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise ExportError(
+                f"档号 {ref} 对应 {len(found)} 个批次（不同工作站）。",
+                f"{len(found)} batches (of different stations) carry the archive number {ref}.",
+                hint_zh="请改用批次编号：" + "、".join(b.id for b in found),
+                hint_en="Give the batch id instead: " + ", ".join(b.id for b in found),
+            )
+        try:
+            return self.batches.get(ref)
+        except NotFoundError:
+            raise NotFoundError(
+                f"没有档号或编号为 {ref} 的批次。",
+                f"No batch with the archive number or id {ref}.",
+                hint_zh="请核对档号（例如卷皮上的编号）。",
+                hint_en="Check the archive number (as written on the folder).",
+            ) from None
+
+    def resolve_person(self, ref: str) -> Person:
+        """A person by citizen ID number (公民身份号码) or internal id."""
+        ref = ref.strip()
+        found = self.persons.by_id_number(ref.upper()) if ref else []
+        if len(found) == 1:
+            return found[0]
+        try:
+            return self.persons.get(ref)
+        except NotFoundError:
+            raise NotFoundError(
+                f"没有身份号码或编号为 {ref} 的人员。",
+                f"No person with the ID number or id {ref}.",
+                hint_zh="请核对公民身份号码。",
+                hint_en="Check the citizen ID number.",
+            ) from None
+
     def plan(self, source: ExportSource) -> ExportPlan:
         """Resolve ``source`` to pages and bookmarks (cheap: no images are read)."""
         self.guard.require(Role.SEARCHER)
         persons_by_id: dict[str, Person] = {}
         if source.kind == "batch":
-            batch = self.batches.get(source.ids[0])
+            batch = self.resolve_batch(source.ids[0])
             pages = self.pages.list_batch(batch.id)
             title = f"{batch.archive_id} {batch.category.value}"
             stem = batch.archive_id
         elif source.kind == "person":
-            person = self.persons.get(source.ids[0])
+            person = self.resolve_person(source.ids[0])
             persons_by_id[person.id] = person
             pages = self._pages_of_person(person.id)
             title = f"{person.name} 档案"

@@ -258,6 +258,17 @@ class BatchRepository:
                 raise NotFoundError("批次不存在。", f"Batch not found: {batch_id}")
             return batch_from(r)
 
+    def by_archive_id(self, archive_id: str) -> list[Batch]:
+        """Batches carrying this 档号 (one per station at most in practice), newest first."""
+        q = (
+            select(BatchRecord)
+            .where(BatchRecord.archive_id == archive_id)
+            .order_by(BatchRecord.created_at.desc())
+            .limit(50)
+        )
+        with self.db.session() as s:
+            return [batch_from(r) for r in s.scalars(q)]
+
     def list(self, station_id: str | None = None, status: BatchStatus | None = None) -> list[Batch]:
         q = select(BatchRecord).order_by(BatchRecord.created_at.desc())
         if station_id:

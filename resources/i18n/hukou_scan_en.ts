@@ -83,14 +83,6 @@
       <translation>Audit log</translation>
     </message>
     <message>
-      <source>Export PDF</source>
-      <translation>Export PDF</translation>
-    </message>
-    <message>
-      <source>Open a batch on the capture screen or run a search first.</source>
-      <translation>Open a batch on the capture screen or run a search first.</translation>
-    </message>
-    <message>
       <source>Export PDF…</source>
       <translation>Export PDF…</translation>
     </message>
@@ -898,6 +890,22 @@
       <translation>Export PDF</translation>
     </message>
     <message>
+      <source>Batch, by archive number (档号)</source>
+      <translation>Batch, by archive number (档号)</translation>
+    </message>
+    <message>
+      <source>Person, by citizen ID number</source>
+      <translation>Person, by citizen ID number</translation>
+    </message>
+    <message>
+      <source>Household, by household number</source>
+      <translation>Household, by household number</translation>
+    </message>
+    <message>
+      <source>Find</source>
+      <translation>Find</translation>
+    </message>
+    <message>
       <source>Counting pages…</source>
       <translation>Counting pages…</translation>
     </message>
@@ -958,6 +966,10 @@
       <translation>Show in folder</translation>
     </message>
     <message>
+      <source>Export:</source>
+      <translation>Export:</translation>
+    </message>
+    <message>
       <source>Source:</source>
       <translation>Source:</translation>
     </message>
@@ -972,6 +984,42 @@
     <message>
       <source>File:</source>
       <translation>File:</translation>
+    </message>
+    <message>
+      <source>The open batch</source>
+      <translation>The open batch</translation>
+    </message>
+    <message>
+      <source>The search result shown</source>
+      <translation>The search result shown</translation>
+    </message>
+    <message>
+      <source>The person shown</source>
+      <translation>The person shown</translation>
+    </message>
+    <message>
+      <source>The household shown</source>
+      <translation>The household shown</translation>
+    </message>
+    <message>
+      <source>The current selection</source>
+      <translation>The current selection</translation>
+    </message>
+    <message>
+      <source>Archive number, e.g. A0101-2026-001</source>
+      <translation>Archive number, e.g. A0101-2026-001</translation>
+    </message>
+    <message>
+      <source>18-digit citizen ID number</source>
+      <translation>18-digit citizen ID number</translation>
+    </message>
+    <message>
+      <source>Household number</source>
+      <translation>Household number</translation>
+    </message>
+    <message>
+      <source>Enter what to export and press Find.</source>
+      <translation>Enter what to export and press Find.</translation>
     </message>
     <message>
       <source>%1 — %2 page(s) from %3 volume(s): %4</source>

@@ -83,14 +83,6 @@
       <translation>审计日志</translation>
     </message>
     <message>
-      <source>Export PDF</source>
-      <translation>导出 PDF</translation>
-    </message>
-    <message>
-      <source>Open a batch on the capture screen or run a search first.</source>
-      <translation>请先在采集界面打开一个批次，或先进行查询。</translation>
-    </message>
-    <message>
       <source>Export PDF…</source>
       <translation>导出 PDF…</translation>
     </message>
@@ -897,6 +889,22 @@
       <translation>导出 PDF</translation>
     </message>
     <message>
+      <source>Batch, by archive number (档号)</source>
+      <translation>批次（按档号）</translation>
+    </message>
+    <message>
+      <source>Person, by citizen ID number</source>
+      <translation>人员（按公民身份号码）</translation>
+    </message>
+    <message>
+      <source>Household, by household number</source>
+      <translation>户（按户号）</translation>
+    </message>
+    <message>
+      <source>Find</source>
+      <translation>查找</translation>
+    </message>
+    <message>
       <source>Counting pages…</source>
       <translation>正在统计页数…</translation>
     </message>
@@ -957,6 +965,10 @@
       <translation>打开所在文件夹</translation>
     </message>
     <message>
+      <source>Export:</source>
+      <translation>导出：</translation>
+    </message>
+    <message>
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
@@ -971,6 +983,42 @@
     <message>
       <source>File:</source>
       <translation>文件：</translation>
+    </message>
+    <message>
+      <source>The open batch</source>
+      <translation>当前打开的批次</translation>
+    </message>
+    <message>
+      <source>The search result shown</source>
+      <translation>当前显示的检索结果</translation>
+    </message>
+    <message>
+      <source>The person shown</source>
+      <translation>当前显示的人员</translation>
+    </message>
+    <message>
+      <source>The household shown</source>
+      <translation>当前显示的户</translation>
+    </message>
+    <message>
+      <source>The current selection</source>
+      <translation>当前选择</translation>
+    </message>
+    <message>
+      <source>Archive number, e.g. A0101-2026-001</source>
+      <translation>档号，例如 A0101-2026-001</translation>
+    </message>
+    <message>
+      <source>18-digit citizen ID number</source>
+      <translation>18 位公民身份号码</translation>
+    </message>
+    <message>
+      <source>Household number</source>
+      <translation>户号</translation>
+    </message>
+    <message>
+      <source>Enter what to export and press Find.</source>
+      <translation>请输入要导出的档号、身份号码或户号，然后点击“查找”。</translation>
     </message>
     <message>
       <source>%1 — %2 page(s) from %3 volume(s): %4</source>

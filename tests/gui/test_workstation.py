@@ -211,3 +211,86 @@ def test_paper_location_follows_the_ui_language(qtbot: QtBot, ctx: AppContext) -
     assert location_label(loc) == "Room 1, cabinet A, shelf 2, box 15, volume 3, pages 1-40"
     assert location_label(PaperLocation(box="7")) == "Box 7"
     w.close()
+
+
+def _login_searcher(ctx: AppContext) -> None:
+    from hukou_scan.domain import Role
+
+    ctx.security.begin_interactive()
+    ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
+    ctx.security.login("admin", "Admin-Pass-2026!")
+    ctx.security.add_user(
+        "searcher1", "查询员", "Search-Pass-2026!", roles={Role.SEARCHER}, station_id=ctx.station.id
+    )
+    ctx.security.logout()
+    ctx.security.login("searcher1", "Search-Pass-2026!")
+
+
+def test_searcher_exports_search_result_batch_person_and_household(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 15 item 8: a searcher exports from the GUI (search result, 档号, ID number, household)."""
+    import dataclasses
+
+    import pypdf
+
+    from hukou_scan.gui.export_dialog import ExportDialog
+    from hukou_scan.gui.search_view import SearchView
+    from tests.export_pages import seed
+
+    s = seed(ctx, n_pages=3)
+    ctx.persons.upsert_many([dataclasses.replace(s.persons[1], id_number="11010119900307851X")])
+    ctx.search.index_pages([p.id for p in s.pages])
+    _login_searcher(ctx)
+    w = open_window(qtbot, ctx, "zh_CN")
+    search = w.screens["search"]
+    assert isinstance(search, SearchView)
+    w.show_screen("search")
+    search.query_edit.setText("东四十条")
+    with qtbot.waitSignal(search.search_finished, timeout=15000) as found:
+        search.search_button.click()
+    assert found.args == [3]
+    monkeypatch.setattr(ExportDialog, "_on_open_button_clicked", lambda _self: None)
+    written: list[tuple[Path, int]] = []
+
+    def run(dialog: ExportDialog, choose: tuple[str, str] | None, name: str) -> None:
+        if choose is not None:
+            dialog.set_source(*choose)
+        dialog.purpose_edit.setText("户籍证明")
+        qtbot.waitUntil(lambda: dialog.export_button.isEnabled(), timeout=10000)
+        dialog.path_edit.setText(str(tmp_path / name))
+        with qtbot.waitSignal(dialog.export_finished, timeout=30000) as done:
+            dialog.export_button.click()
+        written.append((done.args[0].path, done.args[0].pages))
+
+    cases = iter(
+        [
+            (None, "result.pdf"),
+            (("batch", s.batch.archive_id), "batch.pdf"),
+            (("person", "11010119900307851X"), "person.pdf"),
+            (("household", s.household_no), "household.pdf"),
+        ]
+    )
+
+    def exec_(dialog: ExportDialog) -> int:
+        choose, name = next(cases)
+        if choose is None:
+            assert dialog.source_combo.currentData() == "current"
+            assert dialog.source_combo.currentText() == "当前显示的检索结果"
+        run(dialog, choose, name)
+        dialog.done(0)
+        return 0
+
+    monkeypatch.setattr(ExportDialog, "exec", exec_)
+    export_action = next(a for a in w.findChildren(QAction) if a.text() == "导出 PDF…")
+    for _ in range(4):
+        export_action.trigger()
+    assert [(p.name, n) for p, n in written] == [
+        ("result.pdf", 3),
+        ("batch.pdf", 3),
+        ("person.pdf", 3),
+        ("household.pdf", 3),
+    ]
+    for path, n in written:
+        assert len(pypdf.PdfReader(path).pages) == n
+    w.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from hukou_scan.domain import Role, User
-from hukou_scan.errors import ExportError, PermissionDenied
+from hukou_scan.errors import ExportError, NotFoundError, PermissionDenied
 from hukou_scan.export.assemble import ExportCancelled
 from hukou_scan.services.export import ExportRequest, ExportService, ExportSource, safe_filename
 from hukou_scan.services.guard import OpenGuard
@@ -260,3 +261,31 @@ def test_page_size_comes_from_the_master_density_not_the_camera_dpi(ctx: AppCont
     res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "o.pdf"))
     with pikepdf.open(res.path) as pdf:
         assert float(pdf.pages[0].MediaBox[2]) == pytest.approx(sp.width / sp.dpi * 72, abs=0.01)
+
+
+def test_batch_by_archive_number_and_person_by_id_number(ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 15 item 8: people know the 档号 and the citizen ID number, not internal ids."""
+    s = seed(ctx, n_pages=3)
+    svc, _ = _service(ctx)
+    by_archive = svc.plan(ExportSource.batch(s.batch.archive_id))
+    assert by_archive.page_count == 3 and by_archive.archive_ids == (s.batch.archive_id,)
+    assert svc.plan(ExportSource.batch(s.batch.id)).page_count == 3  # the internal id still works
+    son = dataclasses.replace(s.persons[1], id_number="11010119900307851X")
+    ctx.persons.upsert_many([son])
+    assert [p.seq for p in svc.plan(ExportSource.person("11010119900307851x")).pages] == [1, 2, 3]
+    with pytest.raises(NotFoundError) as err:
+        svc.plan(ExportSource.batch("A0101-2099-999"))
+    assert "A0101-2099-999" in err.value.zh and "档号" in err.value.zh
+
+
+def test_cli_export_batch_by_archive_number(
+    ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s = seed(ctx, n_pages=2)
+    out = tmp_path / "by-archive.pdf"
+    rc = main(["export", "--batch", s.batch.archive_id, "-o", str(out), "--purpose", "户籍证明", "--json"])
+    assert rc == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["pages"] == 2
+    assert out.exists()
+    rc = main(["export", "--batch", "没有这个档号", "-o", str(tmp_path / "n.pdf"), "--purpose", "p"])
+    assert rc != 0 and "没有这个档号" in capsys.readouterr().err
