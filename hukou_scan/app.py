@@ -103,13 +103,41 @@ class AppContext:
     def close(self) -> None:
         self.db.dispose()
 
-    def startup_check(self, *, clean: bool = False, verify: bool = False) -> SweepReport:
+    @property
+    def quarantine_dir(self) -> Path:
+        """Where unreferenced page-store files are moved aside (kept, never deleted)."""
+        return self.settings.data_dir / "quarantine"
+
+    def startup_check(
+        self, *, clean: bool = False, verify: bool = False, repair: bool = False
+    ) -> SweepReport:
         """Page-store sanity sweep: stray temp files, orphans, missing or corrupt images.
 
         Temp files of interrupted writes are always removed; orphans (an image written
-        but its row never committed) only with ``clean``; ``verify`` re-hashes every file.
+        but its row never committed, or an image replaced by re-processing) are deleted
+        with ``clean`` or moved to :attr:`quarantine_dir` with ``repair`` (what the GUI
+        does at every start, so nobody is asked about them); ``verify`` re-hashes every file.
         """
-        return self.blobs.sweep(self.pages.referenced_hashes(), remove_orphans=clean, verify=verify)
+        report = self.blobs.sweep(
+            self.pages.referenced_hashes(),
+            remove_orphans=clean,
+            verify=verify,
+            quarantine=self.quarantine_dir if repair and not clean else None,
+        )
+        if report.quarantined or report.temp_files_removed:
+            with self.session_guard.acting_as_system("page-store-check"):
+                self.guard.audit(
+                    "page_store_repair",
+                    str(self.quarantine_dir),
+                    "ok",
+                    moved_aside=len(report.quarantined),
+                    temp_files_removed=report.temp_files_removed,
+                )
+        return report
+
+    def pages_with_files(self, shas: Sequence[str]) -> list[tuple[str, int]]:
+        """(档号, page number) of the pages whose original or processed image is one of ``shas``."""
+        return self.pages.archive_pages_by_blob(list(shas))
 
     # Services are added below, one section per area, each a cached_property that
     # imports its module lazily.  Keep each area's properties inside its own section.

@@ -19,6 +19,11 @@ def register(sub: Any) -> None:
         "check", help="检查页面文件 / check the page store for orphans, missing and corrupt files"
     )
     chk.add_argument("--clean", action="store_true", help="remove orphan files older than an hour")
+    chk.add_argument(
+        "--repair",
+        action="store_true",
+        help="将一小时前的孤立文件移到隔离文件夹（保留）/ move orphan files older than an hour to the quarantine folder (kept)",
+    )
     chk.add_argument("--verify", action="store_true", help="re-hash every file (slow)")
     chk.add_argument("--json", action="store_true")
     chk.set_defaults(handler=_check)
@@ -45,7 +50,7 @@ def _current(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     ctx = open_context(args)
-    report = ctx.startup_check(clean=args.clean, verify=args.verify)
+    report = ctx.startup_check(clean=args.clean, verify=args.verify, repair=args.repair)
     if args.json:
         print_json(
             {
@@ -53,6 +58,7 @@ def _check(args: argparse.Namespace) -> int:
                 "orphans": report.orphans,
                 "missing": report.missing,
                 "corrupt": report.corrupt,
+                "quarantined": report.quarantined,
                 "clean": report.clean,
             }
         )
@@ -63,4 +69,8 @@ def _check(args: argparse.Namespace) -> int:
             f"缺失 / missing: {len(report.missing)}\n"
             f"损坏 / corrupt: {len(report.corrupt)}"
         )
+        if report.quarantined:
+            print(
+                f"已移至隔离文件夹 / moved to quarantine: {len(report.quarantined)} → {report.quarantine_dir}"
+            )
     return 0 if not (report.missing or report.corrupt) else 7

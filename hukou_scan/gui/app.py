@@ -165,22 +165,81 @@ def start_backup(ctx: AppContext, window: MainWindow) -> None:
         ctx.capture.add_listener(lambda _page: ctx.sync.wake())
 
 
+def page_store_message(report: SweepReport, affected: list[tuple[str, int]], ctx: AppContext) -> str:
+    """The start-up check's findings for an administrator: what happened, what it means, what to do."""
+    lost = len(report.missing) + len(report.corrupt)
+    parts = [
+        tr("%1 page image(s) recorded in the archive could not be read on this workstation.").replace(
+            "%1", str(lost)
+        )
+    ]
+    if report.missing:
+        parts.append(
+            tr("%1 file(s) are no longer in the data folder.").replace("%1", str(len(report.missing)))
+        )
+    if report.corrupt:
+        parts.append(
+            tr("%1 file(s) are damaged (their content changed after they were saved).").replace(
+                "%1", str(len(report.corrupt))
+            )
+        )
+    if affected:
+        shown = [tr("%1 page %2").replace("%1", a).replace("%2", str(n)) for a, n in affected[:8]]
+        more = "…" if len(affected) > 8 else ""
+        sep = "、" if current_language() == "zh" else ", "
+        parts.append(tr("Affected pages: %1").replace("%1", sep.join(shown) + more))
+    parts.append(
+        tr(
+            "These pages cannot be viewed, exported or backed up until their images are back. "
+            "Nothing else is affected; capture and search go on normally."
+        )
+    )
+    parts.append(
+        tr(
+            "What to do: check that the disk or network share holding the data folder (%1) is "
+            "connected; if the files are really gone, restore them from the backup storage or "
+            "re-capture the pages listed above from the paper originals. The log file has details: %2"
+        )
+        .replace("%1", str(ctx.settings.data_dir))
+        .replace("%2", str(ctx.log_path or "-"))
+    )
+    return "\n\n".join(parts)
+
+
 def check_page_store(ctx: AppContext, window: MainWindow) -> None:
     """The start-up page-store sweep runs in the background (it lists every stored file,
-    which takes a while on a large archive) and warns only when something is wrong."""
+    which takes a while on a large archive).
 
-    def done(report: SweepReport) -> None:
-        if report.clean:
+    What it can repair it repairs without asking: temp files of interrupted writes are
+    removed, files no page uses any more (old images after re-processing, a capture whose
+    record was never saved) are moved to the quarantine folder.  Only what needs a person
+    (images of recorded pages missing or damaged) is shown, and only to administrators:
+    a clerk or searcher cannot act on it.
+    """
+    from hukou_scan.domain import Role
+
+    def work() -> tuple[SweepReport, list[tuple[str, int]]]:
+        report = ctx.startup_check(repair=True)
+        affected = ctx.pages_with_files(report.missing + report.corrupt) if report.needs_attention else []
+        return report, affected
+
+    def done(result: tuple[SweepReport, list[tuple[str, int]]]) -> None:
+        report, affected = result
+        if report.quarantined:
+            log.info(
+                "page store: %d unreferenced file(s) moved to %s",
+                len(report.quarantined),
+                report.quarantine_dir,
+            )
+        if not report.needs_attention:
             return
-        QMessageBox.warning(
-            window,
-            tr("Page store check"),
-            tr("%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.")
-            .replace("%1", str(len(report.missing)))
-            .replace("%2", str(len(report.orphans))),
-        )
+        log.warning("page store: %d missing, %d corrupt", len(report.missing), len(report.corrupt))
+        user = ctx.guard.user
+        if user is None or Role.ADMIN not in user.roles:
+            return
+        QMessageBox.warning(window, tr("Page store check"), page_store_message(report, affected, ctx))
 
-    window.runner.run_simple(ctx.startup_check, done, lambda e: log.warning("page store check failed: %s", e))
+    window.runner.run_simple(work, done, lambda e: log.warning("page store check failed: %s", e))
 
 
 def open_workstation(ctx: AppContext) -> MainWindow:

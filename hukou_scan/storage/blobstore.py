@@ -14,10 +14,11 @@ import errno
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hukou_scan.errors import StorageError
@@ -51,10 +52,20 @@ class SweepReport:
     orphans: list[str]
     missing: list[str]
     corrupt: list[str]
+    quarantined: list[str] = field(default_factory=list)  # orphans moved aside by this sweep
+    quarantine_dir: Path | None = None
 
     @property
     def clean(self) -> bool:
         return not (self.orphans or self.missing or self.corrupt)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Something a person must act on: images of recorded pages missing or damaged.
+
+        Orphans are not: they are moved aside automatically (or are a write in flight).
+        """
+        return bool(self.missing or self.corrupt)
 
 
 class BlobStore:
@@ -136,12 +147,15 @@ class BlobStore:
         remove_orphans: bool = False,
         verify: bool = False,
         orphan_grace_s: float = 3600.0,
+        quarantine: Path | None = None,
     ) -> SweepReport:
         """Start-up sanity check: stray temp files, unreferenced blobs, missing or corrupt ones.
 
         Temp files are always removed (they are never referenced).  Orphan blobs are only
-        removed when asked and when older than ``orphan_grace_s`` (a capture may be
-        between its file write and its DB commit right now).
+        removed or moved to ``quarantine`` when asked and when older than
+        ``orphan_grace_s`` (a capture may be between its file write and its DB commit right
+        now).  Quarantine keeps them (nothing is lost) outside the store, so the next
+        start does not report them again.
         """
         removed = 0
         for p in self.root.glob(f"??/??/*{TMP_SUFFIX}"):
@@ -150,16 +164,26 @@ class BlobStore:
         now = time.time()
         present = set(self.iter_hashes())
         orphans = sorted(present - referenced)
-        if remove_orphans:
+        quarantined: list[str] = []
+        if remove_orphans or quarantine is not None:
             for sha in orphans:
                 p = self.path_for(sha)
-                if now - p.stat().st_mtime > orphan_grace_s:
-                    p.unlink(missing_ok=True)
+                try:
+                    if now - p.stat().st_mtime <= orphan_grace_s:
+                        continue
+                    if quarantine is not None:
+                        quarantine.mkdir(parents=True, exist_ok=True)
+                        shutil.move(p, quarantine / sha)
+                        quarantined.append(sha)
+                    else:
+                        p.unlink(missing_ok=True)
+                except OSError as e:  # one unmovable file never stops the check
+                    log.warning("orphan %s not moved aside: %s", sha[:12], e)
         missing = sorted(referenced - present)
         corrupt: list[str] = []
         if verify:
             corrupt = [sha for sha in sorted(present & referenced) if sha256_file(self.path_for(sha)) != sha]
-        report = SweepReport(removed, orphans, missing, corrupt)
+        report = SweepReport(removed, orphans, missing, corrupt, quarantined, quarantine)
         if not report.clean:
             log.warning(
                 "page store sweep: %d orphan(s), %d missing, %d corrupt",

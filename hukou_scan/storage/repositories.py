@@ -348,6 +348,41 @@ class PageRepository:
             out.update(h for h in row if h)
         return out
 
+    def archive_pages_by_blob(self, shas: Sequence[str], limit: int = 50) -> list[tuple[str, int]]:
+        """(档号, page number) of pages whose original, processed or cleaned image is in ``shas``.
+
+        The page number is the page's position among the batch's pages that are not
+        deleted (what the viewer shows), so an administrator can find the paper sheet.
+        """
+        if not shas:
+            return []
+        wanted = list(shas)[:1000]
+        cols = (PageRecord.original_sha256, PageRecord.processed_sha256, PageRecord.derivative_sha256)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(BatchRecord.archive_id, PageRecord.batch_id, PageRecord.seq)
+                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
+                .where(
+                    cols[0].in_(wanted) | cols[1].in_(wanted) | cols[2].in_(wanted),
+                    PageRecord.state != PageState.DELETED.value,
+                )
+                .order_by(BatchRecord.archive_id, PageRecord.seq)
+                .limit(limit)
+            ).all()
+            out: list[tuple[str, int]] = []
+            for archive_id, batch_id, seq in rows:
+                position = s.scalar(
+                    select(func.count())
+                    .select_from(PageRecord)
+                    .where(
+                        PageRecord.batch_id == batch_id,
+                        PageRecord.seq <= seq,
+                        PageRecord.state != PageState.DELETED.value,
+                    )
+                )
+                out.append((str(archive_id), int(position or seq)))
+        return out
+
     def find_by_original(self, sha: str) -> Page | None:
         with self.db.session() as s:
             r = s.scalar(

@@ -31,12 +31,36 @@
       <translation>No backup target is configured (Settings → Backup storage).</translation>
     </message>
     <message>
-      <source>Page store check</source>
-      <translation>Page store check</translation>
+      <source>%1 page image(s) recorded in the archive could not be read on this workstation.</source>
+      <translation>%1 page image(s) recorded in the archive could not be read on this workstation.</translation>
     </message>
     <message>
-      <source>%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.</source>
-      <translation>%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.</translation>
+      <source>%1 file(s) are no longer in the data folder.</source>
+      <translation>%1 file(s) are no longer in the data folder.</translation>
+    </message>
+    <message>
+      <source>%1 file(s) are damaged (their content changed after they were saved).</source>
+      <translation>%1 file(s) are damaged (their content changed after they were saved).</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 page %2</translation>
+    </message>
+    <message>
+      <source>Affected pages: %1</source>
+      <translation>Affected pages: %1</translation>
+    </message>
+    <message>
+      <source>These pages cannot be viewed, exported or backed up until their images are back. Nothing else is affected; capture and search go on normally.</source>
+      <translation>These pages cannot be viewed, exported or backed up until their images are back. Nothing else is affected; capture and search go on normally.</translation>
+    </message>
+    <message>
+      <source>What to do: check that the disk or network share holding the data folder (%1) is connected; if the files are really gone, restore them from the backup storage or re-capture the pages listed above from the paper originals. The log file has details: %2</source>
+      <translation>What to do: check that the disk or network share holding the data folder (%1) is connected; if the files are really gone, restore them from the backup storage or re-capture the pages listed above from the paper originals. The log file has details: %2</translation>
+    </message>
+    <message>
+      <source>Page store check</source>
+      <translation>Page store check</translation>
     </message>
     <message>
       <source>Keyboard shortcuts</source>

@@ -31,12 +31,36 @@
       <translation>尚未配置备份目标（设置 → 备份存储）。</translation>
     </message>
     <message>
-      <source>Page store check</source>
-      <translation>页面存储检查</translation>
+      <source>%1 page image(s) recorded in the archive could not be read on this workstation.</source>
+      <translation>本工作站有 %1 个页面图像无法读取（档案中有这些页面的记录）。</translation>
     </message>
     <message>
-      <source>%1 page image(s) are missing and %2 are unreferenced. Run `hukou-scan db check` for details.</source>
-      <translation>%1 张页面图像缺失，%2 张未被引用。详情请运行 `hukou-scan db check`。</translation>
+      <source>%1 file(s) are no longer in the data folder.</source>
+      <translation>其中 %1 个文件已不在数据文件夹中。</translation>
+    </message>
+    <message>
+      <source>%1 file(s) are damaged (their content changed after they were saved).</source>
+      <translation>其中 %1 个文件已损坏（保存后内容被改动）。</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 第%2页</translation>
+    </message>
+    <message>
+      <source>Affected pages: %1</source>
+      <translation>涉及的页面：%1</translation>
+    </message>
+    <message>
+      <source>These pages cannot be viewed, exported or backed up until their images are back. Nothing else is affected; capture and search go on normally.</source>
+      <translation>在图像恢复之前，这些页面无法查看、导出或备份。其他页面不受影响，采集和查询可照常进行。</translation>
+    </message>
+    <message>
+      <source>What to do: check that the disk or network share holding the data folder (%1) is connected; if the files are really gone, restore them from the backup storage or re-capture the pages listed above from the paper originals. The log file has details: %2</source>
+      <translation>处理办法：请检查存放数据文件夹（%1）的磁盘或网络共享是否已连接；如果文件确实丢失，请从备份存储中恢复，或根据纸质原件重新采集上面列出的页面。详细情况见日志文件：%2</translation>
+    </message>
+    <message>
+      <source>Page store check</source>
+      <translation>页面存储检查</translation>
     </message>
     <message>
       <source>Keyboard shortcuts</source>

@@ -173,19 +173,60 @@ def test_screens_follow_the_roles_the_core_checks(qtbot: QtBot, ctx: AppContext)
     assert admin.username == "admin"
 
 
-def test_page_store_check_runs_in_background_and_warns(
-    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+def _page_store_with_problems(ctx: AppContext) -> tuple[str, str]:
+    """An old unreferenced file (repairable) and a recorded page whose image is gone (not)."""
+    import os
+    import time
+
+    from tests.export_pages import seed
+
+    s = seed(ctx, n_pages=2, link=False)
+    orphan = ctx.blobs.put(b"an image whose row was never committed")
+    old = time.time() - 2 * 3600
+    os.utime(ctx.blobs.path_for(orphan), (old, old))
+    gone = s.pages[1].original_sha256
+    ctx.blobs.path_for(gone).unlink()
+    return orphan, s.batch.archive_id
+
+
+@pytest.mark.parametrize("role", ["clerk", "admin"])
+def test_page_store_check_repairs_quietly_and_tells_only_admins(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, role: str
 ) -> None:
+    """Issue 15 item 9: orphans are moved aside without asking; a missing image is shown to an
+    administrator in plain words (what happened, what it means, what to do), to nobody else."""
+    from hukou_scan.domain import Role
     from hukou_scan.gui import app as gui_app
 
     warned: list[str] = []
     monkeypatch.setattr(gui_app.QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
-    ctx.blobs.put(b"an image whose row was never committed")
-    w = open_window(qtbot, ctx, "en")
+    orphan, archive_id = _page_store_with_problems(ctx)
+    ctx.security.begin_interactive()
+    ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
+    ctx.security.login("admin", "Admin-Pass-2026!")
+    if role == "clerk":
+        ctx.security.add_user("clerk1", "采集员", "Clerk-Pass-2026!", roles={Role.CLERK})
+        ctx.security.logout()
+        ctx.security.login("clerk1", "Clerk-Pass-2026!")
+    w = open_window(qtbot, ctx, "zh_CN")
+    quarantined = ctx.quarantine_dir / orphan
     gui_app.check_page_store(ctx, w)
-    qtbot.waitUntil(lambda: bool(warned), timeout=10000)
-    assert "1 are unreferenced" in warned[0]
+    qtbot.waitUntil(lambda: quarantined.exists(), timeout=10000)
+    w.runner.wait_all(10000)
+    QApplication.processEvents()
+    assert not ctx.blobs.path_for(orphan).exists()  # moved aside, kept
+    assert ctx.startup_check().orphans == []  # the next start does not report it again
+    if role == "clerk":
+        assert warned == []
+    else:
+        (text,) = warned
+        assert "1 个页面图像" in text and f"{archive_id} 第2页" in text
+        assert "数据文件夹" in text and "备份" in text and "db check" not in text
+        assert not HAN_FREE_WORDS.search(text), text
     w.close()
+
+
+HAN_FREE_WORDS = re.compile(r"\b(?:page|missing|unreferenced|run)\b", re.IGNORECASE)
 
 
 def test_batch_categories_follow_the_ui_language(qtbot: QtBot, ctx: AppContext) -> None:

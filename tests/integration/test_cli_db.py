@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 
 import pytest
 
@@ -27,6 +29,14 @@ def test_db_check_reports_orphans_and_corruption(ctx: AppContext, capsys: pytest
     ctx.blobs.path_for(orphan).write_bytes(b"tampered")
     # corrupt only counts for referenced files; an orphan stays an orphan
     assert main(["db", "check", "--verify", "--json"]) == 0
+    capsys.readouterr()
+    old = time.time() - 7200
+    os.utime(ctx.blobs.path_for(orphan), (old, old))
+    assert main(["db", "check", "--repair", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["quarantined"] == [orphan]
+    assert (ctx.quarantine_dir / orphan).read_bytes() == b"tampered"  # kept, only moved aside
+    assert not ctx.blobs.exists(orphan)
 
 
 def test_user_mistake_gives_message_not_traceback(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
