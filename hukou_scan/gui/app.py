@@ -242,11 +242,20 @@ def check_page_store(ctx: AppContext, window: MainWindow) -> None:
     window.runner.run_simple(work, done, lambda e: log.warning("page store check failed: %s", e))
 
 
-def open_workstation(ctx: AppContext) -> MainWindow:
+def open_workstation(
+    ctx: AppContext, *, first: bool = True, switching: list[bool] | None = None
+) -> MainWindow:
     """Everything after a successful login: the main window, the idle lock, the background
     pipeline (processing and OCR), backup, the page-store check and the sample registry.
 
     Shared by :func:`run_gui` and the soak benchmark, so the soak runs what a clerk runs.
+
+    Args:
+        first: the first login of this run (starts the pipeline, loads the sample registry);
+            a later session after a user switch finds them running.
+        switching: set to ``[True]`` when the user asks to switch user (File menu, the idle
+            lock's 注销 / 切换用户) rather than to quit: :func:`run_gui` then shows the login
+            dialog again instead of ending the application.
     """
     from hukou_scan.gui.login_dialog import IdleLockFilter
 
@@ -255,15 +264,25 @@ def open_workstation(ctx: AppContext) -> MainWindow:
     idle = IdleLockFilter(ctx.security, parent=window)
     if app is not None:
         app.installEventFilter(idle)
-    idle.logged_out.connect(window.close)
+
+    def switch_user() -> None:
+        if switching is not None:
+            switching[0] = True
+        ctx.security.logout()  # audited; the background work goes on as system
+        window.close()
+
+    idle.logged_out.connect(switch_user)
+    window.switch_user_requested.connect(switch_user)
+    window.lock_requested.connect(idle.lock_now)
     window.settings_saved.connect(
         lambda: idle.set_idle_minutes(float(ctx.settings.section("security").get("idle_lock_minutes", 10)))
     )
     window.settings_saved.connect(lambda: start_backup(ctx, window) if ctx.sync.config.target else None)
-    ctx.pipeline.start()
-    start_backup(ctx, window)
+    if first:
+        ctx.pipeline.start()
+        seed_sample_registry(ctx, window)
+    start_backup(ctx, window)  # idempotent; a clerk after a searcher starts it
     check_page_store(ctx, window)
-    seed_sample_registry(ctx, window)
     window.show()
     return window
 
@@ -275,16 +294,31 @@ def close_workstation(ctx: AppContext) -> None:
 
 
 def run_gui(ctx: AppContext) -> int:
+    """Login → main window → (switch user → login → main window …) until the user quits."""
     from hukou_scan.gui.login_dialog import LoginDialog
 
     app = create_application(ctx.settings.language)
-    window: MainWindow | None = None
-    install_excepthook(lambda: window, ctx.log_path)
-    login = LoginDialog(ctx.security)
-    if login.exec() != LoginDialog.DialogCode.Accepted:
-        return 0
-    window = open_workstation(ctx)
+    app.setQuitOnLastWindowClosed(False)  # the login dialog between two sessions is not the end
+    current: list[MainWindow] = []
+    install_excepthook(lambda: current[-1] if current else None, ctx.log_path)
+    first = True
     try:
-        return int(app.exec())
+        while True:
+            login = LoginDialog(ctx.security)
+            if login.exec() != LoginDialog.DialogCode.Accepted:
+                return 0
+            login.deleteLater()
+            switching = [False]
+            window = open_workstation(ctx, first=first, switching=switching)
+            first = False
+            current[:] = [window]
+            window.closed.connect(app.quit)
+            rc = int(app.exec())
+            current.clear()
+            window.deleteLater()
+            if not switching[0]:
+                ctx.security.logout()
+                return rc
     finally:
-        close_workstation(ctx)
+        if not first:
+            close_workstation(ctx)

@@ -211,7 +211,8 @@ class ChangePasswordDialog(QDialog):
 class UnlockDialog(QDialog):
     """Asks the logged-in user for the password again after an idle lock.
 
-    ``Log out`` ends the session instead (e.g. another clerk takes over the station).
+    ``Log out / switch user`` ends the session instead (another clerk takes over the
+    station): the login dialog follows, the application does not quit.
     """
 
     unlocked = Signal()
@@ -238,8 +239,11 @@ class UnlockDialog(QDialog):
         self.unlock_button = QPushButton(self.tr("Unlock"), self)
         self.unlock_button.setObjectName("unlockButton")
         self.unlock_button.setDefault(True)
-        self.logout_button = QPushButton(self.tr("Log out"), self)
+        self.logout_button = QPushButton(self.tr("Log out / switch user"), self)
         self.logout_button.setObjectName("logoutButton")
+        self.logout_button.setToolTip(
+            self.tr("Ends this session; the next user logs in. The application keeps running.")
+        )
         buttons.addButton(self.unlock_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(self.logout_button, QDialogButtonBox.ButtonRole.DestructiveRole)
         self.unlock_button.clicked.connect(self._on_unlock_button_clicked)

@@ -68,6 +68,9 @@ class Screen:
 
 class MainWindow(QMainWindow):
     settings_saved = Signal()
+    switch_user_requested = Signal()  # log out and let the next user log in (app keeps running)
+    lock_requested = Signal()
+    closed = Signal()
 
     def __init__(self, ctx: AppContext, screens: list[Screen], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,7 +136,14 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu(self.tr("&Help"))
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", self._on_settings_triggered)
         self.tools_menu.addAction(self.settings_action)
+        self.lock_action = self._action(self.tr("Lock screen"), "Ctrl+L", self.lock_requested.emit)
+        self.switch_user_action = self._action(
+            self.tr("Log out / switch user"), "Ctrl+Shift+L", self.switch_user_requested.emit
+        )
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.close)
+        self.file_menu.addAction(self.lock_action)
+        self.file_menu.addAction(self.switch_user_action)
+        self.file_menu.addSeparator()
         self.file_menu.addAction(self.quit_action)
         self.shortcuts_action = self._action(
             self.tr("Keyboard shortcuts"), "F1", self._on_shortcuts_triggered
@@ -271,3 +281,4 @@ class MainWindow(QMainWindow):
                 shutdown()
         self.runner.wait_all(10000)
         super().closeEvent(event)
+        self.closed.emit()

@@ -1298,6 +1298,14 @@
       <translation>Settings…</translation>
     </message>
     <message>
+      <source>Lock screen</source>
+      <translation>Lock screen</translation>
+    </message>
+    <message>
+      <source>Log out / switch user</source>
+      <translation>Log out / switch user</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>Quit</translation>
     </message>
@@ -2207,8 +2215,12 @@
       <translation>Unlock</translation>
     </message>
     <message>
-      <source>Log out</source>
-      <translation>Log out</translation>
+      <source>Log out / switch user</source>
+      <translation>Log out / switch user</translation>
+    </message>
+    <message>
+      <source>Ends this session; the next user logs in. The application keeps running.</source>
+      <translation>Ends this session; the next user logs in. The application keeps running.</translation>
     </message>
   </context>
   <context>

@@ -1297,6 +1297,14 @@
       <translation>设置…</translation>
     </message>
     <message>
+      <source>Lock screen</source>
+      <translation>锁定屏幕</translation>
+    </message>
+    <message>
+      <source>Log out / switch user</source>
+      <translation>注销 / 切换用户</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>退出</translation>
     </message>
@@ -2205,8 +2213,12 @@
       <translation>解锁</translation>
     </message>
     <message>
-      <source>Log out</source>
-      <translation>注销</translation>
+      <source>Log out / switch user</source>
+      <translation>注销 / 切换用户</translation>
+    </message>
+    <message>
+      <source>Ends this session; the next user logs in. The application keeps running.</source>
+      <translation>结束本次登录，由下一位用户登录；程序不会退出。</translation>
     </message>
   </context>
   <context>

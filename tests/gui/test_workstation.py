@@ -335,3 +335,68 @@ def test_searcher_exports_search_result_batch_person_and_household(
     for path, n in written:
         assert len(pypdf.PdfReader(path).pages) == n
     w.close()
+
+
+def test_switch_user_without_quitting(qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 (shift change): File → 注销 / 切换用户 and the idle lock's button log the user
+    out and bring the login dialog back; the application quits only on Quit.  Audited."""
+    from hukou_scan.domain import Role
+    from hukou_scan.gui import app as gui_app
+    from hukou_scan.gui.login_dialog import LoginDialog, UnlockDialog
+
+    ctx.security.begin_interactive()
+    ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
+    ctx.security.login("admin", "Admin-Pass-2026!")
+    for name, display in (("clerk1", "采集员甲"), ("clerk2", "采集员乙")):
+        user = ctx.security.add_user(name, display, "Clerk-Pass-2026!", roles={Role.CLERK})
+        ctx.security.users.update_state(user.id, must_change_password=False)  # no change dialog in between
+    ctx.security.logout()
+    monkeypatch.setattr(gui_app, "check_page_store", lambda _c, _w: None)
+    monkeypatch.setattr(gui_app, "seed_sample_registry", lambda _c, _w: None)
+    logins = iter(["clerk1", "clerk2", "clerk1"])  # a fourth login dialog would raise StopIteration
+
+    def login_exec(_dialog: LoginDialog) -> int:
+        ctx.security.login(next(logins), "Clerk-Pass-2026!")
+        return int(LoginDialog.DialogCode.Accepted)
+
+    steps = iter(["menu", "idle-lock", "quit"])
+    seen: list[str] = []
+
+    def app_exec() -> int:
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen.append(window.status_user.text())
+        step = next(steps)
+        if step == "menu":
+            window.switch_user_action.trigger()
+        elif step == "idle-lock":
+            window.lock_requested.emit()
+            (unlock,) = [
+                w for w in QApplication.topLevelWidgets() if isinstance(w, UnlockDialog) and w.isVisible()
+            ]
+            assert unlock.logout_button.text() == "注销 / 切换用户"
+            unlock.logout_button.click()
+        else:
+            window.quit_action.trigger()
+        assert not window.isVisible()
+        return 0
+
+    create_application("zh_CN")
+    monkeypatch.setattr(LoginDialog, "exec", login_exec)
+    monkeypatch.setattr(QApplication, "exec", staticmethod(app_exec))
+    monkeypatch.setattr(gui_app, "create_application", lambda _lang: QApplication.instance())
+    try:
+        assert gui_app.run_gui(ctx) == 0
+    finally:
+        QApplication.instance().setQuitOnLastWindowClosed(True)  # type: ignore[union-attr]
+    assert seen == ["用户：采集员甲", "用户：采集员乙", "用户：采集员甲"]
+    assert ctx.guard.user is None
+    events = [(e[0], e[1]) for e in ctx.guard.events if e[0] in ("login", "logout", "screen_lock")]
+    assert events[-7:] == [
+        ("login", "clerk1"),
+        ("logout", ""),
+        ("login", "clerk2"),
+        ("screen_lock", ""),
+        ("logout", ""),
+        ("login", "clerk1"),
+        ("logout", ""),
+    ]
