@@ -426,6 +426,8 @@ class AppContext:
             self.session_guard,
             persons=self.persons,
             config=self.settings.section("security"),
+            pages=self.pages,
+            batches=self.batches,
         )
 
     @cached_property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,20 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain import AuditEvent
 from hukou_scan.errors import HukouScanError, PermissionDenied
+from hukou_scan.gui.i18n import local_time
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.security.audit import VerifyReport
-from hukou_scan.services.security import SecurityService
+from hukou_scan.services.security import AuditNames, SecurityService
 from hukou_scan.storage.security import AuditFilter
 
 log = logging.getLogger(__name__)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _local_to_utc(local: datetime) -> datetime:
+    """A naive local wall-clock time as the naive UTC the audit table stores."""
+    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 class AuditTableModel(QAbstractTableModel):
@@ -51,7 +57,7 @@ class AuditTableModel(QAbstractTableModel):
         self.events: list[AuditEvent] = []
         self.headers = [
             self.tr("No."),
-            self.tr("Time (UTC)"),
+            self.tr("Time"),
             self.tr("User"),
             self.tr("Station"),
             self.tr("Action"),
@@ -111,12 +117,127 @@ class AuditTableModel(QAbstractTableModel):
             "audit_view": self.tr("View audit log"),
             "audit_verify": self.tr("Verify audit chain"),
         }
+        # background workers that act as ``system:<worker>``
+        self.workers = {
+            "sync": self.tr("backup"),
+            "ocr": self.tr("text recognition"),
+            "processing": self.tr("image processing"),
+            "page-store-check": self.tr("start-up check"),
+        }
+        # detail keys as words; keys not listed stay in the tooltip only
+        self.keys = {
+            "pages": self.tr("pages"),
+            "rows": self.tr("rows"),
+            "results": self.tr("results"),
+            "query": self.tr("query"),
+            "purpose": self.tr("purpose"),
+            "reason": self.tr("reason"),
+            "error": self.tr("error"),
+            "failures": self.tr("failed attempts"),
+            "batch": self.tr("batch"),
+            "seq": self.tr("capture no."),
+            "rotation": self.tr("rotation"),
+            "new_page": self.tr("new page"),
+            "person_id": self.tr("person"),
+            "method": self.tr("method"),
+            "score": self.tr("score"),
+            "roles": self.tr("roles"),
+            "archive_id": self.tr("archive no."),
+            "category": self.tr("category"),
+            "file": self.tr("file"),
+            "expected": self.tr("expected pages"),
+            "paper_returned": self.tr("paper returned"),
+            "engine": self.tr("engine"),
+            "jobs": self.tr("jobs"),
+            "what": self.tr("content"),
+            "changes": self.tr("changes"),
+            "checked": self.tr("checked"),
+            "problems": self.tr("problems"),
+            "moved_aside": self.tr("files moved to quarantine"),
+            "temp_files_removed": self.tr("temporary files removed"),
+            "uploaded": self.tr("uploaded"),
+            "failed": self.tr("failed"),
+            "first_start": self.tr("first start"),
+            "context": self.tr("where"),
+            "verdict": self.tr("verdict"),
+            "decision": self.tr("decision"),
+            "source": self.tr("source"),
+            "all_stations": self.tr("all stations"),
+        }
+        self.reasons = {
+            "bad_password": self.tr("wrong password"),
+            "unknown_user": self.tr("unknown user"),
+            "bad_username": self.tr("invalid user name"),
+            "too_long": self.tr("input too long"),
+            "inactive": self.tr("account disabled"),
+            "other_station": self.tr("another station's data"),
+            "no_anchor": self.tr("no anchor on the backup"),
+        }
+        self.colon, self.semicolon, self.comma = self.tr(": "), self.tr("; "), self.tr(", ")
+        self.names = AuditNames()
         self.broken: set[int] = set()
 
-    def set_events(self, events: list[AuditEvent]) -> None:
+    def set_events(self, events: list[AuditEvent], names: AuditNames | None = None) -> None:
         self.beginResetModel()
         self.events = events
+        self.names = names or AuditNames()
         self.endResetModel()
+
+    # --- words instead of codes and ids ------------------------------------------------
+    def user_text(self, username: str) -> str:
+        """Display name (user name in brackets); background work as 「系统（备份）」."""
+        if username.startswith("system:"):
+            worker = username.split(":", 1)[1]
+            return self.tr("System (%1)").replace("%1", self.workers.get(worker, worker))
+        display = self.names.users.get(username)
+        if display and display != username:
+            return self.tr("%1 (%2)").replace("%1", display).replace("%2", username)
+        return username
+
+    def object_text(self, value: str) -> str:
+        """A page, batch or person id as 档号 + page number, 档号 or name (else as stored)."""
+        if value in self.names.pages:
+            archive, number = self.names.pages[value]
+            return self.tr("%1 page %2").replace("%1", archive).replace("%2", str(number))
+        if value in self.names.batches:
+            return self.tr("batch %1").replace("%1", self.names.batches[value])
+        if value in self.names.persons:
+            return self.names.persons[value]
+        if value in self.names.users:
+            return self.user_text(value)
+        return value
+
+    def value_text(self, key: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return self.tr("yes") if value else self.tr("no")
+        if key == "reason" and isinstance(value, str):
+            return self.reasons.get(value, value)
+        if isinstance(value, str):
+            return self.object_text(value)
+        if isinstance(value, list):
+            return self.comma.join(self.value_text(key, v) for v in value)
+        if isinstance(value, dict):
+            if key == "changes":
+                parts = []
+                for k, v in value.items():
+                    if isinstance(v, dict) and {"old", "new"} <= set(v):
+                        v = (v["old"], v["new"])
+                    if isinstance(v, list | tuple) and len(v) == 2:
+                        parts.append(f"{k}{self.colon}{v[0]} → {v[1]}")
+                    else:
+                        parts.append(f"{k}{self.colon}{v}")
+                return self.semicolon.join(parts)
+            return self.semicolon.join(f"{k}{self.colon}{v}" for k, v in value.items())
+        return str(value)
+
+    def details_text(self, details: dict[str, Any]) -> str:
+        """Details in words: known keys translated, ids named; the raw record is in the tooltip."""
+        parts = [
+            f"{self.keys[k]}{self.colon}{self.value_text(k, v)}"
+            for k, v in details.items()
+            if k in self.keys and v not in ("", None, [], {})
+        ]
+        return self.semicolon.join(parts)
 
     def set_broken(self, seqs: set[int]) -> None:
         self.beginResetModel()
@@ -144,14 +265,18 @@ class AuditTableModel(QAbstractTableModel):
             col = index.column()
             return [
                 str(e.seq),
-                e.at.strftime("%Y-%m-%d %H:%M:%S"),
-                e.username,
+                local_time(e.at, "%Y-%m-%d %H:%M:%S"),
+                self.user_text(e.username),
                 e.station,
                 self.actions.get(e.action, e.action),
-                e.target,
+                self.object_text(e.target),
                 self.outcomes.get(e.outcome, e.outcome),
-                json.dumps(e.details, ensure_ascii=False, sort_keys=True) if e.details else "",
+                self.details_text(e.details),
             ][col]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (5, 7):
+            # the record as stored (ids included), for whoever needs to trace it further
+            raw = {"target": e.target, **e.details} if e.target else dict(e.details)
+            return json.dumps(raw, ensure_ascii=False, sort_keys=True) if raw else None
         if role == Qt.ItemDataRole.BackgroundRole and e.seq in self.broken:
             from PySide6.QtGui import QColor
 
@@ -252,8 +377,9 @@ class AuditView(QWidget):
         self.failed.emit(e.user_message())
 
     def current_filter(self) -> AuditFilter:
-        since = datetime.combine(self.since_edit.date().toPython(), time.min)  # type: ignore[arg-type]
-        until = datetime.combine(self.until_edit.date().addDays(1).toPython(), time.min)  # type: ignore[arg-type]
+        # the dates are local calendar days; the log stores naive UTC
+        since = _local_to_utc(datetime.combine(self.since_edit.date().toPython(), time.min))  # type: ignore[arg-type]
+        until = _local_to_utc(datetime.combine(self.until_edit.date().addDays(1).toPython(), time.min))  # type: ignore[arg-type]
         return AuditFilter(
             username=self.user_edit.text().strip(),
             action=str(self.action_combo.currentData() or ""),
@@ -267,16 +393,20 @@ class AuditView(QWidget):
         """Load events for the current filters in the background."""
         f = self.current_filter()
         self.search_button.setEnabled(False)
-        self.runner.run_simple(
-            lambda: self.security.audit_events(f, limit=5000), self._on_task_loaded, self._on_task_failed
-        )
+
+        def load() -> tuple[list[AuditEvent], AuditNames]:
+            events = self.security.audit_events(f, limit=5000)
+            return events, self.security.audit_names(events)
+
+        self.runner.run_simple(load, self._on_task_loaded, self._on_task_failed)
 
     def _on_search_button_clicked(self) -> None:
         self.refresh()
 
-    def _on_task_loaded(self, events: list[AuditEvent]) -> None:
+    def _on_task_loaded(self, result: tuple[list[AuditEvent], AuditNames]) -> None:
+        events, names = result
         self.search_button.setEnabled(True)
-        self.model.set_events(events)
+        self.model.set_events(events, names)
         self.status_label.setText(self.tr("%n event(s)", "", len(events)))
         self.events_loaded.emit(len(events))
 

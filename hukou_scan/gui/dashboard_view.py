@@ -253,7 +253,8 @@ class DashboardView(QWidget):
         t.setHorizontalHeaderLabels(headers)
         t.setRowCount(len(report.throughput))
         for i, tp in enumerate(report.throughput):
-            for j, v in enumerate([tp.operator or "-", tp.day, str(tp.pages), f"{tp.pages_per_hour:g}"]):
+            clerk = tp.name or tp.operator or "-"
+            for j, v in enumerate([clerk, tp.day, str(tp.pages), f"{tp.pages_per_hour:g}"]):
                 t.setItem(i, j, QTableWidgetItem(v))
 
     def _fill_warnings(self, report: DashboardReport) -> None:

@@ -13,6 +13,7 @@ import logging
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -138,3 +139,14 @@ def location_label(loc: PaperLocation) -> str:
         )
         text = f"{text}{' ' if chinese else ', '}{pages}" if text else pages
     return text[:1].upper() + text[1:]
+
+
+def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive UTC, as every table keeps it) in the workstation's local time.
+
+    Why: a clerk reads 14:05 for what happened at 14:05 on the office clock, not 06:05.
+    """
+    if at is None:
+        return ""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone().strftime(fmt)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hukou_scan.gui.i18n import category_label, location_label
+from hukou_scan.gui.i18n import category_label, local_time, location_label
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.services.search import PageView, SearchService
 
@@ -282,7 +282,7 @@ class PageViewerView(QWidget):
             "page": str(p.seq),
             "category": category_label(str(b.category)),
             "station": v.station_name,
-            "captured": f"{p.captured_at:%Y-%m-%d %H:%M}",
+            "captured": local_time(p.captured_at),
             "state": self._state_label(str(p.state)),
             "review": self._state_label(p.review_state) if p.review_state else self.tr("not reviewed"),
             "sync": self._state_label(str(p.sync_state)),

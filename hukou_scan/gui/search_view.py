@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain.models import BatchCategory
 from hukou_scan.domain.search import SearchFilters, SearchHit, SearchResult
-from hukou_scan.gui.i18n import category_label
+from hukou_scan.gui.i18n import category_label, local_time
 from hukou_scan.gui.page_viewer import PageViewerView
 from hukou_scan.gui.tasks import ProgressFn, TaskRunner
 from hukou_scan.services.export import ExportSource
@@ -162,7 +162,7 @@ class SearchResultsModel(QAbstractListModel):
 
     def title(self, hit: SearchHit) -> str:
         page = self.tr("page {0}").replace("{0}", str(hit.seq))
-        return f"{hit.archive_id} · {page} · {category_label(hit.category)} · {hit.station_name} · {hit.captured_at:%Y-%m-%d}"
+        return f"{hit.archive_id} · {page} · {category_label(hit.category)} · {hit.station_name} · {local_time(hit.captured_at, '%Y-%m-%d')}"
 
     def html(self, hit: SearchHit, selected: bool = False) -> str:
         """Title line plus the snippet with the hit ranges marked."""

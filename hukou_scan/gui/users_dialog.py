@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain import Role, Station, User
 from hukou_scan.errors import HukouScanError
+from hukou_scan.gui.i18n import local_time
 from hukou_scan.services.security import SecurityService
 from hukou_scan.storage.security import UserAccount
 
@@ -241,7 +242,7 @@ class UsersDialog(QDialog):
                 ", ".join(role_names[r] for r in sorted(u.roles)),
                 station,
                 state,
-                a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "",
+                local_time(a.last_login_at),
             ]
             for j, v in enumerate(values):
                 item = QTableWidgetItem(v)

@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,7 @@ class ClerkThroughput:
     pages: int
     first: datetime
     last: datetime
+    name: str = ""  # the clerk's display name (``operator`` is the username pages record)
 
     @property
     def pages_per_hour(self) -> float:
@@ -204,19 +205,22 @@ class DashboardService:
         stations = {s.id: s for s in self.stats.stations()}
         rows: dict[str, StatRow] = {}
         tp: dict[tuple[str, str], ClerkThroughput] = {}
+        names = self.stats.operator_names()
         n = 0
         for f in self.stats.page_facts(station_id=station_scope, since=since, until=until):
             if cancel is not None and cancel.is_set():
                 break
-            key, label = _group_key(f, group, stations)
+            key, label = _group_key(f, group, stations, names)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = StatRow(key=key, label=label)
             _count(row, f)
-            day = f.captured_at.date().isoformat()
+            day = local_day(f.captured_at)
             t = tp.get((f.operator, day))
             if t is None:
-                tp[(f.operator, day)] = ClerkThroughput(f.operator, day, 1, f.captured_at, f.captured_at)
+                tp[(f.operator, day)] = ClerkThroughput(
+                    f.operator, day, 1, f.captured_at, f.captured_at, names.get(f.operator, "")
+                )
             else:
                 t.pages += 1
                 t.first, t.last = min(t.first, f.captured_at), max(t.last, f.captured_at)
@@ -343,16 +347,25 @@ def _cell(v: Any) -> Any:
     return v
 
 
-def _group_key(f: PageFact, group: str, stations: dict[str, Any]) -> tuple[str, str]:
+def local_day(at: datetime) -> str:
+    """The local calendar day of a stored (naive UTC) time: a shift that works until
+    01:00 local time counts on the day it worked, not on the UTC day."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone().date().isoformat()
+
+
+def _group_key(
+    f: PageFact, group: str, stations: dict[str, Any], names: dict[str, str] | None = None
+) -> tuple[str, str]:
     if group == "station":
         st = stations.get(f.station_id)
         return f.station_id, f"{f.station_code} {st.name}" if st else f.station_code
     if group == "batch":
         return f.batch_id, f.archive_id
     if group == "day":
-        d = f.captured_at.date().isoformat()
+        d = local_day(f.captured_at)
         return d, d
-    return f.operator or "-", f.operator or "-"
+    return f.operator or "-", (names or {}).get(f.operator, "") or f.operator or "-"
 
 
 _ORDER = ["captured", "processed", "recognized", "linked", "reviewed", "synced"]

@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from hukou_scan.security.passwords import (
     validate_username,
 )
 from hukou_scan.security.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, has_any_role, may_act_on_station
-from hukou_scan.storage.repositories import PersonRepository
+from hukou_scan.storage.repositories import BatchRepository, PageRepository, PersonRepository
 from hukou_scan.storage.security import AuditFilter, SqlAuditStore, UserAccount, UserStore
 
 log = logging.getLogger(__name__)
@@ -223,6 +223,23 @@ class SessionGuard:
         return u.station_id
 
 
+@dataclass(frozen=True)
+class AuditNames:
+    """What the audit viewer shows instead of ids: display names, 档号 + page numbers, names.
+
+    Ids stay in the log (they are what the hash chain covers); this only labels them.
+    """
+
+    users: dict[str, str] = field(default_factory=dict)  # username → display name
+    pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # page id → (档号, page no.)
+    batches: dict[str, str] = field(default_factory=dict)  # batch id → 档号
+    persons: dict[str, str] = field(default_factory=dict)  # person id → name
+
+
+def _looks_like_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
 class SecurityService:
     """First-start admin creation, login/logout, passwords, user admin, audit access.
 
@@ -245,12 +262,17 @@ class SecurityService:
         config: dict[str, Any] | None = None,
         hashing: PasswordHashing | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        *,
+        pages: PageRepository | None = None,
+        batches: BatchRepository | None = None,
     ) -> None:
         cfg = config or {}
         self.users = users
         self.audit_store = audit_store
         self.guard = guard
         self.persons = persons
+        self.pages = pages
+        self.batches = batches
         self.hashing = hashing or PasswordHashing(
             PasswordHasher(
                 time_cost=int(cfg.get("argon2_time_cost", 3)),
@@ -569,6 +591,26 @@ class SecurityService:
         filters = {k: v for k, v in asdict(f).items() if v}
         self.guard.audit("audit_view", rows=len(rows), criteria=filters)
         return rows
+
+    def audit_names(self, events: Sequence[AuditEvent]) -> AuditNames:
+        """Labels for the ids in ``events`` (targets and detail values), for the viewer.
+
+        Why: an administrator reads 「采集员甲 · A0101-2026-001 第3页」, not a username and a
+        32-digit page id.  Unknown ids (deleted users, purged rows) stay unlabelled.
+        """
+        self.guard.require(Role.ADMIN)
+        users = {a.user.username: a.user.display_name for a in self.users.list() if a.user.display_name}
+        ids: set[str] = set()
+        for e in events:
+            for value in (e.target, *e.details.values()):
+                if _looks_like_id(value):
+                    ids.add(str(value))
+        pages = self.pages.archive_labels(sorted(ids)) if self.pages is not None and ids else {}
+        rest = sorted(ids - set(pages))
+        batches = self.batches.archive_ids(rest) if self.batches is not None else {}
+        rest = [i for i in rest if i not in batches]
+        persons = self.persons.names(rest) if self.persons is not None else {}
+        return AuditNames(users=users, pages=pages, batches=batches, persons=persons)
 
     def audit_actions(self) -> list[str]:
         self.guard.require(Role.ADMIN)

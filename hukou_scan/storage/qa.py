@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from hukou_scan.domain import new_id
 from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
-from hukou_scan.storage.records import BatchRecord, PageLinkRecord, PageOcrRecord, PageRecord, StationRecord
+from hukou_scan.storage.records import (
+    BatchRecord,
+    PageLinkRecord,
+    PageOcrRecord,
+    PageRecord,
+    StationRecord,
+    UserRecord,
+)
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.security import QaResultRecord, QaSampleRecord
 
@@ -257,6 +264,12 @@ class StatsQueries:
                     review_state=row[11] or "",
                     sync_state=row[12] or "",
                 )
+
+    def operator_names(self) -> dict[str, str]:
+        """Username → display name of every account that has one (pages record the username)."""
+        with self.db.session() as s:
+            rows = s.execute(select(UserRecord.username, UserRecord.display_name)).all()
+        return {str(u): str(d) for u, d in rows if d}
 
     def sample_outcomes(self) -> list[tuple[str, str, str, float | None, int]]:
         """(station_id, batch_id, status, pass_rate, sampled pages) of every sample."""

@@ -258,6 +258,18 @@ class BatchRepository:
                 raise NotFoundError("批次不存在。", f"Batch not found: {batch_id}")
             return batch_from(r)
 
+    def archive_ids(self, batch_ids: Sequence[str]) -> dict[str, str]:
+        """Batch id → 档号 for the ids that exist."""
+        if not batch_ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(BatchRecord.id, BatchRecord.archive_id).where(
+                    BatchRecord.id.in_(list(batch_ids)[:2000])
+                )
+            ).all()
+        return {str(i): str(a) for i, a in rows}
+
     def by_archive_id(self, archive_id: str) -> list[Batch]:
         """Batches carrying this 档号 (one per station at most in practice), newest first."""
         q = (
@@ -349,38 +361,59 @@ class PageRepository:
         return out
 
     def archive_pages_by_blob(self, shas: Sequence[str], limit: int = 50) -> list[tuple[str, int]]:
-        """(档号, page number) of pages whose original, processed or cleaned image is in ``shas``.
-
-        The page number is the page's position among the batch's pages that are not
-        deleted (what the viewer shows), so an administrator can find the paper sheet.
-        """
+        """(档号, page number) of pages whose original, processed or cleaned image is in ``shas``."""
         if not shas:
             return []
         wanted = list(shas)[:1000]
         cols = (PageRecord.original_sha256, PageRecord.processed_sha256, PageRecord.derivative_sha256)
         with self.db.session() as s:
-            rows = s.execute(
-                select(BatchRecord.archive_id, PageRecord.batch_id, PageRecord.seq)
-                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
-                .where(
-                    cols[0].in_(wanted) | cols[1].in_(wanted) | cols[2].in_(wanted),
-                    PageRecord.state != PageState.DELETED.value,
-                )
-                .order_by(BatchRecord.archive_id, PageRecord.seq)
-                .limit(limit)
-            ).all()
-            out: list[tuple[str, int]] = []
-            for archive_id, batch_id, seq in rows:
-                position = s.scalar(
-                    select(func.count())
-                    .select_from(PageRecord)
+            ids = list(
+                s.scalars(
+                    select(PageRecord.id)
                     .where(
-                        PageRecord.batch_id == batch_id,
-                        PageRecord.seq <= seq,
+                        cols[0].in_(wanted) | cols[1].in_(wanted) | cols[2].in_(wanted),
                         PageRecord.state != PageState.DELETED.value,
                     )
+                    .limit(limit)
                 )
-                out.append((str(archive_id), int(position or seq)))
+            )
+        return sorted(self.archive_labels(ids).values())
+
+    def archive_labels(self, page_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Page id → (档号, page number) for what people read instead of internal ids.
+
+        The page number is the page's position among the batch's pages that are not
+        deleted (what the viewer shows), so the paper sheet can be found; a deleted page
+        keeps its capture sequence number.
+        """
+        if not page_ids:
+            return {}
+        out: dict[str, tuple[str, int]] = {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(
+                    PageRecord.id,
+                    BatchRecord.archive_id,
+                    PageRecord.batch_id,
+                    PageRecord.seq,
+                    PageRecord.state,
+                )
+                .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
+                .where(PageRecord.id.in_(list(page_ids)[:2000]))
+            ).all()
+            for page_id, archive_id, batch_id, seq, state in rows:
+                position: int | None = seq
+                if state != PageState.DELETED.value:
+                    position = s.scalar(
+                        select(func.count())
+                        .select_from(PageRecord)
+                        .where(
+                            PageRecord.batch_id == batch_id,
+                            PageRecord.seq <= seq,
+                            PageRecord.state != PageState.DELETED.value,
+                        )
+                    )
+                out[str(page_id)] = (str(archive_id), int(position or seq))
         return out
 
     def find_by_original(self, sha: str) -> Page | None:
@@ -473,6 +506,16 @@ class PersonRepository:
             if r is None:
                 raise NotFoundError("人员不存在。", f"Person not found: {person_id}")
             return person_from(r)
+
+    def names(self, person_ids: Sequence[str]) -> dict[str, str]:
+        """Person id → name for the ids that exist."""
+        if not person_ids:
+            return {}
+        with self.db.session() as s:
+            rows = s.execute(
+                select(PersonRecord.id, PersonRecord.name).where(PersonRecord.id.in_(list(person_ids)[:2000]))
+            ).all()
+        return {str(i): str(n) for i, n in rows}
 
     def by_id_number(self, id_number: str) -> list[Person]:
         with self.db.session() as s:

@@ -182,8 +182,8 @@
       <translation>No.</translation>
     </message>
     <message>
-      <source>Time (UTC)</source>
-      <translation>Time (UTC)</translation>
+      <source>Time</source>
+      <translation>Time</translation>
     </message>
     <message>
       <source>User</source>
@@ -392,6 +392,230 @@
     <message>
       <source>Verify audit chain</source>
       <translation>Verify audit chain</translation>
+    </message>
+    <message>
+      <source>backup</source>
+      <translation>backup</translation>
+    </message>
+    <message>
+      <source>text recognition</source>
+      <translation>text recognition</translation>
+    </message>
+    <message>
+      <source>image processing</source>
+      <translation>image processing</translation>
+    </message>
+    <message>
+      <source>start-up check</source>
+      <translation>start-up check</translation>
+    </message>
+    <message>
+      <source>pages</source>
+      <translation>pages</translation>
+    </message>
+    <message>
+      <source>rows</source>
+      <translation>rows</translation>
+    </message>
+    <message>
+      <source>results</source>
+      <translation>results</translation>
+    </message>
+    <message>
+      <source>query</source>
+      <translation>query</translation>
+    </message>
+    <message>
+      <source>purpose</source>
+      <translation>purpose</translation>
+    </message>
+    <message>
+      <source>reason</source>
+      <translation>reason</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>error</translation>
+    </message>
+    <message>
+      <source>failed attempts</source>
+      <translation>failed attempts</translation>
+    </message>
+    <message>
+      <source>batch</source>
+      <translation>batch</translation>
+    </message>
+    <message>
+      <source>capture no.</source>
+      <translation>capture no.</translation>
+    </message>
+    <message>
+      <source>rotation</source>
+      <translation>rotation</translation>
+    </message>
+    <message>
+      <source>new page</source>
+      <translation>new page</translation>
+    </message>
+    <message>
+      <source>person</source>
+      <translation>person</translation>
+    </message>
+    <message>
+      <source>method</source>
+      <translation>method</translation>
+    </message>
+    <message>
+      <source>score</source>
+      <translation>score</translation>
+    </message>
+    <message>
+      <source>roles</source>
+      <translation>roles</translation>
+    </message>
+    <message>
+      <source>archive no.</source>
+      <translation>archive no.</translation>
+    </message>
+    <message>
+      <source>category</source>
+      <translation>category</translation>
+    </message>
+    <message>
+      <source>file</source>
+      <translation>file</translation>
+    </message>
+    <message>
+      <source>expected pages</source>
+      <translation>expected pages</translation>
+    </message>
+    <message>
+      <source>paper returned</source>
+      <translation>paper returned</translation>
+    </message>
+    <message>
+      <source>engine</source>
+      <translation>engine</translation>
+    </message>
+    <message>
+      <source>jobs</source>
+      <translation>jobs</translation>
+    </message>
+    <message>
+      <source>content</source>
+      <translation>content</translation>
+    </message>
+    <message>
+      <source>changes</source>
+      <translation>changes</translation>
+    </message>
+    <message>
+      <source>checked</source>
+      <translation>checked</translation>
+    </message>
+    <message>
+      <source>problems</source>
+      <translation>problems</translation>
+    </message>
+    <message>
+      <source>files moved to quarantine</source>
+      <translation>files moved to quarantine</translation>
+    </message>
+    <message>
+      <source>temporary files removed</source>
+      <translation>temporary files removed</translation>
+    </message>
+    <message>
+      <source>uploaded</source>
+      <translation>uploaded</translation>
+    </message>
+    <message>
+      <source>first start</source>
+      <translation>first start</translation>
+    </message>
+    <message>
+      <source>where</source>
+      <translation>where</translation>
+    </message>
+    <message>
+      <source>verdict</source>
+      <translation>verdict</translation>
+    </message>
+    <message>
+      <source>decision</source>
+      <translation>decision</translation>
+    </message>
+    <message>
+      <source>source</source>
+      <translation>source</translation>
+    </message>
+    <message>
+      <source>all stations</source>
+      <translation>all stations</translation>
+    </message>
+    <message>
+      <source>wrong password</source>
+      <translation>wrong password</translation>
+    </message>
+    <message>
+      <source>unknown user</source>
+      <translation>unknown user</translation>
+    </message>
+    <message>
+      <source>invalid user name</source>
+      <translation>invalid user name</translation>
+    </message>
+    <message>
+      <source>input too long</source>
+      <translation>input too long</translation>
+    </message>
+    <message>
+      <source>account disabled</source>
+      <translation>account disabled</translation>
+    </message>
+    <message>
+      <source>another station's data</source>
+      <translation>another station's data</translation>
+    </message>
+    <message>
+      <source>no anchor on the backup</source>
+      <translation>no anchor on the backup</translation>
+    </message>
+    <message>
+      <source>: </source>
+      <translation>: </translation>
+    </message>
+    <message>
+      <source>; </source>
+      <translation>; </translation>
+    </message>
+    <message>
+      <source>, </source>
+      <translation>, </translation>
+    </message>
+    <message>
+      <source>System (%1)</source>
+      <translation>System (%1)</translation>
+    </message>
+    <message>
+      <source>%1 (%2)</source>
+      <translation>%1 (%2)</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 page %2</translation>
+    </message>
+    <message>
+      <source>batch %1</source>
+      <translation>batch %1</translation>
+    </message>
+    <message>
+      <source>yes</source>
+      <translation>yes</translation>
+    </message>
+    <message>
+      <source>no</source>
+      <translation>no</translation>
     </message>
   </context>
   <context>

@@ -182,8 +182,8 @@
       <translation>序号</translation>
     </message>
     <message>
-      <source>Time (UTC)</source>
-      <translation>时间（UTC）</translation>
+      <source>Time</source>
+      <translation>时间</translation>
     </message>
     <message>
       <source>User</source>
@@ -392,6 +392,230 @@
     <message>
       <source>Verify audit chain</source>
       <translation>校验审计日志链</translation>
+    </message>
+    <message>
+      <source>backup</source>
+      <translation>备份</translation>
+    </message>
+    <message>
+      <source>text recognition</source>
+      <translation>文字识别</translation>
+    </message>
+    <message>
+      <source>image processing</source>
+      <translation>图像处理</translation>
+    </message>
+    <message>
+      <source>start-up check</source>
+      <translation>启动检查</translation>
+    </message>
+    <message>
+      <source>pages</source>
+      <translation>页数</translation>
+    </message>
+    <message>
+      <source>rows</source>
+      <translation>行数</translation>
+    </message>
+    <message>
+      <source>results</source>
+      <translation>结果数</translation>
+    </message>
+    <message>
+      <source>query</source>
+      <translation>检索词</translation>
+    </message>
+    <message>
+      <source>purpose</source>
+      <translation>用途</translation>
+    </message>
+    <message>
+      <source>reason</source>
+      <translation>原因</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>错误</translation>
+    </message>
+    <message>
+      <source>failed attempts</source>
+      <translation>失败次数</translation>
+    </message>
+    <message>
+      <source>batch</source>
+      <translation>批次</translation>
+    </message>
+    <message>
+      <source>capture no.</source>
+      <translation>采集序号</translation>
+    </message>
+    <message>
+      <source>rotation</source>
+      <translation>旋转</translation>
+    </message>
+    <message>
+      <source>new page</source>
+      <translation>新页面</translation>
+    </message>
+    <message>
+      <source>person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <source>method</source>
+      <translation>方式</translation>
+    </message>
+    <message>
+      <source>score</source>
+      <translation>得分</translation>
+    </message>
+    <message>
+      <source>roles</source>
+      <translation>角色</translation>
+    </message>
+    <message>
+      <source>archive no.</source>
+      <translation>档号</translation>
+    </message>
+    <message>
+      <source>category</source>
+      <translation>类别</translation>
+    </message>
+    <message>
+      <source>file</source>
+      <translation>文件</translation>
+    </message>
+    <message>
+      <source>expected pages</source>
+      <translation>应有页数</translation>
+    </message>
+    <message>
+      <source>paper returned</source>
+      <translation>纸质原件已归还</translation>
+    </message>
+    <message>
+      <source>engine</source>
+      <translation>引擎</translation>
+    </message>
+    <message>
+      <source>jobs</source>
+      <translation>任务数</translation>
+    </message>
+    <message>
+      <source>content</source>
+      <translation>内容</translation>
+    </message>
+    <message>
+      <source>changes</source>
+      <translation>更改</translation>
+    </message>
+    <message>
+      <source>checked</source>
+      <translation>已检查</translation>
+    </message>
+    <message>
+      <source>problems</source>
+      <translation>问题数</translation>
+    </message>
+    <message>
+      <source>files moved to quarantine</source>
+      <translation>移至隔离区的文件</translation>
+    </message>
+    <message>
+      <source>temporary files removed</source>
+      <translation>清除的临时文件</translation>
+    </message>
+    <message>
+      <source>uploaded</source>
+      <translation>已上传</translation>
+    </message>
+    <message>
+      <source>first start</source>
+      <translation>首次启动</translation>
+    </message>
+    <message>
+      <source>where</source>
+      <translation>位置</translation>
+    </message>
+    <message>
+      <source>verdict</source>
+      <translation>结论</translation>
+    </message>
+    <message>
+      <source>decision</source>
+      <translation>决定</translation>
+    </message>
+    <message>
+      <source>source</source>
+      <translation>来源</translation>
+    </message>
+    <message>
+      <source>all stations</source>
+      <translation>全部工作站</translation>
+    </message>
+    <message>
+      <source>wrong password</source>
+      <translation>密码错误</translation>
+    </message>
+    <message>
+      <source>unknown user</source>
+      <translation>用户不存在</translation>
+    </message>
+    <message>
+      <source>invalid user name</source>
+      <translation>用户名无效</translation>
+    </message>
+    <message>
+      <source>input too long</source>
+      <translation>输入过长</translation>
+    </message>
+    <message>
+      <source>account disabled</source>
+      <translation>账号已停用</translation>
+    </message>
+    <message>
+      <source>another station's data</source>
+      <translation>其他工作站的数据</translation>
+    </message>
+    <message>
+      <source>no anchor on the backup</source>
+      <translation>备份中没有校验锚点</translation>
+    </message>
+    <message>
+      <source>: </source>
+      <translation>：</translation>
+    </message>
+    <message>
+      <source>; </source>
+      <translation>；</translation>
+    </message>
+    <message>
+      <source>, </source>
+      <translation>、</translation>
+    </message>
+    <message>
+      <source>System (%1)</source>
+      <translation>系统（%1）</translation>
+    </message>
+    <message>
+      <source>%1 (%2)</source>
+      <translation>%1（%2）</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 第%2页</translation>
+    </message>
+    <message>
+      <source>batch %1</source>
+      <translation>批次 %1</translation>
+    </message>
+    <message>
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <source>no</source>
+      <translation>否</translation>
     </message>
   </context>
   <context>
@@ -2356,7 +2580,7 @@
     </message>
     <message>
       <source>all stations</source>
-      <translation>所有工作站</translation>
+      <translation>全部工作站</translation>
     </message>
     <message>
       <source>Reset password</source>

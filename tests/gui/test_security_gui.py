@@ -219,6 +219,55 @@ def test_audit_view_filters_verifies_and_exports(
     assert "王小明" in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
 
 
+def test_audit_view_shows_names_local_time_and_words(
+    qtbot: QtBot, ctx: AppContext, sec: SecurityService, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: operators by display name, times in local time, details in words (no ids)."""
+    import re
+    import time as time_mod
+    from datetime import timedelta
+
+    from hukou_scan.gui.app import create_application
+    from tests.export_pages import seed
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time_mod.tzset()
+    try:
+        create_application("zh_CN")
+        s = seed(ctx, n_pages=3, link=False)
+        _logged_in_admin(sec)
+        page = s.pages[1]
+        ctx.guard.audit("delete_page", page.id, batch=s.batch.id, seq=page.seq)
+        ctx.guard.audit("login", target="nobody", outcome="failed", reason="bad_password", failures=2)
+        view = AuditView(sec, runner)
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.events_loaded, timeout=5000):
+            view.refresh()
+        m = view.model
+        rows = {m.events[r].action: r for r in reversed(range(m.rowCount()))}
+
+        def cell(action: str, col: int) -> str:
+            return str(m.data(m.index(rows[action], col)))
+
+        assert cell("delete_page", 2) == "管理员（admin）"
+        assert cell("delete_page", 5) == f"{s.batch.archive_id} 第2页"
+        details = cell("delete_page", 7)
+        assert f"批次：批次 {s.batch.archive_id}" in details and "采集序号：2" in details
+        assert "原因：密码错误" in cell("login", 7) and "失败次数：2" in cell("login", 7)
+        for action in rows:
+            text = " ".join(cell(action, c) for c in range(m.columnCount()))
+            assert not re.search(r"[0-9a-f]{32}", text), text  # no internal ids
+            assert "{" not in text and "bad_password" not in text
+        event = m.events[rows["delete_page"]]
+        assert cell("delete_page", 1) == (event.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+        assert m.headerData(1, Qt.Orientation.Horizontal) == "时间"
+        tooltip = str(m.data(m.index(rows["delete_page"], 7), Qt.ItemDataRole.ToolTipRole))
+        assert page.id in tooltip  # the stored record stays reachable
+    finally:
+        monkeypatch.delenv("TZ")
+        time_mod.tzset()
+
+
 def test_audit_view_refuses_non_admin(
     qtbot: QtBot, ctx: AppContext, sec: SecurityService, runner: TaskRunner
 ) -> None:
@@ -299,6 +348,27 @@ def test_dashboard_view_renders_and_exports(
     with qtbot.waitSignal(view.report_loaded, timeout=5000):
         view.group_combo.setCurrentIndex(2)  # by day
     assert view.stats_table.rowCount() == 3
+
+
+def test_dashboard_names_clerks_by_display_name(
+    qtbot: QtBot, ctx: AppContext, sec: SecurityService, runner: TaskRunner
+) -> None:
+    """Issue 15: the statistics screen names clerks as people read them, not by login name."""
+    from tests.unit.test_security_dashboard import _seed
+
+    _logged_in_admin(sec)
+    sec.add_user("c1", "采集员一", "Clerk-Pass-2026!", [Role.CLERK])
+    _seed(ctx)
+    view = DashboardView(ctx.dashboard, runner)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.report_loaded, timeout=5000):
+        view.refresh()
+    clerks = {view.throughput_table.item(r, 0).text() for r in range(view.throughput_table.rowCount())}
+    assert clerks == {"采集员一", "c2"}  # c2 has no account: its login name stays
+    with qtbot.waitSignal(view.report_loaded, timeout=5000):
+        view.group_combo.setCurrentIndex(view.group_combo.findData("clerk"))
+    labels = {view.stats_table.item(r, 0).text() for r in range(view.stats_table.rowCount())}
+    assert "采集员一" in labels and "c1" not in labels
 
 
 @pytest.mark.parametrize(
