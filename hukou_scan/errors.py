@@ -23,6 +23,20 @@ def set_language(lang: str) -> None:
     os.environ[_LANG_ENV] = "en" if lang.lower().startswith("en") else "zh_CN"
 
 
+def localized(text: str, lang: str | None = None) -> str:
+    """One language of a stored bilingual 「中文 / English」 text (page state reasons, job
+    errors, QA details), so a Chinese screen never shows the English half and vice versa.
+
+    Text that is not such a pair is returned unchanged.
+    """
+    zh, sep, en = text.partition(" / ")
+    if not sep or not any("\u4e00" <= c <= "\u9fff" for c in zh):
+        return text
+    if any("\u4e00" <= c <= "\u9fff" for c in en):
+        return text
+    return en.strip() if (lang or current_language()) == "en" else zh.strip()
+
+
 class HukouScanError(Exception):
     """Base of all errors a user may see.
 

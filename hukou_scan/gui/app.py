@@ -186,7 +186,7 @@ def page_store_message(report: SweepReport, affected: list[tuple[str, int]], ctx
     if affected:
         shown = [tr("%1 page %2").replace("%1", a).replace("%2", str(n)) for a, n in affected[:8]]
         more = "…" if len(affected) > 8 else ""
-        sep = "、" if current_language() == "zh" else ", "
+        sep = "、" if current_language() != "en" else ", "
         parts.append(tr("Affected pages: %1").replace("%1", sep.join(shown) + more))
     parts.append(
         tr(

@@ -54,7 +54,7 @@ from hukou_scan.capture.autocapture import AutoCapture
 from hukou_scan.capture.grabber import GrabbedFrame, GrabberState
 from hukou_scan.capture.source import CameraSource
 from hukou_scan.domain import Batch, Page, PageState
-from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.errors import HukouScanError, current_language, localized
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
 from hukou_scan.gui.i18n import category_label, location_label
@@ -853,7 +853,7 @@ class CaptureView(QWidget):
             elif value is True:
                 out.append(f"⚠ {key}")
         if page.state == PageState.FAILED and page.state_reason:
-            out.append(f"✖ {page.state_reason}")
+            out.append(f"✖ {localized(page.state_reason)}")
         return "\n".join(out)
 
     # --- rework -------------------------------------------------------------------------------------------------

@@ -240,7 +240,8 @@ class DashboardView(QWidget):
         all_rows = [*rows, totals(rows)]
         t.setRowCount(len(all_rows))
         for i, r in enumerate(all_rows):
-            vals = [r.label, *(str(getattr(r, s)) for s in STAGES)]
+            label = self.tr("Total") if r is all_rows[-1] else r.label  # the core's label is bilingual
+            vals = [label, *(str(getattr(r, s)) for s in STAGES)]
             vals.append("" if r.qa_pass_rate is None else f"{r.qa_pass_rate * 100:.1f} %")
             vals.append("" if r.qa_accept_rate is None else f"{r.qa_passed}/{r.qa_samples}")
             for j, v in enumerate(vals):

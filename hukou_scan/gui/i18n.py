@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
@@ -62,6 +63,32 @@ def build_qm(lang: str) -> Path | None:
 _installed: list[QTranslator] = []
 
 
+class QtGapsTranslator(QTranslator):
+    """Strings of Qt's own dialogs that the shipped qtbase catalogue leaves in English
+    (the non-native file dialog's 「Look in」 and 「Files of type」 in Qt 6)."""
+
+    GAPS: ClassVar[dict[str, dict[tuple[str, str], str]]] = {
+        "zh_CN": {
+            ("QFileDialog", "&Look in:"): "查找范围(&L)：",
+            ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
+            ("QCalendarWidget", "Today"): "今天",
+        }
+    }
+
+    def __init__(self, lang: str, parent: QCoreApplication | None = None) -> None:
+        super().__init__(parent)
+        self._gaps = self.GAPS.get(lang, {})
+
+    def isEmpty(self) -> bool:
+        return not self._gaps
+
+    def translate(
+        self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        # None (a null QString) lets Qt ask the next translator; "" would blank the text
+        return self._gaps.get((str(context), str(source_text)))
+
+
 def remove_translators(app: QCoreApplication) -> None:
     """Back to the source language (English); used between GUI tests."""
     for old in _installed:
@@ -82,6 +109,10 @@ def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
     if qt_tr.load(QLocale(lang), "qtbase", "_", qt_dir):
         app.installTranslator(qt_tr)
         installed.append(qt_tr)
+    gaps = QtGapsTranslator(lang, app)
+    if not gaps.isEmpty():
+        app.installTranslator(gaps)
+        installed.append(gaps)
     qm = build_qm(lang)
     ours = QTranslator(app)
     if qm is not None and ours.load(str(qm)):
@@ -150,3 +181,23 @@ def local_time(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return ""
     aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     return aware.astimezone().strftime(fmt)
+
+
+def field_label(name: str) -> str:
+    """An OCR field code (``name``, ``sex``, ``id_number`` …) as the form calls it."""
+    labels = {
+        "name": tr("Name"),
+        "former_name": tr("Former name"),
+        "id_number": tr("Citizen ID number"),
+        "sex": tr("Sex"),
+        "ethnicity": tr("Ethnicity"),
+        "birth_date": tr("Date of birth"),
+        "household_no": tr("Household number"),
+        "head_name": tr("Head of household"),
+        "relation": tr("Relation to head"),
+        "address": tr("Address"),
+        "birthplace": tr("Place of birth"),
+        "native_place": tr("Native place"),
+        "page_no": tr("Printed page number"),
+    }
+    return labels.get(name, name)

@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self.ctx.security.record_settings_change("settings.toml", changes)
         pending = self.ctx.apply_settings(dialog.save())
         if pending:
-            sep = "、" if current_language() == "zh" else ", "
+            sep = "、" if current_language() != "en" else ", "
             names = sep.join(SettingsDialog.field_title(name) for name in pending)
             self.statusBar().showMessage(
                 self.tr("Settings saved. %1 take(s) effect after the application is restarted.").replace(

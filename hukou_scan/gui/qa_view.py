@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from hukou_scan.domain import Batch, Page
-from hukou_scan.errors import HukouScanError, current_language
-from hukou_scan.gui.i18n import category_label
+from hukou_scan.errors import HukouScanError, current_language, localized
+from hukou_scan.gui.i18n import category_label, field_label
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.services.qa import ISSUE_LABELS, QA_REASONS, PageReviewInfo, QaCheckReport, QaService
 from hukou_scan.storage.qa import QaResult, QaSample
@@ -221,7 +221,7 @@ class QaView(QWidget):
         for i in report.issues:
             label = ISSUE_LABELS[i.kind][0 if zh else 1]
             where = f"#{i.seq} " if i.seq is not None else ""
-            lines.append(f"{where}{label} {i.detail}".strip())
+            lines.append(f"{where}{label} {localized(i.detail)}".strip())
         if report.ok:
             lines.append(self.tr("No findings."))
         self.checks_text.setPlainText("\n".join(lines))
@@ -315,12 +315,19 @@ class QaView(QWidget):
             .replace("%2", str(info.captured_pages))
         ]
         lines.append(self.tr("OCR fields:") if info.fields else self.tr("OCR fields: none"))
+        colon = self.tr(": ")
         for name, value, valid, needs_review in info.fields:
             mark = "" if valid and not needs_review else (" ✗" if not valid else " ?")
-            lines.append(f"  {name}: {value}{mark}")
+            lines.append(f"  {field_label(name)}{colon}{value}{mark}")
         lines.append(self.tr("Links:") if info.links else self.tr("Links: none"))
+        methods = {
+            "confirmed": self.tr("confirmed"),
+            "manual": self.tr("manual"),
+            "auto": self.tr("automatic"),
+        }
         for person, number, role, method in info.links:
-            lines.append(f"  {person} {number} {role} ({method})".replace("  ", " ", 1))
+            how = self.tr("(%1)").replace("%1", methods.get(method, method))
+            lines.append(f"  {person} {number} {role} {how}".replace("  ", " ", 1))
         self.info_text.setPlainText("\n".join(lines))
 
     def _on_task_image_loaded(self, img: QImage) -> None:

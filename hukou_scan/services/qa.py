@@ -199,6 +199,8 @@ class QaService:
         return self._checks(batch.expected_pages, batch_id, pages)
 
     def _checks(self, expected: int | None, batch_id: str, pages: list[Page]) -> QaCheckReport:
+        from hukou_scan.imaging.quality import MESSAGES as QUALITY_MESSAGES  # OpenCV: load on use
+
         report = QaCheckReport(batch_id=batch_id, expected=expected, actual=len(pages))
         if expected is not None and len(pages) < expected:
             report.issues.append(QaIssue("missing", detail=f"{expected - len(pages)}"))
@@ -208,10 +210,12 @@ class QaService:
         last_no: int | None = None
         for i, p in enumerate(pages, start=1):
             if p.seq != i:
-                report.issues.append(QaIssue("order", p.id, p.seq, f"expected {i}"))
+                report.issues.append(QaIssue("order", p.id, p.seq, f"应为第 {i} 页 / expected {i}"))
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha and sha in seen:
-                    report.issues.append(QaIssue("duplicate", p.id, p.seq, f"same as {seen[sha]}"))
+                    report.issues.append(
+                        QaIssue("duplicate", p.id, p.seq, f"与第 {seen[sha]} 页相同 / same as {seen[sha]}")
+                    )
                     break
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha:
@@ -220,7 +224,9 @@ class QaService:
             page_no = q.get("page_number")
             if isinstance(page_no, int) and not isinstance(page_no, bool):
                 if last_no is not None and page_no <= last_no:
-                    report.issues.append(QaIssue("order", p.id, p.seq, f"printed page {page_no}"))
+                    report.issues.append(
+                        QaIssue("order", p.id, p.seq, f"印刷页码 {page_no} / printed page {page_no}")
+                    )
                 last_no = page_no
             if _flag(q.get("blank")):
                 report.issues.append(QaIssue("blank", p.id, p.seq))
@@ -238,7 +244,7 @@ class QaService:
                 report.issues.append(QaIssue("dpi", p.id, p.seq, f"{p.dpi:.0f}"))
             for key in sorted(OTHER_QUALITY_FLAGS & q.keys()):
                 if _flag(q.get(key)):
-                    report.issues.append(QaIssue("quality", p.id, p.seq, key))
+                    report.issues.append(QaIssue("quality", p.id, p.seq, " / ".join(QUALITY_MESSAGES[key])))
             if p.state == PageState.FAILED:
                 report.issues.append(QaIssue("failed", p.id, p.seq, p.state_reason[:200]))
             if p.review_state == "recapture":

@@ -174,6 +174,58 @@
       <source>pages %1-%2</source>
       <translation>pages %1-%2</translation>
     </message>
+    <message>
+      <source>Name</source>
+      <translation>Name</translation>
+    </message>
+    <message>
+      <source>Former name</source>
+      <translation>Former name</translation>
+    </message>
+    <message>
+      <source>Citizen ID number</source>
+      <translation>Citizen ID number</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>Sex</translation>
+    </message>
+    <message>
+      <source>Ethnicity</source>
+      <translation>Ethnicity</translation>
+    </message>
+    <message>
+      <source>Date of birth</source>
+      <translation>Date of birth</translation>
+    </message>
+    <message>
+      <source>Household number</source>
+      <translation>Household number</translation>
+    </message>
+    <message>
+      <source>Head of household</source>
+      <translation>Head of household</translation>
+    </message>
+    <message>
+      <source>Relation to head</source>
+      <translation>Relation to head</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>Address</translation>
+    </message>
+    <message>
+      <source>Place of birth</source>
+      <translation>Place of birth</translation>
+    </message>
+    <message>
+      <source>Native place</source>
+      <translation>Native place</translation>
+    </message>
+    <message>
+      <source>Printed page number</source>
+      <translation>Printed page number</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>
@@ -1087,6 +1139,10 @@
       <translation>Batches accepted</translation>
     </message>
     <message>
+      <source>Total</source>
+      <translation>Total</translation>
+    </message>
+    <message>
       <source>Clerk</source>
       <translation>Clerk</translation>
     </message>
@@ -1962,12 +2018,32 @@
       <translation>OCR fields: none</translation>
     </message>
     <message>
+      <source>: </source>
+      <translation>: </translation>
+    </message>
+    <message>
       <source>Links:</source>
       <translation>Links:</translation>
     </message>
     <message>
       <source>Links: none</source>
       <translation>Links: none</translation>
+    </message>
+    <message>
+      <source>confirmed</source>
+      <translation>confirmed</translation>
+    </message>
+    <message>
+      <source>manual</source>
+      <translation>manual</translation>
+    </message>
+    <message>
+      <source>automatic</source>
+      <translation>automatic</translation>
+    </message>
+    <message>
+      <source>(%1)</source>
+      <translation>(%1)</translation>
     </message>
     <message>
       <source>Image not available</source>

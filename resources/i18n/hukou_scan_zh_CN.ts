@@ -174,6 +174,58 @@
       <source>pages %1-%2</source>
       <translation>第%1-%2页</translation>
     </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Former name</source>
+      <translation>曾用名</translation>
+    </message>
+    <message>
+      <source>Citizen ID number</source>
+      <translation>公民身份号码</translation>
+    </message>
+    <message>
+      <source>Sex</source>
+      <translation>性别</translation>
+    </message>
+    <message>
+      <source>Ethnicity</source>
+      <translation>民族</translation>
+    </message>
+    <message>
+      <source>Date of birth</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Household number</source>
+      <translation>户号</translation>
+    </message>
+    <message>
+      <source>Head of household</source>
+      <translation>户主姓名</translation>
+    </message>
+    <message>
+      <source>Relation to head</source>
+      <translation>与户主关系</translation>
+    </message>
+    <message>
+      <source>Address</source>
+      <translation>住址</translation>
+    </message>
+    <message>
+      <source>Place of birth</source>
+      <translation>出生地</translation>
+    </message>
+    <message>
+      <source>Native place</source>
+      <translation>籍贯</translation>
+    </message>
+    <message>
+      <source>Printed page number</source>
+      <translation>印刷页码</translation>
+    </message>
   </context>
   <context>
     <name>AuditTableModel</name>
@@ -551,7 +603,7 @@
     </message>
     <message>
       <source>all stations</source>
-      <translation>全部工作站</translation>
+      <translation>所有工作站</translation>
     </message>
     <message>
       <source>wrong password</source>
@@ -1084,6 +1136,10 @@
     <message>
       <source>Batches accepted</source>
       <translation>批次验收</translation>
+    </message>
+    <message>
+      <source>Total</source>
+      <translation>合计</translation>
     </message>
     <message>
       <source>Clerk</source>
@@ -1961,12 +2017,32 @@
       <translation>识别字段：无</translation>
     </message>
     <message>
+      <source>: </source>
+      <translation>：</translation>
+    </message>
+    <message>
       <source>Links:</source>
       <translation>关联：</translation>
     </message>
     <message>
       <source>Links: none</source>
       <translation>关联：无</translation>
+    </message>
+    <message>
+      <source>confirmed</source>
+      <translation>已确认</translation>
+    </message>
+    <message>
+      <source>manual</source>
+      <translation>人工</translation>
+    </message>
+    <message>
+      <source>automatic</source>
+      <translation>自动</translation>
+    </message>
+    <message>
+      <source>(%1)</source>
+      <translation>（%1）</translation>
     </message>
     <message>
       <source>Image not available</source>
@@ -2580,7 +2656,7 @@
     </message>
     <message>
       <source>all stations</source>
-      <translation>全部工作站</translation>
+      <translation>所有工作站</translation>
     </message>
     <message>
       <source>Reset password</source>
