@@ -65,6 +65,10 @@ from hukou_scan.services.capture import CaptureReceipt, CaptureService
 log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+# Quality flags that come from the camera setting, not from the sheet: every page of a batch
+# shares them, so they are said once per batch and camera (they stay in each page's quality
+# record and in the QA report) instead of marking every thumbnail.
+SETTING_FLAGS = ("dpi_low", "dpi_low_small")
 CAPTURE_KEYS = ("Space", "F9", "PgDown")  # window-wide while the screen is visible (pedals send these)
 CAPTURE_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # via keyPressEvent: the link panel's Enter wins
 
@@ -216,6 +220,7 @@ class CaptureView(QWidget):
         self._shown_page: tuple[str, str, int] | None = None
         self._refreshing = False
         self._refresh_again = False
+        self.setting_warnings: set[tuple[str, str, str]] = set()  # (batch, device, flag) said once
         self._select_after_refresh: str | None = None
         self._sticky_until = 0.0
         self.last_capture_ms = 0.0
@@ -769,6 +774,25 @@ class CaptureView(QWidget):
                     break
         self._update_counter()
         self._update_actions()
+        self._warn_camera_setting(pages)
+
+    def _warn_camera_setting(self, pages: list[Page]) -> None:
+        """Say a camera-setting warning (e.g. below 200 dpi) once per batch and camera."""
+        zh = current_language().startswith("zh")
+        for p in pages:
+            for flag in SETTING_FLAGS:
+                value = p.quality.get(flag)
+                key = (p.batch_id, p.source_device, flag)
+                if not (isinstance(value, dict) and value.get("flag")) or key in self.setting_warnings:
+                    continue
+                self.setting_warnings.add(key)
+                msg = value.get("message_zh" if zh else "message_en") or flag
+                self._show_status(
+                    self.tr(
+                        "⚠ %1 This applies to every page taken with this camera setting; it is said once per batch."
+                    ).replace("%1", msg),
+                    error=True,
+                )
 
     def _item_text(self, i: int, p: Page) -> str:
         marks = {
@@ -777,7 +801,9 @@ class CaptureView(QWidget):
             PageState.DELETED: self.tr("deleted"),
         }
         mark = marks.get(p.state)
-        warn = any(isinstance(v, dict) and v.get("flag") for v in p.quality.values())
+        warn = any(
+            isinstance(v, dict) and v.get("flag") for k, v in p.quality.items() if k not in SETTING_FLAGS
+        )
         return f"{i}" + (f" · {mark}" if mark else "") + (" ⚠" if warn else "")
 
     def _page_tooltip(self, p: Page) -> str:
@@ -847,6 +873,8 @@ class CaptureView(QWidget):
         zh = current_language().startswith("zh")
         out = []
         for key, value in sorted(page.quality.items()):
+            if key in SETTING_FLAGS:
+                continue  # said once per batch (_warn_camera_setting)
             if isinstance(value, dict) and value.get("flag"):
                 msg = value.get("message_zh" if zh else "message_en") or key
                 out.append(f"⚠ {msg}")

@@ -922,6 +922,10 @@
       <translation>Capture failed: %1</translation>
     </message>
     <message>
+      <source>⚠ %1 This applies to every page taken with this camera setting; it is said once per batch.</source>
+      <translation>⚠ %1 This applies to every page taken with this camera setting; it is said once per batch.</translation>
+    </message>
+    <message>
       <source>processing</source>
       <translation>processing</translation>
     </message>

@@ -921,6 +921,10 @@
       <translation>拍摄失败：%1</translation>
     </message>
     <message>
+      <source>⚠ %1 This applies to every page taken with this camera setting; it is said once per batch.</source>
+      <translation>⚠ %1 本高拍仪设置下拍摄的每一页都是如此，每个批次只提示一次。</translation>
+    </message>
+    <message>
       <source>processing</source>
       <translation>处理中</translation>
     </message>
