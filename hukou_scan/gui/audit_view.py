@@ -173,6 +173,21 @@ class AuditTableModel(QAbstractTableModel):
             "other_station": self.tr("another station's data"),
             "no_anchor": self.tr("no anchor on the backup"),
         }
+        # codes that appear as detail values or targets
+        self.codes = {
+            "admin": self.tr("Administrator"),
+            "clerk": self.tr("Clerk"),
+            "reviewer": self.tr("Reviewer"),
+            "searcher": self.tr("Searcher"),
+            "qa": self.tr("spot check"),
+            "station": self.tr("by station"),
+            "batch": self.tr("by batch"),
+            "day": self.tr("by day"),
+            "clerk_group": self.tr("by clerk"),
+            "statistics_csv": self.tr("statistics (CSV)"),
+            "registry_bad_rows": self.tr("rejected registry rows"),
+            "audit_csv": self.tr("audit log (CSV)"),
+        }
         self.colon, self.semicolon, self.comma = self.tr(": "), self.tr("; "), self.tr(", ")
         self.names = AuditNames()
         self.broken: set[int] = set()
@@ -186,6 +201,8 @@ class AuditTableModel(QAbstractTableModel):
     # --- words instead of codes and ids ------------------------------------------------
     def user_text(self, username: str) -> str:
         """Display name (user name in brackets); background work as 「系统（备份）」."""
+        if username == "anonymous":
+            return self.tr("(nobody logged in)")
         if username.startswith("system:"):
             worker = username.split(":", 1)[1]
             return self.tr("System (%1)").replace("%1", self.workers.get(worker, worker))
@@ -207,11 +224,20 @@ class AuditTableModel(QAbstractTableModel):
             return self.user_text(value)
         return value
 
+    def target_text(self, e: AuditEvent) -> str:
+        if e.action == "dashboard_view":  # the target is the grouping
+            return self.codes.get("clerk_group" if e.target == "clerk" else e.target, e.target)
+        return self.object_text(e.target)
+
     def value_text(self, key: str, value: Any) -> str:
         if isinstance(value, bool):
             return self.tr("yes") if value else self.tr("no")
         if key == "reason" and isinstance(value, str):
             return self.reasons.get(value, value)
+        if key in ("roles", "context", "what") and isinstance(value, str):
+            return self.codes.get(value, value)
+        if key == "batch" and isinstance(value, str) and value in self.names.batches:
+            return self.names.batches[value]  # the key already says 「批次」
         if isinstance(value, str):
             return self.object_text(value)
         if isinstance(value, list):
@@ -269,7 +295,7 @@ class AuditTableModel(QAbstractTableModel):
                 self.user_text(e.username),
                 e.station,
                 self.actions.get(e.action, e.action),
-                self.object_text(e.target),
+                self.target_text(e),
                 self.outcomes.get(e.outcome, e.outcome),
                 self.details_text(e.details),
             ][col]

@@ -246,6 +246,7 @@ class DashboardView(QWidget):
             vals.append("" if r.qa_accept_rate is None else f"{r.qa_passed}/{r.qa_samples}")
             for j, v in enumerate(vals):
                 t.setItem(i, j, QTableWidgetItem(v))
+        t.resizeColumnToContents(0)  # station names and 档号 were cut to 「S0001 示范…」
 
     def _fill_throughput(self, report: DashboardReport) -> None:
         t = self.throughput_table
@@ -257,6 +258,7 @@ class DashboardView(QWidget):
             clerk = tp.name or tp.operator or "-"
             for j, v in enumerate([clerk, tp.day, str(tp.pages), f"{tp.pages_per_hour:g}"]):
                 t.setItem(i, j, QTableWidgetItem(v))
+        t.resizeColumnsToContents()
 
     def _fill_warnings(self, report: DashboardReport) -> None:
         from hukou_scan.errors import current_language

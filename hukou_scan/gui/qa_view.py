@@ -269,7 +269,7 @@ class QaView(QWidget):
     def _label_item(self, item: QListWidgetItem, page: Page) -> None:
         r = self.results.get(page.id)
         mark = "·" if r is None else ("✓" if r.passed else "✗")
-        item.setText(f"{mark} {self.tr('Page')} {page.seq}")
+        item.setText(f"{mark} " + self.tr("Page %1").replace("%1", str(page.seq)))
 
     def current_page_id(self) -> str | None:
         item = self.page_list.currentItem()

@@ -634,6 +634,54 @@
       <translation>no anchor on the backup</translation>
     </message>
     <message>
+      <source>Administrator</source>
+      <translation>Administrator</translation>
+    </message>
+    <message>
+      <source>Clerk</source>
+      <translation>Clerk</translation>
+    </message>
+    <message>
+      <source>Reviewer</source>
+      <translation>Reviewer</translation>
+    </message>
+    <message>
+      <source>Searcher</source>
+      <translation>Searcher</translation>
+    </message>
+    <message>
+      <source>spot check</source>
+      <translation>spot check</translation>
+    </message>
+    <message>
+      <source>by station</source>
+      <translation>by station</translation>
+    </message>
+    <message>
+      <source>by batch</source>
+      <translation>by batch</translation>
+    </message>
+    <message>
+      <source>by day</source>
+      <translation>by day</translation>
+    </message>
+    <message>
+      <source>by clerk</source>
+      <translation>by clerk</translation>
+    </message>
+    <message>
+      <source>statistics (CSV)</source>
+      <translation>statistics (CSV)</translation>
+    </message>
+    <message>
+      <source>rejected registry rows</source>
+      <translation>rejected registry rows</translation>
+    </message>
+    <message>
+      <source>audit log (CSV)</source>
+      <translation>audit log (CSV)</translation>
+    </message>
+    <message>
       <source>: </source>
       <translation>: </translation>
     </message>
@@ -644,6 +692,10 @@
     <message>
       <source>, </source>
       <translation>, </translation>
+    </message>
+    <message>
+      <source>(nobody logged in)</source>
+      <translation>(nobody logged in)</translation>
     </message>
     <message>
       <source>System (%1)</source>
@@ -2008,6 +2060,10 @@
     <message>
       <source>Sample: %1 of %2 pages (rate %3 %, seed %4)</source>
       <translation>Sample: %1 of %2 pages (rate %3 %, seed %4)</translation>
+    </message>
+    <message>
+      <source>Page %1</source>
+      <translation>Page %1</translation>
     </message>
     <message>
       <source>Paper pages expected: %1, captured: %2</source>

@@ -634,6 +634,54 @@
       <translation>备份中没有校验锚点</translation>
     </message>
     <message>
+      <source>Administrator</source>
+      <translation>管理员</translation>
+    </message>
+    <message>
+      <source>Clerk</source>
+      <translation>采集员</translation>
+    </message>
+    <message>
+      <source>Reviewer</source>
+      <translation>审核员</translation>
+    </message>
+    <message>
+      <source>Searcher</source>
+      <translation>查询员</translation>
+    </message>
+    <message>
+      <source>spot check</source>
+      <translation>抽检</translation>
+    </message>
+    <message>
+      <source>by station</source>
+      <translation>按工作站</translation>
+    </message>
+    <message>
+      <source>by batch</source>
+      <translation>按批次</translation>
+    </message>
+    <message>
+      <source>by day</source>
+      <translation>按日期</translation>
+    </message>
+    <message>
+      <source>by clerk</source>
+      <translation>按采集员</translation>
+    </message>
+    <message>
+      <source>statistics (CSV)</source>
+      <translation>统计表（CSV）</translation>
+    </message>
+    <message>
+      <source>rejected registry rows</source>
+      <translation>户籍导入被拒行</translation>
+    </message>
+    <message>
+      <source>audit log (CSV)</source>
+      <translation>审计日志（CSV）</translation>
+    </message>
+    <message>
       <source>: </source>
       <translation>：</translation>
     </message>
@@ -644,6 +692,10 @@
     <message>
       <source>, </source>
       <translation>、</translation>
+    </message>
+    <message>
+      <source>(nobody logged in)</source>
+      <translation>（未登录）</translation>
     </message>
     <message>
       <source>System (%1)</source>
@@ -2007,6 +2059,10 @@
     <message>
       <source>Sample: %1 of %2 pages (rate %3 %, seed %4)</source>
       <translation>样本：%2 页中抽取 %1 页（比例 %3 %，随机种子 %4）</translation>
+    </message>
+    <message>
+      <source>Page %1</source>
+      <translation>第 %1 页</translation>
     </message>
     <message>
       <source>Paper pages expected: %1, captured: %2</source>

@@ -252,7 +252,7 @@ def test_audit_view_shows_names_local_time_and_words(
         assert cell("delete_page", 2) == "管理员（admin）"
         assert cell("delete_page", 5) == f"{s.batch.archive_id} 第2页"
         details = cell("delete_page", 7)
-        assert f"批次：批次 {s.batch.archive_id}" in details and "采集序号：2" in details
+        assert f"批次：{s.batch.archive_id}" in details and "采集序号：2" in details
         assert "原因：密码错误" in cell("login", 7) and "失败次数：2" in cell("login", 7)
         for action in rows:
             text = " ".join(cell(action, c) for c in range(m.columnCount()))
