@@ -400,3 +400,38 @@ def test_switch_user_without_quitting(qtbot: QtBot, ctx: AppContext, monkeypatch
         ("login", "clerk1"),
         ("logout", ""),
     ]
+
+
+def test_backup_target_saved_in_settings_starts_the_backup_at_once(
+    qtbot: QtBot, ctx: AppContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 15 item 6 as the administrator saw it: 「设置已保存。」 then 「未配置同步目标…」."""
+    from hukou_scan.gui import app as gui_app
+    from hukou_scan.gui.settings_dialog import SettingsDialog
+
+    monkeypatch.setattr(gui_app, "check_page_store", lambda _c, _w: None)
+    create_application("zh_CN")
+    ctx.security.begin_interactive()
+    ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
+    ctx.security.login("admin", "Admin-Pass-2026!")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    window, _switching = gui_app.open_session(ctx, app, first=False)
+    qtbot.addWidget(window)
+    try:
+        assert not ctx.sync.background_running and "未配置" in window.statusBar().currentMessage()
+        target = (tmp_path / "nas").as_uri()
+
+        def edit(dialog: SettingsDialog) -> int:
+            dialog.ui.storageEdit.setText(target)
+            return int(SettingsDialog.DialogCode.Accepted)
+
+        monkeypatch.setattr(SettingsDialog, "exec", edit)
+        window.settings_action.trigger()
+        assert ctx.sync.target == target and ctx.sync.background_running
+        assert "设置已保存" in window.statusBar().currentMessage()
+        status = ctx.sync.status()
+        assert status.target == target and status.background
+    finally:
+        ctx.sync.stop()
+        window.close()
