@@ -198,6 +198,7 @@ class ExportService:
 
         Why: users know the 档号; the internal id only appears in logs and JSON output.
         """
+        self.guard.require(Role.SEARCHER)
         ref = ref.strip()
         found = self.batches.by_archive_id(ref)
         if len(found) == 1:
@@ -221,6 +222,7 @@ class ExportService:
 
     def resolve_person(self, ref: str) -> Person:
         """A person by citizen ID number (公民身份号码) or internal id."""
+        self.guard.require(Role.SEARCHER)
         ref = ref.strip()
         found = self.persons.by_id_number(ref.upper()) if ref else []
         if len(found) == 1:

@@ -356,8 +356,10 @@ class SyncService:
 
         Waits for a running sync to finish, drops the engine and catalogue built for the
         old target and wakes the background loop so the new target is used at once
-        instead of after a restart.
+        instead of after a restart.  Changing where the archive is copied is an
+        administrator's decision (the Settings dialog).
         """
+        self.guard.require(Role.ADMIN)
         with self._run_lock:
             self.config = config
             self._engine = None

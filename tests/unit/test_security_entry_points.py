@@ -297,6 +297,8 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "SearchService.open_page": ((S,), lambda e: e.ctx.search.open_page(e.page_a)),
     # export: searchers, with a purpose
     "ExportService.plan": ((S,), lambda e: e.ctx.export.plan(ExportSource.batch(e.batch_a))),
+    "ExportService.resolve_batch": ((S,), lambda e: e.ctx.export.resolve_batch(e.batch_a)),
+    "ExportService.resolve_person": ((S,), lambda e: e.ctx.export.resolve_person(e.person_id)),
     "ExportService.export": (
         (S,),
         lambda e: e.ctx.export.export(
@@ -336,6 +338,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "SyncService.check_audit_anchor": ((A,), lambda e: e.ctx.sync.check_audit_anchor()),
     "SyncService.remote_audit_anchor": ((A,), lambda e: e.ctx.sync.remote_audit_anchor()),
     "SyncService.start_background": ((C, R), lambda e: e.ctx.sync.start_background(60)),
+    "SyncService.reconfigure": ((A,), lambda e: e.ctx.sync.reconfigure(e.ctx.sync.config)),
     # users and audit
     "SecurityService.reset_password": ((A,), lambda e: e.sec.reset_password(_admin_id(e), "N3w-passw0rd")),
     "SecurityService.list_users": ((A,), lambda e: e.sec.list_users()),
@@ -350,6 +353,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "SecurityService.verify_audit": ((A,), lambda e: e.sec.verify_audit()),
     "SecurityService.audit_events": ((A,), lambda e: e.sec.audit_events()),
     "SecurityService.audit_actions": ((A,), lambda e: e.sec.audit_actions()),
+    "SecurityService.audit_names": ((A,), lambda e: e.sec.audit_names([])),
     "SecurityService.export_audit_csv": ((A,), lambda e: e.sec.export_audit_csv(e.tmp / "audit.csv")),
 }
 
