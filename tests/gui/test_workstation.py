@@ -414,9 +414,7 @@ def test_backup_target_saved_in_settings_starts_the_backup_at_once(
     ctx.security.begin_interactive()
     ctx.security.create_first_admin("admin", "管理员", "Admin-Pass-2026!")
     ctx.security.login("admin", "Admin-Pass-2026!")
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    window, _switching = gui_app.open_session(ctx, app, first=False)
+    window = gui_app.open_workstation(ctx, first=False)
     qtbot.addWidget(window)
     try:
         assert not ctx.sync.background_running and "未配置" in window.statusBar().currentMessage()
