@@ -94,18 +94,27 @@ def detect_red_marks(bgr: U8, *, min_fraction: float = 0.0004) -> RedMarks:
     closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, _labels, stats, _c = cv2.connectedComponentsWithStats(closed, connectivity=8)
     long_side = float(max(sh, sw))
-    seals = lines = 0
+    seal_boxes: list[tuple[int, int, int, int]] = []
+    lines = 0
     for i in range(1, n):
-        _x, _y, bw, bh, area = (int(v) for v in stats[i])
+        x, y, bw, bh, area = (int(v) for v in stats[i])
         big, small_side = max(bw, bh), min(bw, bh)
         if big < long_side * 0.02:  # under ~6 mm on an A4 page: a tick or a speck
             continue
         aspect = small_side / big
         fill = area / float(bw * bh)
         if aspect >= 0.6 and long_side * 0.025 <= big <= long_side * 0.3 and fill >= 0.08:
-            seals += 1
+            seal_boxes.append((x, y, x + bw, y + bh))
         elif aspect <= 0.12 and big >= long_side * 0.15:
             lines += 1
+    # A seal's star and characters are separate components inside its ring: count the ring.
+    seals = sum(
+        1
+        for b in seal_boxes
+        if not any(
+            o != b and o[0] <= b[0] and o[1] <= b[1] and o[2] >= b[2] and o[3] >= b[3] for o in seal_boxes
+        )
+    )
     return RedMarks(fraction, seals, lines)
 
 
