@@ -856,43 +856,39 @@ def register_pdf(fig: RegisterFigures, font: Path | None = None) -> bytes:
     machinery), so the sheet prints the same everywhere and embeds no font; it is a form
     to sign, not a searchable document.
     """
+    import zlib
+
     from hukou_scan.export.pdfobj import Name, PdfWriter
-    from hukou_scan.export.watermark import build_watermark
+    from hukou_scan.export.watermark import outline_texts
 
     pw, ph = 595.28, 841.89
-    ops: list[str] = ["0 0 0 rg 0 0 0 RG 0.8 w"]
-
-    def text(s: str, x: float, y: float, size: float, centre: bool = False) -> None:
-        if not s:
-            return
-        form = build_watermark([s], font, size=size)
-        ox = x - form.width / 2 if centre else x
-        ops.append(f"q 1 0 0 1 {ox:.2f} {y - size * 0.35:.2f} cm")
-        ops.append(form.ops.decode("ascii"))
-        ops.append("Q")
-
-    text("档案数字化成果移交登记表", pw / 2, ph - 80, 20, centre=True)
+    lines: list[str] = ["0 0 0 RG 0.8 w"]
+    texts: list[tuple[str, float, float, float]] = []
+    title, title_size = "档案数字化成果移交登记表", 20.0
+    texts.append((title, pw / 2 - title_size * len(title) / 2, ph - 80, title_size))
     left, right, label_w, row_h = 60.0, pw - 60.0, 120.0, 30.0
     y = ph - 130
     rows = [*fig.rows(), *((s, "") for s in SIGNATURES)]
-    top = y
+    n_sign = len(SIGNATURES)
     for i, (label, value) in enumerate(rows):
-        h = row_h * (1.6 if i >= len(rows) - len(SIGNATURES) else 1.0)
-        ops.append(f"{left:.2f} {y - h:.2f} {right - left:.2f} {h:.2f} re S")
-        ops.append(f"{left + label_w:.2f} {y:.2f} m {left + label_w:.2f} {y - h:.2f} l S")
-        text(label, left + 8, y - h / 2 - 5, 11)
-        text(value[:60], left + label_w + 8, y - h / 2 - 5, 10.5)
-        if i >= len(rows) - len(SIGNATURES):
-            text("日期：", right - 150, y - h / 2 - 5, 11)
+        signature = i >= len(rows) - n_sign
+        h = row_h * (1.6 if signature else 1.0)
+        lines.append(f"{left:.2f} {y - h:.2f} {right - left:.2f} {h:.2f} re S")
+        lines.append(f"{left + label_w:.2f} {y:.2f} m {left + label_w:.2f} {y - h:.2f} l S")
+        baseline = y - h / 2 - 4
+        texts.append((label, left + 8, baseline, 11))
+        if value:
+            texts.append((value[:60], left + label_w + 8, baseline, 10.5))
+        if signature:
+            texts.append(("日期：", right - 150, baseline, 11))
         y -= h
-    del top
-    text("本表由 hukou-scan 生成；签字栏留空，由移交、接收、监交三方签署。", left, y - 30, 9)
+    texts.append(("本表由 hukou-scan 生成；签字栏留空，由移交、接收、监交三方签署。", left, y - 30, 9))
+    glyphs, _widths = outline_texts(texts, font)
+    ops = "\n".join(lines).encode("ascii") + b"\n0 0 0 rg\n" + glyphs
     buf = io.BytesIO()
     w = PdfWriter(buf)
     catalog_ref, pages_ref = w.reserve(), w.reserve()
-    import zlib
-
-    content = w.add_stream(zlib.compress("\n".join(ops).encode("ascii")), {"Filter": Name("FlateDecode")})
+    content = w.add_stream(zlib.compress(ops), {"Filter": Name("FlateDecode")})
     page = w.add(
         {
             "Type": Name("Page"),

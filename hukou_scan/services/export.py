@@ -493,12 +493,16 @@ class ExportService:
                 # DA/T 31: red headers and seals (红头、印章) stay in colour.  The grey or
                 # bitonal derivative would turn them into grey smudges, so such pages go
                 # out from the colour master.
-                try:
-                    master_data = blobs.get(page.processed_sha256)
-                except HukouScanError:  # master unreadable: the derivative still serves
-                    master_data = b""
-                marks = _red_marks(meta, master_data) if master_data else None
-                if marks is not None and marks.present:
+                marks = _recorded_red_marks(meta)  # the pipeline records it when it processes
+                master_data = b""
+                if marks is None or marks.present:
+                    try:
+                        master_data = blobs.get(page.processed_sha256)
+                    except HukouScanError:  # master unreadable: the derivative still serves
+                        master_data = b""
+                if marks is None and master_data:  # pages processed before the check existed
+                    marks = detect_red_marks_encoded(master_data)
+                if marks is not None and marks.present and master_data:
                     if colour is not None:
                         colour[page.id] = (label, marks.reason)
                     return PageContent(
@@ -517,12 +521,13 @@ class ExportService:
         return ExportPage(page.id, label, load)
 
 
-def _red_marks(meta: dict[str, Any], master: bytes) -> RedMarks | None:
-    """Red seals/lines of a page: the pipeline's record when it has one, else found now."""
+def _recorded_red_marks(meta: dict[str, Any]) -> RedMarks | None:
+    """Red seals/lines as the image pipeline recorded them (``None`` for older pages: then the
+    export looks at the master itself, which costs a JPEG decode per page)."""
     rec = meta.get("red_marks")
     if isinstance(rec, dict) and "seals" in rec and "lines" in rec:
         return RedMarks(float(rec.get("fraction", 0.0)), int(rec["seals"]), int(rec["lines"]))
-    return detect_red_marks_encoded(master)
+    return None
 
 
 def _float(v: Any) -> float | None:

@@ -171,3 +171,21 @@ def test_cli_export_format_ofd(ctx: AppContext, tmp_path: Path, capsys: pytest.C
     )
     assert (tmp_path / "A0101-2026-001.ofd").exists()
     assert zipfile.is_zipfile(tmp_path / "A0101-2026-001.ofd")
+
+
+def test_recorded_red_marks_decide_without_decoding_the_master(ctx: AppContext, tmp_path: Path) -> None:
+    """The pipeline's record (process_meta["red_marks"]) is what export goes by: a page recorded
+    with a seal goes in colour even though this test's master has none, and a page recorded
+    without red stays grey although its master was stamped afterwards."""
+    s = seed(ctx, n_pages=2)
+    _with_grey_derivatives(ctx, s, seal_on=1)
+    for p, marks in zip(
+        s.pages,
+        ({"fraction": 0.01, "seals": 1, "lines": 0}, {"fraction": 0.0, "seals": 0, "lines": 0}),
+        strict=True,
+    ):
+        page = ctx.pages.get(p.id)
+        ctx.pages.update(p.id, process_meta={**page.process_meta, "red_marks": marks})
+    res = _service(ctx).export(ExportRequest(ExportSource.batch(s.batch.id), purpose="证明", output=tmp_path))
+    assert _colourspaces(res.path) == ["/DeviceRGB", "/DeviceGray"]
+    assert res.colour_pages == (("A0101-2026-001-0001", "seal"),)

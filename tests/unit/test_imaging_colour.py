@@ -60,3 +60,17 @@ def test_real_images(real_data: Path) -> None:
         pytest.skip("real images not available")
     assert detect_red_marks_encoded(stamped.read_bytes()).seals >= 1
     assert not detect_red_marks_encoded(plain.read_bytes()).present
+
+
+@pytest.mark.parametrize("age", [0.2, 0.8])
+def test_simulated_registration_form_with_and_without_its_seal(age: float) -> None:
+    """The simulated 常住人口登记表 (aged, yellowed paper, faded ink): the 户口专用章 is found,
+    and the same form without it has no red."""
+    from hukou_scan.capture.simulated.forms import render_registration_form
+    from hukou_scan.domain.sample import generate_households
+
+    h = generate_households(2)[0]
+    for seal, expected in ((True, 1), (False, 0)):
+        rgb = render_registration_form(h.head, h.head.name, dpi=100, seed=5, age=age, seal=seal).image
+        marks = detect_red_marks(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        assert marks.seals == expected and marks.lines == 0, (seal, marks)
