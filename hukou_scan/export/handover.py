@@ -282,13 +282,23 @@ class PackageSink(Protocol):
 
     def write(self, relpath: str, data: bytes) -> None: ...
 
+    def commit(self) -> None:
+        """Make everything written so far durable (called before the manifests are written)."""
+
     def discard(self) -> None:
         """Remove everything written (cancel / failure)."""
 
 
 class FolderSink:
-    """Writes under ``root`` (created; must not exist yet): temp file, fsync, ``os.replace``,
-    mode 0600 — the package holds personal data."""
+    """Writes under ``root`` (created; must not exist yet), files mode 0600 — the package
+    holds personal data.
+
+    Durability: the files are written without a sync each; :meth:`commit` syncs them all
+    (and their folders) before the manifests are written, and the manifests themselves go
+    through temp file, fsync and ``os.replace``.  A package therefore has a manifest only
+    once everything it lists is on disk, and one sync barrier instead of one per file
+    keeps a 1,000-page hand-over from waiting on 2,000 journal commits.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -298,7 +308,7 @@ class FolderSink:
                 f"The target folder exists and is not empty: {self.root}",
             )
         self.root.mkdir(parents=True, exist_ok=True)
-        self._written: list[Path] = []
+        self._pending: list[Path] = []
 
     @property
     def location(self) -> str:
@@ -307,6 +317,34 @@ class FolderSink:
     def write(self, relpath: str, data: bytes) -> None:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
+        if relpath.startswith(MANIFEST_PREFIX):
+            self._write_synced(path, data)
+            return
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        self._pending.append(path)
+
+    def commit(self) -> None:
+        """Sync every file written so far and the folders holding them."""
+        folders = {self.root}
+        for path in self._pending:
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            folders.update(p for p in path.parents if p == self.root or self.root in p.parents)
+        if os.name == "posix":
+            for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+                fd = os.open(folder, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        self._pending.clear()
+
+    def _write_synced(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(f".{path.name}.part")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -318,7 +356,6 @@ class FolderSink:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        self._written.append(path)
 
     def discard(self) -> None:
         import shutil
@@ -383,12 +420,14 @@ class _Writer:
         self.bytes = 0
         self.files = 0
 
-    def write(self, relpath: str, data: bytes) -> None:
+    def write(self, relpath: str, data: bytes) -> dict[str, str]:
         self.sink.write(relpath, data)
-        for c in self.checksums:
-            self.entries[c][relpath] = digest(c, data)
+        out = {c: digest(c, data) for c in self.checksums}
+        for c, h in out.items():
+            self.entries[c][relpath] = h
         self.bytes += len(data)
         self.files += 1
+        return out
 
 
 def _master_bytes(data: bytes, image_format: str) -> tuple[bytes, dict[str, Any]]:
@@ -478,10 +517,11 @@ def write_package(
                     ) from e
                 ext = "tif" if profile.image_format == "tiff" else "jpg"
                 image_path = f"{stem}.{ext}"
-                if "images" in profile.files:
-                    w.write(image_path, data)
                 master_bytes += len(raw)
-                sha = digest("sha256", data)
+                if "images" in profile.files:
+                    sha = w.write(image_path, data)["sha256"]
+                else:
+                    sha = digest("sha256", data)
                 page_files[page.page_id] = (image_path, sha)
                 if "process_xml" in profile.files:
                     w.write(f"{stem}.xml", process_xml(vol, page, image_path, sha, img, profile, info))
@@ -514,6 +554,7 @@ def write_package(
             w.write("transfer-register.pdf", register_pdf(register))
         if "register_xlsx" in profile.files:
             w.write("transfer-register.xlsx", register_xlsx(register))
+        sink.commit()
         manifest_sha = ""
         for algo in profile.checksums:
             body = "".join(f"{h}  {p}\n" for p, h in sorted(w.entries[algo].items())).encode("utf-8")

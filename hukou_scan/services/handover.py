@@ -126,6 +126,9 @@ class StoreSink:
         self.store.put(key, data, sha256_hex(data))
         self._keys.append(key)
 
+    def commit(self) -> None:
+        """Nothing to do: every put is complete (and checksum-verified on S3) when it returns."""
+
     def discard(self) -> None:
         for key in reversed(self._keys):
             try:
