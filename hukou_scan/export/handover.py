@@ -156,6 +156,14 @@ class HandoverProfile:
             raise ExportError(
                 f"不支持的图像格式：{self.image_format}", f"Unsupported image format: {self.image_format}"
             )
+        unknown_files = sorted(self.files - ALL_FILES)
+        if unknown_files:
+            raise ExportError(
+                f"移交包内容设置有误：{', '.join(unknown_files)}",
+                f"Unknown hand-over file kind(s): {', '.join(unknown_files)}",
+                hint_zh=f"可选：{', '.join(sorted(ALL_FILES))}",
+                hint_en=f"Known: {', '.join(sorted(ALL_FILES))}",
+            )
         bad = [c for c in self.checksums if c not in ("sha256", "sm3")]
         if bad or "sha256" not in self.checksums:
             raise ExportError(

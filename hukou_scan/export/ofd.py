@@ -64,8 +64,12 @@ FONT_ID = 1
 MM_PER_IN = 25.4
 
 
+_XML_INVALID: dict[int, None] = {c: None for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+
+
 def _x(text: str) -> str:
-    """XML text content with the five special characters escaped."""
+    """XML text content: special characters escaped, characters XML 1.0 forbids dropped."""
+    text = text.translate(_XML_INVALID)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 

@@ -240,6 +240,12 @@ def test_folder_sink_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     assert (tmp_path / "x").read_text() == "keep me"
 
 
+def test_unknown_file_kind_in_profile_is_refused() -> None:
+    with pytest.raises(ExportError) as e:
+        HandoverProfile.from_section({"files": ["images", "catalog_xml"]})
+    assert "catalog_xml" in e.value.en
+
+
 def test_default_profile_is_dat31() -> None:
     p = HandoverProfile.from_section({})
     assert p.name == "DA/T 31-2017" and p.checksums == ("sha256",) and p.image_format == "jpg"
