@@ -178,6 +178,8 @@ class HandoverService:
         """The batches of ``selection`` the user may hand over, ordered by 档号."""
         user = self.guard.require(Role.ADMIN, Role.REVIEWER)
         scope = None if user is None or Role.ADMIN in user.roles or user.all_stations else user.station_id
+        if selection.station_id and scope is not None and selection.station_id != scope:
+            self.guard.require(Role.ADMIN, Role.REVIEWER, station_id=selection.station_id)  # refuses
         out = [
             b
             for b in self.batches.list(station_id=selection.station_id or scope)
