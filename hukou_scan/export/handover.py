@@ -38,7 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-from hukou_scan.errors import ExportError
+from hukou_scan.errors import ExportError, HukouScanError
 
 log = logging.getLogger(__name__)
 
@@ -442,6 +442,9 @@ def _master_bytes(data: bytes, image_format: str) -> tuple[bytes, dict[str, Any]
     """The master in the package's format, plus its pixel size, dpi and colour mode."""
     from PIL import Image
 
+    from hukou_scan.imaging.limits import check_image_file
+
+    check_image_file(data, "page master")  # the product-wide pixel limit, from the header
     with Image.open(io.BytesIO(data)) as im:
         info = {
             "width": im.width,
@@ -514,9 +517,14 @@ def write_package(
                 try:
                     raw = page.load_master()
                     data, img = _master_bytes(raw, profile.image_format)
-                except ExportError:
-                    raise
-                except Exception as e:
+                except HukouScanError as e:  # e.g. the pixel limit: its own message, with the page
+                    raise ExportError(
+                        f"{vol.archive_id} 第{page.number}页：{e.zh}",
+                        f"{vol.archive_id} page {page.number}: {e.en}",
+                        hint_zh=e.hint_zh,
+                        hint_en=e.hint_en,
+                    ) from e
+                except (OSError, ValueError, SyntaxError) as e:  # Pillow on a damaged file
                     raise ExportError(
                         f"无法读取页面母版：{vol.archive_id} 第{page.number}页",
                         f"Cannot read the page master: {vol.archive_id} page {page.number}",

@@ -42,7 +42,7 @@ from xml.sax.saxutils import quoteattr
 
 from hukou_scan import __version__
 from hukou_scan.domain import OcrResult
-from hukou_scan.errors import ExportError, HukouScanError
+from hukou_scan.errors import ExportError, HukouScanError, ImageProcessingError
 from hukou_scan.export.assemble import (
     MAX_PAGE_PT,
     AssemblyOptions,
@@ -56,6 +56,7 @@ from hukou_scan.export.assemble import (
 )
 from hukou_scan.export.metadata import DocumentInfo
 from hukou_scan.export.textlayer import VERTICAL_RATIO
+from hukou_scan.imaging.limits import check_image_file
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,10 @@ def _page_image(data: bytes, jpeg_quality: int) -> _PageImage:
     (lossless; TIFF/BMP masters are rare and OFD readers differ on them)."""
     from PIL import Image, UnidentifiedImageError
 
+    try:
+        check_image_file(data, "page image")  # the product-wide pixel limit, from the header
+    except ImageProcessingError as e:
+        raise ExportError(e.zh, e.en, hint_zh=e.hint_zh, hint_en=e.hint_en) from e
     try:
         with Image.open(io.BytesIO(data)) as im:
             dpi_info = im.info.get("dpi")

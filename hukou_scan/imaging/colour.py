@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from hukou_scan.imaging.limits import check_image_file
+
 U8 = NDArray[Any]
 
 ANALYSIS_SIDE = 1000  # px, longest side of the image the check runs on
@@ -119,7 +121,12 @@ def detect_red_marks(bgr: U8, *, min_fraction: float = 0.0004) -> RedMarks:
 
 
 def detect_red_marks_encoded(data: bytes) -> RedMarks:
-    """:func:`detect_red_marks` on encoded image bytes, decoded at reduced size (fast for JPEG)."""
+    """:func:`detect_red_marks` on encoded image bytes, decoded at reduced size (fast for JPEG).
+
+    Raises:
+        ImageProcessingError: above the product-wide pixel limit (checked from the header).
+    """
+    check_image_file(data, "page master")
     buf = np.frombuffer(data, np.uint8)
     img = cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_4)
     if img is None or img.size == 0:

@@ -501,7 +501,10 @@ class ExportService:
                     except HukouScanError:  # master unreadable: the derivative still serves
                         master_data = b""
                 if marks is None and master_data:  # pages processed before the check existed
-                    marks = detect_red_marks_encoded(master_data)
+                    try:
+                        marks = detect_red_marks_encoded(master_data)
+                    except HukouScanError:  # unreadable or over the pixel limit: no colour choice
+                        marks = None
                 if marks is not None and marks.present and master_data:
                     if colour is not None:
                         colour[page.id] = (label, marks.reason)
