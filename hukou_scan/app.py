@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from hukou_scan.services.capture import CaptureService  # issue 3
     from hukou_scan.services.dashboard import DashboardService
     from hukou_scan.services.export import ExportService
+    from hukou_scan.services.handover import HandoverService
     from hukou_scan.services.linking import LinkingService  # issue 6
     from hukou_scan.services.ocr import OcrService  # issue 5
     from hukou_scan.services.pipeline import PipelineService
@@ -368,6 +369,23 @@ class AppContext:
         """Page ids for a query, in rank order, from the search service (``[export] query_limit``)."""
         limit = int(self.settings.section("export").get("query_limit", 1000))
         return lambda query: [hit.page_id for hit in self.search.search(query, limit=limit).hits]
+
+    @cached_property
+    def handover(self) -> HandoverService:
+        """DA/T 31 hand-over packages (administrators and reviewers; ``[handover]`` profile)."""
+        from hukou_scan.services.handover import HandoverService
+
+        return HandoverService(
+            settings=self.settings,
+            blobs=self.blobs,
+            pages=self.pages,
+            batches=self.batches,
+            persons=self.persons,
+            links=self.links,
+            stations=self.stations,
+            station=self.station,
+            guard=self.guard,
+        )
 
     # --- sync (issue 9) ----------------------------------------------------------------
 

@@ -162,3 +162,27 @@ def seed(ctx: Any, n_pages: int = 3, archive_id: str = "A0101-2026-001", link: b
                     PageLink(page_id=pages[pi].id, person_id=persons[qi].id, method=LinkMethod.MANUAL)
                 )
     return Seeded(batch, pages, persons, hh, synth)
+
+
+def stamp_red_seal(jpeg: bytes, centre: tuple[int, int] = (900, 1450), radius: int = 130) -> bytes:
+    """The page with a round red seal (ring, star, characters) as official stamps look, re-encoded
+    as JPEG 4:4:4 the way the pipeline writes colour masters."""
+    im = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    d = ImageDraw.Draw(im)
+    red = (200, 30, 35)
+    cx, cy = centre
+    d.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=red, width=max(4, radius // 14))
+    r = radius * 0.3
+    star = []
+    import math
+
+    for k in range(10):
+        rr = r if k % 2 == 0 else r * 0.4
+        a = math.pi / 2 + k * math.pi / 5
+        star.append((cx + rr * math.cos(a), cy - rr * math.sin(a)))
+    d.polygon(star, fill=red)
+    font = ImageFont.truetype(FONT, max(12, radius // 5))
+    d.text((cx - radius * 0.55, cy + radius * 0.35), "户籍专用章", font=font, fill=red)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90, subsampling=0, dpi=im.info.get("dpi", (150, 150)))
+    return buf.getvalue()

@@ -1,4 +1,4 @@
-"""``hukou-scan export``: one searchable, bookmarked PDF from a batch, a person, a household,
+"""``hukou-scan export``: one searchable, bookmarked PDF (or OFD) from a batch, a person, a household,
 a list of pages or a search query.
 
 Examples::
@@ -20,6 +20,12 @@ from typing import Any
 from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
 from hukou_scan.errors import ExportError
+
+COLOUR_REASONS = {
+    "seal": "红色印章 / red seal",
+    "red_lines": "红色线条或红头 / red lines or red header",
+    "seal+red_lines": "红色印章和红色线条 / red seal and red lines",
+}
 
 
 def register(sub: Any) -> None:
@@ -51,6 +57,12 @@ def register(sub: Any) -> None:
         help="页面图像 / page image: auto (增强图：灰度/二值页 / cleaned image for grey and bitonal pages), master (彩色母版 / colour master), derivative",
     )
     p.add_argument("--no-text", action="store_true", help="不加文字层 / no text layer")
+    p.add_argument(
+        "--format",
+        choices=("pdf", "ofd"),
+        default="pdf",
+        help="文件格式 / file format: pdf, ofd (GB/T 33190 版式文件 / Chinese fixed-layout format)",
+    )
     p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
     p.set_defaults(handler=_export)
 
@@ -96,6 +108,7 @@ def _export(args: argparse.Namespace) -> int:
             password=password,
             image=args.image,
             text_layer=not args.no_text,
+            format=args.format,
         )
 
         def progress(done: int, total: int, label: str) -> None:
@@ -112,6 +125,10 @@ def _export(args: argparse.Namespace) -> int:
             print_json({"event": "done", **result.to_dict()})
         else:
             print(f"已导出 / exported: {result.path}  ({result.pages} 页 / pages, {result.bytes} bytes)")
+            if result.colour_pages:
+                print(f"彩色页面 / pages in colour: {len(result.colour_pages)}")
+                for label, reason in result.colour_pages:
+                    print(f"  {label}: {COLOUR_REASONS.get(reason, reason)}")
             for w in result.warnings:
                 print(f"警告 / warning: {w}", file=sys.stderr)
         return 0

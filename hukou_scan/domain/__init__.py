@@ -25,6 +25,7 @@ from hukou_scan.domain.models import (
     Station,
     SyncState,
     User,
+    display_page_numbers,
     new_id,
 )
 
@@ -51,5 +52,6 @@ __all__ = [
     "Station",
     "SyncState",
     "User",
+    "display_page_numbers",
     "new_id",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -402,3 +403,21 @@ class AuditEvent:
     details: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+def display_page_numbers(pages: Sequence[Page]) -> dict[str, int]:
+    """Page id → the page number a person sees: the position among the batch's
+    non-deleted pages in capture order (1-based).
+
+    Why not ``Page.seq``: seq is an internal, never-reused counter, so deleting or
+    re-capturing a page leaves gaps; hand-over files, labels and catalogues must count
+    the pages that are actually there.  Pages of several batches are numbered per batch.
+    """
+    out: dict[str, int] = {}
+    counters: dict[str, int] = {}
+    for p in sorted(pages, key=lambda p: (p.batch_id, p.seq)):
+        if p.state == PageState.DELETED:
+            continue
+        counters[p.batch_id] = counters.get(p.batch_id, 0) + 1
+        out[p.id] = counters[p.batch_id]
+    return out

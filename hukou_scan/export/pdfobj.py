@@ -12,6 +12,7 @@ result back (encryption pass, tests), so every file we write is parsed by qpdf.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
@@ -159,5 +160,5 @@ class PdfWriter:
             trailer["Info"] = info
         self._write(b"trailer\n" + serialize(trailer) + b"\nstartxref\n%d\n%%%%EOF\n" % xref_at)
         self._fh.flush()
-        if hasattr(self._fh, "fileno"):
-            os.fsync(self._fh.fileno())
+        if not isinstance(self._fh, io.BytesIO) and hasattr(self._fh, "fileno"):
+            os.fsync(self._fh.fileno())  # in-memory documents (the transfer register) have none

@@ -116,6 +116,45 @@ def build_watermark(lines: list[str], font_path: Path | None = None, size: float
         font.close()
 
 
+def outline_texts(
+    items: list[tuple[str, float, float, float]], font_path: Path | None = None
+) -> tuple[bytes, list[float]]:
+    """Several single-line texts as filled outlines in one font session.
+
+    Args:
+        items: ``(text, x, baseline_y, size)`` in points.
+    Returns:
+        The path operators (ending in a fill) and each text's advance width, so callers
+        can centre or right-align.  Opening a CJK font costs a quarter of a second, which
+        is why a whole form (the transfer register) goes through one call.
+    """
+    from fontTools.ttLib import TTFont
+
+    path = find_cjk_font(font_path)
+    font = TTFont(str(path), fontNumber=0, lazy=True) if path.suffix.lower() == ".ttc" else TTFont(str(path))
+    try:
+        cmap = font.getBestCmap()
+        glyphset = font.getGlyphSet()
+        upem = float(font["head"].unitsPerEm)
+        hmtx = font["hmtx"]
+        ops: list[str] = []
+        widths: list[float] = []
+        for text, x0, y, size in items:
+            scale = size / upem
+            x = x0
+            for ch in text:
+                gname = cmap.get(ord(ch), ".notdef")
+                pen = _PdfPathPen(glyphset, x, y, scale)
+                glyphset[gname].draw(pen)
+                ops.extend(pen.ops)
+                x += hmtx[gname][0] * scale
+            widths.append(x - x0)
+        ops.append("f")
+        return ("\n".join(ops) + "\n").encode("ascii"), widths
+    finally:
+        font.close()
+
+
 def watermark_page_ops(
     form_name: str, gs_name: str, wm: WatermarkForm, page_w: float, page_h: float
 ) -> bytes:

@@ -111,12 +111,31 @@ class ExportDialog(QDialog):
         self.purpose_edit.setPlaceholderText(self.tr("Required, e.g. certificate for the resident"))
         self.image_combo = QComboBox()
         self.image_combo.addItem(
-            self.tr("Cleaned pages (grey pages enhanced, colour pages as captured)"), "auto"
+            self.tr("Cleaned pages (red seals in colour)"),
+            "auto",
         )
         self.image_combo.addItem(self.tr("Colour masters (as captured; larger files)"), "master")
         self.image_combo.setToolTip(
-            self.tr("Cleaned pages are more legible and several times smaller; masters keep seal colours.")
+            self.tr(
+                "Cleaned pages are more legible and several times smaller. Colour pages, and pages where "
+                "red seals or red lines are found, go out from the colour master (DA/T 31)."
+            )
         )
+        self.format_combo = QComboBox()
+        self.format_combo.addItem(self.tr("PDF (searchable, PDF/A-2b structure)"), "pdf")
+        self.format_combo.addItem(self.tr("OFD (GB/T 33190, searchable)"), "ofd")
+        # Precise about PDF/A: no validator (veraPDF) runs here, so the dialog names the
+        # structural checks the writer is tested for and never says "validated".
+        self.pdfa_label = QLabel(
+            self.tr(
+                "PDF/A-2b is declared, not validated: no PDF/A validator is installed. Checked in our "
+                "tests: embedded fonts with matching widths, sRGB output intent, XMP metadata matching "
+                "the document info, no encryption, LZW or JBIG2, qpdf syntax check. "
+                "A password removes the PDF/A declaration."
+            )
+        )
+        self.pdfa_label.setWordWrap(True)
+        self.pdfa_label.setStyleSheet("color: palette(mid);")
         self.watermark_check = QCheckBox(self.tr("Visible watermark (user, time, purpose)"))
         self.password_check = QCheckBox(self.tr("Protect with a password (AES-256)"))
         self.password_edit = QLineEdit()
@@ -150,6 +169,8 @@ class ExportDialog(QDialog):
         form.addRow(self.tr("Export:"), chooser)
         form.addRow(self.tr("Source:"), self.summary_label)
         form.addRow(self.tr("Purpose:"), self.purpose_edit)
+        form.addRow(self.tr("Format:"), self.format_combo)
+        form.addRow("", self.pdfa_label)
         form.addRow(self.tr("Page images:"), self.image_combo)
         form.addRow("", self.watermark_check)
         form.addRow("", self.password_check)
@@ -180,6 +201,7 @@ class ExportDialog(QDialog):
         self.find_button.clicked.connect(self._on_find_button_clicked)
         self.purpose_edit.textChanged.connect(self._on_input_changed)
         self.password_check.toggled.connect(self._on_input_changed)
+        self.format_combo.currentIndexChanged.connect(self._on_format_combo_changed)
         self.password_edit.textChanged.connect(self._on_input_changed)
         self.password_repeat.textChanged.connect(self._on_input_changed)
         self.path_edit.textChanged.connect(self._on_input_changed)
@@ -275,7 +297,8 @@ class ExportDialog(QDialog):
         self.summary_label.setText(text.replace("%3", str(len(plan.archive_ids))).replace("%4", ids))
         QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
         if not self.path_edit.text() or self.path_edit.text() == self._suggested_path:
-            self._suggested_path = str(self._default_dir / plan.suggested_name)
+            name = Path(plan.suggested_name).with_suffix(f".{self._format()}")
+            self._suggested_path = str(self._default_dir / name)
             self.path_edit.setText(self._suggested_path)
         self._on_input_changed()
         self.plan_loaded.emit(plan)
@@ -316,6 +339,29 @@ class ExportDialog(QDialog):
             return self.tr("Choose where to save the file.")
         return ""
 
+    def _format(self) -> str:
+        return str(self.format_combo.currentData() or "pdf")
+
+    def _on_format_combo_changed(self, *_args: Any) -> None:
+        """OFD copies carry no password or watermark; the file name follows the format."""
+        ofd = self._format() == "ofd"
+        if ofd:
+            self.password_check.setChecked(False)
+            self.watermark_check.setChecked(False)
+        self.password_check.setEnabled(not ofd)
+        self.watermark_check.setEnabled(not ofd)
+        self.pdfa_label.setVisible(not ofd)
+        text = self.path_edit.text().strip()
+        if text:
+            path = Path(text)
+            if path.suffix.lower() in (".pdf", ".ofd"):
+                renamed = str(path.with_suffix(f".{self._format()}"))
+                if text == self._suggested_path:
+                    self._suggested_path = renamed
+                self.path_edit.setText(renamed)
+        self.setWindowTitle(self.tr("Export OFD") if ofd else self.tr("Export PDF"))
+        self._on_input_changed()
+
     def _on_input_changed(self, *_args: Any) -> None:
         busy = self._task is not None
         pw = self.password_check.isChecked()
@@ -327,9 +373,14 @@ class ExportDialog(QDialog):
             self.status_label.setText(problem)
 
     def _on_browse_button_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save PDF"), self.path_edit.text(), self.tr("PDF files (*.pdf)")
-        )
+        if self._format() == "ofd":
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Save OFD"), self.path_edit.text(), self.tr("OFD files (*.ofd)")
+            )
+        else:
+            path, _ = QFileDialog.getSaveFileName(
+                self, self.tr("Save PDF"), self.path_edit.text(), self.tr("PDF files (*.pdf)")
+            )
         if path:
             self.path_edit.setText(path)
 
@@ -344,6 +395,7 @@ class ExportDialog(QDialog):
             watermark=self.watermark_check.isChecked(),
             password=self.password_edit.text() if self.password_check.isChecked() else None,
             image=str(self.image_combo.currentData() or "auto"),
+            format=self._format(),
         )
 
     def _on_export_button_clicked(self) -> None:
@@ -368,13 +420,16 @@ class ExportDialog(QDialog):
         self._on_input_changed()
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
+        ofd = self._format() == "ofd"
+        for check in (self.watermark_check, self.password_check):
+            check.setEnabled(enabled and not ofd)
         for w in (
             self.source_combo,
             self.source_edit,
             self.find_button,
             self.purpose_edit,
-            self.watermark_check,
-            self.password_check,
+            self.format_combo,
+            self.image_combo,
             self.path_edit,
             self.browse_button,
         ):
@@ -401,6 +456,8 @@ class ExportDialog(QDialog):
             text += " " + self.tr("%1 page(s) could not be read and were left out.").replace(
                 "%1", str(len(result.skipped))
             )
+        if result.colour_pages:
+            text += " " + self.colour_summary(result)
         self.status_label.setText(text)
         self.open_button.show()
         self.reveal_button.show()
@@ -409,6 +466,21 @@ class ExportDialog(QDialog):
         self.export_finished.emit(result)
         if self.open_check.isChecked():
             self._on_open_button_clicked()
+
+    def colour_summary(self, result: ExportResult) -> str:
+        """Which pages went in colour and why (DA/T 31: red seals and red headers stay red)."""
+        reasons = {
+            "seal": self.tr("red seal"),
+            "red_lines": self.tr("red lines or red header"),
+            "seal+red_lines": self.tr("red seal and red lines"),
+        }
+        items = [f"{label}（{reasons.get(reason, reason)}）" for label, reason in result.colour_pages[:8]]
+        more = "…" if len(result.colour_pages) > 8 else ""
+        return (
+            self.tr("%1 page(s) exported in colour from the master: %2")
+            .replace("%1", str(len(result.colour_pages)))
+            .replace("%2", "、".join(items) + more)
+        )
 
     def _on_export_failed(self, exc: BaseException) -> None:
         self._task = None

@@ -140,6 +140,11 @@ class MainWindow(QMainWindow):
         self.switch_user_action = self._action(
             self.tr("Log out / switch user"), "Ctrl+Shift+L", self.switch_user_requested.emit
         )
+        self.handover_action = self._action(
+            self.tr("Hand over to the archive…"), None, self._on_handover_triggered
+        )
+        self.handover_action.setVisible(self._may_hand_over())
+        self.tools_menu.addAction(self.handover_action)
         self.quit_action = self._action(self.tr("Quit"), "Ctrl+Q", self.close)
         self.file_menu.addAction(self.lock_action)
         self.file_menu.addAction(self.switch_user_action)
@@ -219,6 +224,29 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("Settings saved and in effect."), 5000)
         self.settings_saved.emit()
+
+    def _may_hand_over(self) -> bool:
+        """Administrators and reviewers (or no login at all) see the hand-over action."""
+        user = self.ctx.guard.user
+        return user is None or user.has(Role.REVIEWER)
+
+    def _on_handover_triggered(self) -> None:
+        from hukou_scan.gui.handover_dialog import HandoverDialog
+
+        try:
+            self.ctx.guard.require(Role.ADMIN, Role.REVIEWER)
+        except PermissionDenied as e:
+            QMessageBox.warning(self, self.tr("Hand over to the archive"), e.user_message(current_language()))
+            return
+        sync = self.ctx.settings.section("sync")
+        dialog = HandoverDialog(
+            self.ctx.handover,
+            self.ctx.settings.export_dir / "handover",
+            self,
+            stations=self.ctx.stations.list(),
+            sync_target=str(sync.get("target") or self.ctx.settings.storage_url or ""),
+        )
+        dialog.exec()
 
     def _on_shortcuts_triggered(self) -> None:
         ShortcutSheetDialog(self.all_actions(), self).exec()

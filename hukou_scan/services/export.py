@@ -13,7 +13,13 @@ Settings (``[export]`` section of settings.toml, all optional):
 - ``jpeg_flate`` ("auto"): lossless Flate over JPEG masters when it pays
   ("never" embeds them byte for byte and is fastest; "always");
 - ``watermark_font``: a CJK TrueType/TTC font for the watermark (default WenQuanYi Zen Hei);
-- ``query_limit`` (1000): most pages a ``--query`` export takes from the search service.
+- ``query_limit`` (1000): most pages a ``--query`` export takes from the search service;
+- ``colour_for_red`` (true): with ``image="auto"``, pages whose colour master shows red seals
+  or red lines/headers (:mod:`hukou_scan.imaging.colour`) are exported from the colour master
+  instead of the grey/bitonal derivative, as DA/T 31 asks; the result lists them with the reason.
+
+``format="ofd"`` writes a GB/T 33190 OFD access copy instead of a PDF (same pages, text
+layer, bookmarks and metadata; no password or watermark).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ from hukou_scan.export.assemble import (
     assemble_pdf,
 )
 from hukou_scan.export.metadata import DocumentInfo
+from hukou_scan.export.ofd import assemble_ofd
+from hukou_scan.imaging.colour import RedMarks, detect_red_marks_encoded
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.repositories import (
@@ -132,6 +140,7 @@ class ExportRequest:
     password: str | None = None
     image: str = "auto"  # auto (cleaned derivative for grey/bitonal pages) | master | derivative
     text_layer: bool = True
+    format: str = "pdf"  # pdf | ofd (GB/T 33190 access copy)
 
 
 @dataclass(frozen=True)
@@ -145,9 +154,14 @@ class ExportResult:
     encrypted: bool = False
     pdfa: bool = False
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    format: str = "pdf"
+    # pages exported in colour instead of the grey/bitonal derivative: (label, reason)
+    colour_pages: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "format": self.format,
+            "colour_pages": [{"page": label, "reason": reason} for label, reason in self.colour_pages],
             "path": str(self.path),
             "pages": self.pages,
             "bytes": self.bytes,
@@ -185,6 +199,8 @@ class ExportService:
         section = settings.section("export")
         self.jpeg_quality = int(section.get("jpeg_quality", 85))
         self.jpeg_flate = str(section.get("jpeg_flate", "auto"))
+        # [export] colour_for_red (true): pages with red seals/lines go out in colour
+        self.colour_for_red = bool(section.get("colour_for_red", True))
         font = section.get("watermark_font")
         self.watermark_font = Path(str(font)) if font else None
 
@@ -391,8 +407,13 @@ class ExportService:
                 hint_zh="用途会写入文件信息、水印和审计日志。",
                 hint_en="The purpose is recorded in the file, the watermark and the audit log.",
             )
+        fmt = request.format.lower()
+        if fmt not in ("pdf", "ofd"):
+            raise ExportError(
+                f"不支持的导出格式：{request.format}", f"Unsupported export format: {request.format}"
+            )
         plan = self.plan(request.source)
-        out = self._output_path(request.output, plan.suggested_name)
+        out = self._output_path(request.output, plan.suggested_name, fmt)
         username = (user.display_name or user.username) if user else getattr(self.guard, "username", "system")
         now = datetime.now(UTC)
         info = DocumentInfo(
@@ -419,18 +440,23 @@ class ExportService:
             watermark_font=self.watermark_font,
             jpeg_flate=self.jpeg_flate,
         )
-        export_pages = [self._export_page(p, plan.batches[p.batch_id], request.image) for p in plan.pages]
+        colour: dict[str, tuple[str, str]] = {}  # page id → (label, reason), filled as pages load
+        export_pages = [
+            self._export_page(p, plan.batches[p.batch_id], request.image, colour) for p in plan.pages
+        ]
         details: dict[str, Any] = {
             "purpose": purpose,
             "pages": plan.page_count,
             "file": out.name,
+            "format": fmt,
             "watermark": request.watermark,
             "encrypted": bool(request.password),
         }
         # Log the source kind only: a household number or a query may identify people.
         log.info("export from %s: %d page(s) → %s", request.source.kind, plan.page_count, out.name)
         try:
-            res: AssemblyResult = assemble_pdf(
+            assemble = assemble_ofd if fmt == "ofd" else assemble_pdf
+            res: AssemblyResult = assemble(
                 export_pages, out, info, plan.outline, options, progress=progress, cancel=cancel
             )
         except ExportCancelled:
@@ -443,7 +469,8 @@ class ExportService:
             self.guard.audit("export", request.source.target, outcome="failed", error=str(e), **details)
             raise ExportError(f"写入导出文件失败：{e}", f"Could not write the export file: {e}") from e
         sha = _sha256_file(res.path)
-        details.update(pages=res.pages, sha256=sha, skipped=len(res.skipped))
+        colour_pages = tuple(colour[p.id] for p in plan.pages if p.id in colour)
+        details.update(pages=res.pages, sha256=sha, skipped=len(res.skipped), colour_pages=len(colour_pages))
         self.guard.audit("export", request.source.target, **details)
         warnings = tuple(f"page {pid} could not be read and was left out" for pid in res.skipped)
         return ExportResult(
@@ -456,19 +483,25 @@ class ExportService:
             encrypted=bool(request.password),
             pdfa=res.pdfa_claimed,
             warnings=warnings,
+            format=fmt,
+            colour_pages=colour_pages,
         )
 
-    def _output_path(self, output: Path | None, suggested: str) -> Path:
+    def _output_path(self, output: Path | None, suggested: str, fmt: str = "pdf") -> Path:
+        suffix = f".{fmt}"
+        suggested = str(Path(suggested).with_suffix(suffix))
         if output is None:
             return self.settings.export_dir / suggested
         output = Path(output)
         if output.is_dir() or str(output).endswith(("/", "\\")):
             return output / suggested
-        if output.suffix.lower() != ".pdf":
-            output = output.with_name(output.name + ".pdf")
+        if output.suffix.lower() != suffix:
+            output = output.with_name(output.name + suffix)
         return output
 
-    def _export_page(self, page: Page, batch: Batch, image: str) -> ExportPage:
+    def _export_page(
+        self, page: Page, batch: Batch, image: str, colour: dict[str, tuple[str, str]] | None = None
+    ) -> ExportPage:
         """How to load one page: which stored image, at which resolution.
 
         ``process_meta`` as the image pipeline writes it: ``master`` and ``derivative``
@@ -488,15 +521,40 @@ class ExportService:
         deriv_bitonal = bool(page.derivative_sha256) and mode in BITONAL_MODES
         # "auto": the cleaned derivative for bitonal and grey pages (whitened paper,
         # stretched faint ink: more legible and several times smaller than the colour
-        # master); the colour master for colour pages (seals, photos) — DA/T 31's rule
-        # for choosing the colour mode is the clerk's choice of enhancement here.
+        # master); the colour master for colour pages (seals, photos) — the clerk's choice
+        # of enhancement — and, with ``colour_for_red``, for pages where red seals or red
+        # lines are found on the master (DA/T 31's rule for 红头、印章).
         deriv_auto = bool(page.derivative_sha256) and (deriv_bitonal or mode in GREY_MODES)
         master_dpi = _float(master.get("dpi")) or _float(meta.get("master_dpi")) or _float(meta.get("dpi"))
         deriv_dpi = _float(deriv_rec.get("dpi")) or master_dpi
         processed = page.processed_sha256 is not None
 
+        colour_for_red = self.colour_for_red
+
         def load() -> PageContent:
             bitonal: bool | None
+            if image == "auto" and deriv_auto and processed and page.processed_sha256 and colour_for_red:
+                # DA/T 31: red headers and seals (红头、印章) stay in colour.  The grey or
+                # bitonal derivative would turn them into grey smudges, so such pages go
+                # out from the colour master.
+                marks = _recorded_red_marks(meta)  # the pipeline records it when it processes
+                master_data = b""
+                if marks is None or marks.present:
+                    try:
+                        master_data = blobs.get(page.processed_sha256)
+                    except HukouScanError:  # master unreadable: the derivative still serves
+                        master_data = b""
+                if marks is None and master_data:  # pages processed before the check existed
+                    try:
+                        marks = detect_red_marks_encoded(master_data)
+                    except HukouScanError:  # unreadable or over the pixel limit: no colour choice
+                        marks = None
+                if marks is not None and marks.present and master_data:
+                    if colour is not None:
+                        colour[page.id] = (label, marks.reason)
+                    return PageContent(
+                        master_data, pages.get_ocr(page.id), master_dpi, False, fallback_dpi=page.dpi
+                    )
             if page.derivative_sha256 and (image == "derivative" or (image == "auto" and deriv_auto)):
                 sha, dpi = page.derivative_sha256, deriv_dpi
                 bitonal = True if deriv_bitonal else (False if mode in CONTINUOUS_MODES else None)
@@ -508,6 +566,15 @@ class ExportService:
             return PageContent(data, pages.get_ocr(page.id), dpi, bitonal, fallback_dpi=page.dpi)
 
         return ExportPage(page.id, label, load)
+
+
+def _recorded_red_marks(meta: dict[str, Any]) -> RedMarks | None:
+    """Red seals/lines as the image pipeline recorded them (``None`` for older pages: then the
+    export looks at the master itself, which costs a JPEG decode per page)."""
+    rec = meta.get("red_marks")
+    if isinstance(rec, dict) and "seals" in rec and "lines" in rec:
+        return RedMarks(float(rec.get("fraction", 0.0)), int(rec["seals"]), int(rec["lines"]))
+    return None
 
 
 def _float(v: Any) -> float | None:

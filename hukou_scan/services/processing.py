@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from hukou_scan.domain import Page, PageState, Role
 from hukou_scan.domain.models import PageGeometry, new_id
 from hukou_scan.errors import HukouScanError, ImageProcessingError
+from hukou_scan.imaging.colour import detect_red_marks
 from hukou_scan.imaging.detect import Detection, detect_page
 from hukou_scan.imaging.io import MASTER_FORMATS, decode_image, encode_master, encode_png
 from hukou_scan.imaging.pipeline import PartResult, ProcessOptions, ProcessResult, process_frame
@@ -216,6 +217,8 @@ class ProcessingService:
             meta = result.meta(part)
             meta["master"] = mrec
             meta["derivative"] = {**drec, "params": result.options.enhance.to_dict()}
+            # red seals / red lines on the colour master: export keeps such pages in colour
+            meta["red_marks"] = detect_red_marks(part.master).to_dict()
             values: dict[str, Any] = {
                 "processed_sha256": msha,
                 "derivative_sha256": dsha,

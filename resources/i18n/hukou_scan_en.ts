@@ -1274,16 +1274,28 @@
       <translation>Required, e.g. certificate for the resident</translation>
     </message>
     <message>
-      <source>Cleaned pages (grey pages enhanced, colour pages as captured)</source>
-      <translation>Cleaned pages (grey pages enhanced, colour pages as captured)</translation>
-    </message>
-    <message>
       <source>Colour masters (as captured; larger files)</source>
       <translation>Colour masters (as captured; larger files)</translation>
     </message>
     <message>
-      <source>Cleaned pages are more legible and several times smaller; masters keep seal colours.</source>
-      <translation>Cleaned pages are more legible and several times smaller; masters keep seal colours.</translation>
+      <source>Cleaned pages (red seals in colour)</source>
+      <translation>Cleaned pages (red seals in colour)</translation>
+    </message>
+    <message>
+      <source>Cleaned pages are more legible and several times smaller. Colour pages, and pages where red seals or red lines are found, go out from the colour master (DA/T 31).</source>
+      <translation>Cleaned pages are more legible and several times smaller. Colour pages, and pages where red seals or red lines are found, go out from the colour master (DA/T 31).</translation>
+    </message>
+    <message>
+      <source>PDF (searchable, PDF/A-2b structure)</source>
+      <translation>PDF (searchable, PDF/A-2b structure)</translation>
+    </message>
+    <message>
+      <source>OFD (GB/T 33190, searchable)</source>
+      <translation>OFD (GB/T 33190, searchable)</translation>
+    </message>
+    <message>
+      <source>PDF/A-2b is declared, not validated: no PDF/A validator is installed. Checked in our tests: embedded fonts with matching widths, sRGB output intent, XMP metadata matching the document info, no encryption, LZW or JBIG2, qpdf syntax check. A password removes the PDF/A declaration.</source>
+      <translation>PDF/A-2b is declared, not validated: no PDF/A validator is installed. Checked in our tests: embedded fonts with matching widths, sRGB output intent, XMP metadata matching the document info, no encryption, LZW or JBIG2, qpdf syntax check. A password removes the PDF/A declaration.</translation>
     </message>
     <message>
       <source>Visible watermark (user, time, purpose)</source>
@@ -1336,6 +1348,10 @@
     <message>
       <source>Purpose:</source>
       <translation>Purpose:</translation>
+    </message>
+    <message>
+      <source>Format:</source>
+      <translation>Format:</translation>
     </message>
     <message>
       <source>Page images:</source>
@@ -1406,6 +1422,18 @@
       <translation>Choose where to save the file.</translation>
     </message>
     <message>
+      <source>Export OFD</source>
+      <translation>Export OFD</translation>
+    </message>
+    <message>
+      <source>Save OFD</source>
+      <translation>Save OFD</translation>
+    </message>
+    <message>
+      <source>OFD files (*.ofd)</source>
+      <translation>OFD files (*.ofd)</translation>
+    </message>
+    <message>
       <source>Save PDF</source>
       <translation>Save PDF</translation>
     </message>
@@ -1434,8 +1462,163 @@
       <translation>Close</translation>
     </message>
     <message>
+      <source>red seal</source>
+      <translation>red seal</translation>
+    </message>
+    <message>
+      <source>red lines or red header</source>
+      <translation>red lines or red header</translation>
+    </message>
+    <message>
+      <source>red seal and red lines</source>
+      <translation>red seal and red lines</translation>
+    </message>
+    <message>
+      <source>%1 page(s) exported in colour from the master: %2</source>
+      <translation>%1 page(s) exported in colour from the master: %2</translation>
+    </message>
+    <message>
       <source>Export cancelled; no file was written.</source>
       <translation>Export cancelled; no file was written.</translation>
+    </message>
+    <message>
+      <source>Cancelling…</source>
+      <translation>Cancelling…</translation>
+    </message>
+  </context>
+  <context>
+    <name>HandoverDialog</name>
+    <message>
+      <source>Hand over to the archive</source>
+      <translation>Hand over to the archive</translation>
+    </message>
+    <message>
+      <source>Archive ids, comma-separated; A0101-* for a prefix</source>
+      <translation>Archive ids, comma-separated; A0101-* for a prefix</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>From</translation>
+    </message>
+    <message>
+      <source>To</source>
+      <translation>To</translation>
+    </message>
+    <message>
+      <source>All stations</source>
+      <translation>All stations</translation>
+    </message>
+    <message>
+      <source>Find batches</source>
+      <translation>Find batches</translation>
+    </message>
+    <message>
+      <source>Archive id</source>
+      <translation>Archive id</translation>
+    </message>
+    <message>
+      <source>Category</source>
+      <translation>Category</translation>
+    </message>
+    <message>
+      <source>Created</source>
+      <translation>Created</translation>
+    </message>
+    <message>
+      <source>Pages</source>
+      <translation>Pages</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>Station</translation>
+    </message>
+    <message>
+      <source>Folder</source>
+      <translation>Folder</translation>
+    </message>
+    <message>
+      <source>Sync target</source>
+      <translation>Sync target</translation>
+    </message>
+    <message>
+      <source>No sync target is configured.</source>
+      <translation>No sync target is configured.</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>Browse…</translation>
+    </message>
+    <message>
+      <source>Masters as TIFF (lossless; larger)</source>
+      <translation>Masters as TIFF (lossless; larger)</translation>
+    </message>
+    <message>
+      <source>Add an SM3 checksum manifest</source>
+      <translation>Add an SM3 checksum manifest</translation>
+    </message>
+    <message>
+      <source>Write package</source>
+      <translation>Write package</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>Cancel</translation>
+    </message>
+    <message>
+      <source>Show in folder</source>
+      <translation>Show in folder</translation>
+    </message>
+    <message>
+      <source>Archive ids:</source>
+      <translation>Archive ids:</translation>
+    </message>
+    <message>
+      <source>Created:</source>
+      <translation>Created:</translation>
+    </message>
+    <message>
+      <source>Station:</source>
+      <translation>Station:</translation>
+    </message>
+    <message>
+      <source>Target:</source>
+      <translation>Target:</translation>
+    </message>
+    <message>
+      <source>Looking for batches…</source>
+      <translation>Looking for batches…</translation>
+    </message>
+    <message>
+      <source>No batches match.</source>
+      <translation>No batches match.</translation>
+    </message>
+    <message>
+      <source>%1 batch(es) with %2 page(s) selected</source>
+      <translation>%1 batch(es) with %2 page(s) selected</translation>
+    </message>
+    <message>
+      <source>Target folder</source>
+      <translation>Target folder</translation>
+    </message>
+    <message>
+      <source>Writing the package…</source>
+      <translation>Writing the package…</translation>
+    </message>
+    <message>
+      <source>Page %1 of %2 (%3)</source>
+      <translation>Page %1 of %2 (%3)</translation>
+    </message>
+    <message>
+      <source>Package written: %1 — %2 volume(s), %3 page(s), %4 files, %5 MB. Manifest SHA-256: %6</source>
+      <translation>Package written: %1 — %2 volume(s), %3 page(s), %4 files, %5 MB. Manifest SHA-256: %6</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>Hand-over cancelled; no partial package was left.</source>
+      <translation>Hand-over cancelled; no partial package was left.</translation>
     </message>
     <message>
       <source>Cancelling…</source>
@@ -1642,6 +1825,10 @@
       <translation>Log out / switch user</translation>
     </message>
     <message>
+      <source>Hand over to the archive…</source>
+      <translation>Hand over to the archive…</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>Quit</translation>
     </message>
@@ -1664,6 +1851,10 @@
     <message>
       <source>Settings saved and in effect.</source>
       <translation>Settings saved and in effect.</translation>
+    </message>
+    <message>
+      <source>Hand over to the archive</source>
+      <translation>Hand over to the archive</translation>
     </message>
     <message>
       <source>hukou-scan %1 — digitization workstation for household-registration archives.</source>

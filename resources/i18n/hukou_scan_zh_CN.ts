@@ -1273,16 +1273,28 @@
       <translation>必填，例如：为群众出具证明</translation>
     </message>
     <message>
-      <source>Cleaned pages (grey pages enhanced, colour pages as captured)</source>
-      <translation>增强页面（灰度页增强，彩色页保持原样）</translation>
-    </message>
-    <message>
       <source>Colour masters (as captured; larger files)</source>
       <translation>彩色母版（原样，文件较大）</translation>
     </message>
     <message>
-      <source>Cleaned pages are more legible and several times smaller; masters keep seal colours.</source>
-      <translation>增强页面更清晰、文件小数倍；母版保留印章颜色。</translation>
+      <source>Cleaned pages (red seals in colour)</source>
+      <translation>增强页面（红色印章保留彩色）</translation>
+    </message>
+    <message>
+      <source>Cleaned pages are more legible and several times smaller. Colour pages, and pages where red seals or red lines are found, go out from the colour master (DA/T 31).</source>
+      <translation>增强页面更清晰、文件小数倍。彩色页面以及检出红色印章或红色线条的页面按 DA/T 31 使用彩色母版导出。</translation>
+    </message>
+    <message>
+      <source>PDF (searchable, PDF/A-2b structure)</source>
+      <translation>PDF（可检索，PDF/A-2b 结构）</translation>
+    </message>
+    <message>
+      <source>OFD (GB/T 33190, searchable)</source>
+      <translation>OFD（GB/T 33190，可检索）</translation>
+    </message>
+    <message>
+      <source>PDF/A-2b is declared, not validated: no PDF/A validator is installed. Checked in our tests: embedded fonts with matching widths, sRGB output intent, XMP metadata matching the document info, no encryption, LZW or JBIG2, qpdf syntax check. A password removes the PDF/A declaration.</source>
+      <translation>文件声明为 PDF/A-2b，但未经验证：本机未安装 PDF/A 验证工具。本软件测试中检查的项目：字体已嵌入且字宽一致、sRGB 输出意图、XMP 元数据与文档信息一致、无加密、无 LZW 和 JBIG2 压缩、qpdf 语法检查。设置密码后不再声明 PDF/A。</translation>
     </message>
     <message>
       <source>Visible watermark (user, time, purpose)</source>
@@ -1335,6 +1347,10 @@
     <message>
       <source>Purpose:</source>
       <translation>用途：</translation>
+    </message>
+    <message>
+      <source>Format:</source>
+      <translation>格式：</translation>
     </message>
     <message>
       <source>Page images:</source>
@@ -1405,6 +1421,18 @@
       <translation>请选择文件保存位置。</translation>
     </message>
     <message>
+      <source>Export OFD</source>
+      <translation>导出 OFD</translation>
+    </message>
+    <message>
+      <source>Save OFD</source>
+      <translation>保存 OFD</translation>
+    </message>
+    <message>
+      <source>OFD files (*.ofd)</source>
+      <translation>OFD 文件 (*.ofd)</translation>
+    </message>
+    <message>
       <source>Save PDF</source>
       <translation>保存 PDF</translation>
     </message>
@@ -1433,8 +1461,163 @@
       <translation>关闭</translation>
     </message>
     <message>
+      <source>red seal</source>
+      <translation>红色印章</translation>
+    </message>
+    <message>
+      <source>red lines or red header</source>
+      <translation>红色线条或红头</translation>
+    </message>
+    <message>
+      <source>red seal and red lines</source>
+      <translation>红色印章和红色线条</translation>
+    </message>
+    <message>
+      <source>%1 page(s) exported in colour from the master: %2</source>
+      <translation>%1 页使用彩色母版导出：%2</translation>
+    </message>
+    <message>
       <source>Export cancelled; no file was written.</source>
       <translation>导出已取消，未写入文件。</translation>
+    </message>
+    <message>
+      <source>Cancelling…</source>
+      <translation>正在取消…</translation>
+    </message>
+  </context>
+  <context>
+    <name>HandoverDialog</name>
+    <message>
+      <source>Hand over to the archive</source>
+      <translation>移交档案</translation>
+    </message>
+    <message>
+      <source>Archive ids, comma-separated; A0101-* for a prefix</source>
+      <translation>档号，以逗号分隔；A0101-* 表示前缀</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>自</translation>
+    </message>
+    <message>
+      <source>To</source>
+      <translation>至</translation>
+    </message>
+    <message>
+      <source>All stations</source>
+      <translation>全部派出所</translation>
+    </message>
+    <message>
+      <source>Find batches</source>
+      <translation>查找批次</translation>
+    </message>
+    <message>
+      <source>Archive id</source>
+      <translation>档号</translation>
+    </message>
+    <message>
+      <source>Category</source>
+      <translation>类别</translation>
+    </message>
+    <message>
+      <source>Created</source>
+      <translation>创建日期</translation>
+    </message>
+    <message>
+      <source>Pages</source>
+      <translation>页数</translation>
+    </message>
+    <message>
+      <source>Station</source>
+      <translation>派出所</translation>
+    </message>
+    <message>
+      <source>Folder</source>
+      <translation>文件夹</translation>
+    </message>
+    <message>
+      <source>Sync target</source>
+      <translation>同步目标</translation>
+    </message>
+    <message>
+      <source>No sync target is configured.</source>
+      <translation>未配置同步目标。</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>浏览…</translation>
+    </message>
+    <message>
+      <source>Masters as TIFF (lossless; larger)</source>
+      <translation>母版存为 TIFF（无损，文件较大）</translation>
+    </message>
+    <message>
+      <source>Add an SM3 checksum manifest</source>
+      <translation>另附 SM3 校验清单</translation>
+    </message>
+    <message>
+      <source>Write package</source>
+      <translation>生成移交包</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Show in folder</source>
+      <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+      <source>Archive ids:</source>
+      <translation>档号：</translation>
+    </message>
+    <message>
+      <source>Created:</source>
+      <translation>创建日期：</translation>
+    </message>
+    <message>
+      <source>Station:</source>
+      <translation>派出所：</translation>
+    </message>
+    <message>
+      <source>Target:</source>
+      <translation>目标：</translation>
+    </message>
+    <message>
+      <source>Looking for batches…</source>
+      <translation>正在查找批次…</translation>
+    </message>
+    <message>
+      <source>No batches match.</source>
+      <translation>没有符合条件的批次。</translation>
+    </message>
+    <message>
+      <source>%1 batch(es) with %2 page(s) selected</source>
+      <translation>已选 %1 个批次，共 %2 页</translation>
+    </message>
+    <message>
+      <source>Target folder</source>
+      <translation>目标文件夹</translation>
+    </message>
+    <message>
+      <source>Writing the package…</source>
+      <translation>正在生成移交包…</translation>
+    </message>
+    <message>
+      <source>Page %1 of %2 (%3)</source>
+      <translation>第 %1 页，共 %2 页（%3）</translation>
+    </message>
+    <message>
+      <source>Package written: %1 — %2 volume(s), %3 page(s), %4 files, %5 MB. Manifest SHA-256: %6</source>
+      <translation>移交包已生成：%1 — %2 卷，%3 页，%4 个文件，%5 MB。校验清单 SHA-256：%6</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>关闭</translation>
+    </message>
+    <message>
+      <source>Hand-over cancelled; no partial package was left.</source>
+      <translation>移交已取消，未留下不完整的移交包。</translation>
     </message>
     <message>
       <source>Cancelling…</source>
@@ -1641,6 +1824,10 @@
       <translation>注销 / 切换用户</translation>
     </message>
     <message>
+      <source>Hand over to the archive…</source>
+      <translation>移交档案…</translation>
+    </message>
+    <message>
       <source>Quit</source>
       <translation>退出</translation>
     </message>
@@ -1663,6 +1850,10 @@
     <message>
       <source>Settings saved and in effect.</source>
       <translation>设置已保存并已生效。</translation>
+    </message>
+    <message>
+      <source>Hand over to the archive</source>
+      <translation>移交档案</translation>
     </message>
     <message>
       <source>hukou-scan %1 — digitization workstation for household-registration archives.</source>

@@ -122,3 +122,44 @@ def test_real_service_end_to_end(qtbot: Any, ctx: Any, tmp_path: Path, opened: l
     assert path == out_dir / "A0101-2026-001.pdf"
     assert "常住人口登记表" in pdftotext(path)
     assert opened == []
+
+
+def test_ofd_format_disables_password_and_watermark_and_colour_pages_are_named(
+    qtbot: Any, ctx: Any, tmp_path: Path, opened: list[str]
+) -> None:
+    """OFD from the dialog; the finished status says which pages went in colour and why;
+    the PDF/A note says what is checked and never claims validation."""
+    import io
+
+    from PIL import Image
+
+    from tests.export_pages import seed, stamp_red_seal
+
+    s = seed(ctx, n_pages=2)
+    for i, p in enumerate(s.pages):  # grey derivatives, a red seal on page 2's colour master
+        master = ctx.blobs.get(p.processed_sha256)
+        if i == 1:
+            master = stamp_red_seal(master)
+        buf = io.BytesIO()
+        Image.open(io.BytesIO(master)).convert("L").save(buf, "PNG")
+        ctx.pages.update(
+            p.id, processed_sha256=ctx.blobs.put(master), derivative_sha256=ctx.blobs.put(buf.getvalue())
+        )
+    out_dir = tmp_path / "exports"
+    dlg = ExportDialog(ctx.export, ExportSource.batch(s.batch.id), out_dir, open_when_done=False)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.path_edit.text() != "")
+    assert "validated" in dlg.pdfa_label.text() and "not validated" in dlg.pdfa_label.text()
+    dlg.password_check.setChecked(True)
+    dlg.format_combo.setCurrentIndex(dlg.format_combo.findData("ofd"))
+    assert not dlg.password_check.isChecked() and not dlg.password_check.isEnabled()
+    assert not dlg.watermark_check.isEnabled() and dlg.pdfa_label.isHidden()
+    assert dlg.path_edit.text().endswith("A0101-2026-001.ofd")
+    dlg.purpose_edit.setText("户籍证明")
+    with qtbot.waitSignal(dlg.export_finished, timeout=30000) as blocker:
+        dlg.export_button.click()
+    result = blocker.args[0]
+    assert result.path == out_dir / "A0101-2026-001.ofd" and result.format == "ofd"
+    assert "A0101-2026-001-0002（red seal）" in dlg.status_label.text()
+    dlg.resize(640, 560)
+    dlg.grab().save(str(tmp_path / "export_dialog.png"))

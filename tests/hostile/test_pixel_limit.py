@@ -101,7 +101,10 @@ def test_ocr_refuses_the_bomb_and_reads_the_next_file(
 
 def _decoders() -> list[tuple[str, Callable[[bytes], object]]]:
     from hukou_scan.capture import encode
+    from hukou_scan.export.handover import _master_bytes
     from hukou_scan.export.images import prepare_image
+    from hukou_scan.export.ofd import _page_image
+    from hukou_scan.imaging.colour import detect_red_marks_encoded
     from hukou_scan.imaging.io import decode_image
 
     return [
@@ -109,6 +112,9 @@ def _decoders() -> list[tuple[str, Callable[[bytes], object]]]:
         ("capture.encode.decode_image", encode.decode_image),
         ("capture.encode.thumbnail_jpeg", encode.thumbnail_jpeg),
         ("export.images.prepare_image", prepare_image),
+        ("export.ofd._page_image", lambda d: _page_image(d, 85)),
+        ("export.handover._master_bytes", lambda d: _master_bytes(d, "tiff")),
+        ("imaging.colour.detect_red_marks_encoded", detect_red_marks_encoded),
     ]
 
 

@@ -76,6 +76,9 @@ def test_queue_processes_pages_and_queues_ocr(ctx: AppContext) -> None:
     assert meta["master"]["format"] == "jpeg" and meta["master"]["quality"] == 95
     assert meta["derivative"]["format"] == "png" and meta["derivative"]["mode"] == "grey"
     assert meta["options"]["target_dpi"] == 150 and "timings_ms" in meta
+    # red seals/lines recorded for export's colour choice: the simulated form carries one
+    # 户口专用章 seal; the dark wooden desk around it is cropped away and adds nothing
+    assert meta["red_marks"]["seals"] == 1 and meta["red_marks"]["lines"] == 0
     json.dumps(meta)  # JSON-safe
     # the empty desk and the broken file are FAILED with a reason; the batch went on
     assert ctx.pages.get(p2.id).state == PageState.FAILED and "No page" in ctx.pages.get(p2.id).state_reason

@@ -53,6 +53,7 @@ from hukou_scan.security.audit import GENESIS, event_hash
 from hukou_scan.services.capture import BatchDraft
 from hukou_scan.services.dashboard import DashboardReport
 from hukou_scan.services.export import ExportRequest, ExportSource
+from hukou_scan.services.handover import HandoverRequest, HandoverSelection
 from hukou_scan.services.ocr import RunSummary
 from hukou_scan.services.security import SecurityService
 
@@ -304,6 +305,13 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
         lambda e: e.ctx.export.export(
             ExportRequest(ExportSource.batch(e.batch_a), "核查", e.tmp / "out.pdf")
         ),
+    ),
+    # hand-over to the archive: reviewers (and administrators)
+    "HandoverService.select": ((R,), lambda e: e.ctx.handover.select(HandoverSelection())),
+    "HandoverService.summaries": ((R,), lambda e: e.ctx.handover.summaries(HandoverSelection())),
+    "HandoverService.handover": (
+        (R,),
+        lambda e: e.ctx.handover.handover(HandoverRequest(HandoverSelection(), output=e.tmp / "handover")),
     ),
     # QA: reviewers; clerks see checks, samples of their batches and the re-capture queue
     "QaService.auto_checks": ((R, C), lambda e: e.ctx.qa.auto_checks(e.closed_a)),
@@ -637,6 +645,18 @@ def test_searcher_finds_views_and_exports_only_their_own_station(env: Env) -> No
     env.login_as(frozenset({S}), all_stations=True)
     assert {h.page_id for h in ctx.search.search("测试文本").hits} == {env.page_a, env.page_b}
     assert ctx.export.plan(ExportSource.pages([env.page_a, env.page_b])).page_count == 2
+
+
+def test_reviewer_hands_over_only_their_own_station(env: Env) -> None:
+    ctx = env.ctx
+    env.login_as(frozenset({R}))
+    assert {b.id for b in ctx.handover.select(HandoverSelection())} == {env.batch_a, env.closed_a}
+    with pytest.raises(PermissionDenied):
+        ctx.handover.select(HandoverSelection(station_id=env.station_b.id))
+    res = ctx.handover.handover(HandoverRequest(HandoverSelection(), output=env.tmp / "h1"))
+    assert res.volumes == 2  # station B's batch is not in the package
+    env.login_as(frozenset({R}), all_stations=True)
+    assert env.batch_b in {b.id for b in ctx.handover.select(HandoverSelection())}
 
 
 # --- the audit anchor in the sync catalogue ------------------------------------------------------
