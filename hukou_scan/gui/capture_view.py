@@ -4,8 +4,8 @@ Live preview (from the grabber thread, downscaled there, coalesced so it never l
 with the detected page outline, the processed page with its quality warnings beside
 it, a slot for the registry link panel, and the page strip (drag to reorder, delete
 with undo, rotate, re-capture, insert between) with the page counter against the
-expected count.  Space / Enter (and foot pedals, which emulate keys) capture; each
-capture beeps and flashes once it is *durable*.  Auto-capture runs in the grabber
+expected count.  Space (and foot pedals, which emulate keys) captures and Enter
+confirms the proposed person, whatever has focus on the screen; each capture beeps and flashes once it is *durable*.  Auto-capture runs in the grabber
 thread; a camera that is unplugged shows a banner and reconnects by itself while
 everything captured stays in the page store.
 
@@ -65,8 +65,7 @@ from hukou_scan.services.capture import CaptureReceipt, CaptureService
 log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-CAPTURE_KEYS = ("Space", "F9", "PgDown")  # window-wide while the screen is visible (pedals send these)
-CAPTURE_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # via keyPressEvent: the link panel's Enter wins
+CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # confirm the proposed person; never capture
 
 
 class PreviewView(QWidget):
@@ -183,6 +182,7 @@ class CaptureView(QWidget):
     """
 
     page_captured = Signal(object)  # Page (durable)
+    confirm_requested = Signal()  # Enter: link the proposed person of the selected page
     capture_failed = Signal(str)
     pages_changed = Signal()
     batch_changed = Signal(object)  # Batch | None
@@ -250,7 +250,7 @@ class CaptureView(QWidget):
             self.camera_button,
             self.auto_check,
         ):
-            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Enter always capture, never press a button
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space always captures, never presses a button
         top = QHBoxLayout()
         top.addWidget(self.batch_label, 1)
         top.addWidget(self.counter)
@@ -339,10 +339,12 @@ class CaptureView(QWidget):
         self.camera_button.clicked.connect(self._on_camera_button_clicked)
         self.auto_check.toggled.connect(self._on_auto_check_toggled)
         self.preview.painted.connect(self._on_preview_painted)
-        # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive);
-        # a text field with focus keeps its Space (Qt lets it override the shortcut).
+        # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive),
+        # so a focused button or list never gets Space; a text field with focus keeps its
+        # Space (Qt lets it override the shortcut).  Enter is not among them: it confirms.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        for key in CAPTURE_KEYS:
+        self.capture_keys = self.service.capture_keys()
+        for key in self.capture_keys:
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(self.capture_now)
@@ -398,12 +400,15 @@ class CaptureView(QWidget):
         return self.tasks
 
     def keyPressEvent(self, event: Any) -> None:
-        """Enter captures unless a child used it (the link panel's candidate list confirms with Enter)."""
-        focus = QApplication.focusWidget()
-        in_panel = focus is not None and self.link_panel_slot.isAncestorOf(focus)
-        if event.key() in CAPTURE_ENTER_KEYS and not event.isAutoRepeat() and not in_panel:
+        """Enter that no child used confirms the proposed person; it never captures.
+
+        Children pass Enter up (the strip, the candidate table, buttons outside a dialog);
+        a text field that uses Enter (the panel's search box) keeps it.
+        """
+        if event.key() in CONFIRM_KEYS:
             event.accept()
-            self.capture_now()
+            if not event.isAutoRepeat():
+                self.confirm_requested.emit()
             return
         super().keyPressEvent(event)
 
@@ -626,7 +631,7 @@ class CaptureView(QWidget):
 
     # --- capture -------------------------------------------------------------------------------------------
     def capture_now(self) -> None:
-        """Manual capture (Space/Enter/pedal) of the newest full-resolution frame."""
+        """Manual capture (Space/pedal) of the newest full-resolution frame."""
         self._capture_latest(position=None, replace_id=None)
 
     def _capture_latest(self, position: int | None, replace_id: str | None) -> None:

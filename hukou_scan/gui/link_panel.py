@@ -132,14 +132,19 @@ class LinkPanel(QWidget):
         layout.addWidget(self.unlink_button)
 
         # Enter on the candidate list confirms (an event filter, not a QShortcut, so it also
-        # works when the panel is embedded in a window that is not the active one).
+        # works when the panel is embedded in a window that is not the active one).  The
+        # search box keeps its Enter (search), so it never reaches the host's confirm key;
+        # no button here is a default button that would take Enter for itself.
         self.candidates_table.installEventFilter(self)
+        self.search_edit.installEventFilter(self)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.candidates_table.itemSelectionChanged.connect(self._show_reasons)
         self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         self.confirm_all_button.clicked.connect(self._on_confirm_all_button_clicked)
         self.repropose_button.clicked.connect(self._on_repropose_button_clicked)
         self.search_button.clicked.connect(self._on_search_button_clicked)
-        self.search_edit.returnPressed.connect(self._on_search_button_clicked)
         self.link_button.clicked.connect(self._on_link_button_clicked)
         self.unlink_button.clicked.connect(self._on_unlink_button_clicked)
         self._update_buttons()
@@ -360,13 +365,16 @@ class LinkPanel(QWidget):
     # -- slots ----------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            watched is self.candidates_table
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         ):
-            self.confirm_top()
-            return True
+            if watched is self.candidates_table:
+                self.confirm_top()
+                return True
+            if watched is self.search_edit:
+                self.search()
+                return True
         return super().eventFilter(watched, event)
 
     def _on_confirm_button_clicked(self) -> None:

@@ -53,6 +53,7 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
 
     view.strip.currentItemChanged.connect(lambda *_: follow_selection())
     view.page_captured.connect(lambda page: panel.set_page(page.id, str(page.seq)))
+    view.confirm_requested.connect(panel.confirm_top)  # Enter, whatever has focus on the screen
     # proposals appear once OCR is done (seconds after capture): refresh while visible
     timer = QTimer(view)
     timer.setInterval(3000)

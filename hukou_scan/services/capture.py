@@ -74,6 +74,8 @@ PageListener = Callable[[Page], None]
 SectionSaver = Callable[[str, dict[str, Any]], None]
 
 CAPTURE_SECTION = "capture"
+DEFAULT_PEDAL_KEYS = ("F9", "PgDown")  # what common USB foot pedals send out of the box
+CONFIRM_KEYS = ("return", "enter")  # the capture screen's confirm key; never a capture key
 CAMERA_SECTION = "camera"
 
 
@@ -199,6 +201,22 @@ class CaptureService:
     def autocapture_config(self) -> AutoCaptureConfig:
         self.guard.require(Role.CLERK)
         return AutoCaptureConfig.from_section(self._section)
+
+    def capture_keys(self) -> tuple[str, ...]:
+        """Keys that capture: Space plus the foot pedal's keys (``capture.pedal_keys``).
+
+        Enter is the confirm key of the capture screen (link the proposed person), so a
+        pedal configured to send Enter/Return is refused here: one key, one meaning.
+        """
+        raw = self._section.get("pedal_keys", list(DEFAULT_PEDAL_KEYS))
+        names = [k.strip() for k in (raw.split(",") if isinstance(raw, str) else raw) if str(k).strip()]
+        keys: list[str] = ["Space"]
+        for name in names:
+            if name.lower() in CONFIRM_KEYS:
+                log.warning("pedal key %r ignored: Enter/Return confirms a link on the capture screen", name)
+            elif name not in keys:
+                keys.append(str(name))
+        return tuple(keys)
 
     def set_option(self, key: str, value: Any) -> None:
         """Remember one value in the ``capture`` settings section."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from pytestqt.qtbot import QtBot
 from hukou_scan.app import AppContext
 from hukou_scan.capture.encode import decode_image
 from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
-from hukou_scan.domain import BatchCategory, PageState, PaperLocation
+from hukou_scan.domain import BatchCategory, ExtractedField, OcrResult, PageState, PaperLocation
+from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.capture_view import CaptureView
 from hukou_scan.services.capture import BatchDraft
@@ -107,7 +109,7 @@ def test_space_captures_manually_and_rework_buttons(
     views.append(view)
     view.auto_check.setChecked(False)
     qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_F9):
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_PageDown, Qt.Key.Key_F9):
         with qtbot.waitSignal(view.page_captured, timeout=5000):
             qtbot.keyClick(view, key)
     qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
@@ -262,10 +264,6 @@ def test_enter_in_the_link_panel_does_not_capture(
     view.capture_tasks.pool.waitForDone(5000)
     assert entered == [True]
     assert batch_ctx.capture.list_pages(view.batch.id) == []  # type: ignore[union-attr]
-    # the strip does not use Enter: it reaches the view and captures
-    view.strip.setFocus()
-    with qtbot.waitSignal(view.page_captured, timeout=5000):
-        qtbot.keyClick(view.strip, Qt.Key.Key_Return)
 
 
 def test_hot_folder_files_appear_in_the_strip_and_corrupt_ones_raise_a_banner(
@@ -314,3 +312,125 @@ def test_superseded_thumbnails_are_dropped(
     qtbot.waitUntil(lambda: view._icon_key(view.pages[0]) in view._icons, timeout=10000)
     assert original_key not in view._icons
     assert set(view._icons) == {view._icon_key(view.pages[0])}
+
+
+def _household_registry(ctx: AppContext, tmp_path: Path) -> SampleHousehold:
+    import csv
+
+    hs = generate_households(12, seed=15)
+    path = tmp_path / "reg.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(hs))
+    ctx.registry.import_file(path)
+    return max(hs, key=lambda h: len(h.members))
+
+
+def _recognise(ctx: AppContext, page_id: str, fields: dict[str, str]) -> None:
+    ctx.pages.save_ocr(
+        page_id,
+        OcrResult(
+            "", [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
+        ),
+    )
+    ctx.linking.propose(page_id)
+
+
+def _press(qtbot: QtBot, key: Qt.Key) -> None:
+    """A key as the clerk presses it: delivered to whatever has focus (shortcuts first)."""
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, key)
+
+
+def _screen(qtbot: QtBot, ctx: AppContext, cam: SimulatedCamera) -> CaptureView:
+    """The capture screen as the app builds it (with the link panel), shown and active."""
+    from hukou_scan.gui.screens import capture_screen
+
+    view = capture_screen(ctx, cam)
+    assert isinstance(view, CaptureView)
+    view._use_hot_folder = False
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=5000)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    return view
+
+
+def test_enter_confirms_and_space_captures_whatever_has_focus(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
+) -> None:
+    """Issue 15 item 3: after clicking a thumbnail or 「关联所有勾选项」 Enter took a photo."""
+    household = _household_registry(batch_ctx, tmp_path)
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    page_id = view.pages[0].id
+    _recognise(batch_ctx, page_id, {"household_no": household.household_no})
+    batch_id = view.batch.id  # type: ignore[union-attr]
+
+    def n_pages() -> int:
+        view.capture_tasks.pool.waitForDone(5000)
+        qtbot.wait(50)
+        return len(batch_ctx.capture.list_pages(batch_id))
+
+    # click the thumbnail, then Enter: the top candidate is linked, nothing is captured
+    view.strip.setCurrentItem(None)
+    item_rect = view.strip.visualItemRect(view.strip.item(0))
+    qtbot.mouseClick(view.strip.viewport(), Qt.MouseButton.LeftButton, pos=item_rect.center())
+    assert QApplication.focusWidget() is view.strip
+    qtbot.waitUntil(lambda: panel.page_id == page_id and panel.candidates_table.rowCount() > 1, timeout=5000)
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Return)
+    assert len(batch_ctx.linking.links(page_id)) == 1
+    assert n_pages() == 1
+
+    # click 「关联所有勾选项」, then Enter: it confirms (the top one, unlinked meanwhile), no capture
+    panel.candidates_table.item(1, 0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(panel.confirm_all_button, Qt.MouseButton.LeftButton)
+    assert len(batch_ctx.linking.links(page_id)) >= 2
+    top = panel._proposals[0].person.id
+    batch_ctx.linking.unlink(page_id, top)
+    panel.refresh()
+    assert QApplication.focusWidget() is panel.confirm_all_button
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Enter)
+    assert top in {lk.person_id for lk in batch_ctx.linking.links(page_id)}
+    assert n_pages() == 1
+
+    # Space on that focused button captures; it does not press the button
+    links_before = len(batch_ctx.linking.links(page_id))
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Space)
+    assert n_pages() == 2 and len(batch_ctx.linking.links(page_id)) == links_before
+    # … and with the candidate table or the strip focused
+    for widget in (panel.candidates_table, view.strip):
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            _press(qtbot, Qt.Key.Key_Space)
+    assert n_pages() == 4
+    # the search box keeps its Enter (search): it neither confirms nor captures
+    panel.search_edit.setFocus()
+    qtbot.waitUntil(panel.search_edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(panel.search_edit, household.household_no)
+    with qtbot.assertNotEmitted(panel.links_changed, wait=300):
+        _press(qtbot, Qt.Key.Key_Return)
+    assert panel.search_table.rowCount() == len(household.members)
+    assert n_pages() == 4
+
+
+def test_pedal_keys_come_from_settings_and_never_enter(batch_ctx: AppContext) -> None:
+    svc = batch_ctx.capture
+    assert svc.capture_keys() == ("Space", "F9", "PgDown")
+    svc.set_option("pedal_keys", "F8, Return")
+    assert svc.capture_keys() == ("Space", "F8")
