@@ -26,6 +26,7 @@ from hukou_scan.domain.models import (
     SyncState,
     User,
     new_id,
+    page_numbers,
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "SyncState",
     "User",
     "new_id",
+    "page_numbers",
 ]

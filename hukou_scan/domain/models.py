@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -222,6 +223,22 @@ class Page:
     state_reason: str = ""
     sync_state: SyncState = SyncState.LOCAL
     review_state: str = ""
+
+
+def page_numbers(pages: Iterable[Page]) -> dict[str, int]:
+    """The page number a person reads: 1-based position among the batch's visible pages.
+
+    ``Page.seq`` is internal: deleted and replaced pages keep theirs (so undo puts a
+    page back where it was) and leave gaps.  Every screen, export and report shows this
+    number instead.  ``pages`` must hold all visible pages of their batches; deleted
+    pages get no number.
+    """
+    visible = sorted((p for p in pages if p.state != PageState.DELETED), key=lambda p: (p.batch_id, p.seq))
+    counters: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for p in visible:
+        counters[p.batch_id] = out[p.id] = counters.get(p.batch_id, 0) + 1
+    return out
 
 
 @dataclass(frozen=True)

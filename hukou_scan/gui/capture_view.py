@@ -211,6 +211,7 @@ class CaptureView(QWidget):
         self.batch: Batch | None = None
         self.pages: list[Page] = []
         self._undo: list[str] = []
+        self._captured_numbers: dict[str, int] = {}  # until the next refresh lists the page
         self._pending_captures = 0
         self._icons: dict[tuple[str, str, int], QIcon] = {}
         self._shown_page: tuple[str, str, int] | None = None
@@ -669,8 +670,8 @@ class CaptureView(QWidget):
         self.last_capture_ms = (time.perf_counter() - t0) * 1000
         self._beep()
         self.preview.flash()
-        seq = receipt.page.seq
-        self._show_status(self.tr("Page %1 saved.").replace("%1", str(seq)))
+        self._captured_numbers[receipt.page.id] = receipt.number
+        self._show_status(self.tr("Page %1 saved.").replace("%1", str(receipt.number)))
         self.refresh_pages(select=receipt.page.id)
         self.page_captured.emit(receipt.page)
 
@@ -751,6 +752,7 @@ class CaptureView(QWidget):
         current = self.strip.currentItem()
         current_id = select or (current.data(PAGE_ID_ROLE) if current else None)
         self.pages = pages
+        self._captured_numbers.clear()
         if changed:
             self.strip.blockSignals(True)
             self.strip.clear()
@@ -805,6 +807,13 @@ class CaptureView(QWidget):
         ids = [self.strip.item(i).data(PAGE_ID_ROLE) for i in range(self.strip.count())]
         batch_id = self.batch.id
         self._run_rework(lambda: self.service.reorder(batch_id, ids), self.tr("Pages reordered."))
+
+    def page_number(self, page_id: str) -> int | None:
+        """The number the clerk reads for a page: its position in the strip (never ``Page.seq``)."""
+        for i, p in enumerate(self.pages, start=1):
+            if p.id == page_id:
+                return i
+        return self._captured_numbers.get(page_id)
 
     def selected_page(self) -> Page | None:
         item = self.strip.currentItem()

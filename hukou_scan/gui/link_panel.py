@@ -166,7 +166,7 @@ class LinkPanel(QWidget):
     def set_page(self, page_id: str | None, label: str = "") -> None:
         """Show the candidates and links of ``page_id`` (``None`` clears the panel).
 
-        ``label`` is what the clerk calls the page (its sequence number in the batch);
+        ``label`` is what the clerk calls the page (its page number: position in the batch);
         without one the start of the page id is shown.
         """
         self.page_id = page_id

@@ -262,7 +262,7 @@ class PageViewerView(QWidget):
         p, b = v.page, v.batch
         values = {
             "archive": b.archive_id,
-            "page": str(p.seq),
+            "page": str(v.page_no or "?"),
             "category": category_label(str(b.category)),
             "station": v.station_name,
             "captured": f"{p.captured_at:%Y-%m-%d %H:%M}",

@@ -134,6 +134,7 @@ class CaptureReceipt:
 
     page: Page
     durable_ms: float
+    number: int = 0  # the page number the clerk reads (position in the batch), not ``page.seq``
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,8 @@ class CaptureService:
         self.guard.audit("capture", page.id, batch=batch_id, seq=page.seq, device=source_device)
         log.info("page %s captured into batch %s (seq %d, %.0f ms)", page.id, batch_id, page.seq, ms)
         self._notify(page)
-        return CaptureReceipt(page, ms)
+        number = self.pages.page_numbers([page.id]).get(page.id, 0)
+        return CaptureReceipt(page, ms, number)
 
     def _store(
         self,

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy.orm import aliased
 
 from hukou_scan.domain import (
     Batch,
@@ -277,9 +278,35 @@ class BatchRepository:
             s.execute(update(BatchRecord).where(BatchRecord.id == batch_id).values(**values))
 
 
+def page_number_column() -> ScalarSelect[int]:
+    """SQL for :func:`hukou_scan.domain.models.page_numbers` of the ``PageRecord`` row in the
+    enclosing query: how many visible pages of its batch come up to it (correlated subquery,
+    served by the ``(batch_id, seq)`` index)."""
+    other = aliased(PageRecord)
+    return (
+        select(func.count(other.id))
+        .where(
+            other.batch_id == PageRecord.batch_id,
+            other.seq <= PageRecord.seq,
+            other.state != PageState.DELETED.value,
+        )
+        .scalar_subquery()
+    )
+
+
 class PageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def page_numbers(self, page_ids: Sequence[str]) -> dict[str, int]:
+        """The number a person reads for each page (see ``domain.page_numbers``); deleted pages are left out."""
+        if not page_ids:
+            return {}
+        q = select(PageRecord.id, page_number_column()).where(
+            PageRecord.id.in_(list(page_ids)), PageRecord.state != PageState.DELETED.value
+        )
+        with self.db.session() as s:
+            return {str(pid): int(n) for pid, n in s.execute(q)}
 
     def next_seq(self, batch_id: str) -> int:
         with self.db.session() as s:

@@ -434,3 +434,48 @@ def test_pedal_keys_come_from_settings_and_never_enter(batch_ctx: AppContext) ->
     assert svc.capture_keys() == ("Space", "F9", "PgDown")
     svc.set_option("pedal_keys", "F8, Return")
     assert svc.capture_keys() == ("Space", "F8")
+
+
+def test_status_line_and_link_panel_show_the_strip_position_after_delete_and_retake(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """Issue 15 item 4: 「8 / 8 页」 in the counter but 「第 10 页」 in the panel, 「第 11 页已保存。」."""
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+
+    def saved(n: int) -> str:
+        return view.tr("Page %1 saved.").replace("%1", str(n))
+
+    def title(n: int) -> str:
+        return panel.tr("Page %1").replace("%1", str(n))
+
+    for n in (1, 2, 3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+        assert view.status.text() == saved(n)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    # delete page 2: the old page 3 is now page 2 everywhere
+    view.strip.setCurrentRow(1)
+    view._on_delete_button_clicked()
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+    view.strip.setCurrentRow(1)
+    assert panel.title.text() == title(2)
+    assert view.page_title.text().startswith(view.tr("Page %1 (%2)").split("%1")[0] + "2")
+    # re-take page 1: saved as page 1 (not a new sequence number), the panel says so too
+    view.strip.setCurrentRow(0)
+    first = view.pages[0].id
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view._on_replace_button_clicked()
+    assert view.status.text() == saved(1)
+    assert panel.title.text() == title(1)
+    qtbot.waitUntil(lambda: view.strip.count() == 2 and view.pages[0].id != first, timeout=5000)
+    # the next capture is page 3 (its internal seq is 5: deleted pages keep theirs)
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert blocker.args[0].seq > 3
+    assert view.status.text() == saved(3) and panel.title.text() == title(3)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    assert view.counter.text() == view.tr("Page %1 / %2").replace("%1", "3").replace("%2", "4")

@@ -260,3 +260,20 @@ def test_page_size_comes_from_the_master_density_not_the_camera_dpi(ctx: AppCont
     res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="x", output=tmp_path / "o.pdf"))
     with pikepdf.open(res.path) as pdf:
         assert float(pdf.pages[0].MediaBox[2]) == pytest.approx(sp.width / sp.dpi * 72, abs=0.01)
+
+
+def test_labels_and_bookmarks_use_the_page_number_people_read(ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 15 item 4: after a delete, 「（第N页）」 and the page labels must match the PDF pages."""
+    from hukou_scan.domain import PageState
+
+    s = seed(ctx, n_pages=4)
+    ctx.pages.update(s.pages[0].id, state=PageState.DELETED, state_reason="deleted_from:linked")
+    svc, _ = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="核对", output=tmp_path))
+    assert res.pages == 3
+    reader = pypdf.PdfReader(res.path)
+    assert reader.page_labels == [f"A0101-2026-001-{i:04d}" for i in range(1, 4)]  # no gap where seq 1 was
+    titles = _outline_titles(res.path)
+    assert titles[-1] == ("未关联人员的页面", ["A0101-2026-001 出生（第3页）"])
+    leaf = reader.outline[-1][0]  # pypdf: a node's children follow it as a list
+    assert reader.get_destination_page_number(leaf) == 2  # 「第3页」 opens PDF page 3
