@@ -301,7 +301,8 @@ class CaptureView(QWidget):
         self.capture_button.setStyleSheet("font-weight:bold; padding:8px 16px;")
         self.insert_button = QPushButton(self.tr("Insert before"), self)
         self.replace_button = QPushButton(self.tr("Re-capture"), self)
-        self.rotate_button = QPushButton(self.tr("Rotate 90°"), self)
+        self.rotate_left_button = QPushButton(self.tr("Rotate 90° left"), self)
+        self.rotate_button = QPushButton(self.tr("Rotate 90° right"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
         self.undo_button = QPushButton(self.tr("Undo delete"), self)
         self.undo_button.setEnabled(False)
@@ -310,6 +311,7 @@ class CaptureView(QWidget):
             self.capture_button,
             self.insert_button,
             self.replace_button,
+            self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
             self.undo_button,
@@ -332,6 +334,7 @@ class CaptureView(QWidget):
         self.insert_button.clicked.connect(self._on_insert_button_clicked)
         self.replace_button.clicked.connect(self._on_replace_button_clicked)
         self.rotate_button.clicked.connect(self._on_rotate_button_clicked)
+        self.rotate_left_button.clicked.connect(self._on_rotate_left_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.new_batch_button.clicked.connect(self.new_batch)
@@ -379,6 +382,7 @@ class CaptureView(QWidget):
             (self.close_batch_button, "Ctrl+Shift+W", self.close_batch),
             (self.insert_button, "Ctrl+I", self._on_insert_button_clicked),
             (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
+            (self.rotate_left_button, "Ctrl+L", self._on_rotate_left_button_clicked),
             (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
             (self.delete_button, "Del", self._on_delete_button_clicked),
             (self.undo_button, "Ctrl+Z", self._on_undo_button_clicked),
@@ -575,7 +579,13 @@ class CaptureView(QWidget):
         self.capture_button.setEnabled(has_batch)
         self.close_batch_button.setEnabled(has_batch)
         self.import_button.setEnabled(has_batch)
-        for b in (self.insert_button, self.replace_button, self.rotate_button, self.delete_button):
+        for b in (
+            self.insert_button,
+            self.replace_button,
+            self.rotate_left_button,
+            self.rotate_button,
+            self.delete_button,
+        ):
             b.setEnabled(has_batch and has_sel)
         self.undo_button.setEnabled(has_batch and bool(self._undo))
 
@@ -900,11 +910,30 @@ class CaptureView(QWidget):
         self._update_actions()
 
     def _on_rotate_button_clicked(self) -> None:
+        self._rotate_selected(90)
+
+    def _on_rotate_left_button_clicked(self) -> None:
+        self._rotate_selected(-90)
+
+    def _rotate_selected(self, degrees: int) -> None:
+        """Each click is one turn, applied in click order on the captures' single worker
+        (and serialised in the service), so quick clicks add up to their sum."""
         page = self.selected_page()
-        if page is not None:
-            self._run_rework(
-                lambda: self.service.rotate(page.id, 90), self.tr("Page rotated."), select=page.id
-            )
+        if page is None:
+            return
+        page_id = page.id
+
+        def ok(_r: object) -> None:
+            self._show_status(self.tr("Page rotated."))
+            self.refresh_pages(select=page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+            self.refresh_pages()
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.rotate(page_id, degrees), on_done=ok, on_error=fail
+        )
 
     def _on_replace_button_clicked(self) -> None:
         page = self.selected_page()

@@ -645,18 +645,30 @@ class CaptureService:
         return self.pages.get(page_id)
 
     def rotate(self, page_id: str, degrees: int = 90) -> Page:
-        """Turn the page by a multiple of 90° (clockwise) and re-process it from its original."""
+        """Turn the page by a multiple of 90° (clockwise; negative = counter-clockwise) and
+        re-process it from its original.
+
+        Serialised per process (``pages.geometry_lock``): quick successive turns add up to
+        their sum, and the audit log records them in the order they were applied.
+        """
         if degrees % 90:
             raise HukouScanError("只能按90度旋转。", "Pages turn in steps of 90°.")
-        p = self.pages.get(page_id)
-        self._open_batch(p.batch_id)
-        geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
-        self.pages.update(
-            page_id, geometry=geom, state=PageState.CAPTURED, processed_sha256=None, derivative_sha256=None
-        )
-        self.jobs.enqueue("process", page_id)
-        self.guard.audit("rotate_page", page_id, batch=p.batch_id, rotation=geom.extra_rotation)
-        page = self.pages.get(page_id)
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
+            self.pages.update(
+                page_id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            self.jobs.enqueue("process", page_id)
+            self.guard.audit(
+                "rotate_page", page_id, batch=p.batch_id, degrees=degrees, rotation=geom.extra_rotation
+            )
+            page = self.pages.get(page_id)
         self._notify(page)
         return page
 

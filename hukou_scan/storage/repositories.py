@@ -7,6 +7,7 @@ callers (services, worker threads) never hold a session or an ORM object.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -297,6 +298,11 @@ def page_number_column() -> ScalarSelect[int]:
 class PageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Held around every read-modify-write of a page's geometry in this process (the
+        # clerk's turns, corrections, and storing a processing result computed from an
+        # older geometry): quick successive turns add up, and a slow result never
+        # overwrites a newer turn.
+        self.geometry_lock = threading.RLock()
 
     def page_numbers(self, page_ids: Sequence[str]) -> dict[str, int]:
         """The number a person reads for each page (see ``domain.page_numbers``); deleted pages are left out."""

@@ -554,8 +554,12 @@
       <translation>Re-capture</translation>
     </message>
     <message>
-      <source>Rotate 90°</source>
-      <translation>Rotate 90°</translation>
+      <source>Rotate 90° left</source>
+      <translation>Rotate 90° left</translation>
+    </message>
+    <message>
+      <source>Rotate 90° right</source>
+      <translation>Rotate 90° right</translation>
     </message>
     <message>
       <source>Delete</source>

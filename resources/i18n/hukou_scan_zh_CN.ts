@@ -553,8 +553,12 @@
       <translation>重拍</translation>
     </message>
     <message>
-      <source>Rotate 90°</source>
-      <translation>旋转 90°</translation>
+      <source>Rotate 90° left</source>
+      <translation>向左旋转 90°</translation>
+    </message>
+    <message>
+      <source>Rotate 90° right</source>
+      <translation>向右旋转 90°</translation>
     </message>
     <message>
       <source>Delete</source>

@@ -479,3 +479,62 @@ def test_status_line_and_link_panel_show_the_strip_position_after_delete_and_ret
     assert view.status.text() == saved(3) and panel.title.text() == title(3)
     qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
     assert view.counter.text() == view.tr("Page %1 / %2").replace("%1", "3").replace("%2", "4")
+
+
+def test_four_quick_turns_while_processing_runs_end_where_they_started(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down."""
+    import threading
+
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    stop = threading.Event()
+
+    def background() -> None:  # the pipeline's processing thread
+        while not stop.is_set():
+            batch_ctx.processing.run_pending(cancel=stop)
+            stop.wait(0.01)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    try:
+        with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+        page_id = blocker.args[0].id
+        qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+        view.strip.setCurrentRow(0)
+        for _ in range(4):
+            qtbot.mouseClick(view.rotate_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(_turns(batch_ctx, page_id)) == 4, timeout=10000)
+        assert _turns(batch_ctx, page_id) == [90, 180, 270, 0]
+        assert batch_ctx.pages.get(page_id).geometry.extra_rotation == 0
+        # both ways, by key: Ctrl+L turns left, Ctrl+R right
+        qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: len(_turns(batch_ctx, page_id)) == 7, timeout=10000)
+        assert _turns(batch_ctx, page_id)[4:] == [270, 180, 270]
+        qtbot.waitUntil(
+            lambda: (
+                (p := batch_ctx.pages.get(page_id)).state == PageState.PROCESSED
+                and p.geometry.extra_rotation == 270
+            ),
+            timeout=20000,
+        )
+        qtbot.waitUntil(lambda: view.pages and view.pages[0].geometry.extra_rotation == 270, timeout=10000)
+    finally:
+        stop.set()
+        worker.join(20)
+
+
+def _turns(ctx: AppContext, page_id: str) -> list[int]:
+    return [
+        int(d["rotation"])
+        for action, target, _outcome, d in ctx.guard.events  # type: ignore[attr-defined]
+        if action == "rotate_page" and target == page_id
+    ]

@@ -208,3 +208,62 @@ def test_deleted_pages_come_back_where_they_were(ctx: AppContext) -> None:
     assert order() == [ins, z, a, m, n]  # back after the page it followed
     seqs = [p.seq for p in ctx.pages.list_batch(b.id, include_deleted=True)]
     assert len(set(seqs)) == len(seqs)  # no ties
+
+
+def _rotations(ctx: AppContext, page_id: str) -> list[int]:
+    return [
+        int(d["rotation"])
+        for action, target, _outcome, d in ctx.guard.events  # type: ignore[attr-defined]
+        if action == "rotate_page" and target == page_id
+    ]
+
+
+def test_quick_turns_add_up_and_a_slow_processing_result_never_undoes_them(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down (record 180)."""
+    import threading
+
+    import hukou_scan.services.processing as processing
+
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    started, release = threading.Event(), threading.Event()
+    real = processing.process_frame
+
+    def slow(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        started.set()
+        release.wait(20)
+        return result
+
+    monkeypatch.setattr(processing, "process_frame", slow)
+    worker = threading.Thread(target=ctx.processing.process_page, args=(p.id,))
+    worker.start()  # processing of the unturned page is under way …
+    assert started.wait(20)
+    barrier = threading.Barrier(3)
+
+    def turn() -> None:
+        barrier.wait()
+        svc.rotate(p.id, 90)
+
+    turners = [threading.Thread(target=turn) for _ in range(3)]
+    for t in turners:
+        t.start()
+    for t in turners:
+        t.join()
+    release.set()  # … and finishes after three turns
+    worker.join()
+    page = ctx.pages.get(p.id)
+    assert page.geometry.extra_rotation == 270
+    assert page.processed_sha256 is None  # the stale result was not stored
+    assert _rotations(ctx, p.id) == [90, 180, 270]  # audit in the order applied
+    monkeypatch.setattr(processing, "process_frame", real)
+    ctx.processing.run_pending()
+    page = ctx.pages.get(p.id)
+    assert page.state == PageState.PROCESSED and page.geometry.extra_rotation == 270
+    # a fourth turn, and one back the other way
+    assert svc.rotate(p.id, 90).geometry.extra_rotation == 0
+    assert svc.rotate(p.id, -90).geometry.extra_rotation == 270
+    assert _rotations(ctx, p.id) == [90, 180, 270, 0, 270]
