@@ -1404,6 +1404,10 @@
       <translation>Failed pages</translation>
     </message>
     <message>
+      <source>%1 page %2</source>
+      <translation>%1 page %2</translation>
+    </message>
+    <message>
       <source>Pause recognition</source>
       <translation>Pause recognition</translation>
     </message>

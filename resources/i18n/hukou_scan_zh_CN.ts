@@ -1403,6 +1403,10 @@
       <translation>识别失败的页面</translation>
     </message>
     <message>
+      <source>%1 page %2</source>
+      <translation>%1 第%2页</translation>
+    </message>
+    <message>
       <source>Pause recognition</source>
       <translation>暂停识别</translation>
     </message>
