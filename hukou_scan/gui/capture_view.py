@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,8 @@ from hukou_scan.services.capture import CaptureReceipt, CaptureService
 log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+LINK_COLOURS = {"linked": "#1b7f2a", "review": "#b36b00", "unlinked": "#b00020"}  # thumbnail captions
+LinkStates = Callable[[Sequence[str]], dict[str, str]]
 CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # confirm the proposed person; never capture
 
 
@@ -179,6 +181,8 @@ class CaptureView(QWidget):
         source: the camera (``hukou_scan.capture.factory.make_source``); ``None`` = no preview.
         detector: live page outline (default: ``hukou_scan.imaging.detect`` when present).
         hot_folder: watch the configured hot folder while the view runs.
+        link_states: page ids → ``linked``/``review``/``unlinked`` (``LinkingService.link_states``),
+            shown on every thumbnail and checked before the batch is closed.
     """
 
     page_captured = Signal(object)  # Page (durable)
@@ -196,6 +200,7 @@ class CaptureView(QWidget):
         detector: Detector | None = None,
         hot_folder: bool = True,
         beep: Callable[[], None] | None = None,
+        link_states: LinkStates | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
@@ -208,6 +213,8 @@ class CaptureView(QWidget):
         self._detector = detector if detector is not None else default_detector()
         self._use_hot_folder = hot_folder
         self._beep = beep or QApplication.beep
+        self._link_states_of = link_states
+        self.link_states: dict[str, str] = {}  # page id → linked / review / unlinked (text pages)
         self.batch: Batch | None = None
         self.pages: list[Page] = []
         self._undo: list[str] = []
@@ -536,7 +543,9 @@ class CaptureView(QWidget):
     def close_batch(self) -> bool:
         if self.batch is None:
             return False
-        dlg = CloseBatchDialog(self.service.batch(self.batch.id), len(self.pages), self)
+        dlg = CloseBatchDialog(
+            self.service.batch(self.batch.id), len(self.pages), self, unlinked=self.unlinked_text_pages()
+        )
         if dlg.exec() != CloseBatchDialog.DialogCode.Accepted:
             return False
         try:
@@ -547,6 +556,17 @@ class CaptureView(QWidget):
         self.set_batch(None)
         self._show_status(self.tr("Batch closed."))
         return True
+
+    def unlinked_text_pages(self) -> list[int]:
+        """Numbers of the batch's text pages nobody is linked to yet (asked fresh: a quick read)."""
+        if self._link_states_of is None or not self.pages:
+            return []
+        try:
+            states = self._link_states_of([p.id for p in self.pages])
+        except HukouScanError:
+            log.exception("link states failed before closing the batch")
+            return []
+        return [i for i, p in enumerate(self.pages, start=1) if states.get(p.id) in ("review", "unlinked")]
 
     def _update_batch_label(self) -> None:
         b = self.batch
@@ -706,9 +726,16 @@ class CaptureView(QWidget):
         batch_id = self.batch.id
         svc = self.service
         known = set(self._icons)
+        states_of = self._link_states_of
 
-        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage]]:
+        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]:
             pages = svc.list_pages(batch_id)
+            states: dict[str, str] = {}
+            if states_of is not None:
+                try:
+                    states = states_of([p.id for p in pages])
+                except HukouScanError:
+                    log.exception("link states failed for batch %s", batch_id)
             thumbs: dict[tuple[str, str, int], QImage] = {}
             for p in pages:
                 key = self._icon_key(p)
@@ -718,7 +745,7 @@ class CaptureView(QWidget):
                         thumbs[key] = QImage.fromData(svc.thumbnail(p, 128))
                     except HukouScanError:
                         log.exception("thumbnail failed for page %s", p.id)
-            return batch_id, pages, thumbs
+            return batch_id, pages, thumbs, states
 
         if select:
             self._select_after_refresh = select
@@ -736,12 +763,14 @@ class CaptureView(QWidget):
         self._refreshing = False
         log.warning("page list refresh failed: %s", error)
 
-    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage]]) -> None:
+    def _on_pages_loaded(
+        self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]
+    ) -> None:
         self._refreshing = False
         if self._refresh_again:
             self._refresh_again = False
             QTimer.singleShot(0, self.refresh_pages)
-        batch_id, pages, thumbs = result
+        batch_id, pages, thumbs, states = result
         if self.batch is None or batch_id != self.batch.id:
             return
         for key, image in thumbs.items():
@@ -751,8 +780,9 @@ class CaptureView(QWidget):
         live = {self._icon_key(p) for p in pages}
         for key in [k for k in self._icons if k not in live]:
             del self._icons[key]
-        changed = [(p.id, self._icon_key(p), p.state) for p in pages] != [
-            (p.id, self._icon_key(p), p.state) for p in self.pages
+        old_states, self.link_states = self.link_states, states
+        changed = [(p.id, self._icon_key(p), p.state, states.get(p.id)) for p in pages] != [
+            (p.id, self._icon_key(p), p.state, old_states.get(p.id)) for p in self.pages
         ]
         select = self._select_after_refresh
         if select is not None and any(p.id == select for p in pages):
@@ -770,6 +800,9 @@ class CaptureView(QWidget):
                 item = QListWidgetItem(self._icons.get(self._icon_key(p), QIcon()), self._item_text(i, p))
                 item.setData(PAGE_ID_ROLE, p.id)
                 item.setToolTip(self._page_tooltip(p))
+                colour = LINK_COLOURS.get(states.get(p.id, ""))
+                if colour is not None:
+                    item.setForeground(QColor(colour))
                 self.strip.addItem(item)
                 if p.id == current_id:
                     self.strip.setCurrentItem(item)
@@ -794,6 +827,13 @@ class CaptureView(QWidget):
             PageState.DELETED: self.tr("deleted"),
         }
         mark = marks.get(p.state)
+        if mark is None:  # a text page: where it stands with the registry
+            links = {
+                "linked": self.tr("linked"),
+                "review": self.tr("to confirm"),
+                "unlinked": self.tr("not linked"),
+            }
+            mark = links.get(self.link_states.get(p.id, ""))
         warn = any(isinstance(v, dict) and v.get("flag") for v in p.quality.values())
         return f"{i}" + (f" · {mark}" if mark else "") + (" ⚠" if warn else "")
 

@@ -44,7 +44,7 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
     from hukou_scan.gui.capture_view import CaptureView
     from hukou_scan.gui.link_panel import LinkPanel
 
-    view = CaptureView(ctx.capture, source)
+    view = CaptureView(ctx.capture, source, link_states=ctx.linking.link_states)
     panel = LinkPanel(ctx.linking, runner=view.runner if hasattr(view, "runner") else None)
     view.set_link_panel(panel)
 
@@ -56,6 +56,7 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
     view.page_captured.connect(show_in_panel)
     # a delete, re-take or reorder renumbers the pages: the title follows the strip
     view.pages_changed.connect(lambda: show_in_panel(view.selected_page()))
+    panel.links_changed.connect(lambda _pid: view.refresh_pages())  # the thumbnail's mark follows
     view.confirm_requested.connect(panel.confirm_top)  # Enter, whatever has focus on the screen
     # proposals appear once OCR is done (seconds after capture): refresh while visible
     timer = QTimer(view)

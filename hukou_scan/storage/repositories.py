@@ -507,6 +507,14 @@ class LinkRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def pages_with_links(self, page_ids: Sequence[str]) -> set[str]:
+        """Which of ``page_ids`` are linked to at least one person (one query for a page strip)."""
+        if not page_ids:
+            return set()
+        with self.db.session() as s:
+            q = select(PageLinkRecord.page_id).where(PageLinkRecord.page_id.in_(list(page_ids))).distinct()
+            return {str(pid) for pid in s.scalars(q)}
+
     def link(self, link: PageLink) -> PageLink:
         """Create or update the page↔person link (one row per pair)."""
         with self.db.session() as s:

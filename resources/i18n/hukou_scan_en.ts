@@ -646,6 +646,14 @@
       <translation>deleted</translation>
     </message>
     <message>
+      <source>to confirm</source>
+      <translation>to confirm</translation>
+    </message>
+    <message>
+      <source>not linked</source>
+      <translation>not linked</translation>
+    </message>
+    <message>
       <source>captured, processing…</source>
       <translation>captured, processing…</translation>
     </message>
@@ -760,8 +768,24 @@
       <translation>The page count differs from the expected count.</translation>
     </message>
     <message>
+      <source>Text pages not linked to a person: %1</source>
+      <translation>Text pages not linked to a person: %1</translation>
+    </message>
+    <message>
+      <source>Go back to link them, or close the batch anyway.</source>
+      <translation>Go back to link them, or close the batch anyway.</translation>
+    </message>
+    <message>
       <source>The paper original is back in its recorded location</source>
       <translation>The paper original is back in its recorded location</translation>
+    </message>
+    <message>
+      <source>Back to linking</source>
+      <translation>Back to linking</translation>
+    </message>
+    <message>
+      <source>Close batch anyway</source>
+      <translation>Close batch anyway</translation>
     </message>
   </context>
   <context>

@@ -645,6 +645,14 @@
       <translation>已删除</translation>
     </message>
     <message>
+      <source>to confirm</source>
+      <translation>待确认</translation>
+    </message>
+    <message>
+      <source>not linked</source>
+      <translation>未关联</translation>
+    </message>
+    <message>
       <source>captured, processing…</source>
       <translation>已拍摄，处理中…</translation>
     </message>
@@ -759,8 +767,24 @@
       <translation>采集页数与应有页数不符。</translation>
     </message>
     <message>
+      <source>Text pages not linked to a person: %1</source>
+      <translation>尚未关联人员的文字页：%1</translation>
+    </message>
+    <message>
+      <source>Go back to link them, or close the batch anyway.</source>
+      <translation>可返回继续关联，或仍然结束批次。</translation>
+    </message>
+    <message>
       <source>The paper original is back in its recorded location</source>
       <translation>纸质原件已放回登记位置</translation>
+    </message>
+    <message>
+      <source>Back to linking</source>
+      <translation>返回关联</translation>
+    </message>
+    <message>
+      <source>Close batch anyway</source>
+      <translation>仍然结束批次</translation>
     </message>
   </context>
   <context>

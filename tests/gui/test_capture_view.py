@@ -328,12 +328,15 @@ def _household_registry(ctx: AppContext, tmp_path: Path) -> SampleHousehold:
 
 
 def _recognise(ctx: AppContext, page_id: str, fields: dict[str, str]) -> None:
+    """What the OCR stage leaves behind: text, fields, state, and the proposals."""
+    text = " ".join(fields.values()) or "常住人口登记表"
     ctx.pages.save_ocr(
         page_id,
         OcrResult(
-            "", [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
+            text, [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
         ),
     )
+    ctx.pages.update(page_id, state=PageState.RECOGNIZED)
     ctx.linking.propose(page_id)
 
 
@@ -538,3 +541,52 @@ def _turns(ctx: AppContext, page_id: str) -> list[int]:
         for action, target, _outcome, d in ctx.guard.events  # type: ignore[attr-defined]
         if action == "rotate_page" and target == page_id
     ]
+
+
+def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
+    qtbot: QtBot,
+    batch_ctx: AppContext,
+    views: list[CaptureView],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    household = _household_registry(batch_ctx, tmp_path)
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    for _ in range(3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    ids = [p.id for p in view.pages]
+    _recognise(batch_ctx, ids[0], {"household_no": household.household_no})  # candidates
+    _recognise(batch_ctx, ids[1], {})  # text, nobody proposed
+    # ids[2] is still being processed: no link mark yet
+    view.refresh_pages()
+
+    def captions() -> list[str]:
+        return [view.strip.item(i).text() for i in range(view.strip.count())]
+
+    to_confirm, not_linked, linked = view.tr("to confirm"), view.tr("not linked"), view.tr("linked")
+    qtbot.waitUntil(lambda: captions()[:2] == [f"1 · {to_confirm}", f"2 · {not_linked}"], timeout=5000)
+    assert view.tr("processing") in captions()[2]
+    # closing now lists pages 1 and 2; going back closes nothing
+    seen: list[list[int]] = []
+
+    def fake_exec(dlg: CloseBatchDialog) -> int:
+        seen.append([int(n) for n in dlg.unlinked.text().split("\n")[0].split(":")[-1].split(",")])
+        assert dlg.back.text() == dlg.tr("Back to linking")
+        return CloseBatchDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CloseBatchDialog, "exec", fake_exec)
+    assert view.close_batch() is False and seen == [[1, 2]]
+    # confirm page 1 (Enter): its thumbnail says linked, and only page 2 is left
+    view.strip.setCurrentRow(0)
+    qtbot.waitUntil(lambda: panel.page_id == ids[0], timeout=5000)
+    view.strip.setFocus()
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: captions()[0] == f"1 · {linked}", timeout=5000)
+    assert view.unlinked_text_pages() == [2]
