@@ -378,6 +378,18 @@ class CaptureView(QWidget):
             action = QAction(f"{label}\t{keys}", self)
             action.triggered.connect(slot)
             self._menu_actions.append(action)
+        # keyboard reordering besides dragging (the strip runs left to right; Up/Down as well)
+        for label, keys, slot in (
+            (self.tr("Move page earlier"), ("Ctrl+Left", "Ctrl+Up"), self.move_selected_earlier),
+            (self.tr("Move page later"), ("Ctrl+Right", "Ctrl+Down"), self.move_selected_later),
+        ):
+            for key in keys:
+                sc = QShortcut(QKeySequence(key), self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(slot)
+            action = QAction(f"{label}\t{' / '.join(keys)}", self)
+            action.triggered.connect(slot)
+            self._menu_actions.append(action)
         self._update_actions()
 
     def _keyed_buttons(self) -> list[tuple[QPushButton, str, Callable[[], object]]]:
@@ -850,6 +862,19 @@ class CaptureView(QWidget):
     def _on_strip_current_item_changed(self, *_: object) -> None:
         self._show_current_page()
         self._update_actions()
+
+    def move_selected_earlier(self) -> None:
+        self._move_selected(-1)
+
+    def move_selected_later(self) -> None:
+        self._move_selected(+1)
+
+    def _move_selected(self, step: int) -> None:
+        """Move the selected page one place (the strip emits ``reordered``, the service stores it)."""
+        row = self.strip.currentRow()
+        if self.batch is None or row < 0 or not 0 <= row + step < self.strip.count():
+            return
+        self.strip.move_row(row, row + step)
 
     def _on_strip_reordered(self) -> None:
         if self.batch is None:

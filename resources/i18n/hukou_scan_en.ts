@@ -570,6 +570,14 @@
       <translation>Undo delete</translation>
     </message>
     <message>
+      <source>Move page earlier</source>
+      <translation>Move page earlier</translation>
+    </message>
+    <message>
+      <source>Move page later</source>
+      <translation>Move page later</translation>
+    </message>
+    <message>
       <source>Hot folder unavailable: %1</source>
       <translation>Hot folder unavailable: %1</translation>
     </message>

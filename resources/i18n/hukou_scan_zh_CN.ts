@@ -569,6 +569,14 @@
       <translation>撤销删除</translation>
     </message>
     <message>
+      <source>Move page earlier</source>
+      <translation>页面前移</translation>
+    </message>
+    <message>
+      <source>Move page later</source>
+      <translation>页面后移</translation>
+    </message>
+    <message>
       <source>Hot folder unavailable: %1</source>
       <translation>监视文件夹不可用：%1</translation>
     </message>

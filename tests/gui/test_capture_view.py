@@ -590,3 +590,28 @@ def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
         _press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: captions()[0] == f"1 · {linked}", timeout=5000)
     assert view.unlinked_text_pages() == [2]
+
+
+def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    for _ in range(3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    a, b, c = (p.id for p in view.pages)
+    view.strip.setCurrentRow(2)
+    view.strip.setFocus()
+    qtbot.keyClick(view.strip, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [a, c, b], timeout=5000)
+    assert view.selected_page() is not None and view.selected_page().id == c  # type: ignore[union-attr]
+    qtbot.keyClick(view.strip, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [c, a, b], timeout=5000)
+    qtbot.keyClick(view.strip, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)  # already first
+    qtbot.keyClick(view.strip, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [a, c, b], timeout=5000)
+    assert [p.id for p in batch_ctx.capture.list_pages(view.batch.id)] == [a, c, b]  # type: ignore[union-attr]
