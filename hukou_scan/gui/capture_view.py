@@ -379,16 +379,16 @@ class CaptureView(QWidget):
             action.triggered.connect(slot)
             self._menu_actions.append(action)
         # keyboard reordering besides dragging (the strip runs left to right; Up/Down as well)
-        for label, keys, slot in (
+        for text, move_keys, move in (
             (self.tr("Move page earlier"), ("Ctrl+Left", "Ctrl+Up"), self.move_selected_earlier),
             (self.tr("Move page later"), ("Ctrl+Right", "Ctrl+Down"), self.move_selected_later),
         ):
-            for key in keys:
+            for key in move_keys:
                 sc = QShortcut(QKeySequence(key), self)
                 sc.setContext(Qt.ShortcutContext.WindowShortcut)
-                sc.activated.connect(slot)
-            action = QAction(f"{label}\t{' / '.join(keys)}", self)
-            action.triggered.connect(slot)
+                sc.activated.connect(move)
+            action = QAction(f"{text}\t{' / '.join(move_keys)}", self)
+            action.triggered.connect(move)
             self._menu_actions.append(action)
         self._update_actions()
 
