@@ -33,7 +33,8 @@ from hukou_scan.registry.matching import describe_reason
 from hukou_scan.services.linking import LinkingService
 from hukou_scan.storage.registry import Proposal
 
-_LINKED_BG = QColor(222, 240, 222)  # rows of candidates already linked to the page
+_LINKED_BG = QColor(222, 240, 222)
+VISIBLE_CANDIDATES = 5  # a household page's members, shown without scrolling  # rows of candidates already linked to the page
 
 
 class LinkPanel(QWidget):
@@ -161,6 +162,8 @@ class LinkPanel(QWidget):
         # no sideways scrolling in a side panel
         header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # the scroll bar would otherwise show up stale after the panel widened (and hide a row)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     # -- public API ---------------------------------------------------------------------------
     def set_page(self, page_id: str | None, label: str = "") -> None:
@@ -309,7 +312,26 @@ class LinkPanel(QWidget):
                         cell.setToolTip(self.tr("Already linked") + "\n" + cell.toolTip())
         if self._proposals:
             t.selectRow(0)
+        self._fit_candidates()
         self._show_reasons()
+
+    def _fit_candidates(self) -> None:
+        """Five candidate rows (a household page) and every header fit without scrolling.
+
+        The table asks for the width its columns need (the household column keeps a
+        little and elides), so the capture screen's splitter gives the panel that much
+        and takes it from the live preview; and for the height of five rows.
+        """
+        t = self.candidates_table
+        header = t.horizontalHeader()
+        t.resizeColumnsToContents()
+        last = t.columnCount() - 1
+        columns = sum(header.sectionSize(c) for c in range(last))
+        hint = max(header.sectionSizeHint(last), 8 * t.fontMetrics().horizontalAdvance("0"))
+        frame = 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width()
+        t.setMinimumWidth(columns + hint + frame)
+        row = t.verticalHeader().defaultSectionSize()
+        t.setMinimumHeight(header.height() + VISIBLE_CANDIDATES * row + 2 * t.frameWidth())
 
     def _show_reasons(self) -> None:
         """Why the selected candidate was proposed (which fields matched)."""

@@ -615,3 +615,41 @@ def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list
     qtbot.keyClick(view.strip, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: [p.id for p in view.pages] == [a, c, b], timeout=5000)
     assert [p.id for p in batch_ctx.capture.list_pages(view.batch.id)] == [a, c, b]  # type: ignore[union-attr]
+
+
+def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
+) -> None:
+    import csv
+
+    hs = generate_households(30, seed=15)
+    household = next(h for h in hs if len(h.members) == 5)
+    path = tmp_path / "reg.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(hs))
+    batch_ctx.registry.import_file(path)
+    from hukou_scan.gui.i18n import install_translators
+
+    install_translators(QApplication.instance(), "zh_CN")  # the station's language: wider headers
+    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)  # 1400×900
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    _recognise(batch_ctx, view.pages[0].id, {"household_no": household.household_no})
+    panel.refresh()
+    qtbot.wait(200)  # let the splitter hand the panel its width
+    t = panel.candidates_table
+    assert t.rowCount() == 5
+    assert sum(t.rowHeight(r) for r in range(5)) <= t.viewport().height()  # five rows, no scrolling
+    header = t.horizontalHeader()
+    assert header.length() <= t.viewport().width()  # nothing off to the side
+    for c in range(t.columnCount() - 1):
+        text = t.horizontalHeaderItem(c).text()
+        assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(text), text
+    view.grab().save(str(tmp_path / "capture_household.png"))
