@@ -34,7 +34,9 @@ from hukou_scan.services.linking import LinkingService
 from hukou_scan.storage.registry import Proposal
 
 _LINKED_BG = QColor(222, 240, 222)
-VISIBLE_CANDIDATES = 5  # a household page's members, shown without scrolling  # rows of candidates already linked to the page
+VISIBLE_CANDIDATES = (
+    5  # a household page's members, shown without scrolling  # rows of candidates already linked to the page
+)
 
 
 class LinkPanel(QWidget):
