@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 from hukou_scan.capture.autocapture import AutoCapture
 from hukou_scan.capture.grabber import GrabbedFrame, GrabberState
 from hukou_scan.capture.source import CameraSource
-from hukou_scan.domain import Batch, Page, PageState
+from hukou_scan.domain import Batch, Page, PageState, Quad
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
@@ -68,6 +68,22 @@ PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 LINK_COLOURS = {"linked": "#1b7f2a", "review": "#b36b00", "unlinked": "#b00020"}  # thumbnail captions
 LinkStates = Callable[[Sequence[str]], dict[str, str]]
 CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # confirm the proposed person; never capture
+
+
+def initial_quad(page: Page, size: tuple[int, int]) -> Quad:
+    """Where the corner handles start: the recorded outline, else the one processing found,
+    else the whole frame a little inset."""
+    if page.geometry.quad is not None:
+        return page.geometry.quad
+    found = (page.process_meta or {}).get("frame_quad")
+    if isinstance(found, list) and len(found) == 4:
+        try:
+            return Quad.from_list(found)
+        except (TypeError, ValueError):
+            pass
+    w, h = size
+    dx, dy = w * 0.05, h * 0.05
+    return Quad((dx, dy), (w - dx, dy), (w - dx, h - dy), (dx, h - dy))
 
 
 class PreviewView(QWidget):
@@ -308,6 +324,7 @@ class CaptureView(QWidget):
         self.capture_button.setStyleSheet("font-weight:bold; padding:8px 16px;")
         self.insert_button = QPushButton(self.tr("Insert before"), self)
         self.replace_button = QPushButton(self.tr("Re-capture"), self)
+        self.corners_button = QPushButton(self.tr("Page corners…"), self)
         self.rotate_left_button = QPushButton(self.tr("Rotate 90° left"), self)
         self.rotate_button = QPushButton(self.tr("Rotate 90° right"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
@@ -318,6 +335,7 @@ class CaptureView(QWidget):
             self.capture_button,
             self.insert_button,
             self.replace_button,
+            self.corners_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
@@ -342,6 +360,7 @@ class CaptureView(QWidget):
         self.replace_button.clicked.connect(self._on_replace_button_clicked)
         self.rotate_button.clicked.connect(self._on_rotate_button_clicked)
         self.rotate_left_button.clicked.connect(self._on_rotate_left_button_clicked)
+        self.corners_button.clicked.connect(self._on_corners_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.new_batch_button.clicked.connect(self.new_batch)
@@ -401,6 +420,7 @@ class CaptureView(QWidget):
             (self.close_batch_button, "Ctrl+Shift+W", self.close_batch),
             (self.insert_button, "Ctrl+I", self._on_insert_button_clicked),
             (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
+            (self.corners_button, "Ctrl+Shift+C", self._on_corners_button_clicked),
             (self.rotate_left_button, "Ctrl+L", self._on_rotate_left_button_clicked),
             (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
             (self.delete_button, "Del", self._on_delete_button_clicked),
@@ -614,6 +634,7 @@ class CaptureView(QWidget):
         for b in (
             self.insert_button,
             self.replace_button,
+            self.corners_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
@@ -998,6 +1019,42 @@ class CaptureView(QWidget):
 
         self.capture_tasks.run_simple(
             lambda: self.service.rotate(page_id, degrees), on_done=ok, on_error=fail
+        )
+
+    def _on_corners_button_clicked(self) -> None:
+        """Load the original off the UI thread, then let the clerk drag the page corners."""
+        page = self.selected_page()
+        if page is None:
+            return
+        svc = self.service
+
+        def work() -> tuple[QImage, tuple[int, int]]:
+            data, size = svc.original_image(page, 1400)
+            return QImage.fromData(data), size
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.tasks.run_simple(work, on_done=lambda r: self.adjust_corners(page, *r), on_error=fail)
+
+    def adjust_corners(self, page: Page, image: QImage, size: tuple[int, int]) -> None:
+        """Show the corners dialog on ``page``'s original; a new outline remakes the page."""
+        from hukou_scan.gui.corners_dialog import CornersDialog
+
+        dlg = CornersDialog(image, size, initial_quad(page, size), self)
+        if dlg.exec() != CornersDialog.DialogCode.Accepted:
+            return
+        quad, page_id = dlg.quad(), page.id
+
+        def ok(_r: object) -> None:
+            self._show_status(self.tr("Page corners set — the page is being remade."))
+            self.refresh_pages(select=page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.set_corners(page_id, quad), on_done=ok, on_error=fail
         )
 
     def _on_replace_button_clicked(self) -> None:

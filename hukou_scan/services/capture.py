@@ -46,6 +46,7 @@ from hukou_scan.domain import (
     Page,
     PageState,
     PaperLocation,
+    Quad,
     Role,
     Station,
 )
@@ -710,6 +711,43 @@ class CaptureService:
             while len(self._thumbs) > 512:
                 self._thumbs.popitem(last=False)
         return data
+
+    def original_image(self, page: Page, width: int = 1200) -> tuple[bytes, tuple[int, int]]:
+        """The untouched original at display size, with its full pixel size (width, height):
+        page corners are recorded in the original's pixels (see :meth:`set_corners`)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(page.batch_id).station_id)
+        from hukou_scan.capture.encode import decode_image, resize_to_width
+
+        full = decode_image(self.blobs.get(page.original_sha256))  # full size: corners need precision
+        h, w = full.shape[:2]
+        return encode_jpeg(resize_to_width(full, width), 90), (int(w), int(h))
+
+    def set_corners(self, page_id: str, quad: Quad) -> Page:
+        """Record the clerk's four page corners (original pixels, TL TR BR BL) as *manual*
+        and remake the page from its original; automatic detection never overrides them."""
+        pts = quad.points()
+        area = 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+        if area < 10_000:  # clockwise in image coordinates, and not a sliver
+            raise HukouScanError(
+                "页面四角无效：请按左上、右上、右下、左下顺序框出整页。",
+                "Invalid page corners: outline the whole page top-left, top-right, bottom-right, bottom-left.",
+            )
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            geom = replace(p.geometry, quad=quad, quad_manual=True)
+            self.pages.update(
+                page_id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            self.jobs.enqueue("process", page_id)
+            self.guard.audit("set_corners", page_id, batch=p.batch_id, quad=quad.to_list())
+            page = self.pages.get(page_id)
+        self._notify(page)
+        return page
 
     def page_image(self, page: Page, width: int = 1200) -> bytes:
         """A display-size JPEG of the processed page (or the original while processing runs)."""

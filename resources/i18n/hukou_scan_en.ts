@@ -554,6 +554,10 @@
       <translation>Re-capture</translation>
     </message>
     <message>
+      <source>Page corners…</source>
+      <translation>Page corners…</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>Rotate 90° left</translation>
     </message>
@@ -702,6 +706,10 @@
       <translation>Page rotated.</translation>
     </message>
     <message>
+      <source>Page corners set — the page is being remade.</source>
+      <translation>Page corners set — the page is being remade.</translation>
+    </message>
+    <message>
       <source>Import files</source>
       <translation>Import files</translation>
     </message>
@@ -794,6 +802,21 @@
     <message>
       <source>Close batch anyway</source>
       <translation>Close batch anyway</translation>
+    </message>
+  </context>
+  <context>
+    <name>CornersDialog</name>
+    <message>
+      <source>Adjust page corners</source>
+      <translation>Adjust page corners</translation>
+    </message>
+    <message>
+      <source>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</source>
+      <translation>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</translation>
+    </message>
+    <message>
+      <source>Remake page</source>
+      <translation>Remake page</translation>
     </message>
   </context>
   <context>

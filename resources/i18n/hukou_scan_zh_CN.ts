@@ -553,6 +553,10 @@
       <translation>重拍</translation>
     </message>
     <message>
+      <source>Page corners…</source>
+      <translation>页面四角…</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>向左旋转 90°</translation>
     </message>
@@ -701,6 +705,10 @@
       <translation>页面已旋转。</translation>
     </message>
     <message>
+      <source>Page corners set — the page is being remade.</source>
+      <translation>页面四角已设定，正在重新生成页面。</translation>
+    </message>
+    <message>
       <source>Import files</source>
       <translation>导入文件</translation>
     </message>
@@ -793,6 +801,21 @@
     <message>
       <source>Close batch anyway</source>
       <translation>仍然结束批次</translation>
+    </message>
+  </context>
+  <context>
+    <name>CornersDialog</name>
+    <message>
+      <source>Adjust page corners</source>
+      <translation>调整页面四角</translation>
+    </message>
+    <message>
+      <source>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</source>
+      <translation>把四个角点拖到纸张的四个角上（Tab 选择角点，方向键微调）。</translation>
+    </message>
+    <message>
+      <source>Remake page</source>
+      <translation>重新生成页面</translation>
     </message>
   </context>
   <context>

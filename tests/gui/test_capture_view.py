@@ -653,3 +653,49 @@ def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
         text = t.horizontalHeaderItem(c).text()
         assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(text), text
     view.grab().save(str(tmp_path / "capture_household.png"))
+
+
+def test_page_corners_are_dragged_on_the_original_and_recorded_as_manual(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hukou_scan.gui.corners_dialog import CornersDialog
+
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    page_id = view.pages[0].id
+    seen: list[object] = []
+
+    def drag_top_left(dlg: CornersDialog) -> int:
+        cv = dlg.view
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        before = cv.quad()
+        start = cv.to_screen(*before.tl).toPoint()
+        end = cv.to_screen(before.tl[0] + 80, before.tl[1] + 60).toPoint()
+        qtbot.mousePress(cv, Qt.MouseButton.LeftButton, pos=start)
+        qtbot.mouseMove(cv, end)
+        qtbot.mouseRelease(cv, Qt.MouseButton.LeftButton, pos=end)
+        after = cv.quad()
+        assert abs(after.tl[0] - before.tl[0] - 80) < 4 and abs(after.tl[1] - before.tl[1] - 60) < 4
+        assert (after.tr, after.br, after.bl) == (before.tr, before.br, before.bl)
+        cv.setFocus()
+        qtbot.keyClick(cv, Qt.Key.Key_Tab)  # next corner: top-right, nudged by keyboard
+        qtbot.keyClick(cv, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+        assert cv.quad().tr[0] < before.tr[0]
+        seen.append(cv.quad())
+        dlg.hide()
+        return CornersDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CornersDialog, "exec", drag_top_left)
+    qtbot.mouseClick(view.corners_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.quad_manual, timeout=10000)
+    geom = batch_ctx.pages.get(page_id).geometry
+    assert seen and geom.quad is not None and geom.quad.to_list() == seen[0].to_list()  # type: ignore[attr-defined]

@@ -267,3 +267,27 @@ def test_quick_turns_add_up_and_a_slow_processing_result_never_undoes_them(
     assert svc.rotate(p.id, 90).geometry.extra_rotation == 0
     assert svc.rotate(p.id, -90).geometry.extra_rotation == 270
     assert _rotations(ctx, p.id) == [90, 180, 270, 0, 270]
+
+
+def test_manual_corners_are_recorded_and_the_page_is_remade_from_them(ctx: AppContext) -> None:
+    from hukou_scan.domain import Quad
+
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    ctx.processing.run_pending()
+    auto = ctx.pages.get(p.id)
+    assert auto.process_meta["source"] != "manual"
+    data, size = svc.original_image(auto, 320)
+    assert size == (640, 480) and Image.open(io.BytesIO(data)).size[0] == 320
+    quad = Quad((100.0, 50.0), (500.0, 60.0), (490.0, 420.0), (110.0, 410.0))
+    page = svc.set_corners(p.id, quad)
+    assert page.geometry.quad == quad and page.geometry.quad_manual
+    assert page.state == PageState.CAPTURED and page.processed_sha256 is None
+    ctx.processing.run_pending()
+    remade = ctx.pages.get(p.id)
+    assert remade.state == PageState.PROCESSED and remade.process_meta["source"] == "manual"
+    assert remade.geometry.quad == quad and remade.geometry.quad_manual  # detection did not override
+    assert [e[0] for e in ctx.guard.events].count("set_corners") == 1  # type: ignore[attr-defined]
+    with pytest.raises(HukouScanError):  # counter-clockwise / degenerate outline
+        svc.set_corners(p.id, Quad((0.0, 0.0), (0.0, 400.0), (400.0, 400.0), (400.0, 0.0)))
