@@ -146,6 +146,7 @@ class PageGeometry:
     split: str = "none"  # none | left | right
     enhance: str = "auto"
     extra_rotation: int = 0  # clerk's 90° turns
+    spread: str = "auto"  # clerk's choice for this capture: auto | always (split) | never (one page)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +159,7 @@ class PageGeometry:
             "split": self.split,
             "enhance": self.enhance,
             "extra_rotation": self.extra_rotation,
+            "spread": self.spread,
         }
 
     @classmethod
@@ -175,6 +177,7 @@ class PageGeometry:
             split=str(d.get("split", "none")),
             enhance=str(d.get("enhance", "auto")),
             extra_rotation=int(d.get("extra_rotation", 0)),
+            spread=str(d.get("spread", "auto")),
         )
 
 

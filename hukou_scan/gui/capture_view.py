@@ -325,6 +325,7 @@ class CaptureView(QWidget):
         self.insert_button = QPushButton(self.tr("Insert before"), self)
         self.replace_button = QPushButton(self.tr("Re-capture"), self)
         self.corners_button = QPushButton(self.tr("Page corners…"), self)
+        self.split_button = QPushButton(self.tr("Split / join spread"), self)
         self.rotate_left_button = QPushButton(self.tr("Rotate 90° left"), self)
         self.rotate_button = QPushButton(self.tr("Rotate 90° right"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
@@ -336,6 +337,7 @@ class CaptureView(QWidget):
             self.insert_button,
             self.replace_button,
             self.corners_button,
+            self.split_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
@@ -361,6 +363,7 @@ class CaptureView(QWidget):
         self.rotate_button.clicked.connect(self._on_rotate_button_clicked)
         self.rotate_left_button.clicked.connect(self._on_rotate_left_button_clicked)
         self.corners_button.clicked.connect(self._on_corners_button_clicked)
+        self.split_button.clicked.connect(self._on_split_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.new_batch_button.clicked.connect(self.new_batch)
@@ -421,6 +424,7 @@ class CaptureView(QWidget):
             (self.insert_button, "Ctrl+I", self._on_insert_button_clicked),
             (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
             (self.corners_button, "Ctrl+Shift+C", self._on_corners_button_clicked),
+            (self.split_button, "Ctrl+Shift+S", self._on_split_button_clicked),
             (self.rotate_left_button, "Ctrl+L", self._on_rotate_left_button_clicked),
             (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
             (self.delete_button, "Del", self._on_delete_button_clicked),
@@ -635,6 +639,7 @@ class CaptureView(QWidget):
             self.insert_button,
             self.replace_button,
             self.corners_button,
+            self.split_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
@@ -1055,6 +1060,26 @@ class CaptureView(QWidget):
 
         self.capture_tasks.run_simple(
             lambda: self.service.set_corners(page_id, quad), on_done=ok, on_error=fail
+        )
+
+    def _on_split_button_clicked(self) -> None:
+        """Toggle: a half of a split spread is joined again; a single page is split in two."""
+        page = self.selected_page()
+        if page is None:
+            return
+        split = page.geometry.split not in ("left", "right")
+        page_id = page.id
+        done = self.tr("Spread split into two pages.") if split else self.tr("Halves joined into one page.")
+
+        def ok(result: object) -> None:
+            self._show_status(done)
+            self.refresh_pages(select=result.id if isinstance(result, Page) else page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.set_split(page_id, split), on_done=ok, on_error=fail
         )
 
     def _on_replace_button_clicked(self) -> None:

@@ -749,6 +749,54 @@ class CaptureService:
         self._notify(page)
         return page
 
+    def set_split(self, page_id: str, split: bool) -> Page:
+        """The clerk's split / no-split decision for a spread, remade from the original.
+
+        ``split=True`` on a single page cuts it into left and right pages (``spread=always``);
+        ``split=False`` on either half joins the two again: the left half becomes the whole
+        capture (``spread=never``), the right half is deleted (undo-able, like any delete).
+        Recorded in the geometry, so automatic processing keeps the clerk's choice.
+        """
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            if split and p.geometry.split in ("left", "right"):
+                return p  # already split
+            target, dropped = p, None
+            if not split and p.geometry.split in ("left", "right"):
+                halves = [
+                    q
+                    for q in self.pages.list_batch(p.batch_id)
+                    if q.original_sha256 == p.original_sha256 and q.geometry.split in ("left", "right")
+                ]
+                target = next((q for q in halves if q.geometry.split == "left"), p)
+                dropped = next((q for q in halves if q.id != target.id), None)
+            manual_quad = target.geometry.quad if target.geometry.quad_manual else None
+            geom = replace(
+                target.geometry,
+                spread="always" if split else "never",
+                split="none",
+                quad=manual_quad,  # a half's quad is not the page's: detect again unless set by hand
+            )
+            self.pages.update(
+                target.id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            if dropped is not None:
+                self.pages.update(
+                    dropped.id, state=PageState.DELETED, state_reason=f"joined_into:{target.id}"
+                )
+            self.jobs.enqueue("process", target.id)
+            self.guard.audit(
+                "set_split", target.id, batch=p.batch_id, split=split, joined=dropped.id if dropped else None
+            )
+            page = self.pages.get(target.id)
+        self._notify(page)
+        return page
+
     def page_image(self, page: Page, width: int = 1200) -> bytes:
         """A display-size JPEG of the processed page (or the original while processing runs)."""
         return self.thumbnail(page, width)

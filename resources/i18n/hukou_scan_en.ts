@@ -558,6 +558,10 @@
       <translation>Page corners…</translation>
     </message>
     <message>
+      <source>Split / join spread</source>
+      <translation>Split / join spread</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>Rotate 90° left</translation>
     </message>
@@ -708,6 +712,14 @@
     <message>
       <source>Page corners set — the page is being remade.</source>
       <translation>Page corners set — the page is being remade.</translation>
+    </message>
+    <message>
+      <source>Spread split into two pages.</source>
+      <translation>Spread split into two pages.</translation>
+    </message>
+    <message>
+      <source>Halves joined into one page.</source>
+      <translation>Halves joined into one page.</translation>
     </message>
     <message>
       <source>Import files</source>

@@ -557,6 +557,10 @@
       <translation>页面四角…</translation>
     </message>
     <message>
+      <source>Split / join spread</source>
+      <translation>拆分/合并跨页</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>向左旋转 90°</translation>
     </message>
@@ -707,6 +711,14 @@
     <message>
       <source>Page corners set — the page is being remade.</source>
       <translation>页面四角已设定，正在重新生成页面。</translation>
+    </message>
+    <message>
+      <source>Spread split into two pages.</source>
+      <translation>跨页已拆分为两页。</translation>
+    </message>
+    <message>
+      <source>Halves joined into one page.</source>
+      <translation>两半已合并为一页。</translation>
     </message>
     <message>
       <source>Import files</source>

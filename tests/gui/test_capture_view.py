@@ -699,3 +699,33 @@ def test_page_corners_are_dragged_on_the_original_and_recorded_as_manual(
     qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.quad_manual, timeout=10000)
     geom = batch_ctx.pages.get(page_id).geometry
     assert seen and geom.quad is not None and geom.quad.to_list() == seen[0].to_list()  # type: ignore[attr-defined]
+
+
+def test_split_button_splits_a_capture_and_joins_the_halves(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    page_id = blocker.args[0].id
+    batch_ctx.processing.run_pending()
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    qtbot.keyClick(
+        view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.spread == "always", timeout=5000)
+    batch_ctx.processing.run_pending()
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+    view.strip.setCurrentRow(1)  # the right half
+    qtbot.mouseClick(view.split_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.spread == "never", timeout=5000)
+    batch_ctx.processing.run_pending()
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == 1 and view.pages[0].id == page_id, timeout=5000)

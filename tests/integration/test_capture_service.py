@@ -291,3 +291,27 @@ def test_manual_corners_are_recorded_and_the_page_is_remade_from_them(ctx: AppCo
     assert [e[0] for e in ctx.guard.events].count("set_corners") == 1  # type: ignore[attr-defined]
     with pytest.raises(HukouScanError):  # counter-clockwise / degenerate outline
         svc.set_corners(p.id, Quad((0.0, 0.0), (0.0, 400.0), (400.0, 400.0), (400.0, 0.0)))
+
+
+def test_clerk_splits_a_capture_into_two_pages_and_joins_them_again(ctx: AppContext) -> None:
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    ctx.processing.run_pending()
+    assert [q.geometry.split for q in svc.list_pages(b.id)] == ["none"]
+    svc.set_split(p.id, True)
+    ctx.processing.run_pending()
+    halves = svc.list_pages(b.id)
+    assert [q.geometry.split for q in halves] == ["left", "right"]
+    assert all(q.state == PageState.PROCESSED for q in halves)
+    assert svc.set_split(halves[0].id, True).id == halves[0].id  # already split: nothing happens
+    joined = svc.set_split(halves[1].id, False)  # from either half
+    assert joined.id == p.id and joined.geometry.spread == "never"
+    ctx.processing.run_pending()
+    pages = svc.list_pages(b.id)
+    assert [(q.id, q.geometry.split, q.state) for q in pages] == [(p.id, "none", PageState.PROCESSED)]
+    assert ctx.pages.get(halves[1].id).state == PageState.DELETED
+    # the clerk's choice survives automatic processing (a turn remakes the page)
+    svc.rotate(p.id, 90)
+    ctx.processing.run_pending()
+    assert [q.geometry.split for q in svc.list_pages(b.id)] == ["none"]
