@@ -210,6 +210,7 @@ class CaptureService:
         Enter is the confirm key of the capture screen (link the proposed person), so a
         pedal configured to send Enter/Return is refused here: one key, one meaning.
         """
+        self.guard.require(Role.CLERK)
         raw = self._section.get("pedal_keys", list(DEFAULT_PEDAL_KEYS))
         names = [k.strip() for k in (raw.split(",") if isinstance(raw, str) else raw) if str(k).strip()]
         keys: list[str] = ["Space"]
