@@ -41,6 +41,14 @@ def thumbnail_jpeg(data: bytes, width: int = 160, quality: int = 80) -> bytes:
     return bytes(enc.tobytes())
 
 
+def resize_to_width(frame_bgr: np.ndarray, width: int) -> np.ndarray:
+    """Shrink to ``width`` pixels wide (aspect kept); smaller images are returned as they are."""
+    h, w = frame_bgr.shape[:2]
+    if w <= width:
+        return frame_bgr
+    return cv2.resize(frame_bgr, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
 def rotate_quarter(frame_bgr: np.ndarray, degrees: int) -> np.ndarray:
     """Rotate by a multiple of 90° clockwise (for previews of the clerk's turns)."""
     k = (degrees // 90) % 4

@@ -226,9 +226,9 @@ def _snap(args: argparse.Namespace) -> int:
         r = svc.capture(args.batch, frame.full, source_device=source.info.id)
         captured.append(r)
         if args.json:
-            print_json({"page_id": r.page.id, "seq": r.page.seq, "durable_ms": round(r.durable_ms, 1)})
+            print_json({"page_id": r.page.id, "page_no": r.number, "durable_ms": round(r.durable_ms, 1)})
         else:
-            print(f"page {r.page.seq}: {r.page.id} ({r.durable_ms:.0f} ms)", flush=True)
+            print(f"page {r.number}: {r.page.id} ({r.durable_ms:.0f} ms)", flush=True)
         if len(captured) >= args.count:
             done.set()
 

@@ -81,7 +81,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"页数 / pages: {report.actual} (应为 / expected {report.expected or '?'})")
         for i in report.issues:
             zh, en = ISSUE_LABELS[i.kind]
-            where = f"#{i.seq} " if i.seq is not None else ""
+            where = f"#{i.page_no} " if i.page_no is not None else ""
             print(f"  {where}{zh} / {en} {i.detail}".rstrip())
         print("通过 / ok" if report.ok else f"{len(report.issues)} 项问题 / finding(s)")
     return 0 if report.ok else 1
@@ -96,9 +96,9 @@ def _sample(args: argparse.Namespace) -> int:
         print_json({"sample_id": s.id, "seed": s.seed, "rate": s.rate, "page_ids": list(s.page_ids)})
     else:
         print(f"样本 / sample {s.id}: {len(s.page_ids)}/{len(s.population)} 页, seed {s.seed}")
-        seqs = {p.id: p.seq for p in ctx.pages.get_many(list(s.page_ids))}
+        numbers = ctx.qa.page_numbers(list(s.page_ids))
         for pid in s.page_ids:
-            print(f"  #{seqs.get(pid, '?')} {pid}")
+            print(f"  #{numbers.get(pid, '?')} {pid}")
     return 0
 
 
@@ -132,9 +132,12 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _queue(args: argparse.Namespace) -> int:
     ctx = open_context(args)
-    for p in ctx.qa.recapture_queue():
+    queue = ctx.qa.recapture_queue()
+    numbers = ctx.qa.page_numbers([p.id for p in queue])
+    for p in queue:
+        no = numbers.get(p.id)
         if args.json:
-            print_json({"page_id": p.id, "batch_id": p.batch_id, "seq": p.seq, "reason": p.state_reason})
+            print_json({"page_id": p.id, "batch_id": p.batch_id, "page_no": no, "reason": p.state_reason})
         else:
-            print(f"{p.batch_id} #{p.seq} {p.id} {p.state_reason}")
+            print(f"{p.batch_id} #{no if no is not None else '?'} {p.id} {p.state_reason}")
     return 0

@@ -85,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
         for i, h in enumerate(result.hits, 1):
             persons = "、".join(p.name for p in h.persons)
             print(
-                f"{i:>3}. [{h.archive_id} 第{h.seq}页] {h.category} {h.station_name} {h.captured_at:%Y-%m-%d}"
+                f"{i:>3}. [{h.archive_id} 第{h.page_no}页] {h.category} {h.station_name} {h.captured_at:%Y-%m-%d}"
                 + (f"  人员/persons: {persons}" if persons else "")
             )
             print(f"     {h.snippet}")

@@ -86,9 +86,9 @@ def _sync(args: argparse.Namespace) -> int:
             print_json(out) if args.json else _print_human(out)
             return 0
         if args.list:
-            for page_id, archive_id, seq, state in svc.pages_in_state(args.list):
-                row = {"page_id": page_id, "archive_id": archive_id, "seq": seq, "sync_state": state}
-                print_json(row) if args.json else print(f"{archive_id}\t{seq}\t{state}\t{page_id}")
+            for page_id, archive_id, page_no, state in svc.pages_in_state(args.list):
+                row = {"page_id": page_id, "archive_id": archive_id, "page_no": page_no, "sync_state": state}
+                print_json(row) if args.json else print(f"{archive_id}\t{page_no}\t{state}\t{page_id}")
             return 0
         if args.watch:
             svc.start_background()

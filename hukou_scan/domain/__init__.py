@@ -25,8 +25,8 @@ from hukou_scan.domain.models import (
     Station,
     SyncState,
     User,
-    display_page_numbers,
     new_id,
+    page_numbers,
 )
 
 __all__ = [
@@ -52,6 +52,6 @@ __all__ = [
     "Station",
     "SyncState",
     "User",
-    "display_page_numbers",
     "new_id",
+    "page_numbers",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -146,6 +146,7 @@ class PageGeometry:
     split: str = "none"  # none | left | right
     enhance: str = "auto"
     extra_rotation: int = 0  # clerk's 90° turns
+    spread: str = "auto"  # clerk's choice for this capture: auto | always (split) | never (one page)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +159,7 @@ class PageGeometry:
             "split": self.split,
             "enhance": self.enhance,
             "extra_rotation": self.extra_rotation,
+            "spread": self.spread,
         }
 
     @classmethod
@@ -175,6 +177,7 @@ class PageGeometry:
             split=str(d.get("split", "none")),
             enhance=str(d.get("enhance", "auto")),
             extra_rotation=int(d.get("extra_rotation", 0)),
+            spread=str(d.get("spread", "auto")),
         )
 
 
@@ -223,6 +226,22 @@ class Page:
     state_reason: str = ""
     sync_state: SyncState = SyncState.LOCAL
     review_state: str = ""
+
+
+def page_numbers(pages: Iterable[Page]) -> dict[str, int]:
+    """The page number a person reads: 1-based position among the batch's visible pages.
+
+    ``Page.seq`` is internal: deleted and replaced pages keep theirs (so undo puts a
+    page back where it was) and leave gaps.  Every screen, export and report shows this
+    number instead.  ``pages`` must hold all visible pages of their batches; deleted
+    pages get no number.
+    """
+    visible = sorted((p for p in pages if p.state != PageState.DELETED), key=lambda p: (p.batch_id, p.seq))
+    counters: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for p in visible:
+        counters[p.batch_id] = out[p.id] = counters.get(p.batch_id, 0) + 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -403,21 +422,3 @@ class AuditEvent:
     details: dict[str, Any]
     prev_hash: str
     hash: str
-
-
-def display_page_numbers(pages: Sequence[Page]) -> dict[str, int]:
-    """Page id → the page number a person sees: the position among the batch's
-    non-deleted pages in capture order (1-based).
-
-    Why not ``Page.seq``: seq is an internal, never-reused counter, so deleting or
-    re-capturing a page leaves gaps; hand-over files, labels and catalogues must count
-    the pages that are actually there.  Pages of several batches are numbered per batch.
-    """
-    out: dict[str, int] = {}
-    counters: dict[str, int] = {}
-    for p in sorted(pages, key=lambda p: (p.batch_id, p.seq)):
-        if p.state == PageState.DELETED:
-            continue
-        counters[p.batch_id] = counters.get(p.batch_id, 0) + 1
-        out[p.id] = counters[p.batch_id]
-    return out

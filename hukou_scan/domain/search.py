@@ -133,7 +133,7 @@ class HitRow:
 
     page_id: str
     batch_id: str
-    seq: int
+    page_no: int  # the page number a person reads (position in the batch), not Page.seq
     captured_at: datetime
     review_state: str
     sync_state: str
@@ -148,7 +148,7 @@ class HitRow:
 class SearchHit:
     page_id: str
     batch_id: str
-    seq: int
+    page_no: int  # the page number a person reads (position in the batch), not Page.seq
     archive_id: str
     category: str
     station_name: str
@@ -165,7 +165,7 @@ class SearchHit:
         return {
             "page_id": self.page_id,
             "batch_id": self.batch_id,
-            "seq": self.seq,
+            "page_no": self.page_no,
             "archive_id": self.archive_id,
             "category": self.category,
             "station": self.station_name,

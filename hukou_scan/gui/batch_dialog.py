@@ -9,6 +9,8 @@ went back there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -134,7 +136,10 @@ class NewBatchDialog(QDialog):
 class CloseBatchDialog(QDialog):
     """Asks the clerk to confirm that the paper original went back to its recorded location."""
 
-    def __init__(self, batch: Batch, captured: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, batch: Batch, captured: int, parent: QWidget | None = None, *, unlinked: Sequence[int] = ()
+    ) -> None:
+        """``unlinked``: numbers of text pages nobody is linked to; listed, so the clerk can go back."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Close batch"))
         where = location_label(batch.location) or self.tr("(no location recorded)")
@@ -152,6 +157,16 @@ class CloseBatchDialog(QDialog):
         self.warning.setStyleSheet("color: #b36b00")
         if expected and captured != expected:
             self.warning.setText(self.tr("The page count differs from the expected count."))
+        self.unlinked = QLabel("", self)
+        self.unlinked.setWordWrap(True)
+        self.unlinked.setStyleSheet("color: #b00020")
+        self.unlinked.setVisible(bool(unlinked))
+        if unlinked:
+            self.unlinked.setText(
+                self.tr("Text pages not linked to a person: %1").replace("%1", ", ".join(map(str, unlinked)))
+                + "\n"
+                + self.tr("Go back to link them, or close the batch anyway.")
+            )
         self.returned = QCheckBox(self.tr("The paper original is back in its recorded location"), self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -159,11 +174,16 @@ class CloseBatchDialog(QDialog):
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText(self.tr("Close batch"))
         self.ok.setEnabled(False)
+        self.back = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        if unlinked:
+            self.back.setText(self.tr("Back to linking"))
+            self.ok.setText(self.tr("Close batch anyway"))
         self.returned.toggled.connect(self.ok.setEnabled)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(summary)
         layout.addWidget(self.warning)
+        layout.addWidget(self.unlinked)
         layout.addWidget(self.returned)
         layout.addWidget(self.buttons)

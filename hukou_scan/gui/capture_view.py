@@ -4,8 +4,8 @@ Live preview (from the grabber thread, downscaled there, coalesced so it never l
 with the detected page outline, the processed page with its quality warnings beside
 it, a slot for the registry link panel, and the page strip (drag to reorder, delete
 with undo, rotate, re-capture, insert between) with the page counter against the
-expected count.  Space / Enter (and foot pedals, which emulate keys) capture; each
-capture beeps and flashes once it is *durable*.  Auto-capture runs in the grabber
+expected count.  Space (and foot pedals, which emulate keys) captures and Enter
+confirms the proposed person, whatever has focus on the screen; each capture beeps and flashes once it is *durable*.  Auto-capture runs in the grabber
 thread; a camera that is unplugged shows a banner and reconnects by itself while
 everything captured stays in the page store.
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 from hukou_scan.capture.autocapture import AutoCapture
 from hukou_scan.capture.grabber import GrabbedFrame, GrabberState
 from hukou_scan.capture.source import CameraSource
-from hukou_scan.domain import Batch, Page, PageState
+from hukou_scan.domain import Batch, Page, PageState, Quad
 from hukou_scan.errors import HukouScanError, current_language, localized
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
@@ -69,8 +69,25 @@ PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 # shares them, so they are said once per batch and camera (they stay in each page's quality
 # record and in the QA report) instead of marking every thumbnail.
 SETTING_FLAGS = ("dpi_low", "dpi_low_small")
-CAPTURE_KEYS = ("Space", "F9", "PgDown")  # window-wide while the screen is visible (pedals send these)
-CAPTURE_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # via keyPressEvent: the link panel's Enter wins
+LINK_COLOURS = {"linked": "#1b7f2a", "review": "#b36b00", "unlinked": "#b00020"}  # thumbnail captions
+LinkStates = Callable[[Sequence[str]], dict[str, str]]
+CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # confirm the proposed person; never capture
+
+
+def initial_quad(page: Page, size: tuple[int, int]) -> Quad:
+    """Where the corner handles start: the recorded outline, else the one processing found,
+    else the whole frame a little inset."""
+    if page.geometry.quad is not None:
+        return page.geometry.quad
+    found = (page.process_meta or {}).get("frame_quad")
+    if isinstance(found, list) and len(found) == 4:
+        try:
+            return Quad.from_list(found)
+        except (TypeError, ValueError):
+            pass
+    w, h = size
+    dx, dy = w * 0.05, h * 0.05
+    return Quad((dx, dy), (w - dx, dy), (w - dx, h - dy), (dx, h - dy))
 
 
 class PreviewView(QWidget):
@@ -184,9 +201,12 @@ class CaptureView(QWidget):
         source: the camera (``hukou_scan.capture.factory.make_source``); ``None`` = no preview.
         detector: live page outline (default: ``hukou_scan.imaging.detect`` when present).
         hot_folder: watch the configured hot folder while the view runs.
+        link_states: page ids → ``linked``/``review``/``unlinked`` (``LinkingService.link_states``),
+            shown on every thumbnail and checked before the batch is closed.
     """
 
     page_captured = Signal(object)  # Page (durable)
+    confirm_requested = Signal()  # Enter: link the proposed person of the selected page
     capture_failed = Signal(str)
     pages_changed = Signal()
     batch_changed = Signal(object)  # Batch | None
@@ -200,6 +220,7 @@ class CaptureView(QWidget):
         detector: Detector | None = None,
         hot_folder: bool = True,
         beep: Callable[[], None] | None = None,
+        link_states: LinkStates | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
@@ -212,9 +233,12 @@ class CaptureView(QWidget):
         self._detector = detector if detector is not None else default_detector()
         self._use_hot_folder = hot_folder
         self._beep = beep or QApplication.beep
+        self._link_states_of = link_states
+        self.link_states: dict[str, str] = {}  # page id → linked / review / unlinked (text pages)
         self.batch: Batch | None = None
         self.pages: list[Page] = []
         self._undo: list[str] = []
+        self._captured_numbers: dict[str, int] = {}  # until the next refresh lists the page
         self._pending_captures = 0
         self._icons: dict[tuple[str, str, int], QIcon] = {}
         self._shown_page: tuple[str, str, int] | None = None
@@ -255,7 +279,7 @@ class CaptureView(QWidget):
             self.camera_button,
             self.auto_check,
         ):
-            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/Enter always capture, never press a button
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space always captures, never presses a button
         top = QHBoxLayout()
         top.addWidget(self.batch_label, 1)
         top.addWidget(self.counter)
@@ -305,7 +329,10 @@ class CaptureView(QWidget):
         self.capture_button.setStyleSheet("font-weight:bold; padding:8px 16px;")
         self.insert_button = QPushButton(self.tr("Insert before"), self)
         self.replace_button = QPushButton(self.tr("Re-capture"), self)
-        self.rotate_button = QPushButton(self.tr("Rotate 90°"), self)
+        self.corners_button = QPushButton(self.tr("Page corners…"), self)
+        self.split_button = QPushButton(self.tr("Split / join spread"), self)
+        self.rotate_left_button = QPushButton(self.tr("Rotate 90° left"), self)
+        self.rotate_button = QPushButton(self.tr("Rotate 90° right"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
         self.undo_button = QPushButton(self.tr("Undo delete"), self)
         self.undo_button.setEnabled(False)
@@ -314,6 +341,9 @@ class CaptureView(QWidget):
             self.capture_button,
             self.insert_button,
             self.replace_button,
+            self.corners_button,
+            self.split_button,
+            self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
             self.undo_button,
@@ -336,6 +366,9 @@ class CaptureView(QWidget):
         self.insert_button.clicked.connect(self._on_insert_button_clicked)
         self.replace_button.clicked.connect(self._on_replace_button_clicked)
         self.rotate_button.clicked.connect(self._on_rotate_button_clicked)
+        self.rotate_left_button.clicked.connect(self._on_rotate_left_button_clicked)
+        self.corners_button.clicked.connect(self._on_corners_button_clicked)
+        self.split_button.clicked.connect(self._on_split_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.new_batch_button.clicked.connect(self.new_batch)
@@ -344,10 +377,12 @@ class CaptureView(QWidget):
         self.camera_button.clicked.connect(self._on_camera_button_clicked)
         self.auto_check.toggled.connect(self._on_auto_check_toggled)
         self.preview.painted.connect(self._on_preview_painted)
-        # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive);
-        # a text field with focus keeps its Space (Qt lets it override the shortcut).
+        # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive),
+        # so a focused button or list never gets Space; a text field with focus keeps its
+        # Space (Qt lets it override the shortcut).  Enter is not among them: it confirms.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        for key in CAPTURE_KEYS:
+        self.capture_keys = self.service.capture_keys()
+        for key in self.capture_keys:
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(self.capture_now)
@@ -370,6 +405,18 @@ class CaptureView(QWidget):
             action = QAction(f"{label}\t{keys}", self)
             action.triggered.connect(slot)
             self._menu_actions.append(action)
+        # keyboard reordering besides dragging (the strip runs left to right; Up/Down as well)
+        for text, move_keys, move in (
+            (self.tr("Move page earlier"), ("Ctrl+Left", "Ctrl+Up"), self.move_selected_earlier),
+            (self.tr("Move page later"), ("Ctrl+Right", "Ctrl+Down"), self.move_selected_later),
+        ):
+            for key in move_keys:
+                sc = QShortcut(QKeySequence(key), self)
+                sc.setContext(Qt.ShortcutContext.WindowShortcut)
+                sc.activated.connect(move)
+            action = QAction(f"{text}\t{' / '.join(move_keys)}", self)
+            action.triggered.connect(move)
+            self._menu_actions.append(action)
         self._update_actions()
 
     def _keyed_buttons(self) -> list[tuple[QPushButton, str, Callable[[], object]]]:
@@ -381,6 +428,9 @@ class CaptureView(QWidget):
             (self.close_batch_button, "Ctrl+Shift+W", self.close_batch),
             (self.insert_button, "Ctrl+I", self._on_insert_button_clicked),
             (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
+            (self.corners_button, "Ctrl+Shift+C", self._on_corners_button_clicked),
+            (self.split_button, "Ctrl+Shift+S", self._on_split_button_clicked),
+            (self.rotate_left_button, "Ctrl+L", self._on_rotate_left_button_clicked),
             (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
             (self.delete_button, "Del", self._on_delete_button_clicked),
             (self.undo_button, "Ctrl+Z", self._on_undo_button_clicked),
@@ -403,12 +453,15 @@ class CaptureView(QWidget):
         return self.tasks
 
     def keyPressEvent(self, event: Any) -> None:
-        """Enter captures unless a child used it (the link panel's candidate list confirms with Enter)."""
-        focus = QApplication.focusWidget()
-        in_panel = focus is not None and self.link_panel_slot.isAncestorOf(focus)
-        if event.key() in CAPTURE_ENTER_KEYS and not event.isAutoRepeat() and not in_panel:
+        """Enter that no child used confirms the proposed person; it never captures.
+
+        Children pass Enter up (the strip, the candidate table, buttons outside a dialog);
+        a text field that uses Enter (the panel's search box) keeps it.
+        """
+        if event.key() in CONFIRM_KEYS:
             event.accept()
-            self.capture_now()
+            if not event.isAutoRepeat():
+                self.confirm_requested.emit()
             return
         super().keyPressEvent(event)
 
@@ -531,7 +584,9 @@ class CaptureView(QWidget):
     def close_batch(self) -> bool:
         if self.batch is None:
             return False
-        dlg = CloseBatchDialog(self.service.batch(self.batch.id), len(self.pages), self)
+        dlg = CloseBatchDialog(
+            self.service.batch(self.batch.id), len(self.pages), self, unlinked=self.unlinked_text_pages()
+        )
         if dlg.exec() != CloseBatchDialog.DialogCode.Accepted:
             return False
         try:
@@ -542,6 +597,17 @@ class CaptureView(QWidget):
         self.set_batch(None)
         self._show_status(self.tr("Batch closed."))
         return True
+
+    def unlinked_text_pages(self) -> list[int]:
+        """Numbers of the batch's text pages nobody is linked to yet (asked fresh: a quick read)."""
+        if self._link_states_of is None or not self.pages:
+            return []
+        try:
+            states = self._link_states_of([p.id for p in self.pages])
+        except HukouScanError:
+            log.exception("link states failed before closing the batch")
+            return []
+        return [i for i, p in enumerate(self.pages, start=1) if states.get(p.id) in ("review", "unlinked")]
 
     def _update_batch_label(self) -> None:
         b = self.batch
@@ -574,7 +640,15 @@ class CaptureView(QWidget):
         self.capture_button.setEnabled(has_batch)
         self.close_batch_button.setEnabled(has_batch)
         self.import_button.setEnabled(has_batch)
-        for b in (self.insert_button, self.replace_button, self.rotate_button, self.delete_button):
+        for b in (
+            self.insert_button,
+            self.replace_button,
+            self.corners_button,
+            self.split_button,
+            self.rotate_left_button,
+            self.rotate_button,
+            self.delete_button,
+        ):
             b.setEnabled(has_batch and has_sel)
         self.undo_button.setEnabled(has_batch and bool(self._undo))
 
@@ -631,7 +705,7 @@ class CaptureView(QWidget):
 
     # --- capture -------------------------------------------------------------------------------------------
     def capture_now(self) -> None:
-        """Manual capture (Space/Enter/pedal) of the newest full-resolution frame."""
+        """Manual capture (Space/pedal) of the newest full-resolution frame."""
         self._capture_latest(position=None, replace_id=None)
 
     def _capture_latest(self, position: int | None, replace_id: str | None) -> None:
@@ -669,8 +743,8 @@ class CaptureView(QWidget):
         self.last_capture_ms = (time.perf_counter() - t0) * 1000
         self._beep()
         self.preview.flash()
-        seq = receipt.page.seq
-        self._show_status(self.tr("Page %1 saved.").replace("%1", str(seq)))
+        self._captured_numbers[receipt.page.id] = receipt.number
+        self._show_status(self.tr("Page %1 saved.").replace("%1", str(receipt.number)))
         self.refresh_pages(select=receipt.page.id)
         self.page_captured.emit(receipt.page)
 
@@ -695,9 +769,16 @@ class CaptureView(QWidget):
         batch_id = self.batch.id
         svc = self.service
         known = set(self._icons)
+        states_of = self._link_states_of
 
-        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage]]:
+        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]:
             pages = svc.list_pages(batch_id)
+            states: dict[str, str] = {}
+            if states_of is not None:
+                try:
+                    states = states_of([p.id for p in pages])
+                except HukouScanError:
+                    log.exception("link states failed for batch %s", batch_id)
             thumbs: dict[tuple[str, str, int], QImage] = {}
             for p in pages:
                 key = self._icon_key(p)
@@ -707,7 +788,7 @@ class CaptureView(QWidget):
                         thumbs[key] = QImage.fromData(svc.thumbnail(p, 128))
                     except HukouScanError:
                         log.exception("thumbnail failed for page %s", p.id)
-            return batch_id, pages, thumbs
+            return batch_id, pages, thumbs, states
 
         if select:
             self._select_after_refresh = select
@@ -725,12 +806,14 @@ class CaptureView(QWidget):
         self._refreshing = False
         log.warning("page list refresh failed: %s", error)
 
-    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage]]) -> None:
+    def _on_pages_loaded(
+        self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]
+    ) -> None:
         self._refreshing = False
         if self._refresh_again:
             self._refresh_again = False
             QTimer.singleShot(0, self.refresh_pages)
-        batch_id, pages, thumbs = result
+        batch_id, pages, thumbs, states = result
         if self.batch is None or batch_id != self.batch.id:
             return
         for key, image in thumbs.items():
@@ -740,8 +823,9 @@ class CaptureView(QWidget):
         live = {self._icon_key(p) for p in pages}
         for key in [k for k in self._icons if k not in live]:
             del self._icons[key]
-        changed = [(p.id, self._icon_key(p), p.state) for p in pages] != [
-            (p.id, self._icon_key(p), p.state) for p in self.pages
+        old_states, self.link_states = self.link_states, states
+        changed = [(p.id, self._icon_key(p), p.state, states.get(p.id)) for p in pages] != [
+            (p.id, self._icon_key(p), p.state, old_states.get(p.id)) for p in self.pages
         ]
         select = self._select_after_refresh
         if select is not None and any(p.id == select for p in pages):
@@ -751,6 +835,7 @@ class CaptureView(QWidget):
         current = self.strip.currentItem()
         current_id = select or (current.data(PAGE_ID_ROLE) if current else None)
         self.pages = pages
+        self._captured_numbers.clear()
         if changed:
             self.strip.blockSignals(True)
             self.strip.clear()
@@ -758,6 +843,9 @@ class CaptureView(QWidget):
                 item = QListWidgetItem(self._icons.get(self._icon_key(p), QIcon()), self._item_text(i, p))
                 item.setData(PAGE_ID_ROLE, p.id)
                 item.setToolTip(self._page_tooltip(p))
+                colour = LINK_COLOURS.get(states.get(p.id, ""))
+                if colour is not None:
+                    item.setForeground(QColor(colour))
                 self.strip.addItem(item)
                 if p.id == current_id:
                     self.strip.setCurrentItem(item)
@@ -801,6 +889,13 @@ class CaptureView(QWidget):
             PageState.DELETED: self.tr("deleted"),
         }
         mark = marks.get(p.state)
+        if mark is None:  # a text page: where it stands with the registry
+            links = {
+                "linked": self.tr("linked"),
+                "review": self.tr("to confirm"),
+                "unlinked": self.tr("not linked"),
+            }
+            mark = links.get(self.link_states.get(p.id, ""))
         warn = any(
             isinstance(v, dict) and v.get("flag") for k, v in p.quality.items() if k not in SETTING_FLAGS
         )
@@ -820,12 +915,32 @@ class CaptureView(QWidget):
         self._show_current_page()
         self._update_actions()
 
+    def move_selected_earlier(self) -> None:
+        self._move_selected(-1)
+
+    def move_selected_later(self) -> None:
+        self._move_selected(+1)
+
+    def _move_selected(self, step: int) -> None:
+        """Move the selected page one place (the strip emits ``reordered``, the service stores it)."""
+        row = self.strip.currentRow()
+        if self.batch is None or row < 0 or not 0 <= row + step < self.strip.count():
+            return
+        self.strip.move_row(row, row + step)
+
     def _on_strip_reordered(self) -> None:
         if self.batch is None:
             return
         ids = [self.strip.item(i).data(PAGE_ID_ROLE) for i in range(self.strip.count())]
         batch_id = self.batch.id
         self._run_rework(lambda: self.service.reorder(batch_id, ids), self.tr("Pages reordered."))
+
+    def page_number(self, page_id: str) -> int | None:
+        """The number the clerk reads for a page: its position in the strip (never ``Page.seq``)."""
+        for i, p in enumerate(self.pages, start=1):
+            if p.id == page_id:
+                return i
+        return self._captured_numbers.get(page_id)
 
     def selected_page(self) -> Page | None:
         item = self.strip.currentItem()
@@ -914,11 +1029,86 @@ class CaptureView(QWidget):
         self._update_actions()
 
     def _on_rotate_button_clicked(self) -> None:
+        self._rotate_selected(90)
+
+    def _on_rotate_left_button_clicked(self) -> None:
+        self._rotate_selected(-90)
+
+    def _rotate_selected(self, degrees: int) -> None:
+        """Each click is one turn, applied in click order on the captures' single worker
+        (and serialised in the service), so quick clicks add up to their sum."""
         page = self.selected_page()
-        if page is not None:
-            self._run_rework(
-                lambda: self.service.rotate(page.id, 90), self.tr("Page rotated."), select=page.id
-            )
+        if page is None:
+            return
+        page_id = page.id
+
+        def ok(_r: object) -> None:
+            self._show_status(self.tr("Page rotated."))
+            self.refresh_pages(select=page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+            self.refresh_pages()
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.rotate(page_id, degrees), on_done=ok, on_error=fail
+        )
+
+    def _on_corners_button_clicked(self) -> None:
+        """Load the original off the UI thread, then let the clerk drag the page corners."""
+        page = self.selected_page()
+        if page is None:
+            return
+        svc = self.service
+
+        def work() -> tuple[QImage, tuple[int, int]]:
+            data, size = svc.original_image(page, 1400)
+            return QImage.fromData(data), size
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.tasks.run_simple(work, on_done=lambda r: self.adjust_corners(page, *r), on_error=fail)
+
+    def adjust_corners(self, page: Page, image: QImage, size: tuple[int, int]) -> None:
+        """Show the corners dialog on ``page``'s original; a new outline remakes the page."""
+        from hukou_scan.gui.corners_dialog import CornersDialog
+
+        dlg = CornersDialog(image, size, initial_quad(page, size), self)
+        if dlg.exec() != CornersDialog.DialogCode.Accepted:
+            return
+        quad, page_id = dlg.quad(), page.id
+
+        def ok(_r: object) -> None:
+            self._show_status(self.tr("Page corners set — the page is being remade."))
+            self.refresh_pages(select=page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.set_corners(page_id, quad), on_done=ok, on_error=fail
+        )
+
+    def _on_split_button_clicked(self) -> None:
+        """Toggle: a half of a split spread is joined again; a single page is split in two."""
+        page = self.selected_page()
+        if page is None:
+            return
+        split = page.geometry.split not in ("left", "right")
+        page_id = page.id
+        done = self.tr("Spread split into two pages.") if split else self.tr("Halves joined into one page.")
+
+        def ok(result: object) -> None:
+            self._show_status(done)
+            self.refresh_pages(select=result.id if isinstance(result, Page) else page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
+        self.capture_tasks.run_simple(
+            lambda: self.service.set_split(page_id, split), on_done=ok, on_error=fail
+        )
 
     def _on_replace_button_clicked(self) -> None:
         page = self.selected_page()

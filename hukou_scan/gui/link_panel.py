@@ -33,7 +33,10 @@ from hukou_scan.registry.matching import describe_reason
 from hukou_scan.services.linking import LinkingService
 from hukou_scan.storage.registry import Proposal
 
-_LINKED_BG = QColor(222, 240, 222)  # rows of candidates already linked to the page
+_LINKED_BG = QColor(222, 240, 222)
+VISIBLE_CANDIDATES = (
+    5  # a household page's members, shown without scrolling  # rows of candidates already linked to the page
+)
 
 
 class LinkPanel(QWidget):
@@ -132,14 +135,19 @@ class LinkPanel(QWidget):
         layout.addWidget(self.unlink_button)
 
         # Enter on the candidate list confirms (an event filter, not a QShortcut, so it also
-        # works when the panel is embedded in a window that is not the active one).
+        # works when the panel is embedded in a window that is not the active one).  The
+        # search box keeps its Enter (search), so it never reaches the host's confirm key;
+        # no button here is a default button that would take Enter for itself.
         self.candidates_table.installEventFilter(self)
+        self.search_edit.installEventFilter(self)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.candidates_table.itemSelectionChanged.connect(self._show_reasons)
         self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         self.confirm_all_button.clicked.connect(self._on_confirm_all_button_clicked)
         self.repropose_button.clicked.connect(self._on_repropose_button_clicked)
         self.search_button.clicked.connect(self._on_search_button_clicked)
-        self.search_edit.returnPressed.connect(self._on_search_button_clicked)
         self.link_button.clicked.connect(self._on_link_button_clicked)
         self.unlink_button.clicked.connect(self._on_unlink_button_clicked)
         self._update_buttons()
@@ -156,12 +164,14 @@ class LinkPanel(QWidget):
         # no sideways scrolling in a side panel
         header.setSectionResizeMode(table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
         table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # the scroll bar would otherwise show up stale after the panel widened (and hide a row)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     # -- public API ---------------------------------------------------------------------------
     def set_page(self, page_id: str | None, label: str = "") -> None:
         """Show the candidates and links of ``page_id`` (``None`` clears the panel).
 
-        ``label`` is what the clerk calls the page (its sequence number in the batch);
+        ``label`` is what the clerk calls the page (its page number: position in the batch);
         without one the start of the page id is shown.
         """
         self.page_id = page_id
@@ -304,7 +314,26 @@ class LinkPanel(QWidget):
                         cell.setToolTip(self.tr("Already linked") + "\n" + cell.toolTip())
         if self._proposals:
             t.selectRow(0)
+        self._fit_candidates()
         self._show_reasons()
+
+    def _fit_candidates(self) -> None:
+        """Five candidate rows (a household page) and every header fit without scrolling.
+
+        The table asks for the width its columns need (the household column keeps a
+        little and elides), so the capture screen's splitter gives the panel that much
+        and takes it from the live preview; and for the height of five rows.
+        """
+        t = self.candidates_table
+        header = t.horizontalHeader()
+        t.resizeColumnsToContents()
+        last = t.columnCount() - 1
+        columns = sum(header.sectionSize(c) for c in range(last))
+        hint = max(header.sectionSizeHint(last), 8 * t.fontMetrics().horizontalAdvance("0"))
+        frame = 2 * t.frameWidth() + t.verticalScrollBar().sizeHint().width()
+        t.setMinimumWidth(columns + hint + frame)
+        row = t.verticalHeader().defaultSectionSize()
+        t.setMinimumHeight(header.height() + VISIBLE_CANDIDATES * row + 2 * t.frameWidth())
 
     def _show_reasons(self) -> None:
         """Why the selected candidate was proposed (which fields matched)."""
@@ -360,13 +389,16 @@ class LinkPanel(QWidget):
     # -- slots ----------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            watched is self.candidates_table
-            and event.type() == QEvent.Type.KeyPress
+            event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         ):
-            self.confirm_top()
-            return True
+            if watched is self.candidates_table:
+                self.confirm_top()
+                return True
+            if watched is self.search_edit:
+                self.search()
+                return True
         return super().eventFilter(watched, event)
 
     def _on_confirm_button_clicked(self) -> None:

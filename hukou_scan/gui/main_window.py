@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu(self.tr("&Help"))
         self.settings_action = self._action(self.tr("Settings…"), "Ctrl+,", self._on_settings_triggered)
         self.tools_menu.addAction(self.settings_action)
-        self.lock_action = self._action(self.tr("Lock screen"), "Ctrl+L", self.lock_requested.emit)
+        self.lock_action = self._action(self.tr("Lock screen"), "Ctrl+Alt+L", self.lock_requested.emit)
         self.switch_user_action = self._action(
             self.tr("Log out / switch user"), "Ctrl+Shift+L", self.switch_user_requested.emit
         )

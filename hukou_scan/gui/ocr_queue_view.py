@@ -41,6 +41,8 @@ class OcrQueue(Protocol):
     def running(self) -> bool: ...
     def counts(self) -> dict[str, int]: ...
     def failures(self, limit: int = 200) -> list[Job]: ...
+
+    def page_labels(self, page_ids: Sequence[str]) -> dict[str, tuple[str, int]]: ...
     def cancel_queued(self) -> int: ...
     def rerun_failed(self, engine: str | None = None, mode: str | None = None) -> int: ...
     def engines(self) -> list[str]: ...
@@ -141,15 +143,19 @@ class OcrQueueView(QWidget):
             return
         self._busy = True
         service = self.service
-        self.runner.run_simple(
-            lambda: (service.counts(), service.failures(200)), self._on_refresh_finished, self._on_task_failed
-        )
+
+        def read() -> tuple[dict[str, int], list[Job], dict[str, tuple[str, int]]]:
+            failures = service.failures(200)
+            labels = service.page_labels([j.page_id for j in failures if j.page_id])
+            return service.counts(), failures, labels
+
+        self.runner.run_simple(read, self._on_refresh_finished, self._on_task_failed)
 
     def _on_refresh_finished(self, result: Any) -> None:
         self._busy = False
-        counts, failures = result
+        counts, failures, labels = result
         self._show_counts(counts)
-        self._show_failures(failures)
+        self._show_failures(failures, labels)
         self._update_pause_text()
         self.refreshed.emit(counts)
 
@@ -165,14 +171,23 @@ class OcrQueueView(QWidget):
         self.failed_label.setText(str(failed))
         self.cancel_button.setEnabled(queued > 0)
 
-    def _show_failures(self, jobs: Sequence[Job]) -> None:
+    def _show_failures(self, jobs: Sequence[Job], labels: dict[str, tuple[str, int]]) -> None:
         self.failures_table.setRowCount(len(jobs))
         lang = current_language()
         for row, job in enumerate(jobs):
             zh, _, en = job.error.partition(" / ")
-            self.failures_table.setItem(row, 0, QTableWidgetItem((job.page_id or "")[:12]))
+            self.failures_table.setItem(row, 0, QTableWidgetItem(self._page_label(job.page_id, labels)))
             self.failures_table.setItem(row, 1, QTableWidgetItem(en if lang == "en" and en else zh))
         self.rerun_button.setEnabled(True)
+
+    def _page_label(self, page_id: str | None, labels: dict[str, tuple[str, int]]) -> str:
+        """档号 and page number, as the clerk names the page (the internal id only if unknown)."""
+        if page_id is None:
+            return ""
+        if page_id not in labels:
+            return page_id[:12]
+        archive, number = labels[page_id]
+        return self.tr("%1 page %2").replace("%1", archive).replace("%2", str(number)).strip()
 
     def _update_pause_text(self) -> None:
         self.pause_button.setText(

@@ -279,7 +279,7 @@ class PageViewerView(QWidget):
         p, b = v.page, v.batch
         values = {
             "archive": b.archive_id,
-            "page": str(p.seq),
+            "page": str(v.page_no or "?"),
             "category": category_label(str(b.category)),
             "station": v.station_name,
             "captured": local_time(p.captured_at),

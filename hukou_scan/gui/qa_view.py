@@ -65,6 +65,7 @@ class QaView(QWidget):
         self.sample: QaSample | None = None
         self.results: dict[str, QaResult] = {}
         self.pages: list[Page] = []
+        self._numbers: dict[str, int] = {}  # page id → the number the reviewer reads
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         outer = QVBoxLayout(self)
@@ -220,7 +221,7 @@ class QaView(QWidget):
         ]
         for i in report.issues:
             label = ISSUE_LABELS[i.kind][0 if zh else 1]
-            where = f"#{i.seq} " if i.seq is not None else ""
+            where = f"#{i.page_no} " if i.page_no is not None else ""
             lines.append(f"{where}{label} {localized(i.detail)}".strip())
         if report.ok:
             lines.append(self.tr("No findings."))
@@ -247,6 +248,7 @@ class QaView(QWidget):
             return
         try:
             self.pages = self.qa.sample_pages(sample.id)
+            self._numbers = self.qa.page_numbers([p.id for p in self.pages])
             self.results = {r.page_id: r for r in self.qa.results(sample.id)}
         except HukouScanError as e:
             self._error(e)
@@ -269,7 +271,10 @@ class QaView(QWidget):
     def _label_item(self, item: QListWidgetItem, page: Page) -> None:
         r = self.results.get(page.id)
         mark = "·" if r is None else ("✓" if r.passed else "✗")
-        item.setText(f"{mark} " + self.tr("Page %1").replace("%1", str(page.seq)))
+        number = self._numbers.get(page.id)
+        item.setText(
+            f"{mark} " + self.tr("Page %1").replace("%1", str(number) if number is not None else "?")
+        )
 
     def current_page_id(self) -> str | None:
         item = self.page_list.currentItem()

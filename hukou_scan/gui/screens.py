@@ -20,6 +20,7 @@ from hukou_scan.gui.i18n import tr
 
 if TYPE_CHECKING:
     from hukou_scan.capture.source import CameraSource
+    from hukou_scan.domain import Page
     from hukou_scan.gui.capture_view import CaptureView
     from hukou_scan.gui.main_window import MainWindow, Screen
     from hukou_scan.services.export import ExportSource
@@ -43,16 +44,20 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
     from hukou_scan.gui.capture_view import CaptureView
     from hukou_scan.gui.link_panel import LinkPanel
 
-    view = CaptureView(ctx.capture, source)
+    view = CaptureView(ctx.capture, source, link_states=ctx.linking.link_states)
     panel = LinkPanel(ctx.linking, runner=view.runner if hasattr(view, "runner") else None)
     view.set_link_panel(panel)
 
-    def follow_selection() -> None:
-        page = view.selected_page()
-        panel.set_page(page.id if page else None, str(page.seq) if page else "")
+    def show_in_panel(page: Page | None) -> None:
+        number = view.page_number(page.id) if page else None
+        panel.set_page(page.id if page else None, str(number) if number else "")
 
-    view.strip.currentItemChanged.connect(lambda *_: follow_selection())
-    view.page_captured.connect(lambda page: panel.set_page(page.id, str(page.seq)))
+    view.strip.currentItemChanged.connect(lambda *_: show_in_panel(view.selected_page()))
+    view.page_captured.connect(show_in_panel)
+    # a delete, re-take or reorder renumbers the pages: the title follows the strip
+    view.pages_changed.connect(lambda: show_in_panel(view.selected_page()))
+    panel.links_changed.connect(lambda _pid: view.refresh_pages())  # the thumbnail's mark follows
+    view.confirm_requested.connect(panel.confirm_top)  # Enter, whatever has focus on the screen
     # proposals appear once OCR is done (seconds after capture): refresh while visible
     timer = QTimer(view)
     timer.setInterval(3000)

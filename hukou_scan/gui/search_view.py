@@ -161,7 +161,7 @@ class SearchResultsModel(QAbstractListModel):
         return None
 
     def title(self, hit: SearchHit) -> str:
-        page = self.tr("page {0}").replace("{0}", str(hit.seq))
+        page = self.tr("page {0}").replace("{0}", str(hit.page_no))
         return f"{hit.archive_id} · {page} · {category_label(hit.category)} · {hit.station_name} · {local_time(hit.captured_at, '%Y-%m-%d')}"
 
     def html(self, hit: SearchHit, selected: bool = False) -> str:

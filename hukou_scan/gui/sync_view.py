@@ -231,9 +231,9 @@ class SyncView(QWidget):
         self.error_label.setText(self._task_error or status.last_error or "")
         rows = status.page_states
         self.table.setRowCount(len(rows))
-        for i, (_page_id, archive_id, seq, state_name) in enumerate(rows):
+        for i, (_page_id, archive_id, page_no, state_name) in enumerate(rows):  # page_no: position in batch
             self.table.setItem(i, 0, QTableWidgetItem(archive_id))
-            self.table.setItem(i, 1, QTableWidgetItem(str(seq)))
+            self.table.setItem(i, 1, QTableWidgetItem(str(page_no)))
             self.table.setItem(i, 2, QTableWidgetItem(self._state_text(state_name)))
         self.status_refreshed.emit(status)
 

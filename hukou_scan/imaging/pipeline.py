@@ -264,7 +264,8 @@ def process_frame(
         image_bgr: BGR (or grey/BGRA) image, as decoded with EXIF orientation applied.
         geometry: recorded geometry of the page; manual values (``quad_manual``,
             ``skew_manual``, ``orientation_manual``) are used instead of detection,
-            and a ``split`` of left/right means "this is already one half: use its quad".
+            and a ``split`` of left/right means "this is already one half: use its quad";
+            ``spread`` always/never overrides ``options.spread`` for this page.
         options: processing parameters.
 
     Returns:
@@ -366,17 +367,18 @@ def process_frame(
     ranges: list[tuple[str, float, float]] = [("none", 0.0, 1.0)]
     spread = False
     gutter_info: dict[str, float] = {}
+    spread_mode = geo.spread if geo.spread in ("always", "never") else opts.spread  # the clerk's choice wins
     if geo.split in ("left", "right"):
         ranges = [(geo.split, 0.0, 1.0)]
-    elif opts.spread != "never":
+    elif spread_mode != "never":
         pv_desk = (
             persp.warp(preview, persp.rotation_about_centre(-residual, pv_w, pv_h), pv_w, pv_h)
             if residual
             else preview
         )
-        g = find_gutter(pv_desk, min_aspect=1.0 if opts.spread == "always" else 1.15)
+        g = find_gutter(pv_desk, min_aspect=1.0 if spread_mode == "always" else 1.15)
         gutter_info = {"x": round(g.x_frac, 4), "dip": round(g.dip, 4), "ink_gap": round(g.ink_gap, 4)}
-        if g.is_spread or opts.spread == "always":
+        if g.is_spread or spread_mode == "always":
             spread = True
             x = g.x_frac if g.is_spread else 0.5
             ranges = [("left", 0.0, x), ("right", x, 1.0)]
@@ -459,6 +461,7 @@ def process_frame(
             split=side,
             enhance=opts.enhance.mode,
             extra_rotation=geo.extra_rotation,
+            spread=geo.spread,
         )
         parts.append(
             PartResult(

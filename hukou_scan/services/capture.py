@@ -46,6 +46,7 @@ from hukou_scan.domain import (
     Page,
     PageState,
     PaperLocation,
+    Quad,
     Role,
     Station,
 )
@@ -74,6 +75,8 @@ PageListener = Callable[[Page], None]
 SectionSaver = Callable[[str, dict[str, Any]], None]
 
 CAPTURE_SECTION = "capture"
+DEFAULT_PEDAL_KEYS = ("F9", "PgDown")  # what common USB foot pedals send out of the box
+CONFIRM_KEYS = ("return", "enter")  # the capture screen's confirm key; never a capture key
 CAMERA_SECTION = "camera"
 
 
@@ -132,6 +135,7 @@ class CaptureReceipt:
 
     page: Page
     durable_ms: float
+    number: int = 0  # the page number the clerk reads (position in the batch), not ``page.seq``
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,23 @@ class CaptureService:
     def autocapture_config(self) -> AutoCaptureConfig:
         self.guard.require(Role.CLERK)
         return AutoCaptureConfig.from_section(self._section)
+
+    def capture_keys(self) -> tuple[str, ...]:
+        """Keys that capture: Space plus the foot pedal's keys (``capture.pedal_keys``).
+
+        Enter is the confirm key of the capture screen (link the proposed person), so a
+        pedal configured to send Enter/Return is refused here: one key, one meaning.
+        """
+        self.guard.require(Role.CLERK)
+        raw = self._section.get("pedal_keys", list(DEFAULT_PEDAL_KEYS))
+        names = [k.strip() for k in (raw.split(",") if isinstance(raw, str) else raw) if str(k).strip()]
+        keys: list[str] = ["Space"]
+        for name in names:
+            if name.lower() in CONFIRM_KEYS:
+                log.warning("pedal key %r ignored: Enter/Return confirms a link on the capture screen", name)
+            elif name not in keys:
+                keys.append(str(name))
+        return tuple(keys)
 
     def set_option(self, key: str, value: Any) -> None:
         """Remember one value in the ``capture`` settings section."""
@@ -397,7 +418,8 @@ class CaptureService:
         self.guard.audit("capture", page.id, batch=batch_id, seq=page.seq, device=source_device)
         log.info("page %s captured into batch %s (seq %d, %.0f ms)", page.id, batch_id, page.seq, ms)
         self._notify(page)
-        return CaptureReceipt(page, ms)
+        number = self.pages.page_numbers([page.id]).get(page.id, 0)
+        return CaptureReceipt(page, ms, number)
 
     def _store(
         self,
@@ -625,18 +647,30 @@ class CaptureService:
         return self.pages.get(page_id)
 
     def rotate(self, page_id: str, degrees: int = 90) -> Page:
-        """Turn the page by a multiple of 90° (clockwise) and re-process it from its original."""
+        """Turn the page by a multiple of 90° (clockwise; negative = counter-clockwise) and
+        re-process it from its original.
+
+        Serialised per process (``pages.geometry_lock``): quick successive turns add up to
+        their sum, and the audit log records them in the order they were applied.
+        """
         if degrees % 90:
             raise HukouScanError("只能按90度旋转。", "Pages turn in steps of 90°.")
-        p = self.pages.get(page_id)
-        self._open_batch(p.batch_id)
-        geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
-        self.pages.update(
-            page_id, geometry=geom, state=PageState.CAPTURED, processed_sha256=None, derivative_sha256=None
-        )
-        self.jobs.enqueue("process", page_id)
-        self.guard.audit("rotate_page", page_id, batch=p.batch_id, rotation=geom.extra_rotation)
-        page = self.pages.get(page_id)
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
+            self.pages.update(
+                page_id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            self.jobs.enqueue("process", page_id)
+            self.guard.audit(
+                "rotate_page", page_id, batch=p.batch_id, degrees=degrees, rotation=geom.extra_rotation
+            )
+            page = self.pages.get(page_id)
         self._notify(page)
         return page
 
@@ -678,6 +712,91 @@ class CaptureService:
             while len(self._thumbs) > 512:
                 self._thumbs.popitem(last=False)
         return data
+
+    def original_image(self, page: Page, width: int = 1200) -> tuple[bytes, tuple[int, int]]:
+        """The untouched original at display size, with its full pixel size (width, height):
+        page corners are recorded in the original's pixels (see :meth:`set_corners`)."""
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(page.batch_id).station_id)
+        from hukou_scan.capture.encode import decode_image, resize_to_width
+
+        full = decode_image(self.blobs.get(page.original_sha256))  # full size: corners need precision
+        h, w = full.shape[:2]
+        return encode_jpeg(resize_to_width(full, width), 90), (int(w), int(h))
+
+    def set_corners(self, page_id: str, quad: Quad) -> Page:
+        """Record the clerk's four page corners (original pixels, TL TR BR BL) as *manual*
+        and remake the page from its original; automatic detection never overrides them."""
+        pts = quad.points()
+        area = 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+        if area < 10_000:  # clockwise in image coordinates, and not a sliver
+            raise HukouScanError(
+                "页面四角无效：请按左上、右上、右下、左下顺序框出整页。",
+                "Invalid page corners: outline the whole page top-left, top-right, bottom-right, bottom-left.",
+            )
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            geom = replace(p.geometry, quad=quad, quad_manual=True)
+            self.pages.update(
+                page_id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            self.jobs.enqueue("process", page_id)
+            self.guard.audit("set_corners", page_id, batch=p.batch_id, quad=quad.to_list())
+            page = self.pages.get(page_id)
+        self._notify(page)
+        return page
+
+    def set_split(self, page_id: str, split: bool) -> Page:
+        """The clerk's split / no-split decision for a spread, remade from the original.
+
+        ``split=True`` on a single page cuts it into left and right pages (``spread=always``);
+        ``split=False`` on either half joins the two again: the left half becomes the whole
+        capture (``spread=never``), the right half is deleted (undo-able, like any delete).
+        Recorded in the geometry, so automatic processing keeps the clerk's choice.
+        """
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            if split and p.geometry.split in ("left", "right"):
+                return p  # already split
+            target, dropped = p, None
+            if not split and p.geometry.split in ("left", "right"):
+                halves = [
+                    q
+                    for q in self.pages.list_batch(p.batch_id)
+                    if q.original_sha256 == p.original_sha256 and q.geometry.split in ("left", "right")
+                ]
+                target = next((q for q in halves if q.geometry.split == "left"), p)
+                dropped = next((q for q in halves if q.id != target.id), None)
+            manual_quad = target.geometry.quad if target.geometry.quad_manual else None
+            geom = replace(
+                target.geometry,
+                spread="always" if split else "never",
+                split="none",
+                quad=manual_quad,  # a half's quad is not the page's: detect again unless set by hand
+            )
+            self.pages.update(
+                target.id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            if dropped is not None:
+                self.pages.update(
+                    dropped.id, state=PageState.DELETED, state_reason=f"joined_into:{target.id}"
+                )
+            self.jobs.enqueue("process", target.id)
+            self.guard.audit(
+                "set_split", target.id, batch=p.batch_id, split=split, joined=dropped.id if dropped else None
+            )
+            page = self.pages.get(target.id)
+        self._notify(page)
+        return page
 
     def page_image(self, page: Page, width: int = 1200) -> bytes:
         """A display-size JPEG of the processed page (or the original while processing runs)."""

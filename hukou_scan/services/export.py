@@ -360,9 +360,11 @@ class ExportService:
                 hh.setdefault(pid, {}).setdefault(page.batch_id, []).append(idx)
 
         def batch_node(batch_id: str, idxs: list[int]) -> OutlineNode:
+            # 「第N页」 names the PDF page the bookmark opens (never the internal seq,
+            # which has gaps after deletes and re-takes)
             b = batches[batch_id]
-            seqs = [pages[i].seq for i in idxs]
-            span = f"第{seqs[0]}页" if len(seqs) == 1 else f"第{min(seqs)}–{max(seqs)}页，共{len(seqs)}页"
+            nos = [i + 1 for i in idxs]
+            span = f"第{nos[0]}页" if len(nos) == 1 else f"第{min(nos)}–{max(nos)}页，共{len(nos)}页"
             return OutlineNode(f"{b.archive_id} {b.category.value}（{span}）", idxs[0])
 
         roots: list[OutlineNode] = []
@@ -441,8 +443,10 @@ class ExportService:
             jpeg_flate=self.jpeg_flate,
         )
         colour: dict[str, tuple[str, str]] = {}  # page id → (label, reason), filled as pages load
+        numbers = self.pages.page_numbers([p.id for p in plan.pages])
         export_pages = [
-            self._export_page(p, plan.batches[p.batch_id], request.image, colour) for p in plan.pages
+            self._export_page(p, plan.batches[p.batch_id], request.image, numbers.get(p.id, 0), colour)
+            for p in plan.pages
         ]
         details: dict[str, Any] = {
             "purpose": purpose,
@@ -500,7 +504,12 @@ class ExportService:
         return output
 
     def _export_page(
-        self, page: Page, batch: Batch, image: str, colour: dict[str, tuple[str, str]] | None = None
+        self,
+        page: Page,
+        batch: Batch,
+        image: str,
+        number: int,
+        colour: dict[str, tuple[str, str]] | None = None,
     ) -> ExportPage:
         """How to load one page: which stored image, at which resolution.
 
@@ -510,7 +519,7 @@ class ExportService:
         stored master's density when the master was resampled, so it is only a last
         resort for the physical page size.
         """
-        label = f"{batch.archive_id}-{page.seq:04d}"
+        label = f"{batch.archive_id}-{number:04d}"  # the page number a person reads, not seq
         blobs, pages = self.blobs, self.pages
         meta = page.process_meta or {}
         master_rec = meta.get("master")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hukou_scan.config import Settings
-from hukou_scan.domain import Batch, Page, PageState, Person, Role, Station, display_page_numbers
+from hukou_scan.domain import Batch, Page, PageState, Person, Role, Station, page_numbers
 from hukou_scan.errors import ExportError, HukouScanError, NotFoundError
 from hukou_scan.export.handover import (
     FolderSink,
@@ -264,7 +264,7 @@ class HandoverService:
 
     def _volume(self, batch: Batch) -> HandoverVolume:
         pages = self.pages.list_batch(batch.id)
-        numbers = display_page_numbers(pages)
+        numbers = page_numbers(pages)
         pages = sorted((p for p in pages if p.id in numbers), key=lambda p: numbers[p.id])
         vol_persons: dict[str, LinkedPerson] = {}
         hpages = []

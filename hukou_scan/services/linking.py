@@ -24,6 +24,7 @@ from hukou_scan.storage.repositories import BatchRepository, LinkRepository, Pag
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 85.0
+_RECOGNISED = (PageState.RECOGNIZED, PageState.LINKED)
 DEFAULT_MARGIN = 10.0
 
 
@@ -115,6 +116,20 @@ class LinkingService:
         self.store.replace_proposals(page_id, rows)
         log.info("page %s: %d link candidate(s) proposed", page_id, len(rows))
         return self.store.proposals(page_id)
+
+    def link_states(self, page_ids: Sequence[str]) -> dict[str, str]:
+        """Where each page stands for the clerk: ``linked`` (linked to someone), ``review``
+        (candidates wait for confirmation) or ``unlinked`` (text recognised, nobody linked
+        or proposed).  Pages not yet recognised, blank pages and deleted ones are left out.
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        pages = [p for p in self.pages.get_many(page_ids) if p.state != PageState.DELETED]
+        linked = self.links_repo.pages_with_links([p.id for p in pages])
+        text = [p.id for p in pages if p.id not in linked and p.state in _RECOGNISED and p.ocr_text.strip()]
+        proposed = self.store.pages_with_proposals(text)
+        out = {pid: "linked" for pid in linked}
+        out.update({pid: "review" if pid in proposed else "unlinked" for pid in text})
+        return out
 
     def candidates(self, page_id: str) -> list[Proposal]:
         """Stored candidates, best first (empty until :meth:`propose` ran)."""

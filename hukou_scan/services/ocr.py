@@ -207,7 +207,7 @@ class OcrService:
         """Re-queue every page whose last OCR job failed or was cancelled (of the stations the
         user may work on)."""
         scope = station_scope(self.guard.require(Role.CLERK, Role.REVIEWER))
-        jobs = self.queries.list_jobs(KIND, [JobState.FAILED, JobState.CANCELLED])
+        jobs = self.queries.list_jobs(KIND, [JobState.FAILED, JobState.CANCELLED], latest_only=True)
         page_ids = [j.page_id for j in jobs if j.page_id]
         if scope is not None:
             page_ids = [p for p in page_ids if self._station_of(p) in (scope, None)]
@@ -231,14 +231,35 @@ class OcrService:
         return n
 
     def counts(self) -> dict[str, int]:
-        """Jobs per state: queued, running, done, failed, cancelled (missing states are 0)."""
+        """Pages per state of their newest job: queued, running, done, failed, cancelled.
+
+        A page that failed and then succeeded on a re-run counts as done, not failed.
+        """
         self.guard.require(Role.CLERK, Role.REVIEWER)
-        c = self.jobs.counts(KIND)
+        c = self.queries.latest_counts(KIND)
         return {s.value: int(c.get(s.value, 0)) for s in JobState}
 
     def failures(self, limit: int = 200) -> list[Job]:
+        """Pages whose newest job failed (superseded failures are left out)."""
         self.guard.require(Role.CLERK, Role.REVIEWER)
-        return self.queries.list_jobs(KIND, [JobState.FAILED], limit)
+        return self.queries.list_jobs(KIND, [JobState.FAILED], limit, latest_only=True)
+
+    def page_labels(self, page_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """How a clerk names each page: (档号, page number in its batch); unknown pages are left out."""
+        self.guard.require(Role.CLERK, Role.REVIEWER)
+        numbers = self.pages.page_numbers(page_ids)
+        archives: dict[str, str] = {}
+        out: dict[str, tuple[str, int]] = {}
+        for page in self.pages.get_many([pid for pid in page_ids if pid in numbers]):
+            if page.batch_id not in archives:
+                try:
+                    archives[page.batch_id] = (
+                        self.batches.get(page.batch_id).archive_id if self.batches is not None else ""
+                    )
+                except NotFoundError:
+                    archives[page.batch_id] = ""
+            out[page.id] = (archives[page.batch_id], numbers[page.id])
+        return out
 
     def recover(self) -> int:
         """After a crash: jobs left running go back to the queue."""

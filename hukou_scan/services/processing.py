@@ -121,7 +121,7 @@ class ProcessingService:
         self.master_format = master_format
         self.jpeg_quality = jpeg_quality
         self.guard: Guard = guard or OpenGuard()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # taken before pages.geometry_lock, never after
 
     # --- live preview ------------------------------------------------------------------
 
@@ -178,6 +178,21 @@ class ProcessingService:
         report(1, "process")
         result = process_frame(image, page.geometry, opts)
         _check(cancel)
+        with self._lock, self.pages.geometry_lock:  # one writer for spreads; no stale geometry
+            current = self.pages.get(page_id)
+            if current.geometry != page.geometry or current.state == PageState.DELETED:
+                # turned or corrected (or deleted) while this ran: the newer request has its
+                # own job; storing this result would undo the clerk's change
+                log.info("page %s changed while being processed: result discarded", page_id)
+                report(steps, "done")
+                return [current]
+            return self._record(page, result, report, steps)
+
+    def _record(
+        self, page: Page, result: ProcessResult, report: Callable[[int, str], None], steps: int
+    ) -> list[Page]:
+        """Store a processing result computed from ``page``'s current geometry (locks held)."""
+        page_id = page.id
         if not result.found:
             reason = "未找到页面，请重新拍摄。 / No page found in the frame; capture again."
             self.pages.update(
@@ -192,8 +207,7 @@ class ProcessingService:
             return [self.pages.get(page_id)]
         report(2, "store")
         fmt = self.batch_master_format(page.batch_id)
-        with self._lock:  # one writer for the sequence shift of spreads
-            out_ids = self._store(page, result, fmt)
+        out_ids = self._store(page, result, fmt)
         report(3, "queue")
         for pid in out_ids:
             self.jobs.enqueue(OCR_JOB_KIND, pid)
@@ -272,8 +286,10 @@ class ProcessingService:
         page = self.pages.get(page_id)
         station_id = self.batches.get(page.batch_id).station_id if self.batches is not None else None
         self.guard.require(Role.CLERK, Role.REVIEWER, station_id=station_id)
-        keep_split = page.geometry.split if page.geometry.split in ("left", "right") else geometry.split
-        self.pages.update(page_id, geometry=replace(geometry, split=keep_split))
+        with self.pages.geometry_lock:
+            page = self.pages.get(page_id)
+            keep_split = page.geometry.split if page.geometry.split in ("left", "right") else geometry.split
+            self.pages.update(page_id, geometry=replace(geometry, split=keep_split))
         out = self.process_page(page_id, progress=progress, cancel=cancel)
         self.guard.audit("page.reprocess", page_id, geometry=geometry.to_dict())
         return out

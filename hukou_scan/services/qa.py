@@ -75,11 +75,11 @@ ISSUE_LABELS: dict[str, tuple[str, str]] = {
 class QaIssue:
     kind: str
     page_id: str | None = None
-    seq: int | None = None
+    page_no: int | None = None  # the page number a person reads (position in the batch), not Page.seq
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "page_id": self.page_id, "seq": self.seq, "detail": self.detail}
+        return {"kind": self.kind, "page_id": self.page_id, "page_no": self.page_no, "detail": self.detail}
 
 
 @dataclass
@@ -208,47 +208,48 @@ class QaService:
             report.issues.append(QaIssue("extra", detail=f"{len(pages) - expected}"))
         seen: dict[str, int] = {}
         last_no: int | None = None
+        # ``pages`` are the visible pages in the clerk's order; gaps in ``seq`` left by deleted
+        # or re-taken pages are not an order problem (they were raised as one before).  The
+        # order is judged by the printed page numbers below.
         for i, p in enumerate(pages, start=1):
-            if p.seq != i:
-                report.issues.append(QaIssue("order", p.id, p.seq, f"应为第 {i} 页 / expected {i}"))
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha and sha in seen:
                     report.issues.append(
-                        QaIssue("duplicate", p.id, p.seq, f"与第 {seen[sha]} 页相同 / same as {seen[sha]}")
+                        QaIssue("duplicate", p.id, i, f"与第 {seen[sha]} 页相同 / same as {seen[sha]}")
                     )
                     break
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha:
-                    seen.setdefault(sha, p.seq)
+                    seen.setdefault(sha, i)
             q = p.quality or {}
             page_no = q.get("page_number")
             if isinstance(page_no, int) and not isinstance(page_no, bool):
                 if last_no is not None and page_no <= last_no:
                     report.issues.append(
-                        QaIssue("order", p.id, p.seq, f"印刷页码 {page_no} / printed page {page_no}")
+                        QaIssue("order", p.id, i, f"印刷页码 {page_no} / printed page {page_no}")
                     )
                 last_no = page_no
             if _flag(q.get("blank")):
-                report.issues.append(QaIssue("blank", p.id, p.seq))
+                report.issues.append(QaIssue("blank", p.id, i))
             if _flag(q.get("blur")):
-                report.issues.append(QaIssue("blur", p.id, p.seq, _value_text(q.get("blur"))))
+                report.issues.append(QaIssue("blur", p.id, i, _value_text(q.get("blur"))))
             skew = _value(q.get("skew_residual_deg"))
             if (self.max_skew_deg is None and _flag(q.get("skew_residual_deg"))) or (
                 self.max_skew_deg is not None and skew is not None and abs(skew) > self.max_skew_deg
             ):
-                report.issues.append(QaIssue("skew", p.id, p.seq, f"{abs(skew or 0.0):.2f}°"))
+                report.issues.append(QaIssue("skew", p.id, i, f"{abs(skew or 0.0):.2f}°"))
             eff_dpi = _value(q.get("dpi_low"))
             if _flag(q.get("dpi_low")) or (eff_dpi is not None and eff_dpi < self.min_dpi):
-                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{eff_dpi:.0f}" if eff_dpi else ""))
+                report.issues.append(QaIssue("dpi", p.id, i, f"{eff_dpi:.0f}" if eff_dpi else ""))
             elif p.dpi is not None and p.dpi < self.min_dpi:
-                report.issues.append(QaIssue("dpi", p.id, p.seq, f"{p.dpi:.0f}"))
+                report.issues.append(QaIssue("dpi", p.id, i, f"{p.dpi:.0f}"))
             for key in sorted(OTHER_QUALITY_FLAGS & q.keys()):
                 if _flag(q.get(key)):
-                    report.issues.append(QaIssue("quality", p.id, p.seq, " / ".join(QUALITY_MESSAGES[key])))
+                    report.issues.append(QaIssue("quality", p.id, i, " / ".join(QUALITY_MESSAGES[key])))
             if p.state == PageState.FAILED:
-                report.issues.append(QaIssue("failed", p.id, p.seq, p.state_reason[:200]))
+                report.issues.append(QaIssue("failed", p.id, i, p.state_reason[:200]))
             if p.review_state == "recapture":
-                report.issues.append(QaIssue("recapture", p.id, p.seq))
+                report.issues.append(QaIssue("recapture", p.id, i))
         return report
 
     # -- sampling ---------------------------------------------------------------------
@@ -326,6 +327,11 @@ class QaService:
         scope = None if user is None or Role.ADMIN in user.roles or user.all_stations else user.station_id
         wanted = {BatchStatus.CLOSED, BatchStatus.IN_REVIEW, BatchStatus.REJECTED}
         return [b for b in self.batches.list(station_id=scope) if b.status in wanted]
+
+    def page_numbers(self, page_ids: Sequence[str]) -> dict[str, int]:
+        """The numbers a reviewer reads for these pages (position in their batch, not ``seq``)."""
+        self.guard.require(Role.REVIEWER, Role.CLERK)
+        return self.pages.page_numbers(page_ids)
 
     def sample_pages(self, sample_id: str) -> list[Page]:
         """The sampled pages in page order (for the reviewer's screen)."""

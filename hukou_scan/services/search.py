@@ -117,6 +117,7 @@ class PageView:
     image_path: Path | None
     image_size: tuple[int, int]  # OCR coordinate space (width, height); (0, 0) if unknown
     boxes: list[HitBox] = field(default_factory=list)
+    page_no: int = 0  # the page number a person reads (position in the batch), not page.seq
 
 
 class SearchService:
@@ -309,7 +310,7 @@ class SearchService:
                 SearchHit(
                     page_id=r.page_id,
                     batch_id=r.batch_id,
-                    seq=r.seq,
+                    page_no=r.page_no,
                     archive_id=r.archive_id,
                     category=r.category,
                     station_name=r.station_name,
@@ -380,4 +381,5 @@ class SearchService:
             image_path=path if path is not None and path.exists() else None,
             image_size=(ocr.width, ocr.height) if ocr else (0, 0),
             boxes=boxes,
+            page_no=row.page_no if row else 0,
         )

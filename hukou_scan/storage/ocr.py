@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import aliased
 
 from hukou_scan.domain.models import Job, JobState
 from hukou_scan.storage.db import Database
@@ -18,17 +19,45 @@ from hukou_scan.storage.records.core import JobRecord
 from hukou_scan.storage.repositories import job_from
 
 
+def _not_superseded() -> ColumnElement[bool]:
+    """No later job of the same kind for the same page (jobs without a page always count)."""
+    later = aliased(JobRecord)
+    return ~exists().where(
+        later.kind == JobRecord.kind,
+        later.page_id == JobRecord.page_id,
+        later.created_at > JobRecord.created_at,
+    )
+
+
 class OcrJobQueries:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def list_jobs(self, kind: str, states: Sequence[JobState] = (), limit: int = 1000) -> list[Job]:
-        """Jobs of ``kind`` (optionally in ``states``), oldest first."""
+    def list_jobs(
+        self, kind: str, states: Sequence[JobState] = (), limit: int = 1000, *, latest_only: bool = False
+    ) -> list[Job]:
+        """Jobs of ``kind`` (optionally in ``states``), oldest first.
+
+        ``latest_only``: only each page's newest job — a failure that a later re-run of
+        the page superseded is history, not a failed page.
+        """
         q = select(JobRecord).where(JobRecord.kind == kind)
         if states:
             q = q.where(JobRecord.state.in_([s.value for s in states]))
+        if latest_only:
+            q = q.where(_not_superseded())
         with self.db.session() as s:
             return [job_from(r) for r in s.scalars(q.order_by(JobRecord.created_at).limit(limit))]
+
+    def latest_counts(self, kind: str) -> dict[str, int]:
+        """Jobs per state counting only each page's newest job (what the queue screen shows)."""
+        q = (
+            select(JobRecord.state, func.count())
+            .where(JobRecord.kind == kind, _not_superseded())
+            .group_by(JobRecord.state)
+        )
+        with self.db.session() as s:
+            return {str(state): int(n) for state, n in s.execute(q).all()}
 
     def release(self, job_id: str, error: str = "") -> None:
         """Back to the queue without charging the attempt (cancelled by the user, not failed)."""

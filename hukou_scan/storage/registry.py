@@ -505,6 +505,18 @@ class RegistryStore:
                 for lp, pr in s.execute(q).all()
             ]
 
+    def pages_with_proposals(self, page_ids: Sequence[str]) -> set[str]:
+        """Which of ``page_ids`` have stored candidates (one query for a page strip)."""
+        if not page_ids:
+            return set()
+        with self.db.session() as s:
+            q = (
+                select(LinkProposalRecord.page_id)
+                .where(LinkProposalRecord.page_id.in_(list(page_ids)))
+                .distinct()
+            )
+            return {str(pid) for pid in s.scalars(q)}
+
     def page_batch(self, page_id: str) -> str:
         with self.db.session() as s:
             bid = s.scalar(select(PageRecord.batch_id).where(PageRecord.id == page_id))

@@ -7,11 +7,13 @@ callers (services, worker threads) never hold a session or an ORM object.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy.orm import aliased
 
 from hukou_scan.domain import (
     Batch,
@@ -300,9 +302,40 @@ class BatchRepository:
             s.execute(update(BatchRecord).where(BatchRecord.id == batch_id).values(**values))
 
 
+def page_number_column() -> ScalarSelect[int]:
+    """SQL for :func:`hukou_scan.domain.models.page_numbers` of the ``PageRecord`` row in the
+    enclosing query: how many visible pages of its batch come up to it (correlated subquery,
+    served by the ``(batch_id, seq)`` index)."""
+    other = aliased(PageRecord)
+    return (
+        select(func.count(other.id))
+        .where(
+            other.batch_id == PageRecord.batch_id,
+            other.seq <= PageRecord.seq,
+            other.state != PageState.DELETED.value,
+        )
+        .scalar_subquery()
+    )
+
+
 class PageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Held around every read-modify-write of a page's geometry in this process (the
+        # clerk's turns, corrections, and storing a processing result computed from an
+        # older geometry): quick successive turns add up, and a slow result never
+        # overwrites a newer turn.
+        self.geometry_lock = threading.RLock()
+
+    def page_numbers(self, page_ids: Sequence[str]) -> dict[str, int]:
+        """The number a person reads for each page (see ``domain.page_numbers``); deleted pages are left out."""
+        if not page_ids:
+            return {}
+        q = select(PageRecord.id, page_number_column()).where(
+            PageRecord.id.in_(list(page_ids)), PageRecord.state != PageState.DELETED.value
+        )
+        with self.db.session() as s:
+            return {str(pid): int(n) for pid, n in s.execute(q)}
 
     def next_seq(self, batch_id: str) -> int:
         with self.db.session() as s:
@@ -562,6 +595,14 @@ class PersonRepository:
 class LinkRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def pages_with_links(self, page_ids: Sequence[str]) -> set[str]:
+        """Which of ``page_ids`` are linked to at least one person (one query for a page strip)."""
+        if not page_ids:
+            return set()
+        with self.db.session() as s:
+            q = select(PageLinkRecord.page_id).where(PageLinkRecord.page_id.in_(list(page_ids))).distinct()
+            return {str(pid) for pid in s.scalars(q)}
 
     def link(self, link: PageLink) -> PageLink:
         """Create or update the page↔person link (one row per pair)."""

@@ -51,6 +51,7 @@ from hukou_scan.storage.records import (
 )
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.search import SearchDocRecord
+from hukou_scan.storage.repositories import page_number_column
 
 log = logging.getLogger(__name__)
 _IN_SLICE = 900  # ids per IN (...) list
@@ -525,7 +526,7 @@ class SearchIndexStore:
                 select(
                     PageRecord.id,
                     PageRecord.batch_id,
-                    PageRecord.seq,
+                    page_number_column(),
                     PageRecord.captured_at,
                     PageRecord.review_state,
                     PageRecord.sync_state,
@@ -544,7 +545,7 @@ class SearchIndexStore:
             r[0]: HitRow(
                 page_id=r[0],
                 batch_id=r[1],
-                seq=r[2],
+                page_no=int(r[2]),
                 captured_at=r[3],
                 review_state=r[4],
                 sync_state=r[5],

@@ -50,6 +50,7 @@ from hukou_scan.storage.repositories import (
     batch_from,
     link_from,
     page_from,
+    page_number_column,
     page_record,
     person_from,
     person_values,
@@ -342,13 +343,15 @@ class SyncRepository:
     def page_states(
         self, station_id: str, limit: int = 500, state: str | None = None
     ) -> list[tuple[str, str, int, str]]:
-        """``(page_id, batch archive id, seq, sync_state)`` newest first, optionally only one state.
+        """``(page_id, batch archive id, page number, sync_state)`` newest first, optionally one state.
+
+        The page number is the one a person reads (position in the batch), not ``seq``.
 
         Backed by the ``pages.sync_state`` index, so "which pages are not yet safe
         off-site" is a cheap query for the status panel and ``sync --list``.
         """
         q = (
-            select(PageRecord.id, BatchRecord.archive_id, PageRecord.seq, PageRecord.sync_state)
+            select(PageRecord.id, BatchRecord.archive_id, page_number_column(), PageRecord.sync_state)
             .join(BatchRecord, BatchRecord.id == PageRecord.batch_id)
             .where(BatchRecord.station_id == station_id, PageRecord.state != PageState.DELETED.value)
         )

@@ -898,8 +898,20 @@
       <translation>Re-capture</translation>
     </message>
     <message>
-      <source>Rotate 90°</source>
-      <translation>Rotate 90°</translation>
+      <source>Page corners…</source>
+      <translation>Page corners…</translation>
+    </message>
+    <message>
+      <source>Split / join spread</source>
+      <translation>Split / join spread</translation>
+    </message>
+    <message>
+      <source>Rotate 90° left</source>
+      <translation>Rotate 90° left</translation>
+    </message>
+    <message>
+      <source>Rotate 90° right</source>
+      <translation>Rotate 90° right</translation>
     </message>
     <message>
       <source>Delete</source>
@@ -908,6 +920,14 @@
     <message>
       <source>Undo delete</source>
       <translation>Undo delete</translation>
+    </message>
+    <message>
+      <source>Move page earlier</source>
+      <translation>Move page earlier</translation>
+    </message>
+    <message>
+      <source>Move page later</source>
+      <translation>Move page later</translation>
     </message>
     <message>
       <source>Hot folder unavailable: %1</source>
@@ -990,6 +1010,14 @@
       <translation>deleted</translation>
     </message>
     <message>
+      <source>to confirm</source>
+      <translation>to confirm</translation>
+    </message>
+    <message>
+      <source>not linked</source>
+      <translation>not linked</translation>
+    </message>
+    <message>
       <source>captured, processing…</source>
       <translation>captured, processing…</translation>
     </message>
@@ -1028,6 +1056,18 @@
     <message>
       <source>Page rotated.</source>
       <translation>Page rotated.</translation>
+    </message>
+    <message>
+      <source>Page corners set — the page is being remade.</source>
+      <translation>Page corners set — the page is being remade.</translation>
+    </message>
+    <message>
+      <source>Spread split into two pages.</source>
+      <translation>Spread split into two pages.</translation>
+    </message>
+    <message>
+      <source>Halves joined into one page.</source>
+      <translation>Halves joined into one page.</translation>
     </message>
     <message>
       <source>Import files</source>
@@ -1104,8 +1144,39 @@
       <translation>The page count differs from the expected count.</translation>
     </message>
     <message>
+      <source>Text pages not linked to a person: %1</source>
+      <translation>Text pages not linked to a person: %1</translation>
+    </message>
+    <message>
+      <source>Go back to link them, or close the batch anyway.</source>
+      <translation>Go back to link them, or close the batch anyway.</translation>
+    </message>
+    <message>
       <source>The paper original is back in its recorded location</source>
       <translation>The paper original is back in its recorded location</translation>
+    </message>
+    <message>
+      <source>Back to linking</source>
+      <translation>Back to linking</translation>
+    </message>
+    <message>
+      <source>Close batch anyway</source>
+      <translation>Close batch anyway</translation>
+    </message>
+  </context>
+  <context>
+    <name>CornersDialog</name>
+    <message>
+      <source>Adjust page corners</source>
+      <translation>Adjust page corners</translation>
+    </message>
+    <message>
+      <source>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</source>
+      <translation>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</translation>
+    </message>
+    <message>
+      <source>Remake page</source>
+      <translation>Remake page</translation>
     </message>
   </context>
   <context>
@@ -2009,6 +2080,10 @@
     <message>
       <source>Failed pages</source>
       <translation>Failed pages</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 page %2</translation>
     </message>
     <message>
       <source>Pause recognition</source>

@@ -897,8 +897,20 @@
       <translation>重拍</translation>
     </message>
     <message>
-      <source>Rotate 90°</source>
-      <translation>旋转 90°</translation>
+      <source>Page corners…</source>
+      <translation>页面四角…</translation>
+    </message>
+    <message>
+      <source>Split / join spread</source>
+      <translation>拆分/合并跨页</translation>
+    </message>
+    <message>
+      <source>Rotate 90° left</source>
+      <translation>向左旋转 90°</translation>
+    </message>
+    <message>
+      <source>Rotate 90° right</source>
+      <translation>向右旋转 90°</translation>
     </message>
     <message>
       <source>Delete</source>
@@ -907,6 +919,14 @@
     <message>
       <source>Undo delete</source>
       <translation>撤销删除</translation>
+    </message>
+    <message>
+      <source>Move page earlier</source>
+      <translation>页面前移</translation>
+    </message>
+    <message>
+      <source>Move page later</source>
+      <translation>页面后移</translation>
     </message>
     <message>
       <source>Hot folder unavailable: %1</source>
@@ -989,6 +1009,14 @@
       <translation>已删除</translation>
     </message>
     <message>
+      <source>to confirm</source>
+      <translation>待确认</translation>
+    </message>
+    <message>
+      <source>not linked</source>
+      <translation>未关联</translation>
+    </message>
+    <message>
       <source>captured, processing…</source>
       <translation>已拍摄，处理中…</translation>
     </message>
@@ -1027,6 +1055,18 @@
     <message>
       <source>Page rotated.</source>
       <translation>页面已旋转。</translation>
+    </message>
+    <message>
+      <source>Page corners set — the page is being remade.</source>
+      <translation>页面四角已设定，正在重新生成页面。</translation>
+    </message>
+    <message>
+      <source>Spread split into two pages.</source>
+      <translation>跨页已拆分为两页。</translation>
+    </message>
+    <message>
+      <source>Halves joined into one page.</source>
+      <translation>两半已合并为一页。</translation>
     </message>
     <message>
       <source>Import files</source>
@@ -1103,8 +1143,39 @@
       <translation>采集页数与应有页数不符。</translation>
     </message>
     <message>
+      <source>Text pages not linked to a person: %1</source>
+      <translation>尚未关联人员的文字页：%1</translation>
+    </message>
+    <message>
+      <source>Go back to link them, or close the batch anyway.</source>
+      <translation>可返回继续关联，或仍然结束批次。</translation>
+    </message>
+    <message>
       <source>The paper original is back in its recorded location</source>
       <translation>纸质原件已放回登记位置</translation>
+    </message>
+    <message>
+      <source>Back to linking</source>
+      <translation>返回关联</translation>
+    </message>
+    <message>
+      <source>Close batch anyway</source>
+      <translation>仍然结束批次</translation>
+    </message>
+  </context>
+  <context>
+    <name>CornersDialog</name>
+    <message>
+      <source>Adjust page corners</source>
+      <translation>调整页面四角</translation>
+    </message>
+    <message>
+      <source>Drag the four corners onto the page's corners (Tab picks a corner, arrow keys move it).</source>
+      <translation>把四个角点拖到纸张的四个角上（Tab 选择角点，方向键微调）。</translation>
+    </message>
+    <message>
+      <source>Remake page</source>
+      <translation>重新生成页面</translation>
     </message>
   </context>
   <context>
@@ -2008,6 +2079,10 @@
     <message>
       <source>Failed pages</source>
       <translation>识别失败的页面</translation>
+    </message>
+    <message>
+      <source>%1 page %2</source>
+      <translation>%1 第%2页</translation>
     </message>
     <message>
       <source>Pause recognition</source>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,8 @@ from pytestqt.qtbot import QtBot
 from hukou_scan.app import AppContext
 from hukou_scan.capture.encode import decode_image
 from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
-from hukou_scan.domain import BatchCategory, PageState, PaperLocation
+from hukou_scan.domain import BatchCategory, ExtractedField, OcrResult, PageState, PaperLocation
+from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.capture_view import CaptureView
 from hukou_scan.services.capture import BatchDraft
@@ -107,7 +109,7 @@ def test_space_captures_manually_and_rework_buttons(
     views.append(view)
     view.auto_check.setChecked(False)
     qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
-    for key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_F9):
+    for key in (Qt.Key.Key_Space, Qt.Key.Key_PageDown, Qt.Key.Key_F9):
         with qtbot.waitSignal(view.page_captured, timeout=5000):
             qtbot.keyClick(view, key)
     qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
@@ -262,10 +264,6 @@ def test_enter_in_the_link_panel_does_not_capture(
     view.capture_tasks.pool.waitForDone(5000)
     assert entered == [True]
     assert batch_ctx.capture.list_pages(view.batch.id) == []  # type: ignore[union-attr]
-    # the strip does not use Enter: it reaches the view and captures
-    view.strip.setFocus()
-    with qtbot.waitSignal(view.page_captured, timeout=5000):
-        qtbot.keyClick(view.strip, Qt.Key.Key_Return)
 
 
 def test_hot_folder_files_appear_in_the_strip_and_corrupt_ones_raise_a_banner(
@@ -314,3 +312,420 @@ def test_superseded_thumbnails_are_dropped(
     qtbot.waitUntil(lambda: view._icon_key(view.pages[0]) in view._icons, timeout=10000)
     assert original_key not in view._icons
     assert set(view._icons) == {view._icon_key(view.pages[0])}
+
+
+def _household_registry(ctx: AppContext, tmp_path: Path) -> SampleHousehold:
+    import csv
+
+    hs = generate_households(12, seed=15)
+    path = tmp_path / "reg.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(hs))
+    ctx.registry.import_file(path)
+    return max(hs, key=lambda h: len(h.members))
+
+
+def _recognise(ctx: AppContext, page_id: str, fields: dict[str, str]) -> None:
+    """What the OCR stage leaves behind: text, fields, state, and the proposals."""
+    text = " ".join(fields.values()) or "常住人口登记表"
+    ctx.pages.save_ocr(
+        page_id,
+        OcrResult(
+            text, [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
+        ),
+    )
+    ctx.pages.update(page_id, state=PageState.RECOGNIZED)
+    ctx.linking.propose(page_id)
+
+
+def _press(qtbot: QtBot, key: Qt.Key) -> None:
+    """A key as the clerk presses it: delivered to whatever has focus (shortcuts first)."""
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClick(focus, key)
+
+
+def _screen(qtbot: QtBot, ctx: AppContext, cam: SimulatedCamera) -> CaptureView:
+    """The capture screen as the app builds it (with the link panel), shown and active."""
+    from hukou_scan.gui.screens import capture_screen
+
+    view = capture_screen(ctx, cam)
+    assert isinstance(view, CaptureView)
+    view._use_hot_folder = False
+    qtbot.addWidget(view)
+    view.resize(1400, 900)
+    view.show()
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=5000)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    return view
+
+
+def test_enter_confirms_and_space_captures_whatever_has_focus(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
+) -> None:
+    """Issue 15 item 3: after clicking a thumbnail or 「关联所有勾选项」 Enter took a photo."""
+    household = _household_registry(batch_ctx, tmp_path)
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    page_id = view.pages[0].id
+    _recognise(batch_ctx, page_id, {"household_no": household.household_no})
+    batch_id = view.batch.id  # type: ignore[union-attr]
+
+    def n_pages() -> int:
+        view.capture_tasks.pool.waitForDone(5000)
+        qtbot.wait(50)
+        return len(batch_ctx.capture.list_pages(batch_id))
+
+    # click the thumbnail, then Enter: the top candidate is linked, nothing is captured
+    view.strip.setCurrentItem(None)
+    item_rect = view.strip.visualItemRect(view.strip.item(0))
+    qtbot.mouseClick(view.strip.viewport(), Qt.MouseButton.LeftButton, pos=item_rect.center())
+    assert QApplication.focusWidget() is view.strip
+    qtbot.waitUntil(lambda: panel.page_id == page_id and panel.candidates_table.rowCount() > 1, timeout=5000)
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Return)
+    assert len(batch_ctx.linking.links(page_id)) == 1
+    assert n_pages() == 1
+
+    # click 「关联所有勾选项」, then Enter: it confirms (the top one, unlinked meanwhile), no capture
+    panel.candidates_table.item(1, 0).setCheckState(Qt.CheckState.Checked)
+    qtbot.mouseClick(panel.confirm_all_button, Qt.MouseButton.LeftButton)
+    assert len(batch_ctx.linking.links(page_id)) >= 2
+    top = panel._proposals[0].person.id
+    batch_ctx.linking.unlink(page_id, top)
+    panel.refresh()
+    assert QApplication.focusWidget() is panel.confirm_all_button
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Enter)
+    assert top in {lk.person_id for lk in batch_ctx.linking.links(page_id)}
+    assert n_pages() == 1
+
+    # Space on that focused button captures; it does not press the button
+    links_before = len(batch_ctx.linking.links(page_id))
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Space)
+    assert n_pages() == 2 and len(batch_ctx.linking.links(page_id)) == links_before
+    # … and with the candidate table or the strip focused
+    for widget in (panel.candidates_table, view.strip):
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus, timeout=2000)
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            _press(qtbot, Qt.Key.Key_Space)
+    assert n_pages() == 4
+    # the search box keeps its Enter (search): it neither confirms nor captures
+    panel.search_edit.setFocus()
+    qtbot.waitUntil(panel.search_edit.hasFocus, timeout=2000)
+    qtbot.keyClicks(panel.search_edit, household.household_no)
+    with qtbot.assertNotEmitted(panel.links_changed, wait=300):
+        _press(qtbot, Qt.Key.Key_Return)
+    assert panel.search_table.rowCount() == len(household.members)
+    assert n_pages() == 4
+
+
+def test_pedal_keys_come_from_settings_and_never_enter(batch_ctx: AppContext) -> None:
+    svc = batch_ctx.capture
+    assert svc.capture_keys() == ("Space", "F9", "PgDown")
+    svc.set_option("pedal_keys", "F8, Return")
+    assert svc.capture_keys() == ("Space", "F8")
+
+
+def test_status_line_and_link_panel_show_the_strip_position_after_delete_and_retake(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """Issue 15 item 4: 「8 / 8 页」 in the counter but 「第 10 页」 in the panel, 「第 11 页已保存。」."""
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+
+    def saved(n: int) -> str:
+        return view.tr("Page %1 saved.").replace("%1", str(n))
+
+    def title(n: int) -> str:
+        return panel.tr("Page %1").replace("%1", str(n))
+
+    for n in (1, 2, 3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+        assert view.status.text() == saved(n)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    # delete page 2: the old page 3 is now page 2 everywhere
+    view.strip.setCurrentRow(1)
+    view._on_delete_button_clicked()
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+    view.strip.setCurrentRow(1)
+    assert panel.title.text() == title(2)
+    assert view.page_title.text().startswith(view.tr("Page %1 (%2)").split("%1")[0] + "2")
+    # re-take page 1: saved as page 1 (not a new sequence number), the panel says so too
+    view.strip.setCurrentRow(0)
+    first = view.pages[0].id
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view._on_replace_button_clicked()
+    assert view.status.text() == saved(1)
+    assert panel.title.text() == title(1)
+    qtbot.waitUntil(lambda: view.strip.count() == 2 and view.pages[0].id != first, timeout=5000)
+    # the next capture is page 3 (its internal seq is 5: deleted pages keep theirs)
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert blocker.args[0].seq > 3
+    assert view.status.text() == saved(3) and panel.title.text() == title(3)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    assert view.counter.text() == view.tr("Page %1 / %2").replace("%1", "3").replace("%2", "4")
+
+
+def test_four_quick_turns_while_processing_runs_end_where_they_started(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down."""
+    import threading
+
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    stop = threading.Event()
+
+    def background() -> None:  # the pipeline's processing thread
+        while not stop.is_set():
+            batch_ctx.processing.run_pending(cancel=stop)
+            stop.wait(0.01)
+
+    worker = threading.Thread(target=background)
+    worker.start()
+    try:
+        with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+        page_id = blocker.args[0].id
+        qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+        view.strip.setCurrentRow(0)
+        for _ in range(4):
+            qtbot.mouseClick(view.rotate_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(_turns(batch_ctx, page_id)) == 4, timeout=10000)
+        assert _turns(batch_ctx, page_id) == [90, 180, 270, 0]
+        assert batch_ctx.pages.get(page_id).geometry.extra_rotation == 0
+        # both ways, by key: Ctrl+L turns left, Ctrl+R right
+        qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: len(_turns(batch_ctx, page_id)) == 7, timeout=10000)
+        assert _turns(batch_ctx, page_id)[4:] == [270, 180, 270]
+        qtbot.waitUntil(
+            lambda: (
+                (p := batch_ctx.pages.get(page_id)).state == PageState.PROCESSED
+                and p.geometry.extra_rotation == 270
+            ),
+            timeout=20000,
+        )
+        qtbot.waitUntil(lambda: view.pages and view.pages[0].geometry.extra_rotation == 270, timeout=10000)
+    finally:
+        stop.set()
+        worker.join(20)
+
+
+def _turns(ctx: AppContext, page_id: str) -> list[int]:
+    return [
+        int(d["rotation"])
+        for action, target, _outcome, d in ctx.guard.events  # type: ignore[attr-defined]
+        if action == "rotate_page" and target == page_id
+    ]
+
+
+def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
+    qtbot: QtBot,
+    batch_ctx: AppContext,
+    views: list[CaptureView],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    household = _household_registry(batch_ctx, tmp_path)
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    for _ in range(3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    ids = [p.id for p in view.pages]
+    _recognise(batch_ctx, ids[0], {"household_no": household.household_no})  # candidates
+    _recognise(batch_ctx, ids[1], {})  # text, nobody proposed
+    # ids[2] is still being processed: no link mark yet
+    view.refresh_pages()
+
+    def captions() -> list[str]:
+        return [view.strip.item(i).text() for i in range(view.strip.count())]
+
+    to_confirm, not_linked, linked = view.tr("to confirm"), view.tr("not linked"), view.tr("linked")
+    qtbot.waitUntil(lambda: captions()[:2] == [f"1 · {to_confirm}", f"2 · {not_linked}"], timeout=5000)
+    assert view.tr("processing") in captions()[2]
+    # closing now lists pages 1 and 2; going back closes nothing
+    seen: list[list[int]] = []
+
+    def fake_exec(dlg: CloseBatchDialog) -> int:
+        seen.append([int(n) for n in dlg.unlinked.text().split("\n")[0].split(":")[-1].split(",")])
+        assert dlg.back.text() == dlg.tr("Back to linking")
+        return CloseBatchDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CloseBatchDialog, "exec", fake_exec)
+    assert view.close_batch() is False and seen == [[1, 2]]
+    # confirm page 1 (Enter): its thumbnail says linked, and only page 2 is left
+    view.strip.setCurrentRow(0)
+    qtbot.waitUntil(lambda: panel.page_id == ids[0], timeout=5000)
+    view.strip.setFocus()
+    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+        _press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: captions()[0] == f"1 · {linked}", timeout=5000)
+    assert view.unlinked_text_pages() == [2]
+
+
+def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    for _ in range(3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    a, b, c = (p.id for p in view.pages)
+    view.strip.setCurrentRow(2)
+    view.strip.setFocus()
+    qtbot.keyClick(view.strip, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [a, c, b], timeout=5000)
+    assert view.selected_page() is not None and view.selected_page().id == c  # type: ignore[union-attr]
+    qtbot.keyClick(view.strip, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [c, a, b], timeout=5000)
+    qtbot.keyClick(view.strip, Qt.Key.Key_Up, Qt.KeyboardModifier.ControlModifier)  # already first
+    qtbot.keyClick(view.strip, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [p.id for p in view.pages] == [a, c, b], timeout=5000)
+    assert [p.id for p in batch_ctx.capture.list_pages(view.batch.id)] == [a, c, b]  # type: ignore[union-attr]
+
+
+def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
+) -> None:
+    import csv
+
+    hs = generate_households(30, seed=15)
+    household = next(h for h in hs if len(h.members) == 5)
+    path = tmp_path / "reg.csv"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(REGISTRY_COLUMNS)
+        w.writerows(registry_rows(hs))
+    batch_ctx.registry.import_file(path)
+    from hukou_scan.gui.i18n import install_translators
+
+    install_translators(QApplication.instance(), "zh_CN")  # the station's language: wider headers
+    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = _screen(qtbot, batch_ctx, cam)  # 1400×900
+    views.append(view)
+    panel = view.link_panel  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    _recognise(batch_ctx, view.pages[0].id, {"household_no": household.household_no})
+    panel.refresh()
+    qtbot.wait(200)  # let the splitter hand the panel its width
+    t = panel.candidates_table
+    assert t.rowCount() == 5
+    assert sum(t.rowHeight(r) for r in range(5)) <= t.viewport().height()  # five rows, no scrolling
+    header = t.horizontalHeader()
+    assert header.length() <= t.viewport().width()  # nothing off to the side
+    for c in range(t.columnCount() - 1):
+        text = t.horizontalHeaderItem(c).text()
+        assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(text), text
+    view.grab().save(str(tmp_path / "capture_household.png"))
+
+
+def test_page_corners_are_dragged_on_the_original_and_recorded_as_manual(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hukou_scan.gui.corners_dialog import CornersDialog
+
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    page_id = view.pages[0].id
+    seen: list[object] = []
+
+    def drag_top_left(dlg: CornersDialog) -> int:
+        cv = dlg.view
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        before = cv.quad()
+        start = cv.to_screen(*before.tl).toPoint()
+        end = cv.to_screen(before.tl[0] + 80, before.tl[1] + 60).toPoint()
+        qtbot.mousePress(cv, Qt.MouseButton.LeftButton, pos=start)
+        qtbot.mouseMove(cv, end)
+        qtbot.mouseRelease(cv, Qt.MouseButton.LeftButton, pos=end)
+        after = cv.quad()
+        assert abs(after.tl[0] - before.tl[0] - 80) < 4 and abs(after.tl[1] - before.tl[1] - 60) < 4
+        assert (after.tr, after.br, after.bl) == (before.tr, before.br, before.bl)
+        cv.setFocus()
+        qtbot.keyClick(cv, Qt.Key.Key_Tab)  # next corner: top-right, nudged by keyboard
+        qtbot.keyClick(cv, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+        assert cv.quad().tr[0] < before.tr[0]
+        seen.append(cv.quad())
+        dlg.hide()
+        return CornersDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(CornersDialog, "exec", drag_top_left)
+    qtbot.mouseClick(view.corners_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.quad_manual, timeout=10000)
+    geom = batch_ctx.pages.get(page_id).geometry
+    assert seen and geom.quad is not None and geom.quad.to_list() == seen[0].to_list()  # type: ignore[attr-defined]
+
+
+def test_split_button_splits_a_capture_and_joins_the_halves(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    page_id = blocker.args[0].id
+    batch_ctx.processing.run_pending()
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    qtbot.keyClick(
+        view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.spread == "always", timeout=5000)
+    batch_ctx.processing.run_pending()
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == 2, timeout=5000)
+    view.strip.setCurrentRow(1)  # the right half
+    qtbot.mouseClick(view.split_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.spread == "never", timeout=5000)
+    batch_ctx.processing.run_pending()
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == 1 and view.pages[0].id == page_id, timeout=5000)

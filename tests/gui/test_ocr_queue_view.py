@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -36,6 +36,9 @@ class FakeQueue:
                 "识别超时（120 秒）。 / Recognition timed out (120 s).",
             )
         ][: self.c["failed"]]
+
+    def page_labels(self, page_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        return {pid: ("A0101-2026-001", 3) for pid in page_ids if pid == "page-0001"}
 
     def cancel_queued(self) -> int:
         n, self.c["queued"] = self.c["queued"], 0
@@ -75,6 +78,10 @@ def test_shows_counts_and_failures(view: tuple[OcrQueueView, FakeQueue]) -> None
     assert v.progress.maximum() == 10 and v.progress.value() == 4
     assert v.failures_table.rowCount() == 1
     assert "超时" in v.failures_table.item(0, 1).text()
+    # named as the clerk names it, not by the internal id
+    assert v.failures_table.item(0, 0).text() == v.tr("%1 page %2").replace("%1", "A0101-2026-001").replace(
+        "%2", "3"
+    )
 
 
 def test_cancel_waiting_pages(qtbot: QtBot, view: tuple[OcrQueueView, FakeQueue]) -> None:

@@ -433,3 +433,26 @@ def test_backup_target_saved_in_settings_starts_the_backup_at_once(
     finally:
         ctx.sync.stop()
         window.close()
+
+
+def test_no_two_actions_share_a_key_while_a_screen_is_shown(qtbot: QtBot, ctx: AppContext) -> None:
+    """Qt fires neither of two window-wide shortcuts with the same key ("ambiguous"), so a
+    collision silently disables both (the lock screen and rotate-left once shared Ctrl+L)."""
+    from PySide6.QtGui import QAction, QKeySequence, QShortcut
+
+    w = open_window(qtbot, ctx, "en")
+    window_wide = [a for a in w.actions() if not a.shortcut().isEmpty()]
+    for key, screen in w.screens.items():
+        w.show_screen(key)
+        seen: dict[str, str] = {}
+        local = [a for a in screen.findChildren(QAction) if not a.shortcut().isEmpty()]
+        shortcuts = [s for s in screen.findChildren(QShortcut) if not s.key().isEmpty()]
+        entries = [(a.shortcut(), a.text()) for a in window_wide + local]
+        entries += [(s.key(), s.objectName() or "shortcut") for s in shortcuts]
+        for seq, name in entries:
+            text = QKeySequence(seq).toString()
+            assert text not in seen or seen[text] == name, (
+                f"{key}: {text} is both {seen[text]!r} and {name!r}"
+            )
+            seen[text] = name
+    w.close()

@@ -40,7 +40,7 @@ def test_capture_cli_batch_snap_import_close(
     rc, rows, _ = run(
         capsys, "capture", "snap", "--batch", batch, "--camera", "simulated", "--count", "2", "--json"
     )
-    assert rc == 0 and [r["seq"] for r in rows] == [1, 2]
+    assert rc == 0 and [r["page_no"] for r in rows] == [1, 2]
     img = tmp_path / "a.png"
     Image.new("RGB", (50, 40), (200, 190, 180)).save(img)
     rc, rows, _ = run(capsys, "capture", "import", "--batch", batch, str(img), str(img), "--json")

@@ -208,3 +208,110 @@ def test_deleted_pages_come_back_where_they_were(ctx: AppContext) -> None:
     assert order() == [ins, z, a, m, n]  # back after the page it followed
     seqs = [p.seq for p in ctx.pages.list_batch(b.id, include_deleted=True)]
     assert len(set(seqs)) == len(seqs)  # no ties
+
+
+def _rotations(ctx: AppContext, page_id: str) -> list[int]:
+    return [
+        int(d["rotation"])
+        for action, target, _outcome, d in ctx.guard.events  # type: ignore[attr-defined]
+        if action == "rotate_page" and target == page_id
+    ]
+
+
+def test_quick_turns_add_up_and_a_slow_processing_result_never_undoes_them(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down (record 180)."""
+    import threading
+
+    import hukou_scan.services.processing as processing
+
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    started, release = threading.Event(), threading.Event()
+    real = processing.process_frame
+
+    def slow(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        started.set()
+        release.wait(20)
+        return result
+
+    monkeypatch.setattr(processing, "process_frame", slow)
+    worker = threading.Thread(target=ctx.processing.process_page, args=(p.id,))
+    worker.start()  # processing of the unturned page is under way …
+    assert started.wait(20)
+    barrier = threading.Barrier(3)
+
+    def turn() -> None:
+        barrier.wait()
+        svc.rotate(p.id, 90)
+
+    turners = [threading.Thread(target=turn) for _ in range(3)]
+    for t in turners:
+        t.start()
+    for t in turners:
+        t.join()
+    release.set()  # … and finishes after three turns
+    worker.join()
+    page = ctx.pages.get(p.id)
+    assert page.geometry.extra_rotation == 270
+    assert page.processed_sha256 is None  # the stale result was not stored
+    assert _rotations(ctx, p.id) == [90, 180, 270]  # audit in the order applied
+    monkeypatch.setattr(processing, "process_frame", real)
+    ctx.processing.run_pending()
+    page = ctx.pages.get(p.id)
+    assert page.state == PageState.PROCESSED and page.geometry.extra_rotation == 270
+    # a fourth turn, and one back the other way
+    assert svc.rotate(p.id, 90).geometry.extra_rotation == 0
+    assert svc.rotate(p.id, -90).geometry.extra_rotation == 270
+    assert _rotations(ctx, p.id) == [90, 180, 270, 0, 270]
+
+
+def test_manual_corners_are_recorded_and_the_page_is_remade_from_them(ctx: AppContext) -> None:
+    from hukou_scan.domain import Quad
+
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    ctx.processing.run_pending()
+    auto = ctx.pages.get(p.id)
+    assert auto.process_meta["source"] != "manual"
+    data, size = svc.original_image(auto, 320)
+    assert size == (640, 480) and Image.open(io.BytesIO(data)).size[0] == 320
+    quad = Quad((100.0, 50.0), (500.0, 60.0), (490.0, 420.0), (110.0, 410.0))
+    page = svc.set_corners(p.id, quad)
+    assert page.geometry.quad == quad and page.geometry.quad_manual
+    assert page.state == PageState.CAPTURED and page.processed_sha256 is None
+    ctx.processing.run_pending()
+    remade = ctx.pages.get(p.id)
+    assert remade.state == PageState.PROCESSED and remade.process_meta["source"] == "manual"
+    assert remade.geometry.quad == quad and remade.geometry.quad_manual  # detection did not override
+    assert [e[0] for e in ctx.guard.events].count("set_corners") == 1  # type: ignore[attr-defined]
+    with pytest.raises(HukouScanError):  # counter-clockwise / degenerate outline
+        svc.set_corners(p.id, Quad((0.0, 0.0), (0.0, 400.0), (400.0, 400.0), (400.0, 0.0)))
+
+
+def test_clerk_splits_a_capture_into_two_pages_and_joins_them_again(ctx: AppContext) -> None:
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    ctx.processing.run_pending()
+    assert [q.geometry.split for q in svc.list_pages(b.id)] == ["none"]
+    svc.set_split(p.id, True)
+    ctx.processing.run_pending()
+    halves = svc.list_pages(b.id)
+    assert [q.geometry.split for q in halves] == ["left", "right"]
+    assert all(q.state == PageState.PROCESSED for q in halves)
+    assert svc.set_split(halves[0].id, True).id == halves[0].id  # already split: nothing happens
+    joined = svc.set_split(halves[1].id, False)  # from either half
+    assert joined.id == p.id and joined.geometry.spread == "never"
+    ctx.processing.run_pending()
+    pages = svc.list_pages(b.id)
+    assert [(q.id, q.geometry.split, q.state) for q in pages] == [(p.id, "none", PageState.PROCESSED)]
+    assert ctx.pages.get(halves[1].id).state == PageState.DELETED
+    # the clerk's choice survives automatic processing (a turn remakes the page)
+    svc.rotate(p.id, 90)
+    ctx.processing.run_pending()
+    assert [q.geometry.split for q in svc.list_pages(b.id)] == ["none"]

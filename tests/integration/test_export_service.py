@@ -289,3 +289,20 @@ def test_cli_export_batch_by_archive_number(
     assert out.exists()
     rc = main(["export", "--batch", "没有这个档号", "-o", str(tmp_path / "n.pdf"), "--purpose", "p"])
     assert rc != 0 and "没有这个档号" in capsys.readouterr().err
+
+
+def test_labels_and_bookmarks_use_the_page_number_people_read(ctx: AppContext, tmp_path: Path) -> None:
+    """Issue 15 item 4: after a delete, 「（第N页）」 and the page labels must match the PDF pages."""
+    from hukou_scan.domain import PageState
+
+    s = seed(ctx, n_pages=4)
+    ctx.pages.update(s.pages[0].id, state=PageState.DELETED, state_reason="deleted_from:linked")
+    svc, _ = _service(ctx)
+    res = svc.export(ExportRequest(ExportSource.batch(s.batch.id), purpose="核对", output=tmp_path))
+    assert res.pages == 3
+    reader = pypdf.PdfReader(res.path)
+    assert reader.page_labels == [f"A0101-2026-001-{i:04d}" for i in range(1, 4)]  # no gap where seq 1 was
+    titles = _outline_titles(res.path)
+    assert titles[-1] == ("未关联人员的页面", ["A0101-2026-001 出生（第3页）"])
+    leaf = reader.outline[-1][0]  # pypdf: a node's children follow it as a list
+    assert reader.get_destination_page_number(leaf) == 2  # 「第3页」 opens PDF page 3

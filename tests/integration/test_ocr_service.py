@@ -229,3 +229,32 @@ def test_capture_is_not_blocked_while_a_page_is_recognised(ctx: AppContext) -> N
     finally:
         svc.stop()
     assert ctx.jobs.get(job.id).state == JobState.QUEUED  # interrupted, not lost
+
+
+def test_a_failure_fixed_by_a_rerun_is_no_longer_failed_and_pages_are_named_by_archive_id(
+    ctx: AppContext,
+) -> None:
+    """Issue 15 item 10: 「失败：1」 stayed after a successful retry; pages were shown by id."""
+    svc = OcrService(
+        ctx.pages,
+        ctx.jobs,
+        ctx.blobs,
+        OcrJobQueries(ctx.db),
+        OcrOptions(engine=FAKE, workers=1),
+        [],
+        batches=ctx.batches,
+    )
+    pid, other = add_page(ctx), add_page(ctx)
+    job = svc.enqueue(pid)
+    ctx.jobs.finish(job.id, JobState.FAILED, "识别失败。 / Recognition failed.")
+    assert svc.counts()["failed"] == 1 and [j.page_id for j in svc.failures()] == [pid]
+    assert svc.rerun_failed() == 1
+    try:
+        assert svc.run_pending().done == 1
+    finally:
+        svc.close()
+    counts = svc.counts()
+    assert counts["failed"] == 0 and counts["done"] == 1
+    assert svc.failures() == []
+    assert svc.rerun_failed() == 0  # the old failure is history, not a page to re-run
+    assert svc.page_labels([pid, other, "gone"]) == {pid: ("A-OCR", 1), other: ("A-OCR", 1)}

@@ -42,6 +42,7 @@ from hukou_scan.domain import (
     OcrResult,
     PageGeometry,
     Person,
+    Quad,
     Role,
     Station,
     User,
@@ -206,6 +207,7 @@ Call = Callable[[Env], Any]
 ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     # capture: clerk captures and reworks; reviewers may look at a batch's pages (re-capture queue)
     "CaptureService.autocapture_config": ((C,), lambda e: e.ctx.capture.autocapture_config()),
+    "CaptureService.capture_keys": ((C,), lambda e: e.ctx.capture.capture_keys()),
     "CaptureService.set_option": ((C,), lambda e: e.ctx.capture.set_option("enabled", False)),
     "CaptureService.camera_controls": ((C,), lambda e: e.ctx.capture.camera_controls("cam0")),
     "CaptureService.save_camera_controls": (
@@ -237,6 +239,17 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "CaptureService.thumbnail": ((C, R), lambda e: e.ctx.capture.thumbnail(e.ctx.pages.get(e.page_a))),
     "CaptureService.page_image": ((C, R), lambda e: e.ctx.capture.page_image(e.ctx.pages.get(e.page_a))),
     "CaptureService.get_page": ((C, R), lambda e: e.ctx.capture.get_page(e.page_a)),
+    "CaptureService.original_image": (
+        (C, R),
+        lambda e: e.ctx.capture.original_image(e.ctx.pages.get(e.page_a), 64),
+    ),
+    "CaptureService.set_corners": (
+        (C,),
+        lambda e: e.ctx.capture.set_corners(
+            e.page_a, Quad((0.0, 0.0), (200.0, 0.0), (200.0, 200.0), (0.0, 200.0))
+        ),
+    ),
+    "CaptureService.set_split": ((C,), lambda e: e.ctx.capture.set_split(e.page_a, True)),
     # imaging: clerk (and reviewer corrections); the background loop runs as system:processing
     "ProcessingService.preview": ((C,), lambda e: e.ctx.processing.preview(_frame(1))),
     "ProcessingService.batch_master_format": (
@@ -257,11 +270,13 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "OcrService.cancel_queued": ((C, R), lambda e: e.ctx.ocr.cancel_queued()),
     "OcrService.counts": ((C, R), lambda e: e.ctx.ocr.counts()),
     "OcrService.failures": ((C, R), lambda e: e.ctx.ocr.failures()),
+    "OcrService.page_labels": ((C, R), lambda e: e.ctx.ocr.page_labels([e.page_a])),
     "OcrService.recover": ((C, R), lambda e: e.ctx.ocr.recover()),
     "OcrService.run_pending": ((C, R), lambda e: e.ctx.ocr.run_pending()),
     # linking: clerk links in their station; proposals are also shown to reviewers
     "LinkingService.propose": ((C, R), lambda e: e.ctx.linking.propose(e.page_a)),
     "LinkingService.candidates": ((C, R), lambda e: e.ctx.linking.candidates(e.page_a)),
+    "LinkingService.link_states": ((C, R), lambda e: e.ctx.linking.link_states([e.page_a])),
     "LinkingService.confirm": ((C,), lambda e: e.ctx.linking.confirm(e.page_a)),
     "LinkingService.confirm_all": ((C,), lambda e: e.ctx.linking.confirm_all(e.page_a, [e.person_id])),
     "LinkingService.link_manual": ((C,), lambda e: e.ctx.linking.link_manual(e.page_a, e.person_id)),
@@ -318,6 +333,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "QaService.draw_sample": ((R,), lambda e: e.ctx.qa.draw_sample(e.closed_a, ignore_checks=True)),
     "QaService.batches_for_review": ((R,), lambda e: e.ctx.qa.batches_for_review()),
     "QaService.sample_pages": ((R,), lambda e: e.ctx.qa.sample_pages(e.sample_id)),
+    "QaService.page_numbers": ((R, C), lambda e: e.ctx.qa.page_numbers([e.page_a])),
     "QaService.page_review_info": ((R,), lambda e: e.ctx.qa.page_review_info(e.sample_id, e.closed_page)),
     "QaService.reproduce": ((R,), lambda e: e.ctx.qa.reproduce(e.sample_id)),
     "QaService.sample": ((R,), lambda e: e.ctx.qa.sample(e.sample_id)),

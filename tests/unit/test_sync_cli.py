@@ -49,7 +49,7 @@ def test_pages_are_listed_by_sync_state(
     monkeypatch.setenv("HUKOU_STORAGE_URL", f"file://{tmp_path / 'remote'}")
     assert main(["sync", "--list", "local", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert {r["seq"] for r in rows} == {1, 2} and rows[0]["archive_id"] == batch.archive_id
+    assert {r["page_no"] for r in rows} == {1, 2} and rows[0]["archive_id"] == batch.archive_id
     assert main(["sync", "--json"]) == 0
     capsys.readouterr()
     assert main(["sync", "--list", "local", "--json"]) == 0
