@@ -13,11 +13,17 @@ clean-up slot (a lambda holding the task, connected to the task's own signal: a 
 through the C++ connection that Python's garbage collector cannot see), and the task's
 closure.  Now the pool runs a plain callable, the runner forgets a task by its key, and
 the closure is dropped as soon as it has run.
+
+Threads: a task's signals object lives in the main thread but the pool thread holds the
+task until its runnable is destroyed, which may be after the main thread has forgotten
+it.  Had the Python wrapper owned the QObject, its last reference could drop on the
+pool thread and delete a main-thread QObject there (a native "double free" seen in the
+suite).  So the runner parents every signals object and deletes it with ``deleteLater``
+from its last slot: always on the main thread, after every signal the task posted.
 """
 
 from __future__ import annotations
 
-import collections
 import functools
 import logging
 import threading
@@ -40,9 +46,11 @@ class _Signals(QObject):
 class Task:
     """A unit of background work.  Keep a reference to cancel it: ``task.cancel()``."""
 
-    def __init__(self, fn: Callable[[ProgressFn, threading.Event], Any]) -> None:
+    def __init__(
+        self, fn: Callable[[ProgressFn, threading.Event], Any], owner: QObject | None = None
+    ) -> None:
         self.fn: Callable[[ProgressFn, threading.Event], Any] | None = fn
-        self.signals = _Signals()
+        self.signals = _Signals(owner)  # owned by the runner (C++ side): see the module doc
         self.cancel_event = threading.Event()
         self.done = threading.Event()
 
@@ -68,11 +76,6 @@ class Task:
         self.signals.progressed.emit(done, total, message)
 
 
-# Finished tasks kept a little longer: a task's signals object must outlive the delivery
-# of its queued signals, and the pool thread may still hold the task for a moment.
-_RETIRED = 8
-
-
 class TaskRunner(QObject):
     """Owns a thread pool and the tasks in flight; ``wait_all`` is for shutdown and tests."""
 
@@ -81,7 +84,6 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._tasks: dict[int, Task] = {}
-        self._retired: collections.deque[Task] = collections.deque(maxlen=_RETIRED)
         self._next_key = 0
 
     def run(
@@ -91,7 +93,7 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> Task:
-        task = Task(fn)
+        task = Task(fn, self)
         if on_done:
             task.signals.finished.connect(on_done)
         if on_error:
@@ -108,10 +110,11 @@ class TaskRunner(QObject):
         return task
 
     def _forget(self, key: int, _outcome: object = None) -> None:
-        """The task's last queued slot: from now on only the short retirement queue holds it."""
+        """The task's last queued slot: its signals object goes on the main thread, after
+        every event the task posted (they were queued before this one)."""
         task = self._tasks.pop(key, None)
         if task is not None:
-            self._retired.append(task)
+            task.signals.deleteLater()
 
     def run_simple(
         self,
