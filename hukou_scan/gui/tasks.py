@@ -14,17 +14,16 @@ through the C++ connection that Python's garbage collector cannot see), and the 
 closure.  Now the pool runs a plain callable, the runner forgets a task by its key, and
 the closure is dropped as soon as it has run.
 
-Threads: a task's signals object lives in the main thread but the pool thread holds the
-task until its runnable is destroyed, which may be after the main thread has forgotten
-it.  Had the Python wrapper owned the QObject, its last reference could drop on the
-pool thread and delete a main-thread QObject there (a native "double free" seen in the
-suite).  So the runner parents every signals object and deletes it with ``deleteLater``
-from its last slot: always on the main thread, after every signal the task posted.
+Threads: no QObject per task.  A per-task signals object lived on the main thread while
+the pool thread held the task until its runnable was destroyed, so its last reference
+could drop on the pool thread (a main-thread QObject freed there), and deleting it
+ourselves raced with PySide's own bookkeeping of queued calls (native crashes in the
+suite).  The runner owns one signals object for all its tasks; a task reports under its
+key and the runner dispatches to the callbacks it keeps for that key, on the main thread.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -38,19 +37,18 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 class _Signals(QObject):
-    finished = Signal(object)
-    failed = Signal(object)
-    progressed = Signal(int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progressed = Signal(int, int, int, str)
 
 
 class Task:
     """A unit of background work.  Keep a reference to cancel it: ``task.cancel()``."""
 
-    def __init__(
-        self, fn: Callable[[ProgressFn, threading.Event], Any], owner: QObject | None = None
-    ) -> None:
+    def __init__(self, fn: Callable[[ProgressFn, threading.Event], Any], key: int, signals: _Signals) -> None:
         self.fn: Callable[[ProgressFn, threading.Event], Any] | None = fn
-        self.signals = _Signals(owner)  # owned by the runner (C++ side): see the module doc
+        self.key = key
+        self._signals = signals  # the runner's: outlives every task (see the module doc)
         self.cancel_event = threading.Event()
         self.done = threading.Event()
 
@@ -65,15 +63,22 @@ class Task:
             result = fn(self._progress, self.cancel_event)
         except BaseException as e:  # task boundary: report everything to the UI
             log.exception("background task failed")
-            self.signals.failed.emit(e)
+            self._signals.failed.emit(self.key, e)
         else:
-            self.signals.finished.emit(result)
+            self._signals.finished.emit(self.key, result)
         finally:
             del fn
             self.done.set()
 
     def _progress(self, done: int, total: int, message: str = "") -> None:
-        self.signals.progressed.emit(done, total, message)
+        self._signals.progressed.emit(self.key, done, total, message)
+
+
+_Callbacks = tuple[
+    Callable[[Any], None] | None,
+    Callable[[BaseException], None] | None,
+    Callable[[int, int, str], None] | None,
+]
 
 
 class TaskRunner(QObject):
@@ -83,7 +88,12 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self._signals = _Signals(self)
+        self._signals.finished.connect(self._on_task_finished)
+        self._signals.failed.connect(self._on_task_failed)
+        self._signals.progressed.connect(self._on_task_progressed)
         self._tasks: dict[int, Task] = {}
+        self._callbacks: dict[int, _Callbacks] = {}
         self._next_key = 0
 
     def run(
@@ -93,28 +103,30 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int, int, str], None] | None = None,
     ) -> Task:
-        task = Task(fn, self)
-        if on_done:
-            task.signals.finished.connect(on_done)
-        if on_error:
-            task.signals.failed.connect(on_error)
-        if on_progress:
-            task.signals.progressed.connect(on_progress)
         key = self._next_key
         self._next_key += 1
-        forget = functools.partial(self._forget, key)  # holds the key, not the task (see module doc)
-        task.signals.finished.connect(forget)
-        task.signals.failed.connect(forget)
+        task = Task(fn, key, self._signals)
         self._tasks[key] = task
+        self._callbacks[key] = (on_done, on_error, on_progress)
         self.pool.start(task.run)
         return task
 
-    def _forget(self, key: int, _outcome: object = None) -> None:
-        """The task's last queued slot: its signals object goes on the main thread, after
-        every event the task posted (they were queued before this one)."""
-        task = self._tasks.pop(key, None)
-        if task is not None:
-            task.signals.deleteLater()
+    def _on_task_finished(self, key: int, result: object) -> None:
+        self._tasks.pop(key, None)
+        on_done = self._callbacks.pop(key, (None, None, None))[0]
+        if on_done is not None:
+            on_done(result)
+
+    def _on_task_failed(self, key: int, error: BaseException) -> None:
+        self._tasks.pop(key, None)
+        on_error = self._callbacks.pop(key, (None, None, None))[1]
+        if on_error is not None:
+            on_error(error)
+
+    def _on_task_progressed(self, key: int, done: int, total: int, message: str) -> None:
+        callbacks = self._callbacks.get(key)
+        if callbacks is not None and callbacks[2] is not None:
+            callbacks[2](done, total, message)
 
     def run_simple(
         self,

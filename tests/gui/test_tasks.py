@@ -60,32 +60,41 @@ def test_finished_tasks_release_their_closures_and_themselves(
     assert results == [1_000_000] * 48 and errors == ["ValueError"] * 12  # every outcome was delivered
     assert runner.active == 0
     assert sum(1 for r in payloads if r() is not None) == 0, "finished tasks keep their closures"
-    # the pool thread may hold the last task for a moment, never all of them
-    assert sum(1 for r in tasks if r() is not None) <= 2, "finished tasks stay alive"
+    # the pool thread may hold the last few tasks for a moment, never all of them
+    assert sum(1 for r in tasks if r() is not None) <= 4, "finished tasks stay alive"
 
 
-def test_signals_objects_are_deleted_on_the_main_thread_after_delivery(qtbot: QtBot) -> None:
-    """A main-thread QObject deleted on a pool thread corrupts the heap (a native "double free"
-    in the suite): every task's signals object must go on the main thread, and go."""
+def test_tasks_create_no_qobjects_and_report_on_the_main_thread(qtbot: QtBot) -> None:
+    """A per-task QObject could be freed on a pool thread (a native "double free" in the suite):
+    tasks report through the runner's one signals object, callbacks run on the main thread."""
     import threading
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QObject
 
     runner = TaskRunner(max_threads=4)
+    children = len(runner.findChildren(QObject))
     main = threading.get_ident()
-    destroyed_on: list[int] = []
-    done: list[int] = []
+    seen: list[tuple[int, int]] = []
+    progress: list[int] = []
+
+    def work(i: int) -> object:
+        def fn(report: object, _cancel: object) -> int:
+            report(i, 300, "")  # type: ignore[operator]
+            return i
+
+        return fn
+
     for i in range(300):
-        task = runner.run(lambda _p, _c, i=i: i, on_done=done.append)
-        task.signals.destroyed.connect(
-            lambda *_a: destroyed_on.append(threading.get_ident()), Qt.ConnectionType.DirectConnection
-        )
-        del task
-    qtbot.waitUntil(lambda: len(done) == 300, timeout=20000)
+        runner.run(
+            work(i),
+            on_done=lambda r: seen.append((r, threading.get_ident())),
+            on_progress=lambda d, _t, _m: progress.append(d),
+        )  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: len(seen) == 300, timeout=20000)
     assert runner.pool.waitForDone(5000)
-    qtbot.waitUntil(lambda: len(destroyed_on) == 300, timeout=5000)
-    assert set(destroyed_on) == {main}
-    assert sorted(done) == list(range(300))
+    assert sorted(r for r, _ in seen) == list(range(300)) and {t for _, t in seen} == {main}
+    assert sorted(progress) == list(range(300))
+    assert len(runner.findChildren(QObject)) == children and runner.active == 0
 
 
 def test_a_running_task_can_still_be_cancelled(qtbot: QtBot) -> None:
