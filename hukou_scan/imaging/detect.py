@@ -640,7 +640,9 @@ def _edge_support(labf: F32, quad: F64, thr: float = 12.0) -> float:
     return hits / total if total else 0.0
 
 
-def _score(c: _Candidate, labf: F32, desk_col: F32, min_area: float, max_chroma: float) -> None:
+def _score(
+    c: _Candidate, labf: F32, desk_col: F32, colour_gap: float, min_area: float, max_chroma: float
+) -> None:
     """Evidence that the candidate is the page: contrast, edge support, shape, paper colour."""
     sh, sw = c.mask.shape
     c.contrast = _edge_contrast(labf, c.quad)
@@ -651,6 +653,8 @@ def _score(c: _Candidate, labf: F32, desk_col: F32, min_area: float, max_chroma:
     sub = inner[::4, ::4]
     page_col = np.median(labf[::4, ::4][sub], axis=0) if sub.any() else np.median(labf[inner], axis=0)
     c.gap = float(np.linalg.norm(page_col - desk_col))
+    if c.name == "watershed":  # the centre must differ from the border too (an empty desk)
+        c.gap = min(c.gap, colour_gap)
     c.chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / CHROMA_GAIN
     qarea = abs(cv2.contourArea(c.quad.astype(np.float32))) / float(sh * sw)
     if c.area < min_area or qarea < min_area:
@@ -671,15 +675,23 @@ def _score(c: _Candidate, labf: F32, desk_col: F32, min_area: float, max_chroma:
         c.score *= 0.3
 
 
-def _plausible(c: _Candidate, min_area: float) -> bool:
-    """Good enough to return as a low-confidence page when no detector is sure."""
+def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
+    """Good enough to return as a low-confidence page when no detector is sure.
+
+    Not plausible: a region that runs into three or four frame sides (that is desk
+    texture, or a close-up that the pipeline's full-frame rule handles), a strongly
+    coloured one, or one whose outline is mostly not on a colour step.
+    """
+    sh, sw = c.mask.shape
     return (
         c.reason not in ("region_too_small", "fills_frame", "no_contrast_to_desk")
         and c.area >= min_area
         and _angles_ok(c.quad)
-        and 0.7 <= c.solidity <= 1.2
-        and c.contrast >= 6.0
-        and c.support >= 0.25
+        and 0.8 <= c.solidity <= 1.15
+        and c.contrast >= 8.0
+        and c.support >= 0.5
+        and c.chroma <= 1.4 * max_chroma
+        and len(_touching(c.quad, sw, sh, tol=2.0)) <= 2
     )
 
 
@@ -746,6 +758,7 @@ def detect_page(
             c,
             labf,
             dm_desk if name == "desk_model" else desk_col,
+            colour_gap,
             min_area,
             max_page_chroma,
         )
@@ -761,7 +774,7 @@ def detect_page(
         if first is not None and best.score < first.score + 0.15:
             best = first  # the watershed outline is the most precise: keep it unless clearly beaten
     else:
-        plausible = [c for c in cands if _plausible(c, min_area)]
+        plausible = [c for c in cands if _plausible(c, min_area, max_page_chroma)]
         if plausible:
             best = max(plausible, key=lambda c: c.score)
             fallback = True
