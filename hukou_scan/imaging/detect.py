@@ -472,6 +472,7 @@ class _Candidate:
     support: float = 0.0
     gap: float = 0.0
     chroma: float = 0.0
+    unlike_centre: float = 0.0
     score: float = 0.0
     reason: str = ""
 
@@ -641,7 +642,13 @@ def _edge_support(labf: F32, quad: F64, thr: float = 12.0) -> float:
 
 
 def _score(
-    c: _Candidate, labf: F32, desk_col: F32, colour_gap: float, min_area: float, max_chroma: float
+    c: _Candidate,
+    labf: F32,
+    desk_col: F32,
+    centre_col: F32,
+    colour_gap: float,
+    min_area: float,
+    max_chroma: float,
 ) -> None:
     """Evidence that the candidate is the page: contrast, edge support, shape, paper colour."""
     sh, sw = c.mask.shape
@@ -656,6 +663,7 @@ def _score(
     if c.name == "watershed":  # the centre must differ from the border too (an empty desk)
         c.gap = min(c.gap, colour_gap)
     c.chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / CHROMA_GAIN
+    c.unlike_centre = float(np.linalg.norm(page_col - centre_col))
     qarea = abs(cv2.contourArea(c.quad.astype(np.float32))) / float(sh * sw)
     if c.area < min_area or qarea < min_area:
         c.reason = "region_too_small"
@@ -669,6 +677,10 @@ def _score(
         c.reason = "low_contrast"
     elif c.chroma > max_chroma:
         c.reason = "not_paper_coloured"
+    elif c.unlike_centre > max(30.0, 0.5 * c.gap):
+        c.reason = "region_unlike_centre"  # mostly desk around a page at the centre
+    elif c.name != "watershed" and len(_touching(c.quad, sw, sh, tol=2.0)) >= 3:
+        c.reason = "runs_off_frame"  # only the watershed flood is trusted with cut-off pages
     shape = max(0.0, 1.0 - abs(1.0 - min(c.solidity, 1.2)) * 4)
     c.score = float(min(c.contrast / 25.0, 1.0) * shape * (0.4 + 0.6 * c.support) * min(c.gap / 20.0, 1.0))
     if not _angles_ok(c.quad):
@@ -758,6 +770,7 @@ def detect_page(
             c,
             labf,
             dm_desk if name == "desk_model" else desk_col,
+            page_col,
             colour_gap,
             min_area,
             max_page_chroma,
