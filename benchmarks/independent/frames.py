@@ -57,14 +57,15 @@ class IndependentFrame:
 
     Attributes:
         image: BGR uint8 frame.
-        quad: true page corners TL, TR, BR, BL (pixel-centre coordinates, float).
+        quad: true page corners TL, TR, BR, BL (pixel-centre coordinates, float); None
+            for an empty desk.
         desk: one of :data:`DESKS`.
         seed: the seed that made it.
         features: what was drawn (pen, under_sheet, cast, …) for per-condition reports.
     """
 
     image: np.ndarray
-    quad: np.ndarray
+    quad: np.ndarray | None
     desk: str
     seed: int
     features: tuple[str, ...]
@@ -413,8 +414,12 @@ def _lighting(w: int, h: int, rng: random.Random) -> tuple[np.ndarray, str]:
 # --------------------------------------------------------------------------- frame
 
 
-def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP) -> IndependentFrame:
-    """Draw frame ``seed`` at ``size`` (width, height); the same seed gives the same scene at any size."""
+def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP, *, empty: bool = False) -> IndependentFrame:
+    """Draw frame ``seed`` at ``size`` (width, height); the same seed gives the same scene at any size.
+
+    ``empty`` draws the same desk, markings, light and pen without any paper (what the
+    camera sees between pages): nothing in it may be taken for a page.
+    """
     rng = random.Random(seed * 7919 + 13)
     nrng = np.random.default_rng(seed)
     w, h = size
@@ -435,6 +440,14 @@ def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP) -> IndependentFrame
     quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
     features = [desk]
     page = _page(max(16, round(pw)), max(16, round(ph)), rng)
+    if empty:
+        if rng.random() < 0.45:
+            _pen(frame, quad, rng)
+            features.append("pen")
+        gain, cast = _lighting(w, h, rng)
+        frame *= gain
+        frame += nrng.normal(0, 2.5, (h, w, 1)).astype(np.float32)
+        return IndependentFrame(np.clip(frame, 0, 255).astype(np.uint8), None, desk, seed, (*features, cast))
     if rng.random() < 0.35:  # another sheet under the page, peeking out
         c = quad.mean(axis=0)
         ang = math.radians(rng.uniform(-6, 6))
