@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,7 +46,11 @@ from hukou_scan.domain.models import Quad
 from hukou_scan.imaging.detect import detect_page, order_corners, quad_from_array, quad_iou, shrink
 from hukou_scan.imaging.io import decode_image
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+# ../shared/data/real next to the checkout (HUKOU_REAL_DATA points elsewhere, e.g. from a worktree)
+REAL = Path(
+    os.environ.get("HUKOU_REAL_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+)
 REAL_QUADS = Path(__file__).resolve().parent / "independent" / "real_quads.json"
 FOUND_IOU = 0.90
 
