@@ -752,7 +752,10 @@ def detect_page(
         return region
 
     regions: list[tuple[str, Callable[[], NDArray[np.uint8] | None] | NDArray[np.uint8] | None]] = [
-        ("watershed", ws_mask),
+        (
+            "watershed",
+            np.asarray(cv2.morphologyEx(ws_mask, cv2.MORPH_OPEN, _mark_kernel(ws_mask.shape)), np.uint8),
+        ),
         ("otsu", lambda: _otsu_region(sm)),
         ("desk_model", desk_model),
     ]
