@@ -15,6 +15,17 @@ grids) and where fingers or the frame edge break the outline.  We instead
 4. refine every side at full resolution from sub-pixel edge positions along
    perpendicular profiles, then intersect the sides for the corners.
 
+That flood is precise on ordinary desks but gave up on pages that are easy for a
+person (issue 17: warm-lit yellowed paper, red cloth, grid mats, black pads with
+printed marks).  So two more detectors run on the same small copy when the flood's
+outline is not clearly good — Otsu lightness + the blob at the centre (paper is the
+brightest large thing on most desks) and a three-colour desk model sampled at the
+frame border — and the candidate with the best evidence (edge contrast, edge support
+along the sides, shape, difference from the desk) wins.  Openings wider than a
+printed line keep corner marks, ruler scales and grid lines out of every region.  If
+no candidate passes every check but one is still a plausible page, it is returned
+with a low confidence and ``details["fallback"] = 1`` instead of "no page".
+
 Everything is vectorised NumPy/OpenCV; the full-resolution frame is touched only
 by one ``resize`` and a few thousand ``remap`` samples, so 8 MP frames take a few
 tens of milliseconds.
