@@ -8,6 +8,17 @@ approxPolyDP to 4 corners, else the min-area rectangle) on the same downscaled c
 Pages cut by the frame edge are reported separately (their true quad lies partly
 outside the image, so IoU measures something else there).
 
+Then the same detector and two anchors (the contour recipe and Otsu threshold +
+largest blob, the plain method that found 43 of 45 frames of issue 17's independent
+set) run on frames from :mod:`benchmarks.independent.frames`, a generator that shares
+no code with the simulator (other desks, lighting, pens, sheets under the page),
+reported separately for its TUNING seeds (looked at while changing the detector) and
+its HELD-OUT seeds (never used while tuning; ``independent_fail_rate`` and
+``independent_frames`` are these), and on the real camera photos in
+``../shared/data/real`` against corners judged by eye
+(``benchmarks/independent/real_quads.json``).  On those sets a page counts as found
+at IoU ≥ 0.90.
+
 Note on the ceiling: the simulator's true quad is the page outline in continuous
 coordinates, while the rendered page edge sits half a source pixel inside it, so a
 perfect detector scores IoU ≈ 0.9987 on these frames, not 1.0.
@@ -19,15 +30,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from benchmarks._imaging_data import base_pages, blank_page, timed, timed_cpu
+from benchmarks.independent import frames as independent
 from hukou_scan.capture.simulated.scene import DESKS, FRAME_8MP, compose_frame
 from hukou_scan.domain.models import Quad
 from hukou_scan.imaging.detect import detect_page, order_corners, quad_from_array, quad_iou, shrink
+from hukou_scan.imaging.io import decode_image
+
+# ../shared/data/real next to the checkout (HUKOU_REAL_DATA points elsewhere, e.g. from a worktree)
+REAL = Path(
+    os.environ.get("HUKOU_REAL_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+)
+REAL_QUADS = Path(__file__).resolve().parent / "independent" / "real_quads.json"
+FOUND_IOU = 0.90
 
 
 def largest_contour(frame: np.ndarray) -> Quad | None:
@@ -43,6 +68,79 @@ def largest_contour(frame: np.ndarray) -> Quad | None:
     approx = cv2.approxPolyDP(c, 0.02 * peri, True)
     pts = approx.reshape(-1, 2) if len(approx) == 4 else cv2.boxPoints(cv2.minAreaRect(c))
     return quad_from_array(order_corners(np.asarray(pts, float) / scale))
+
+
+def otsu_largest_blob(frame: np.ndarray) -> Quad | None:
+    """Anchor of issue 17: grey → blur → Otsu threshold → largest blob → 4 corners (else min-area box)."""
+    small, scale = shrink(frame, 800)
+    g = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
+    _, th = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    cnts, _ = cv2.findContours(th, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not cnts:
+        return None
+    hull = cv2.convexHull(max(cnts, key=cv2.contourArea))
+    approx = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    pts = approx.reshape(-1, 2) if len(approx) == 4 else cv2.boxPoints(cv2.minAreaRect(hull))
+    return quad_from_array(order_corners((np.asarray(pts, float) + 0.5) / scale - 0.5))
+
+
+def _iou(q: Quad | None, truth: Quad) -> float:
+    return quad_iou(q, truth) if q is not None else 0.0
+
+
+def _score_set(
+    items: Iterable[tuple[str, np.ndarray, Quad]],
+    methods: dict[str, Callable[[np.ndarray], Quad | None]],
+) -> dict[str, Any]:
+    """Found rate (IoU ≥ 0.90) per method, overall and per group, plus our time and failures."""
+    ious: dict[str, list[float]] = {m: [] for m in methods}
+    groups: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
+    wall: list[float] = []
+    cpu: list[float] = []
+    failures: list[str] = []
+    fallback = 0
+    for name, img, truth in items:
+        det, dt, c = timed_cpu(lambda img=img: detect_page(img))
+        wall.append(dt)
+        cpu.append(c)
+        fallback += int(det.quad is not None and det.details.get("fallback", 0.0) > 0)
+        for m, fn in methods.items():
+            iou = _iou(det.quad, truth) if m == "ours" else _iou(fn(img), truth)
+            ious[m].append(iou)
+            groups[m].setdefault(name.split(":")[0], []).append(iou)
+            if m == "ours" and iou < FOUND_IOU:
+                failures.append(f"{name} iou={iou:.3f} {det.reason}")
+    out: dict[str, Any] = {"frames": len(wall)}
+    for m in methods:
+        a = np.array(ious[m])
+        out[f"{m}_fail_rate"] = round(float((a < FOUND_IOU).mean()), 4) if len(a) else None
+        out[f"{m}_fail_by_group"] = {
+            g: round(float((np.array(v) < FOUND_IOU).mean()), 3) for g, v in sorted(groups[m].items())
+        }
+    a = np.array(ious["ours"])
+    out["ours_median_iou"] = round(float(np.median(a)), 4) if len(a) else None
+    out["ours_fallback_frames"] = fallback
+    out["ours_ms_per_frame"] = round(float(np.mean(wall)) * 1000, 1) if wall else None
+    out["ours_cpu_ms_per_frame"] = round(float(np.mean(cpu)) * 1000, 1) if cpu else None
+    out["ours_failures"] = failures
+    return out
+
+
+def independent_items(seeds: Iterable[int]) -> Iterable[tuple[str, np.ndarray, Quad]]:
+    for s in seeds:
+        f = independent.make_frame(s)
+        yield f"{f.desk}:{s}", f.image, quad_from_array(f.quad)
+
+
+def real_items() -> list[tuple[str, np.ndarray, Quad]]:
+    if not REAL.exists():
+        return []
+    spec = json.loads(REAL_QUADS.read_text(encoding="utf-8"))
+    out = []
+    for rel, q in spec["quads"].items():
+        img = decode_image((REAL / rel).read_bytes(), name=rel)
+        out.append((f"{rel.split('/')[0]}:{rel}", img, quad_from_array(np.array(q, float))))
+    return out
 
 
 def make_frames(n: int, seed: int = 5, *, touch_edge: bool = False) -> list[tuple[str, object]]:
@@ -94,6 +192,16 @@ def main() -> None:
     edge_frames = make_frames(3 if args.quick else 24, seed=6, touch_edge=True)
     cut_flag = [bool(detect_page(fr.image).cut_off) for _, fr in edge_frames]  # type: ignore[attr-defined]
     oi, bi = np.array(ours_iou), np.array(base_iou)
+    methods: dict[str, Callable[[np.ndarray], Quad | None]] = {
+        "ours": detect_page,  # (called once per frame inside _score_set)
+        "otsu": otsu_largest_blob,
+        "contour": largest_contour,
+    }
+    sim_otsu = [_iou(otsu_largest_blob(fr.image), fr.quad) for _, fr in frames]  # type: ignore[attr-defined]
+    n_tune, n_held = (10, 10) if args.quick else (50, len(independent.HELD_OUT_SEEDS))
+    tuning = _score_set(independent_items(list(independent.TUNING_SEEDS)[:n_tune]), methods)
+    held = _score_set(independent_items(list(independent.HELD_OUT_SEEDS)[:n_held]), methods)
+    real = _score_set(real_items(), methods)
     out = {
         "benchmark": "detect",
         "quick": bool(args.quick),
@@ -117,6 +225,33 @@ def main() -> None:
         },
         "cut_off_frames": len(edge_frames),
         "cut_off_flagged_rate": round(float(np.mean(cut_flag)), 3),
+        "otsu_fail_rate": round(float((np.array(sim_otsu) < 0.95).mean()), 4),
+        "independent_fail_rate": held["ours_fail_rate"],
+        "independent_frames": held["frames"],
+        "independent_fail_by_desk": held["ours_fail_by_group"],
+        "independent_otsu_fail_rate": held["otsu_fail_rate"],
+        "independent_otsu_fail_by_desk": held["otsu_fail_by_group"],
+        "independent_contour_fail_rate": held["contour_fail_rate"],
+        "independent_median_iou": held["ours_median_iou"],
+        "independent_fallback_frames": held["ours_fallback_frames"],
+        "independent_ms_per_frame": held["ours_ms_per_frame"],
+        "independent_cpu_ms_per_frame": held["ours_cpu_ms_per_frame"],
+        "independent_failures": held["ours_failures"],
+        "tuning_fail_rate": tuning["ours_fail_rate"],
+        "tuning_frames": tuning["frames"],
+        "tuning_fail_by_desk": tuning["ours_fail_by_group"],
+        "tuning_otsu_fail_rate": tuning["otsu_fail_rate"],
+        "tuning_contour_fail_rate": tuning["contour_fail_rate"],
+        "tuning_failures": tuning["ours_failures"],
+        "real_frames": real["frames"],
+        "real_fail_rate": real["ours_fail_rate"],
+        "real_otsu_fail_rate": real["otsu_fail_rate"],
+        "real_contour_fail_rate": real["contour_fail_rate"],
+        "real_failures": real["ours_failures"],
+        "ratio_independent_found_vs_otsu": round(
+            (1 - held["ours_fail_rate"]) / max(1e-9, 1 - held["otsu_fail_rate"]), 3
+        ),
+        "goal_independent_found_ge_99pct": held["ours_fail_rate"] <= 0.01,
         "goal_median_iou_ge_0.995": float(np.median(oi)) >= 0.995,
         "goal_fail_le_1pct": float((oi < 0.95).mean()) <= 0.01,
         "goal_le_50ms": float(np.mean(ours_t)) * 1000 <= 50,

@@ -4,7 +4,9 @@ Recognises image files without touching the database, for bulk checks in scripts
 All files in one call share one loaded engine.  Without ``--json`` it prints the
 text in reading order; with ``--json`` one object per input file per line
 (``file``, ``text``, ``words``, ``fields``, ``engine``, ``width``, ``height``; with
-``--frame`` one object per page part found in the frame, with ``part``).
+``--frame`` one object per page part found in the frame, with ``part``).  A frame
+in which no page is found is an error (message on stderr, or an ``error`` object
+with ``--json``) and makes the exit code non-zero, never an empty result.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from hukou_scan.cli import print_json
 from hukou_scan.config import load_settings
-from hukou_scan.errors import HukouScanError, MissingDependencyError
+from hukou_scan.errors import HukouScanError, ImageProcessingError, MissingDependencyError
 from hukou_scan.ocr.engine import available_engines, create_engine
 from hukou_scan.ocr.form import DEFAULT_MODE, MODES, recognize_page
 from hukou_scan.ocr.worker import load_image
@@ -53,6 +55,17 @@ def _frame_parts(image_rgb: np.ndarray) -> list[np.ndarray]:
             "The image pipeline (hukou_scan.imaging.pipeline) is not available.",
         ) from e
     result: Any = process_frame(np.ascontiguousarray(image_rgb[:, :, ::-1]))
+    if not getattr(result, "found", False) or not getattr(result, "parts", None):
+        # "no page" is a failure the caller must see: empty output with exit 0 reads as
+        # "a page without text" to scripts
+        reason = str(getattr(result, "reason", "") or "no_page")
+        raise ImageProcessingError(
+            f"画面中未找到页面（{reason}）。",
+            f"No page found in the frame ({reason}).",
+            hint_zh="请检查页面是否完整放在拍摄区内、与桌面有明显反差；扫描件请去掉 --frame。",
+            hint_en="Check that the whole page lies in view and stands out from the desk; "
+            "for a flat scan drop --frame.",
+        )
     parts: list[np.ndarray] = []
     for part in getattr(result, "parts", []) or []:
         img = None

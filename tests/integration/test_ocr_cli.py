@@ -85,3 +85,27 @@ def test_frame_runs_the_image_pipeline_first(
     assert len(objs) == 1 and objs[0]["part"] == 0
     got = {f["name"]: f["value"] for f in objs[0]["fields"]}
     assert got.get("id_number") == fields["id_number"]
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_frame_without_a_page_is_an_error_not_empty_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    """An empty desk under ``--frame``: an error naming the reason and a non-zero exit."""
+    pytest.importorskip("hukou_scan.imaging.pipeline")
+    from hukou_scan.capture.simulated.scene import empty_desk
+    from hukou_scan.errors import ImageProcessingError
+
+    monkeypatch.setenv("HUKOU_LANG", "en")
+    path = tmp_path / "desk.png"
+    Image.fromarray(empty_desk("dark_wood", seed=3, size=(1632, 1224)).image[:, :, ::-1]).save(path)
+    rc = main(["ocr", "--frame", *(["--json"] if as_json else []), str(path)])
+    out, err = capsys.readouterr()
+    assert rc == ImageProcessingError.exit_code != 0
+    if as_json:
+        objs = [json.loads(x) for x in out.strip().splitlines()]
+        assert len(objs) == 1 and objs[0]["file"] == str(path)
+        assert "No page found" in objs[0]["error"] and "fields" not in objs[0]
+    else:
+        assert out.strip() == ""
+        assert "No page found" in err and str(path) in err
