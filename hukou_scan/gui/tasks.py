@@ -12,7 +12,7 @@ leave nothing behind.  Three things used to keep every task alive for good: the 
 clean-up slot (a lambda holding the task, connected to the task's own signal: a cycle
 through the C++ connection that Python's garbage collector cannot see), and the task's
 closure.  Now the pool runs a plain callable, the runner forgets a task by its key, and
-the closure is dropped as soon as it has run.
+drops the closure, the result and the error as soon as it has delivered them.
 
 Threads: no QObject per task.  A per-task signals object lived on the main thread while
 the pool thread held the task until its runnable was destroyed, so its last reference
@@ -20,6 +20,8 @@ could drop on the pool thread (a main-thread QObject freed there), and deleting 
 ourselves raced with PySide's own bookkeeping of queued calls (native crashes in the
 suite).  The runner owns one signals object for all its tasks; a task reports under its
 key and the runner dispatches to the callbacks it keeps for that key, on the main thread.
+Likewise the closure may hold the last reference to a widget (a screen closed while its
+refresh ran): it is released on the main thread, never by the pool thread (a segfault).
 """
 
 from __future__ import annotations
@@ -37,8 +39,7 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 class _Signals(QObject):
-    finished = Signal(int, object)
-    failed = Signal(int, object)
+    finished = Signal(int)
     progressed = Signal(int, int, int, str)
 
 
@@ -51,24 +52,28 @@ class Task:
         self._signals = signals  # the runner's: outlives every task (see the module doc)
         self.cancel_event = threading.Event()
         self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def cancel(self) -> None:
         self.cancel_event.set()
 
     def run(self) -> None:
-        fn, self.fn = self.fn, None  # runs once; what the closure holds (frames, pages) goes with it
+        """Runs on a pool thread.  What the closure, the result or the error reference (widgets,
+        frames) is released on the main thread by the runner: the pool thread keeps no
+        reference of its own past this point, so no Qt object is ever freed here."""
+        fn = self.fn
         try:
             if fn is None:
                 raise RuntimeError("a task runs only once")
-            result = fn(self._progress, self.cancel_event)
+            self.result = fn(self._progress, self.cancel_event)
         except BaseException as e:  # task boundary: report everything to the UI
             log.exception("background task failed")
-            self._signals.failed.emit(self.key, e)
-        else:
-            self._signals.finished.emit(self.key, result)
+            self.error = e
         finally:
             del fn
-            self.done.set()
+        self.done.set()
+        self._signals.finished.emit(self.key)
 
     def _progress(self, done: int, total: int, message: str = "") -> None:
         self._signals.progressed.emit(self.key, done, total, message)
@@ -90,7 +95,6 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(max_threads)
         self._signals = _Signals(self)
         self._signals.finished.connect(self._on_task_finished)
-        self._signals.failed.connect(self._on_task_failed)
         self._signals.progressed.connect(self._on_task_progressed)
         self._tasks: dict[int, Task] = {}
         self._callbacks: dict[int, _Callbacks] = {}
@@ -111,17 +115,18 @@ class TaskRunner(QObject):
         self.pool.start(task.run)
         return task
 
-    def _on_task_finished(self, key: int, result: object) -> None:
-        self._tasks.pop(key, None)
-        on_done = self._callbacks.pop(key, (None, None, None))[0]
-        if on_done is not None:
+    def _on_task_finished(self, key: int) -> None:
+        task = self._tasks.pop(key, None)
+        on_done, on_error, _ = self._callbacks.pop(key, (None, None, None))
+        if task is None:
+            return
+        result, error = task.result, task.error
+        task.fn = task.result = task.error = None  # released here, on the main thread
+        if error is not None:
+            if on_error is not None:
+                on_error(error)
+        elif on_done is not None:
             on_done(result)
-
-    def _on_task_failed(self, key: int, error: BaseException) -> None:
-        self._tasks.pop(key, None)
-        on_error = self._callbacks.pop(key, (None, None, None))[1]
-        if on_error is not None:
-            on_error(error)
 
     def _on_task_progressed(self, key: int, done: int, total: int, message: str) -> None:
         callbacks = self._callbacks.get(key)

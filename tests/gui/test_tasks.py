@@ -111,3 +111,34 @@ def test_a_running_task_can_still_be_cancelled(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: seen == ["cancelled"], timeout=5000)
     assert task.done.is_set()
     assert runner.wait_all(5000)
+
+
+def test_a_widget_held_only_by_a_running_closure_is_freed_on_the_main_thread(qtbot: QtBot) -> None:
+    """A screen closed while its background read runs: the closure holds the last reference,
+    and freeing a widget on the pool thread is a segfault.  It must go on the main thread."""
+    import threading
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QWidget
+
+    runner = TaskRunner(max_threads=1)
+    release = threading.Event()
+    freed_on: list[int] = []
+    widget = QWidget()
+    widget.destroyed.connect(
+        lambda *_a: freed_on.append(threading.get_ident()), Qt.ConnectionType.DirectConnection
+    )
+
+    def read(w: QWidget = widget) -> int:
+        release.wait(5)
+        return 1
+
+    results: list[int] = []
+    runner.run_simple(read, on_done=results.append)
+    del widget, read  # the screen is gone; only the closure's default argument holds it
+    release.set()
+    qtbot.waitUntil(lambda: results == [1], timeout=5000)
+    assert runner.pool.waitForDone(5000)
+    gc.collect()
+    qtbot.waitUntil(lambda: len(freed_on) == 1, timeout=5000)
+    assert freed_on == [threading.get_ident()]
