@@ -18,6 +18,7 @@ from hukou_scan.errors import set_language
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore, SweepReport
 from hukou_scan.storage.db import Database
+from hukou_scan.storage.locks import BlobSizes
 from hukou_scan.storage.repositories import (
     BatchRepository,
     JobRepository,
@@ -88,7 +89,8 @@ class AppContext:
         if upgrade:
             self.db.upgrade()
             self.registry_store.ensure_person_indexes()  # after a bulk import that was killed
-        self.blobs = BlobStore(self.settings.blob_dir)
+        self.blob_sizes = BlobSizes(self.db)
+        self.blobs = BlobStore(self.settings.blob_dir, size_recorder=self.blob_sizes.record)
         self.stations = StationRepository(self.db)
         self.batches = BatchRepository(self.db)
         self.pages = PageRepository(self.db)
@@ -117,13 +119,16 @@ class AppContext:
         Temp files of interrupted writes are always removed; orphans (an image written
         but its row never committed, or an image replaced by re-processing) are deleted
         with ``clean`` or moved to :attr:`quarantine_dir` with ``repair`` (what the GUI
-        does at every start, so nobody is asked about them); ``verify`` re-hashes every file.
+        does at every start, so nobody is asked about them); every referenced file's size is
+        compared with the size recorded when it was written; ``verify`` re-hashes every file.
         """
         report = self.blobs.sweep(
             self.pages.referenced_hashes(),
             remove_orphans=clean,
             verify=verify,
             quarantine=self.quarantine_dir if repair and not clean else None,
+            sizes=self.blob_sizes.sizes(),
+            record_sizes=self.blob_sizes.record_many,
         )
         if report.quarantined or report.temp_files_removed:
             with self.session_guard.acting_as_system("page-store-check"):
