@@ -88,7 +88,7 @@ class AppContext:
         self.db = Database(self.settings.db_url)
         if upgrade:
             self.db.upgrade()
-            self.registry_store.ensure_person_indexes()  # after a bulk import that was killed
+            self._repair_person_indexes()
         self.blob_sizes = BlobSizes(self.db)
         self.blobs = BlobStore(self.settings.blob_dir, size_recorder=self.blob_sizes.record)
         self.stations = StationRepository(self.db)
@@ -97,6 +97,22 @@ class AppContext:
         self.persons = PersonRepository(self.db)
         self.links = LinkRepository(self.db)
         self.jobs = JobRepository(self.db)
+
+    def _repair_person_indexes(self) -> None:
+        """Rebuild person indexes a killed bulk import left dropped — unless an import
+        is running right now (it rebuilds them itself; building them under it would
+        collide with its own rebuild)."""
+        from hukou_scan.services.registry import import_lock
+
+        lock = import_lock(self.registry_store)
+        lock.heartbeat_s = 0  # held only for the rebuild, no heartbeat thread
+        if not lock.try_acquire():
+            log.info("registry import running elsewhere: person indexes left to it")
+            return
+        try:
+            self.registry_store.ensure_person_indexes()
+        finally:
+            lock.release()
 
     @cached_property
     def station(self) -> Station:

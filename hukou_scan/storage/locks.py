@@ -151,7 +151,7 @@ class DbLock:
             row = s.get(LockRecord, self.name)
             if row is None:
                 return None
-            return row.owner, row.acquired_at.isoformat(timespec="seconds") + "Z"
+            return row.owner, row.acquired_at.isoformat(sep=" ", timespec="seconds")
 
     def release(self) -> None:
         self._stop.set()
