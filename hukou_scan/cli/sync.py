@@ -37,6 +37,14 @@ def register(sub: Any) -> None:
         action="store_true",
         help="后台持续同步直到 Ctrl-C / keep syncing in the background until Ctrl-C",
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="另一同步正在进行时最多等待的秒数（默认不等待，退出码 75）/ wait this long for another sync "
+        "to the same target (default: refuse at once, exit code 75)",
+    )
     p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
     p.set_defaults(handler=_sync)
 
@@ -101,12 +109,12 @@ def _sync(args: argparse.Namespace) -> int:
                 svc.stop()
             return 0
         if args.verify:
-            vrep, srep = svc.verify(deep=args.deep, progress=show)
+            vrep, srep = svc.verify(deep=args.deep, progress=show, wait_s=args.wait)
             out = {"verify": vrep.to_dict(), "repair": srep.to_dict() if srep else None}
             if srep is not None and srep.failed:
                 code = 9
         else:
-            rep = svc.sync_now(progress=show)
+            rep = svc.sync_now(progress=show, wait_s=args.wait)
             out = {"sync": rep.to_dict()}
             if rep.failed:
                 code = 9

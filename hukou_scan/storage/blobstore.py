@@ -124,8 +124,14 @@ class BlobStore:
         return sha
 
     def _record_size(self, sha: str, size: int) -> None:
-        if self._size_recorder is not None:
+        """Best effort: the file is durable whether or not its size could be recorded (the
+        database may be away right now); an unrecorded file is hashed once by the next check."""
+        if self._size_recorder is None:
+            return
+        try:
             self._size_recorder(sha, size)
+        except StorageError as e:
+            log.warning("size of page file %s… not recorded: %s", sha[:12], e.en)
 
     def get(self, sha: str, verify: bool = True) -> bytes:
         path = self.path_for(sha)

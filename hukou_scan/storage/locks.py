@@ -26,7 +26,7 @@ from types import TracebackType
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hukou_scan.errors import HukouScanError
+from hukou_scan.errors import HukouScanError, StorageError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.hardening import BlobSizeRecord, LockRecord
@@ -159,11 +159,17 @@ class DbLock:
             self._thread.join(timeout=10)
             self._thread = None
         if self.held:
-            with self.db.session() as s:
-                s.execute(
-                    delete(LockRecord).where(LockRecord.name == self.name, LockRecord.owner == self.owner)
-                )
             self.held = False
+            try:
+                with self.db.session() as s:
+                    s.execute(
+                        delete(LockRecord).where(LockRecord.name == self.name, LockRecord.owner == self.owner)
+                    )
+            except StorageError as e:
+                # The database is away: the row stays until this owner takes it again or it goes stale.
+                log.warning(
+                    "lock %s not released (%s); it expires after %s", self.name, e.en, self.stale_after
+                )
 
     def heartbeat(self) -> bool:
         """Refresh the heartbeat; ``False`` when the lock was lost (taken over as stale)."""
