@@ -49,12 +49,12 @@ def test_device_and_system_paths_are_refused(
     ctx: AppContext, capsys: pytest.CaptureFixture[str], target: str
 ) -> None:
     s = seed(ctx, n_pages=1, link=False)
-    before = set(os.listdir("/dev"))
+    before = set(Path("/dev").iterdir())
     assert _export(s.batch.id, target) == ExportError.exit_code
     assert _export(s.batch.id, target, "--force") == ExportError.exit_code
     err = capsys.readouterr().err
     assert "不能导出到该位置" in err and "Traceback" not in err
-    assert set(os.listdir("/dev")) == before  # no /dev/full.pdf
+    assert set(Path("/dev").iterdir()) == before  # no /dev/full.pdf
 
 
 def test_fifo_is_refused(ctx: AppContext, tmp_path: Path) -> None:
