@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hukou_scan.config import Settings, load_settings
+from hukou_scan.config import (
+    PRIVATE_FILE_MODE,
+    Settings,
+    load_settings,
+    migrate_plaintext_secrets,
+    private_dir,
+    resolved_section,
+    tighten,
+)
 from hukou_scan.errors import set_language
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore, SweepReport
@@ -52,13 +61,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created 0600 whatever the umask (a log may still
+    reveal who worked on which batch when), also each new file after a rollover."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # the stdlib's own signature
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        os.close(fd)
+        tighten(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> Path:
     """Rotating file log (page/batch ids only, never names or ID numbers)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(log_dir)
     path = log_dir / "hukou-scan.log"
     root = logging.getLogger()
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        fh = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        fh = PrivateRotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
         root.addHandler(fh)
     if console and not any(type(h) is logging.StreamHandler for h in root.handlers):
@@ -83,7 +103,11 @@ class AppContext:
     ) -> None:
         self.settings = settings or load_settings()
         set_language(self.settings.language)
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # A settings file that still holds a plaintext secret (older build, hand edit)
+        # has it moved into the keyring now; the file is brought back to 0600.
+        if migrate_plaintext_secrets(self.settings.config_dir, self.settings.data_dir):
+            log.warning("plaintext secrets moved from settings.toml into the keyring")
+        private_dir(self.settings.data_dir)
         self.log_path = setup_logging(self.settings.log_dir) if log_to_file else None
         self.db = Database(self.settings.db_url)
         if upgrade:
@@ -416,7 +440,7 @@ class AppContext:
         from hukou_scan.services.sync import SyncConfig, SyncService
         from hukou_scan.storage.sync import SyncRepository
 
-        config = SyncConfig.from_section(self.settings.section("sync"), self.settings.storage_url)
+        config = SyncConfig.from_section(resolved_section(self.settings, "sync"), self.settings.storage_url)
         return SyncService(
             config,
             SyncRepository(self.db),

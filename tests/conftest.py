@@ -28,6 +28,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HUKOU_DB_URL", "HUKOU_STORAGE_URL", "HUKOU_OCR_ENGINE", "HUKOU_STATION", "HUKOU_CAMERA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HUKOU_LANG", "zh_CN")
+    monkeypatch.setenv("HUKOU_KEYRING", "file")  # never the developer's desktop keyring
 
 
 @pytest.fixture(scope="session")

@@ -58,7 +58,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--password",
         metavar="PW",
-        help="AES-256 密码；'-' 表示交互输入，'env:VAR' 从环境变量读取 / password; '-' prompts, 'env:VAR' reads it",
+        help="AES-256 密码；'-' 表示交互输入，'env:VAR' 从环境变量读取，'keyring:NAME' 从钥匙串读取 / password; "
+        "'-' prompts, 'env:VAR' reads the variable, 'keyring:NAME' the keyring (hukou-scan secret set NAME)",
     )
     p.add_argument(
         "--image",
@@ -85,6 +86,10 @@ def _password(arg: str | None) -> str | None:
         if pw != getpass.getpass("再次输入 / repeat: "):
             raise ExportError("两次输入的密码不一致。", "The passwords do not match.")
         return pw or None
+    if arg.startswith("keyring:"):
+        from hukou_scan.config import load_settings, resolve_secret
+
+        return str(resolve_secret(arg, load_settings().config_dir)) or None
     if arg.startswith("env:"):
         value = os.environ.get(arg[4:], "")
         if not value:

@@ -10,7 +10,7 @@ from typing import Any
 
 from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
-from hukou_scan.config import load_settings
+from hukou_scan.config import load_settings, resolved_section
 from hukou_scan.errors import HukouScanError, SyncError
 
 
@@ -134,7 +134,7 @@ def _restore(args: argparse.Namespace) -> int:
         config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
         data_dir=Path(args.into),
     )
-    config = SyncConfig.from_section(settings.section("sync"))
+    config = SyncConfig.from_section(resolved_section(settings, "sync"))
     into = Path(args.into).expanduser().resolve()
     show = _progress(not args.json and sys.stderr.isatty())
     report = restore_archive(

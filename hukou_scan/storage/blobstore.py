@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hukou_scan.config import private_dir
 from hukou_scan.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ class BlobStore:
         self, root: Path, crash_hook: CrashHook | None = None, size_recorder: SizeRecorder | None = None
     ) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         self._crash_hook = crash_hook
         self._size_recorder = size_recorder
 
@@ -94,8 +95,9 @@ class BlobStore:
         if final.exists() and final.stat().st_size == len(data):
             self._record_size(sha, len(data))
             return sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=sha[:8], suffix=TMP_SUFFIX, dir=final.parent)
+        if not final.parent.exists():
+            private_dir(final.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=sha[:8], suffix=TMP_SUFFIX, dir=final.parent)  # always 0600
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as fh:
