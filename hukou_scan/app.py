@@ -481,7 +481,7 @@ class AppContext:
     @cached_property
     def security(self) -> SecurityService:
         from hukou_scan.services.security import SecurityService
-        from hukou_scan.storage.security import SqlAuditStore, UserStore
+        from hukou_scan.storage.security import CliSessionStore, SqlAuditStore, UserStore
 
         return SecurityService(
             UserStore(self.db),
@@ -491,6 +491,7 @@ class AppContext:
             config=self.settings.section("security"),
             pages=self.pages,
             batches=self.batches,
+            sessions=CliSessionStore(self.db),
         )
 
     @cached_property

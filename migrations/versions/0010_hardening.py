@@ -8,6 +8,7 @@ page-store check catches truncation without hashing.  Files written before this
 revision have no row; the check hashes those once and records their size.
 ``locks``: named locks with owner and heartbeat (registry import, sync per target),
 held in the shared catalogue so they exclude across stations on PostgreSQL.
+``cli_sessions``: hashed tokens of short-lived command-line sessions (``hukou-scan login``).
 """
 
 from __future__ import annotations
@@ -37,8 +38,21 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_locks")),
     )
+    op.create_table(
+        "cli_sessions",
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("os_uid", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("token_sha256", name=op.f("pk_cli_sessions")),
+    )
+    op.create_index(op.f("ix_cli_sessions_user_id"), "cli_sessions", ["user_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_cli_sessions_user_id"), table_name="cli_sessions")
+    op.drop_table("cli_sessions")
     op.drop_table("locks")
     op.drop_table("blob_sizes")

@@ -19,6 +19,8 @@ from hukou_scan.cli.export import EXIT_PAGES_LEFT_OUT
 from hukou_scan.errors import ExportError
 from tests.export_pages import seed
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def _export(batch_id: str, out: Path | str, *extra: str) -> int:
     return main(["export", "--batch", batch_id, "-o", str(out), "--purpose", "户籍证明", *extra])

@@ -112,6 +112,7 @@ def test_lock_of_a_killed_importer_goes_stale(ctx, tmp_path: Path) -> None:  # t
     assert events[-1][2] == "refused"
 
 
+@pytest.mark.usefixtures("cli_login")
 def test_cli_refuses_while_another_import_runs(
     ctx, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:  # type: ignore[no-untyped-def]

@@ -215,6 +215,7 @@ def test_app_context_wires_the_service(ctx: AppContext) -> None:
     assert ctx.export.supports_query
 
 
+@pytest.mark.usefixtures("cli_login")
 def test_cli_export(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     s = seed(ctx, n_pages=2)
     out = tmp_path / "cli.pdf"

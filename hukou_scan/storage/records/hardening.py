@@ -34,3 +34,19 @@ class LockRecord(Base):
     owner: Mapped[str] = mapped_column(String(300))
     acquired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CliSessionRecord(Base):
+    """A short-lived command-line session (``hukou-scan login``).
+
+    Only the SHA-256 of the token is stored; the token itself is in a 0600 file of the
+    operating-system user who logged in, and is valid only for that uid.
+    """
+
+    __tablename__ = "cli_sessions"
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    os_uid: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
