@@ -164,3 +164,36 @@ def test_cli_run_under_umask_022_creates_private_files(tmp_path: Path) -> None:
     data = tmp_path / "cli-data"
     assert mode(data) == 0o700 and mode(data / "hukou.sqlite3") == 0o600
     assert mode(data / "logs" / "hukou-scan.log") == 0o600
+
+
+@pytest.mark.usefixtures("cli_login")
+def test_pdf_password_from_the_keyring(
+    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    import pikepdf
+
+    from hukou_scan.cli import main
+
+    s = seed(ctx, n_pages=1, link=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("Pdf-Passw0rd\n"))
+    assert main(["secret", "set", "export.pdf", "--stdin"]) == 0
+    assert "Pdf-Passw0rd" not in (Path(os.environ["HUKOU_CONFIG_DIR"]) / "settings.toml").read_text("utf-8")
+    out = tmp_path / "locked.pdf"
+    argv = [
+        "export",
+        "--batch",
+        s.batch.id,
+        "-o",
+        str(out),
+        "--purpose",
+        "p",
+        "--password",
+        "keyring:export.pdf",
+    ]
+    assert main(argv) == 0
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(out)
+    pikepdf.open(out, password="Pdf-Passw0rd").close()
+    assert mode(out) == 0o600
