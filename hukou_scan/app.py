@@ -103,12 +103,12 @@ class AppContext:
     ) -> None:
         self.settings = settings or load_settings()
         set_language(self.settings.language)
+        private_dir(self.settings.data_dir)
+        self.log_path = setup_logging(self.settings.log_dir) if log_to_file else None
         # A settings file that still holds a plaintext secret (older build, hand edit)
         # has it moved into the keyring now; the file is brought back to 0600.
         if migrate_plaintext_secrets(self.settings.config_dir, self.settings.data_dir):
             log.warning("plaintext secrets moved from settings.toml into the keyring")
-        private_dir(self.settings.data_dir)
-        self.log_path = setup_logging(self.settings.log_dir) if log_to_file else None
         self.db = Database(self.settings.db_url)
         if upgrade:
             self.db.upgrade()

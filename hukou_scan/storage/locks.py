@@ -49,6 +49,33 @@ def lock_owner(label: str = "") -> str:
     return f"{base}:{label}"[:300] if label else base
 
 
+def _holder_is_dead(owner: str) -> bool:
+    """The holder ran on this machine and its process is gone (``kill -9``): no need to wait
+    for the heartbeat to go stale.  Holders on other machines only expire by staleness."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # another DbLock of this very process: a live holder
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[-1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
 class DbLock:
     """One named lock in the ``locks`` table (context manager).
 
@@ -104,7 +131,7 @@ class DbLock:
                 return False  # released in between: the caller's next attempt inserts
             if row.owner == self.owner:
                 return self._started()
-            if now - row.heartbeat_at < self.stale_after:
+            if now - row.heartbeat_at < self.stale_after and not _holder_is_dead(row.owner):
                 return False
             old_owner, old_beat = row.owner, row.heartbeat_at
             res = s.execute(

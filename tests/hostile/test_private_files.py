@@ -75,7 +75,14 @@ def test_plaintext_s3_secret_moves_to_the_keyring_on_start() -> None:
     assert SecretStore(cfg).get("sync.secret") == "rotated"
 
 
-def test_database_logs_page_store_and_exports_are_private(tmp_path: Path) -> None:
+def test_database_logs_page_store_and_exports_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging.handlers
+
+    root = logging.getLogger()  # an earlier test's log file handler would be kept otherwise
+    kept = [h for h in root.handlers if not isinstance(h, logging.handlers.RotatingFileHandler)]
+    monkeypatch.setattr(root, "handlers", kept)
     ctx = AppContext(load_settings())  # fresh data dir, log to file
     try:
         data = ctx.settings.data_dir
@@ -87,8 +94,6 @@ def test_database_logs_page_store_and_exports_are_private(tmp_path: Path) -> Non
             if companion.exists():
                 assert mode(companion) == 0o600, companion
         assert ctx.log_path is not None
-        import logging
-
         logging.getLogger("hukou_scan.test").warning("probe")
         assert mode(ctx.log_path) == 0o600 and mode(ctx.log_path.parent) == 0o700
         blob = ctx.blobs.path_for(s.pages[0].original_sha256)
@@ -131,6 +136,9 @@ def test_database_logs_page_store_and_exports_are_private(tmp_path: Path) -> Non
         assert backup is not None and mode(Path(backup)) == 0o600
     finally:
         ctx.close()
+        for h in root.handlers:
+            if h not in kept:
+                h.close()
 
 
 def test_existing_0644_database_is_tightened(settings) -> None:  # type: ignore[no-untyped-def]

@@ -126,3 +126,26 @@ def test_cli_refuses_while_another_import_runs(
     err = capsys.readouterr().err
     assert "另一个户籍导入正在进行" in err and "station-b:77:abcd" in err and "Traceback" not in err
     assert ctx.registry_store.list_imports() == []
+
+
+def test_lock_of_a_dead_process_on_this_host_is_taken_at_once(ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import socket
+    import subprocess
+    import sys
+
+    path, n = _csv(tmp_path / "reg.csv", households=3)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True
+    )
+    pid = int(dead.stdout)
+    with ctx.db.session() as s:  # kill -9'd a moment ago: heartbeat still fresh
+        now = utcnow()
+        s.add(
+            LockRecord(
+                name=IMPORT_LOCK,
+                owner=f"{socket.gethostname()}:{pid}:dead",
+                acquired_at=now,
+                heartbeat_at=now,
+            )
+        )
+    assert ctx.registry.import_file(path).run.added == n
