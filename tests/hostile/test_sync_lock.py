@@ -37,8 +37,8 @@ def s3() -> Iterator[MotoS3]:
 def _settings(extra: str) -> None:
     cfg_dir = Path(os.environ["HUKOU_CONFIG_DIR"])
     cfg_dir.mkdir(parents=True, exist_ok=True)
-    # 300 kB/s over ~720 kB: the first run takes a few seconds, long enough to overlap.
-    (cfg_dir / "settings.toml").write_text(f"[sync]\n{extra}workers = 2\nbandwidth_kbps = 300\n", "utf-8")
+    # 120 kB/s over ~720 kB: the first run takes ~6 s, long enough to overlap on a loaded machine.
+    (cfg_dir / "settings.toml").write_text(f"[sync]\n{extra}workers = 2\nbandwidth_kbps = 120\n", "utf-8")
 
 
 def _two_runs(*extra_args: str) -> list[tuple[int, dict[str, object] | None, str]]:
