@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hukou_scan.config import Settings, load_settings
+from hukou_scan.config import (
+    PRIVATE_FILE_MODE,
+    Settings,
+    load_settings,
+    migrate_plaintext_secrets,
+    private_dir,
+    resolved_section,
+    tighten,
+)
 from hukou_scan.errors import set_language
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore, SweepReport
 from hukou_scan.storage.db import Database
+from hukou_scan.storage.locks import BlobSizes
 from hukou_scan.storage.repositories import (
     BatchRepository,
     JobRepository,
@@ -51,13 +61,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created 0600 whatever the umask (a log may still
+    reveal who worked on which batch when), also each new file after a rollover."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # the stdlib's own signature
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        os.close(fd)
+        tighten(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(log_dir: Path, level: int = logging.INFO, console: bool = False) -> Path:
     """Rotating file log (page/batch ids only, never names or ID numbers)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(log_dir)
     path = log_dir / "hukou-scan.log"
     root = logging.getLogger()
     if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        fh = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
+        fh = PrivateRotatingFileHandler(path, maxBytes=5_000_000, backupCount=5, encoding="utf-8")
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
         root.addHandler(fh)
     if console and not any(type(h) is logging.StreamHandler for h in root.handlers):
@@ -82,19 +103,40 @@ class AppContext:
     ) -> None:
         self.settings = settings or load_settings()
         set_language(self.settings.language)
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.settings.data_dir)
         self.log_path = setup_logging(self.settings.log_dir) if log_to_file else None
+        # A settings file that still holds a plaintext secret (older build, hand edit)
+        # has it moved into the keyring now; the file is brought back to 0600.
+        if migrate_plaintext_secrets(self.settings.config_dir, self.settings.data_dir):
+            log.warning("plaintext secrets moved from settings.toml into the keyring")
         self.db = Database(self.settings.db_url)
         if upgrade:
             self.db.upgrade()
-            self.registry_store.ensure_person_indexes()  # after a bulk import that was killed
-        self.blobs = BlobStore(self.settings.blob_dir)
+            self._repair_person_indexes()
+        self.blob_sizes = BlobSizes(self.db)
+        self.blobs = BlobStore(self.settings.blob_dir, size_recorder=self.blob_sizes.record)
         self.stations = StationRepository(self.db)
         self.batches = BatchRepository(self.db)
         self.pages = PageRepository(self.db)
         self.persons = PersonRepository(self.db)
         self.links = LinkRepository(self.db)
         self.jobs = JobRepository(self.db)
+
+    def _repair_person_indexes(self) -> None:
+        """Rebuild person indexes a killed bulk import left dropped — unless an import
+        is running right now (it rebuilds them itself; building them under it would
+        collide with its own rebuild)."""
+        from hukou_scan.services.registry import import_lock
+
+        lock = import_lock(self.registry_store)
+        lock.heartbeat_s = 0  # held only for the rebuild, no heartbeat thread
+        if not lock.try_acquire():
+            log.info("registry import running elsewhere: person indexes left to it")
+            return
+        try:
+            self.registry_store.ensure_person_indexes()
+        finally:
+            lock.release()
 
     @cached_property
     def station(self) -> Station:
@@ -117,13 +159,16 @@ class AppContext:
         Temp files of interrupted writes are always removed; orphans (an image written
         but its row never committed, or an image replaced by re-processing) are deleted
         with ``clean`` or moved to :attr:`quarantine_dir` with ``repair`` (what the GUI
-        does at every start, so nobody is asked about them); ``verify`` re-hashes every file.
+        does at every start, so nobody is asked about them); every referenced file's size is
+        compared with the size recorded when it was written; ``verify`` re-hashes every file.
         """
         report = self.blobs.sweep(
             self.pages.referenced_hashes(),
             remove_orphans=clean,
             verify=verify,
             quarantine=self.quarantine_dir if repair and not clean else None,
+            sizes=self.blob_sizes.sizes(),
+            record_sizes=self.blob_sizes.record_many,
         )
         if report.quarantined or report.temp_files_removed:
             with self.session_guard.acting_as_system("page-store-check"):
@@ -395,7 +440,7 @@ class AppContext:
         from hukou_scan.services.sync import SyncConfig, SyncService
         from hukou_scan.storage.sync import SyncRepository
 
-        config = SyncConfig.from_section(self.settings.section("sync"), self.settings.storage_url)
+        config = SyncConfig.from_section(resolved_section(self.settings, "sync"), self.settings.storage_url)
         return SyncService(
             config,
             SyncRepository(self.db),
@@ -436,7 +481,7 @@ class AppContext:
     @cached_property
     def security(self) -> SecurityService:
         from hukou_scan.services.security import SecurityService
-        from hukou_scan.storage.security import SqlAuditStore, UserStore
+        from hukou_scan.storage.security import CliSessionStore, SqlAuditStore, UserStore
 
         return SecurityService(
             UserStore(self.db),
@@ -446,6 +491,7 @@ class AppContext:
             config=self.settings.section("security"),
             pages=self.pages,
             batches=self.batches,
+            sessions=CliSessionStore(self.db),
         )
 
     @cached_property

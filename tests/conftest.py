@@ -28,6 +28,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HUKOU_DB_URL", "HUKOU_STORAGE_URL", "HUKOU_OCR_ENGINE", "HUKOU_STATION", "HUKOU_CAMERA"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HUKOU_LANG", "zh_CN")
+    monkeypatch.setenv("HUKOU_KEYRING", "file")  # never the developer's desktop keyring
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,43 @@ def ctx(settings: Settings) -> Iterator[AppContext]:
     context = AppContext(settings, log_to_file=False)
     yield context
     context.close()
+
+
+CLI_USER = "cli-admin"
+CLI_PASSWORD = "Cli-Test-Passw0rd!"
+
+
+@pytest.fixture
+def cli_login(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A product user with every role, logged in for CLI commands the way scripts do it
+    (``HUKOU_USER`` + a 0600 ``HUKOU_PASSWORD_FILE``, see hukou_scan/cli/_auth.py).
+
+    Cheap argon2 parameters in ``[security]`` keep each command's password check fast.
+    """
+    from argon2 import PasswordHasher
+
+    from hukou_scan.domain import Role
+    from hukou_scan.security.passwords import PasswordHashing
+
+    cfg = settings.config_dir
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "settings.toml").write_text(
+        "[security]\nargon2_time_cost = 1\nargon2_memory_kib = 1024\nargon2_parallelism = 1\n", "utf-8"
+    )
+    ctx = AppContext(settings, log_to_file=False)
+    try:
+        sec = ctx.security
+        sec.hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        user = sec.create_first_admin(CLI_USER, "测试管理员", CLI_PASSWORD)
+        sec.users.update(user.id, roles=sorted(Role), all_stations=True)
+    finally:
+        ctx.close()
+    pw = tmp_path / "cli-password"
+    pw.write_text(CLI_PASSWORD + "\n", "utf-8")
+    pw.chmod(0o600)
+    monkeypatch.setenv("HUKOU_USER", CLI_USER)
+    monkeypatch.setenv("HUKOU_PASSWORD_FILE", str(pw))
+    return CLI_USER
 
 
 @pytest.fixture

@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="data directory (overrides HUKOU_DATA_DIR)")
     parser.add_argument("--config-dir", help="settings directory (overrides HUKOU_CONFIG_DIR)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log to the console")
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="以该用户登录（提示输入密码，或读取 HUKOU_PASSWORD_FILE）/ log in as NAME (password prompt "
+        "or HUKOU_PASSWORD_FILE); see 'hukou-scan login'",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for mod_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if mod_info.name.startswith("_"):

@@ -10,9 +10,18 @@ from hukou_scan.config import load_settings
 
 
 def open_context(args: argparse.Namespace, *, upgrade: bool = True) -> AppContext:
-    """Build the application context honouring ``--data-dir`` / ``--config-dir``."""
+    """Build the application context honouring ``--data-dir`` / ``--config-dir``, then
+    authenticate the caller as the command requires (:mod:`hukou_scan.cli._auth`)."""
+    from hukou_scan.cli._auth import authenticate
+
     settings = load_settings(
         config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
         data_dir=Path(args.data_dir) if getattr(args, "data_dir", None) else None,
     )
-    return AppContext(settings, upgrade=upgrade)
+    ctx = AppContext(settings, upgrade=upgrade)
+    try:
+        authenticate(ctx, args)
+    except BaseException:
+        ctx.close()
+        raise
+    return ctx

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("capture", help="采集 / capture station")
+    p.set_defaults(auth="system")  # no personal data shown, no user/registry change (cli/_auth.py)
     cs = p.add_subparsers(dest="capture_command", required=True)
 
     d = cs.add_parser("devices", help="列出相机 / list cameras")

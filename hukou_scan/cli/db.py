@@ -11,6 +11,7 @@ from hukou_scan.cli._common import open_context
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("db", help="数据库维护 / database maintenance")
+    p.set_defaults(auth="system")  # no personal data shown, no user/registry change (cli/_auth.py)
     dbsub = p.add_subparsers(dest="db_command", required=True)
     up = dbsub.add_parser("upgrade", help="运行数据库迁移 / run migrations")
     up.add_argument("--revision", default="head")

@@ -211,6 +211,16 @@ def _run(args: argparse.Namespace) -> int:
         print("--pages 至少为 1 / must be at least 1", file=sys.stderr)
         return 2
     ctx = AppContext(_demo_settings(args))
+    if not ctx.security.needs_first_admin():
+        # Not a fresh demo folder: the demo imports a registry, links, searches and
+        # exports there, so it needs a login like those commands.
+        from hukou_scan.cli._auth import login
+
+        try:
+            login(ctx, args)
+        except BaseException:
+            ctx.close()
+            raise
     last = [""]
 
     def progress(done: int, total: int, message: str) -> None:

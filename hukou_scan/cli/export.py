@@ -27,12 +27,21 @@ COLOUR_REASONS = {
     "seal+red_lines": "红色印章和红色线条 / red seal and red lines",
 }
 
+EXIT_PAGES_LEFT_OUT = 14
+
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "export",
         help="导出可检索的 PDF / export a searchable PDF",
         description="导出带文字层、书签的 PDF / export a searchable, bookmarked PDF",
+        epilog=(
+            "退出码 / exit codes: 0 完成 / done; "
+            f"{EXIT_PAGES_LEFT_OUT} 已导出但有损坏页面被略去 / written, but damaged pages were left out; "
+            "10 导出失败（含目标文件已存在）/ export failed (also: the file exists, use --force); "
+            "11 未登录或无权限 / not logged in or not allowed; "
+            "2 输入错误 / bad input."
+        ),
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--batch", metavar="档号|ID", help="批次档号或编号 / batch archive number or batch id")
@@ -43,12 +52,14 @@ def register(sub: Any) -> None:
     src.add_argument("--pages", metavar="ID,…", help="页面 id 列表 / comma-separated page ids")
     src.add_argument("--query", metavar="Q", help="检索词 / full-text query")
     p.add_argument("-o", "--output", metavar="OUT.pdf", help="输出文件或文件夹 / output file or folder")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件 / replace an existing output file")
     p.add_argument("--purpose", default="", help="导出用途（必填）/ purpose of the export (required)")
     p.add_argument("--watermark", action="store_true", help="加可见水印 / add a visible watermark")
     p.add_argument(
         "--password",
         metavar="PW",
-        help="AES-256 密码；'-' 表示交互输入，'env:VAR' 从环境变量读取 / password; '-' prompts, 'env:VAR' reads it",
+        help="AES-256 密码；'-' 表示交互输入，'env:VAR' 从环境变量读取，'keyring:NAME' 从钥匙串读取 / password; "
+        "'-' prompts, 'env:VAR' reads the variable, 'keyring:NAME' the keyring (hukou-scan secret set NAME)",
     )
     p.add_argument(
         "--image",
@@ -75,6 +86,10 @@ def _password(arg: str | None) -> str | None:
         if pw != getpass.getpass("再次输入 / repeat: "):
             raise ExportError("两次输入的密码不一致。", "The passwords do not match.")
         return pw or None
+    if arg.startswith("keyring:"):
+        from hukou_scan.config import load_settings, resolve_secret
+
+        return str(resolve_secret(arg, load_settings().config_dir)) or None
     if arg.startswith("env:"):
         value = os.environ.get(arg[4:], "")
         if not value:
@@ -109,6 +124,7 @@ def _export(args: argparse.Namespace) -> int:
             image=args.image,
             text_layer=not args.no_text,
             format=args.format,
+            overwrite=args.force,
         )
 
         def progress(done: int, total: int, label: str) -> None:
@@ -131,6 +147,12 @@ def _export(args: argparse.Namespace) -> int:
                     print(f"  {label}: {COLOUR_REASONS.get(reason, reason)}")
             for w in result.warnings:
                 print(f"警告 / warning: {w}", file=sys.stderr)
+        if result.skipped:
+            print(
+                f"{len(result.skipped)} 页损坏未导出 / page(s) damaged and left out (exit {EXIT_PAGES_LEFT_OUT})",
+                file=sys.stderr,
+            )
+            return EXIT_PAGES_LEFT_OUT
         return 0
     finally:
         ctx.close()

@@ -10,6 +10,7 @@ from hukou_scan.cli._common import open_context
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("gui", help="打开工作站界面 / open the workstation window")
+    p.set_defaults(auth="system")  # no personal data shown, no user/registry change (cli/_auth.py)
     p.set_defaults(handler=_run)
 
 

@@ -41,6 +41,14 @@ def register(sub: Any) -> None:
     p.add_argument("--bad-rows", metavar="OUT.csv", help="错误行导出文件 / write rejected rows here")
     p.add_argument("--preview", action="store_true", help="只预览，不导入 / show a preview only")
     p.add_argument("--no-resume", action="store_true", help="不续传未完成的导入 / start over")
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="另一导入正在进行时最多等待的秒数（默认不等待，退出码 75）/ wait this long for a running import "
+        "to finish (default: refuse at once, exit code 75)",
+    )
     p.add_argument("--json", action="store_true", help="JSON 输出 / JSON output")
     p.set_defaults(handler=_run)
 
@@ -91,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
                 bad_rows_out=Path(args.bad_rows) if args.bad_rows else None,
                 progress=progress,
                 cancel=cancel,
+                wait_s=args.wait,
             )
         except KeyboardInterrupt:
             cancel.set()

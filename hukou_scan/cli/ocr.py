@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--frame", action="store_true", help="input is a camera frame: run the image pipeline first"
     )
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
 
 
 def _frame_parts(image_rgb: np.ndarray) -> list[np.ndarray]:

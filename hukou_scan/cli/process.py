@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("--master-format", choices=("jpeg", "tiff"), help="母版格式 / master format")
     p.add_argument("--no-deskew", action="store_true", help="不纠偏 / no deskew")
     p.add_argument("--no-orientation", action="store_true", help="不自动转向 / no 90° orientation")
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
 
 
 def _options(args: argparse.Namespace) -> tuple[ProcessOptions, str]:

@@ -10,7 +10,8 @@ from typing import Any
 
 from hukou_scan.cli import print_json
 from hukou_scan.cli._common import open_context
-from hukou_scan.config import load_settings
+from hukou_scan.config import load_settings, resolved_section
+from hukou_scan.domain import Role
 from hukou_scan.errors import HukouScanError, SyncError
 
 
@@ -37,8 +38,16 @@ def register(sub: Any) -> None:
         action="store_true",
         help="后台持续同步直到 Ctrl-C / keep syncing in the background until Ctrl-C",
     )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="另一同步正在进行时最多等待的秒数（默认不等待，退出码 75）/ wait this long for another sync "
+        "to the same target (default: refuse at once, exit code 75)",
+    )
     p.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
-    p.set_defaults(handler=_sync)
+    p.set_defaults(handler=_sync, auth="system")  # see cli/_auth.py
 
     r: argparse.ArgumentParser = sub.add_parser(
         "restore", help="从云端副本重建档案（数据库和图像）/ rebuild an archive from the cloud copy"
@@ -49,7 +58,12 @@ def register(sub: Any) -> None:
     r.add_argument("--key-file", help="解密密钥文件 / decryption key file")
     r.add_argument("--db-url", help="写入该数据库而不是 DIR/hukou.sqlite3 / restore into this database URL")
     r.add_argument("--json", action="store_true", help="JSON 输出 / machine-readable output")
-    r.set_defaults(handler=_restore)
+    r.add_argument(
+        "--break-glass",
+        action="store_true",
+        help="紧急通道（仅数据目录所有者，写入审计）/ break-glass for the data folder's owner (audited)",
+    )
+    r.set_defaults(handler=_restore, auth="login")
 
 
 def _progress(enabled: bool) -> Any:
@@ -101,12 +115,12 @@ def _sync(args: argparse.Namespace) -> int:
                 svc.stop()
             return 0
         if args.verify:
-            vrep, srep = svc.verify(deep=args.deep, progress=show)
+            vrep, srep = svc.verify(deep=args.deep, progress=show, wait_s=args.wait)
             out = {"verify": vrep.to_dict(), "repair": srep.to_dict() if srep else None}
             if srep is not None and srep.failed:
                 code = 9
         else:
-            rep = svc.sync_now(progress=show)
+            rep = svc.sync_now(progress=show, wait_s=args.wait)
             out = {"sync": rep.to_dict()}
             if rep.failed:
                 code = 9
@@ -122,11 +136,19 @@ def _sync(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from hukou_scan.services.sync import SyncConfig, restore_archive
 
+    # Restoring reads every person's data from the target: an administrator of this
+    # station logs in first (or the data folder's owner uses --break-glass on a new machine).
+    station = open_context(args)
+    try:
+        station.guard.require(Role.ADMIN)
+        actor = station.session_guard.actor
+    finally:
+        station.close()
     settings = load_settings(
         config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
         data_dir=Path(args.into),
     )
-    config = SyncConfig.from_section(settings.section("sync"))
+    config = SyncConfig.from_section(resolved_section(settings, "sync"))
     into = Path(args.into).expanduser().resolve()
     show = _progress(not args.json and sys.stderr.isatty())
     report = restore_archive(
@@ -152,6 +174,7 @@ def _restore(args: argparse.Namespace) -> int:
                 "ok" if report.ok else "damaged",
                 pages=report.pages,
                 objects=report.objects,
+                by=actor,
             )
         finally:
             restored.close()

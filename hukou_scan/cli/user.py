@@ -1,7 +1,8 @@
 """``hukou-scan user add|passwd|list|unlock|disable|enable`` — user administration.
 
-Runs as the operating-system user (``system:<login>``, audited): whoever can open the
-station's database from a shell administers it anyway.  Passwords are read with
+Needs an administrator's login (see :mod:`hukou_scan.cli._auth`); ``--break-glass`` lets
+the OS account that owns the data folder create the first administrator or reset a lost
+administrator password — audited as ``breakglass:<os account>``.  Passwords are read with
 :func:`getpass.getpass` (twice) or, for scripts, one line from stdin
 (``--password-stdin``); never from the command line where ``ps`` would show them.
 """
@@ -23,8 +24,15 @@ from hukou_scan.security.roles import ROLE_LABELS_ZH, parse_roles
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("user", help="用户管理 / user administration")
     usub = p.add_subparsers(dest="user_command", required=True)
+    glass = argparse.ArgumentParser(add_help=False)
+    glass.add_argument(
+        "--break-glass",
+        action="store_true",
+        help="紧急通道：数据目录所有者创建首个管理员或重置丢失的管理员密码（写入审计）/ the data folder's "
+        "owner creates the first administrator or resets a lost admin password (audited)",
+    )
 
-    add = usub.add_parser("add", help="新建用户 / add a user")
+    add = usub.add_parser("add", help="新建用户 / add a user", parents=[glass])
     add.add_argument("username")
     add.add_argument("--name", required=True, help="姓名 / display name")
     add.add_argument(
@@ -38,7 +46,9 @@ def register(sub: Any) -> None:
     add.add_argument("--password-stdin", action="store_true")
     add.set_defaults(handler=_add)
 
-    pw = usub.add_parser("passwd", help="重置密码 / reset a password (user must change it at login)")
+    pw = usub.add_parser(
+        "passwd", help="重置密码 / reset a password (user must change it at login)", parents=[glass]
+    )
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
     pw.set_defaults(handler=_passwd)
@@ -52,7 +62,7 @@ def register(sub: Any) -> None:
         ("disable", "停用 / disable"),
         ("enable", "启用 / enable"),
     ):
-        sp = usub.add_parser(name, help=helptext)
+        sp = usub.add_parser(name, help=helptext, parents=[glass])
         sp.add_argument("username")
         sp.set_defaults(handler=_state, action=name)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hukou_scan.config import open_private, private_dir
 from hukou_scan.domain import OcrResult
 from hukou_scan.errors import ExportError, HukouScanError
 from hukou_scan.export.images import PdfImage, maybe_deflate, prepare_image
@@ -173,12 +174,13 @@ def assemble_pdf(
     if not pages:
         raise ExportError("没有可导出的页面。", "There are no pages to export.")
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if not out_path.parent.exists():
+        private_dir(out_path.parent)
     started = time.perf_counter()
     tmp = _unique_tmp(out_path, "w")
     tmp_enc: Path | None = None
     try:
-        with open(tmp, "wb") as fh:
+        with open_private(tmp, "wb") as fh:
             written, skipped, n_words = _write_document(fh, pages, info, outline, opts, progress, cancel)
         if opts.password:
             tmp_enc = _unique_tmp(out_path, "e")

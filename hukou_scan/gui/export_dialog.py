@@ -8,6 +8,7 @@ collects input and shows progress.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.export.assemble import ExportCancelled
 from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner
-from hukou_scan.services.export import ExportPlan, ExportRequest, ExportResult, ExportSource
+from hukou_scan.services.export import ExportPlan, ExportRequest, ExportResult, ExportSource, resolve_output
 
 log = logging.getLogger(__name__)
 
@@ -373,13 +375,23 @@ class ExportDialog(QDialog):
             self.status_label.setText(problem)
 
     def _on_browse_button_clicked(self) -> None:
+        # The export button asks before replacing a file (also for typed paths): no second question here.
+        no_confirm = QFileDialog.Option.DontConfirmOverwrite
         if self._format() == "ofd":
             path, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save OFD"), self.path_edit.text(), self.tr("OFD files (*.ofd)")
+                self,
+                self.tr("Save OFD"),
+                self.path_edit.text(),
+                self.tr("OFD files (*.ofd)"),
+                options=no_confirm,
             )
         else:
             path, _ = QFileDialog.getSaveFileName(
-                self, self.tr("Save PDF"), self.path_edit.text(), self.tr("PDF files (*.pdf)")
+                self,
+                self.tr("Save PDF"),
+                self.path_edit.text(),
+                self.tr("PDF files (*.pdf)"),
+                options=no_confirm,
             )
         if path:
             self.path_edit.setText(path)
@@ -402,6 +414,24 @@ class ExportDialog(QDialog):
         if self._problem() or self._plan is None:
             return
         request = self.request()
+        try:
+            suffix = f".{self._format()}"
+            suggested = str(Path(self._plan.suggested_name).with_suffix(suffix))
+            target = resolve_output(request.output, suggested, self._default_dir, suffix)
+        except HukouScanError as e:
+            self.status_label.setText(_message(e))
+            return
+        if target.exists():
+            answer = QMessageBox.question(
+                self,
+                self.tr("Replace file?"),
+                self.tr("%1 already exists. Replace it?").replace("%1", str(target)),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+            request = dataclasses.replace(request, overwrite=True)
         self.export_result = None
         self.open_button.hide()
         self.reveal_button.hide()

@@ -141,6 +141,7 @@ class ExportRequest:
     image: str = "auto"  # auto (cleaned derivative for grey/bitonal pages) | master | derivative
     text_layer: bool = True
     format: str = "pdf"  # pdf | ofd (GB/T 33190 access copy)
+    overwrite: bool = False  # replace an existing file (CLI --force; the GUI asks first)
 
 
 @dataclass(frozen=True)
@@ -415,7 +416,7 @@ class ExportService:
                 f"不支持的导出格式：{request.format}", f"Unsupported export format: {request.format}"
             )
         plan = self.plan(request.source)
-        out = self._output_path(request.output, plan.suggested_name, fmt)
+        out = self._output_path(request.output, plan.suggested_name, fmt, request.overwrite)
         username = (user.display_name or user.username) if user else getattr(self.guard, "username", "system")
         now = datetime.now(UTC)
         info = DocumentInfo(
@@ -491,17 +492,20 @@ class ExportService:
             colour_pages=colour_pages,
         )
 
-    def _output_path(self, output: Path | None, suggested: str, fmt: str = "pdf") -> Path:
+    def _output_path(
+        self, output: Path | None, suggested: str, fmt: str = "pdf", overwrite: bool = False
+    ) -> Path:
         suffix = f".{fmt}"
         suggested = str(Path(suggested).with_suffix(suffix))
-        if output is None:
-            return self.settings.export_dir / suggested
-        output = Path(output)
-        if output.is_dir() or str(output).endswith(("/", "\\")):
-            return output / suggested
-        if output.suffix.lower() != suffix:
-            output = output.with_name(output.name + suffix)
-        return output
+        out = resolve_output(output, suggested, self.settings.export_dir, suffix)
+        if out.exists() and not overwrite:
+            raise ExportError(
+                f"文件已存在：{out}",
+                f"The file already exists: {out}",
+                hint_zh="换一个文件名，或加 --force 覆盖。",
+                hint_en="Choose another name, or add --force to replace it.",
+            )
+        return out
 
     def _export_page(
         self,
@@ -584,6 +588,46 @@ def _recorded_red_marks(meta: dict[str, Any]) -> RedMarks | None:
     if isinstance(rec, dict) and "seals" in rec and "lines" in rec:
         return RedMarks(float(rec.get("fraction", 0.0)), int(rec["seals"]), int(rec["lines"]))
     return None
+
+
+_SYSTEM_TREES = ("/dev", "/proc", "/sys", "/run")
+
+
+def resolve_output(output: Path | None, suggested: str, export_dir: Path, suffix: str = ".pdf") -> Path:
+    """The file an export writes for ``output`` (a file, a folder, or ``None``).
+
+    Refuses targets that are not a regular file in an ordinary folder: ``-o /dev/full``
+    once wrote ``/dev/full.pdf`` next to the device, and ``/proc``/``/sys`` paths give
+    baffling errors.  An existing *regular* file is returned as is (the caller decides
+    whether it may be replaced).
+
+    Raises:
+        ExportError: a device, FIFO, socket or a path inside a system tree.
+    """
+    if output is None:
+        return export_dir / suggested
+    output = Path(output).expanduser()
+    if output.is_dir() or str(output).endswith(("/", "\\")):
+        out = output / suggested
+    else:
+        if output.exists() and not output.is_file():
+            raise _not_a_file(output)
+        out = output if output.suffix.lower() == suffix else output.with_name(output.name + suffix)
+    if out.exists() and not out.is_file():
+        raise _not_a_file(out)
+    parent = out.parent.resolve()
+    if any(parent == Path(t) or Path(t) in parent.parents for t in _SYSTEM_TREES):
+        raise _not_a_file(out)
+    return out
+
+
+def _not_a_file(path: Path) -> ExportError:
+    return ExportError(
+        f"不能导出到该位置（不是普通文件或文件夹）：{path}",
+        f"Cannot export there (not a regular file in an ordinary folder): {path}",
+        hint_zh="请选择普通文件夹中的 .pdf 文件。",
+        hint_en="Choose a .pdf file in an ordinary folder.",
+    )
 
 
 def _float(v: Any) -> float | None:

@@ -28,11 +28,36 @@ from hukou_scan.registry.importer import (
 )
 from hukou_scan.registry.variants import fold
 from hukou_scan.services.guard import Guard
+from hukou_scan.storage.locks import DbLock
 from hukou_scan.storage.registry import ImportRun, RegistryStore, StoredWarning
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int, str], None]
+
+IMPORT_LOCK = "registry-import"
+
+
+def import_lock(store: RegistryStore, wait_s: float = 0.0, owner_label: str = "") -> DbLock:
+    """The one registry-import lock, held in the (shared) database.
+
+    One lock for all files, not one per file: every import drops and rebuilds the
+    secondary person indexes and counts added/updated persons, so two imports at once
+    (of the same or of different files, on this station or another one sharing the
+    PostgreSQL catalogue) would share an import record or crash rebuilding an index.
+    """
+    from hukou_scan.storage.locks import lock_owner
+
+    return DbLock(
+        store.db,
+        IMPORT_LOCK,
+        owner=lock_owner(owner_label),
+        wait_s=wait_s,
+        busy_message=(
+            "另一个户籍导入正在进行（{owner}，始于 {since} UTC），本次未导入任何数据。",
+            "Another registry import is running ({owner}, since {since} UTC); nothing was imported.",
+        ),
+    )
 
 
 class RegistryService:
@@ -74,14 +99,27 @@ class RegistryService:
         bad_rows_out: Path | None = None,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        wait_s: float = 0.0,
     ) -> ImportReport:
-        """Import a CSV/XLSX registry export; an unfinished import of the same file resumes."""
+        """Import a CSV/XLSX registry export; an unfinished import of the same file resumes.
+
+        Only one import runs at a time across all processes and stations sharing the
+        database: a second one waits up to ``wait_s`` seconds for the registry-import
+        lock, then refuses (:class:`~hukou_scan.storage.locks.LockBusy`) without touching
+        anything.
+        """
         self.guard.require(Role.ADMIN)
         importer = RegistryImporter(self.store, self.chunk_size, self.after_chunk)
         path = Path(path)
         if bad_rows_out is not None:
             # Checked before the first chunk commits: afterwards the import cannot be undone.
             check_output_file(Path(bad_rows_out))
+        lock = import_lock(self.store, wait_s, self._username())
+        try:
+            lock.acquire()
+        except BaseException as e:
+            self.guard.audit("import_registry", path.name, outcome="refused", error=type(e).__name__)
+            raise
         # Audited before the point of no return: chunks commit one by one, and a process killed
         # between a commit and the closing event must still leave a record of who started it.
         self.guard.audit("import_registry", path.name, outcome="started", resume=resume)
@@ -96,8 +134,10 @@ class RegistryService:
                 cancel=cancel,
             )
         except BaseException as e:
+            lock.release()
             self.guard.audit("import_registry", path.name, outcome="failed", error=type(e).__name__)
             raise
+        lock.release()
         # The import is committed: its audit event comes first, whatever happens to the report file.
         self.guard.audit(
             "import_registry",

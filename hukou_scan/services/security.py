@@ -10,8 +10,11 @@ until a user logs in, and after logout nothing is allowed again.
 
 from __future__ import annotations
 
-import getpass
+import hashlib
 import logging
+import os
+import pwd
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,28 +42,43 @@ from hukou_scan.security.passwords import (
 )
 from hukou_scan.security.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, has_any_role, may_act_on_station
 from hukou_scan.storage.repositories import BatchRepository, PageRepository, PersonRepository
-from hukou_scan.storage.security import AuditFilter, SqlAuditStore, UserAccount, UserStore
+from hukou_scan.storage.security import AuditFilter, CliSessionStore, SqlAuditStore, UserAccount, UserStore
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_LOCKOUT_MINUTES = 15
 DEFAULT_IDLE_LOCK_MINUTES = 10
+DEFAULT_CLI_SESSION_MINUTES = 30  # idle time after which a ``hukou-scan login`` session ends
+DEFAULT_CLI_SESSION_MAX_HOURS = 8
 DEFAULT_FULL_ID_ROLES = ("admin", "reviewer")
 MAX_PURPOSE = 500
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def os_login() -> str:
+    """The operating-system account of this process, from its effective uid.
+
+    Never from ``$USER``/``$LOGNAME`` (what :func:`getpass.getuser` reads first): those
+    are set by whoever starts the process, so an audit name taken from them is spoofable.
+    """
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid without a passwd entry (containers)
+        return f"uid{uid}"
+
+
 def os_actor() -> str:
     """``system:<os login>`` — who ran a headless command."""
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry / no USER variable in a container
-        login = "unknown"
-    return f"system:{login}"[:64]
+    return f"system:{os_login()}"[:64]
 
 
 class LoginFailed(HukouScanError):
@@ -265,6 +283,7 @@ class SecurityService:
         *,
         pages: PageRepository | None = None,
         batches: BatchRepository | None = None,
+        sessions: CliSessionStore | None = None,
     ) -> None:
         cfg = config or {}
         self.users = users
@@ -284,6 +303,9 @@ class SecurityService:
         self.max_failures = int(cfg.get("max_failed_logins", DEFAULT_MAX_FAILURES))
         self.lockout = timedelta(minutes=float(cfg.get("lockout_minutes", DEFAULT_LOCKOUT_MINUTES)))
         self.idle_lock_minutes = float(cfg.get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
+        self.cli_session_minutes = float(cfg.get("cli_session_minutes", DEFAULT_CLI_SESSION_MINUTES))
+        self.cli_session_max_hours = float(cfg.get("cli_session_max_hours", DEFAULT_CLI_SESSION_MAX_HOURS))
+        self.sessions = sessions
 
     # -- session --------------------------------------------------------------------
     @property
@@ -362,6 +384,56 @@ class SecurityService:
         self.guard.audit("login", target=name)
         log.info("user %s logged in", acct.user.id)
         return acct.user
+
+    # -- command-line sessions (``hukou-scan login``) ----------------------------------
+    def start_cli_session(self, minutes: float | None = None) -> str:
+        """A token for the logged-in user, valid for this OS uid only, ``minutes`` after its last use.
+
+        Only the token's SHA-256 is stored; the caller keeps the token in a 0600 file.
+        """
+        u = self.guard.user
+        if u is None or self.sessions is None:
+            raise PermissionDenied("请先登录。", "Please log in first.")
+        token = secrets.token_urlsafe(32)
+        ttl = timedelta(minutes=minutes if minutes is not None else self.cli_session_minutes)
+        self.sessions.purge_expired()
+        self.sessions.add(_token_hash(token), u.id, os.geteuid(), self.clock() + ttl)
+        self.guard.audit(
+            "cli_session_start", target=u.username, os_user=os_login(), minutes=ttl.seconds // 60
+        )
+        return token
+
+    def resume_cli_session(self, token: str) -> User:
+        """Make the session's user the guard's user (sliding expiry, capped at ``cli_session_max_hours``)."""
+        sessions = self.sessions
+        found = sessions.find(_token_hash(token)) if sessions is not None and token else None
+        now = self.clock()
+        expired = LoginFailed(
+            "命令行会话已过期或无效，请重新登录（hukou-scan login）。",
+            "The command-line session has expired or is invalid; log in again (hukou-scan login).",
+        )
+        if found is None or sessions is None:
+            raise expired
+        user_id, uid, created, expires = found
+        if uid != os.geteuid():
+            self.guard.audit("cli_session_use", outcome="denied", reason="other_os_user", os_user=os_login())
+            raise expired
+        if now >= expires or now - created > timedelta(hours=self.cli_session_max_hours):
+            sessions.delete(_token_hash(token))
+            raise expired
+        acct = self.users.get(user_id)
+        if not acct.user.active or (acct.locked_until is not None and now < acct.locked_until):
+            sessions.delete(_token_hash(token))
+            raise expired
+        sessions.touch(_token_hash(token), now + timedelta(minutes=self.cli_session_minutes))
+        self.guard.set_user(acct.user)
+        return acct.user
+
+    def end_cli_session(self, token: str) -> bool:
+        if self.sessions is None or not self.sessions.delete(_token_hash(token)):
+            return False
+        self.guard.audit("cli_session_end", os_user=os_login())
+        return True
 
     def must_change_password(self) -> bool:
         u = self.guard.user

@@ -37,6 +37,7 @@ from hukou_scan.domain import Role, Station
 from hukou_scan.errors import HukouScanError, StorageError, SyncError
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
+from hukou_scan.storage.locks import DbLock, LockBusy, lock_owner
 from hukou_scan.storage.sync import SyncRepository
 from hukou_scan.sync.catalogue import CatalogueReplicator
 from hukou_scan.sync.crypto import Cipher, load_key
@@ -154,6 +155,7 @@ class SyncService:
         self._engine: SyncEngine | None = None
         self._catalogue: CatalogueReplicator | None = None
         self._run_lock = threading.Lock()
+        self._lock_owner = lock_owner(f"{station.code}:{getattr(guard, 'username', 'system')}")
         self._state_lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -190,38 +192,98 @@ class SyncService:
             )
         return self._engine
 
-    # -- use cases ----------------------------------------------------------------------
-    def sync_now(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> SyncReport:
-        """Push everything pending now (waits if the background loop is mid-run)."""
-        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
-        return self._run_sync(progress, cancel)
+    # -- the per-target lock -----------------------------------------------------------
+    def _target_locks(self, wait_s: float) -> contextlib.ExitStack:
+        """Take this station's sync lock for this target: in the station's database
+        (excludes other processes — the GUI's background loop, a cron job, a second
+        ``hukou-scan sync`` — and, on a shared PostgreSQL, a second machine running the
+        same station) and, for an offline-capable station, also in the shared catalogue
+        (the same station pushing from two machines).
 
-    def _run_sync(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
+        The lock is per station *and* target, not per target alone: each station uploads
+        only its own batches and objects are content-addressed, so two different stations
+        syncing to one bucket at once do not duplicate work and must not block each other.
+
+        Both are lock rows with owner + heartbeat (:class:`DbLock`): a killed run's lock
+        expires on its own.  An unreachable catalogue is not a reason to stop syncing
+        objects; its push reports the outage.
+        """
+        name = f"sync:{self.station.code}:{self.config.target or self.config.catalogue_url}"
+        owner = self._lock_owner  # stable: after a database outage this service re-takes its own lock
+        message = (
+            "另一个同步正在向同一目标上传（{owner}，始于 {since} UTC）。",
+            "Another sync to the same target is running ({owner}, since {since} UTC).",
+        )
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(
+                DbLock(self.repo.db, name, owner=owner, wait_s=wait_s, busy_message=message).acquire()
+            )
+            if self.config.catalogue_url:
+                try:
+                    remote = self.catalogue()._remote()
+                    lock = DbLock(remote, name, owner=owner, wait_s=wait_s, busy_message=message)
+                    lock.acquire()
+                except LockBusy:
+                    raise
+                except Exception as e:  # unreachable / not migrated: the push itself says so
+                    log.info("catalogue sync lock not taken (%s)", type(e).__name__)
+                else:
+                    stack.callback(lock.release)
+        except BaseException:
+            stack.close()
+            raise
+        return stack
+
+    # -- use cases ----------------------------------------------------------------------
+    def sync_now(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None, wait_s: float = 0.0
+    ) -> SyncReport:
+        """Push everything pending now (waits if the background loop is mid-run).
+
+        Another process or station syncing to the same target makes this wait up to
+        ``wait_s`` seconds, then raise :class:`~hukou_scan.storage.locks.LockBusy`.
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
+        return self._run_sync(progress, cancel, wait_s)
+
+    def _run_sync(
+        self, progress: Progress | None, cancel: threading.Event | None, wait_s: float = 0.0
+    ) -> SyncReport:
         """The run itself; the background loop calls this directly (system work, still audited)."""
         with self._run_lock:
-            self._set(running=True)
             try:
-                report = self._run_once(progress, cancel)
-            except SyncOfflineError as e:
-                self._set(running=False, offline=True, error=e.en, report=e.report.to_dict())
-                self.guard.audit("sync", self.target, "offline", **_audit_details(e.report.to_dict()))
+                locks = self._target_locks(wait_s)
+            except LockBusy as e:
+                self.guard.audit("sync", self.target, "busy", error=e.en)
                 raise
-            except HukouScanError as e:
-                self._set(running=False, error=e.en)
-                self.guard.audit("sync", self.target, "error", error=e.en)
-                raise
-            except BaseException:
-                self._set(running=False)
-                raise
-            err = next(iter(report.failed.values()), "") if report.failed else ""
-            self._set(running=False, offline=False, error=err, report=report.to_dict())
-            self.guard.audit(
-                "sync",
-                self.target,
-                "ok" if not report.failed else "partial",
-                **_audit_details(report.to_dict()),
-            )
-            return report
+            with locks:
+                return self._run_sync_locked(progress, cancel)
+
+    def _run_sync_locked(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
+        self._set(running=True)
+        try:
+            report = self._run_once(progress, cancel)
+        except SyncOfflineError as e:
+            self._set(running=False, offline=True, error=e.en, report=e.report.to_dict())
+            self.guard.audit("sync", self.target, "offline", **_audit_details(e.report.to_dict()))
+            raise
+        except HukouScanError as e:
+            self._set(running=False, error=e.en)
+            self.guard.audit("sync", self.target, "error", error=e.en)
+            raise
+        except BaseException:
+            self._set(running=False)
+            raise
+        err = next(iter(report.failed.values()), "") if report.failed else ""
+        self._set(running=False, offline=False, error=err, report=report.to_dict())
+        self.guard.audit(
+            "sync",
+            self.target,
+            "ok" if not report.failed else "partial",
+            **_audit_details(report.to_dict()),
+        )
+        return report
 
     def _run_once(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
         """Objects to the target (if one is set), then the station's batches to the shared catalogue."""
@@ -253,13 +315,20 @@ class SyncService:
         repair: bool = True,
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
+        wait_s: float = 0.0,
     ) -> tuple[VerifyReport, SyncReport | None]:
         """Check the remote copy; with ``repair`` re-upload what is missing or damaged."""
         self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
         with self._run_lock:
+            try:
+                locks = self._target_locks(wait_s)
+            except LockBusy as e:
+                self.guard.audit("sync", self.target, "busy", mode="verify", error=e.en)
+                raise
             self._set(running=True)
             try:
-                vrep = self.engine().verify(deep, progress, cancel)
+                with locks:
+                    vrep = self.engine().verify(deep, progress, cancel)
             finally:
                 self._set(running=False)
         self.guard.audit(
@@ -414,6 +483,8 @@ class SyncService:
             try:
                 self._run_sync(None, self._stop)
                 backoff = max(self.config.backoff_base_s, 1.0)
+            except LockBusy:
+                log.info("background sync skipped: another sync to the same target is running")
             except SyncError as e:
                 if e.retryable:
                     wait_s = min(backoff, self.config.offline_backoff_max_s, interval)

@@ -17,10 +17,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hukou_scan.config import private_dir
 from hukou_scan.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ TMP_SUFFIX = ".part"
 # Test seam: called with a step name ("written", "synced", "renamed"); a test raises
 # from it to simulate a crash between the steps.
 CrashHook = Callable[[str], None]
+# Called with (sha256, size) after a file is stored, so its size can be checked cheaply later.
+SizeRecorder = Callable[[str, int], None]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -69,10 +72,13 @@ class SweepReport:
 
 
 class BlobStore:
-    def __init__(self, root: Path, crash_hook: CrashHook | None = None) -> None:
+    def __init__(
+        self, root: Path, crash_hook: CrashHook | None = None, size_recorder: SizeRecorder | None = None
+    ) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         self._crash_hook = crash_hook
+        self._size_recorder = size_recorder
 
     def path_for(self, sha: str) -> Path:
         if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
@@ -87,9 +93,11 @@ class BlobStore:
         sha = sha256_bytes(data)
         final = self.path_for(sha)
         if final.exists() and final.stat().st_size == len(data):
+            self._record_size(sha, len(data))
             return sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=sha[:8], suffix=TMP_SUFFIX, dir=final.parent)
+        if not final.parent.exists():
+            private_dir(final.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=sha[:8], suffix=TMP_SUFFIX, dir=final.parent)  # always 0600
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -114,7 +122,18 @@ class BlobStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        self._record_size(sha, len(data))
         return sha
+
+    def _record_size(self, sha: str, size: int) -> None:
+        """Best effort: the file is durable whether or not its size could be recorded (the
+        database may be away right now); an unrecorded file is hashed once by the next check."""
+        if self._size_recorder is None:
+            return
+        try:
+            self._size_recorder(sha, size)
+        except StorageError as e:
+            log.warning("size of page file %s… not recorded: %s", sha[:12], e.en)
 
     def get(self, sha: str, verify: bool = True) -> bytes:
         path = self.path_for(sha)
@@ -148,6 +167,8 @@ class BlobStore:
         verify: bool = False,
         orphan_grace_s: float = 3600.0,
         quarantine: Path | None = None,
+        sizes: Mapping[str, int] | None = None,
+        record_sizes: Callable[[Mapping[str, int]], None] | None = None,
     ) -> SweepReport:
         """Start-up sanity check: stray temp files, unreferenced blobs, missing or corrupt ones.
 
@@ -156,6 +177,12 @@ class BlobStore:
         ``orphan_grace_s`` (a capture may be between its file write and its DB commit right
         now).  Quarantine keeps them (nothing is lost) outside the store, so the next
         start does not report them again.
+
+        Without ``verify`` the check is cheap but still catches truncated or grown files:
+        each referenced file's size is compared with the size recorded when it was written
+        (``sizes``).  A file with no recorded size (written before sizes were kept) is
+        hashed once and, if intact, its size is handed to ``record_sizes`` so later quick
+        checks cover it too.  ``verify`` re-hashes every referenced file.
         """
         removed = 0
         for p in self.root.glob(f"??/??/*{TMP_SUFFIX}"):
@@ -181,8 +208,21 @@ class BlobStore:
                     log.warning("orphan %s not moved aside: %s", sha[:12], e)
         missing = sorted(referenced - present)
         corrupt: list[str] = []
-        if verify:
-            corrupt = [sha for sha in sorted(present & referenced) if sha256_file(self.path_for(sha)) != sha]
+        known = sizes or {}
+        learned: dict[str, int] = {}
+        for sha in sorted(present & referenced):
+            path = self.path_for(sha)
+            size = path.stat().st_size
+            expected = known.get(sha)
+            if expected is not None and size != expected:
+                corrupt.append(sha)
+            elif verify or (expected is None and sizes is not None):
+                if sha256_file(path) != sha:
+                    corrupt.append(sha)
+                elif expected is None:
+                    learned[sha] = size
+        if learned and record_sizes is not None:
+            record_sizes(learned)
         report = SweepReport(removed, orphans, missing, corrupt, quarantined, quarantine)
         if not report.clean:
             log.warning(

@@ -9,10 +9,11 @@ has a known revision.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hukou_scan.config import PRIVATE_FILE_MODE, private_dir, tighten
 from hukou_scan.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -48,8 +50,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the pragmas and pool settings each back end needs."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _private_sqlite_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -64,6 +66,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does, and keep it 0600.
+
+    The database holds ID numbers and password hashes.  SQLite creates its ``-wal``,
+    ``-shm`` and rollback journal with the permissions of the main file, so making the
+    main file 0600 (an empty file is a valid empty database) covers them too; existing
+    companions are tightened here as well.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    if not path.exists():
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        tighten(p)
 
 
 class Database:
@@ -135,6 +154,7 @@ class Database:
                 target = db_path.with_name(f"{db_path.name}.bak-{current}")
                 self.engine.dispose()
                 shutil.copy2(db_path, target)
+                tighten(target)  # the backup holds the same personal data
                 backup_path = str(target)
                 log.info("database backed up to %s before upgrade", target)
         try:

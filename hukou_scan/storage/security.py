@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hukou_scan.domain import AuditEvent, Role, User, new_id
 from hukou_scan.errors import HukouScanError, NotFoundError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records import AuditEventRecord, UserRecord
+from hukou_scan.storage.records.base import utcnow
+from hukou_scan.storage.records.hardening import CliSessionRecord
 from hukou_scan.storage.records.security import UserStateRecord
 
 log = logging.getLogger(__name__)
@@ -323,3 +325,54 @@ class SqlAuditStore:
     def actions(self) -> list[str]:
         with self.db.session() as s:
             return [a for a in s.scalars(select(AuditEventRecord.action).distinct().order_by("action"))]
+
+
+class CliSessionStore:
+    """Hashed tokens of command-line sessions (``cli_sessions``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, token_sha256: str, user_id: str, os_uid: int, expires_at: datetime) -> None:
+        now = utcnow()
+        with self.db.session() as s:
+            s.add(
+                CliSessionRecord(
+                    token_sha256=token_sha256,
+                    user_id=user_id,
+                    os_uid=os_uid,
+                    created_at=now,
+                    last_used_at=now,
+                    expires_at=expires_at,
+                )
+            )
+
+    def find(self, token_sha256: str) -> tuple[str, int, datetime, datetime] | None:
+        """``(user_id, os_uid, created_at, expires_at)`` of a session."""
+        with self.db.session() as s:
+            r = s.get(CliSessionRecord, token_sha256)
+            return (r.user_id, int(r.os_uid), r.created_at, r.expires_at) if r else None
+
+    def touch(self, token_sha256: str, expires_at: datetime) -> None:
+        with self.db.session() as s:
+            r = s.get(CliSessionRecord, token_sha256)
+            if r is not None:
+                r.last_used_at = utcnow()
+                r.expires_at = expires_at
+
+    def delete(self, token_sha256: str) -> bool:
+        with self.db.session() as s:
+            r = s.get(CliSessionRecord, token_sha256)
+            if r is None:
+                return False
+            s.delete(r)
+            return True
+
+    def purge_expired(self) -> int:
+        with self.db.session() as s:
+            res = s.execute(
+                delete(CliSessionRecord)
+                .where(CliSessionRecord.expires_at < utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(res, "rowcount", 0) or 0)

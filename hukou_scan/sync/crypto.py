@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from pathlib import Path
 
+from hukou_scan.config import open_private, private_dir
 from hukou_scan.errors import SyncError
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,9 @@ class Cipher:
 
 def generate_key_file(path: Path) -> Path:
     """Write a new random key (hex) readable by the owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
+    if not path.parent.exists():
+        private_dir(path.parent)
+    with open_private(path, "w", exclusive=True, encoding="ascii") as fh:
         fh.write(secrets.token_hex(32) + "\n")
     return path
 

@@ -1553,6 +1553,14 @@
       <translation>Export cancelled; no file was written.</translation>
     </message>
     <message>
+      <source>Replace file?</source>
+      <translation>Replace file?</translation>
+    </message>
+    <message>
+      <source>%1 already exists. Replace it?</source>
+      <translation>%1 already exists. Replace it?</translation>
+    </message>
+    <message>
       <source>Cancelling…</source>
       <translation>Cancelling…</translation>
     </message>

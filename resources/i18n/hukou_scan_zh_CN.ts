@@ -1552,6 +1552,14 @@
       <translation>导出已取消，未写入文件。</translation>
     </message>
     <message>
+      <source>Replace file?</source>
+      <translation>替换文件？</translation>
+    </message>
+    <message>
+      <source>%1 already exists. Replace it?</source>
+      <translation>%1 已存在。要替换吗？</translation>
+    </message>
+    <message>
       <source>Cancelling…</source>
       <translation>正在取消…</translation>
     </message>

@@ -18,6 +18,8 @@ from hukou_scan.storage.registry import StoredWarning
 PACKAGE = Path(__file__).resolve().parents[2] / "hukou_scan"
 EVIL = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def cells(path: Path) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as fh:

@@ -16,6 +16,8 @@ from hukou_scan.services.capture import BatchDraft
 from hukou_scan.storage.security import AuditFilter
 from tests.hostile.bombs import small_jpeg
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def _unwritable_targets(tmp_path: Path) -> list[Path]:
     """Paths that fail for root too (permission bits do not stop root)."""

@@ -10,6 +10,8 @@ import pytest
 from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def names_only(tmp_path: Path) -> Path:
     path = tmp_path / "names.csv"

@@ -71,6 +71,7 @@ def test_page_with_a_red_seal_exports_in_colour_by_default(ctx: AppContext, tmp_
     assert _colourspaces(off.path) == ["/DeviceGray"] * 3 and off.colour_pages == ()
 
 
+@pytest.mark.usefixtures("cli_login")  # export needs a login (cli/_auth.py)
 def test_cli_export_says_which_pages_went_in_colour(
     ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -148,6 +149,7 @@ def test_ofd_refuses_password_and_watermark(ctx: AppContext, tmp_path: Path) -> 
     assert list(tmp_path.glob("*.ofd")) == []
 
 
+@pytest.mark.usefixtures("cli_login")  # export needs a login (cli/_auth.py)
 def test_cli_export_format_ofd(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     s = seed(ctx, n_pages=1)
     data = str(ctx.settings.data_dir)

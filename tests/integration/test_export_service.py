@@ -215,6 +215,7 @@ def test_app_context_wires_the_service(ctx: AppContext) -> None:
     assert ctx.export.supports_query
 
 
+@pytest.mark.usefixtures("cli_login")
 def test_cli_export(ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     s = seed(ctx, n_pages=2)
     out = tmp_path / "cli.pdf"
@@ -278,6 +279,7 @@ def test_batch_by_archive_number_and_person_by_id_number(ctx: AppContext, tmp_pa
     assert "A0101-2099-999" in err.value.zh and "档号" in err.value.zh
 
 
+@pytest.mark.usefixtures("cli_login")
 def test_cli_export_batch_by_archive_number(
     ctx: AppContext, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -269,8 +269,11 @@ def test_handover_to_the_sync_target(ctx: AppContext, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("cli_login")  # handover needs a reviewer's login (cli/_auth.py)
 def test_handover_of_demo_batches_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = str(tmp_path / "demo")
+    import os
+
+    data = os.environ["HUKOU_DATA_DIR"]  # the logged-in station (demo then runs with the login too)
     assert main(["--data-dir", data, "demo", "--pages", "2", "--json"]) == 0
     capsys.readouterr()
     assert (

@@ -11,6 +11,8 @@ import pytest
 from hukou_scan.cli import main
 from hukou_scan.domain.sample import REGISTRY_COLUMNS, generate_households, registry_rows
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def _write(path: Path, rows: list[list[str]], header: list[str] = REGISTRY_COLUMNS) -> Path:
     with open(path, "w", encoding="gbk", newline="") as fh:

@@ -10,6 +10,8 @@ from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from tests.search_helpers import build_archive
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def test_reindex_then_search_json_and_text(ctx: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
     arch = build_archive(ctx)

@@ -13,6 +13,8 @@ from hukou_scan.cli import main
 from hukou_scan.config import load_settings
 from hukou_scan.storage.db import Database
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
@@ -56,8 +58,8 @@ def test_user_and_audit_commands(
     assert code != 0 and "未知角色" in err
     code, out, _ = run(capsys, "user", "list", "--json")
     users = [json.loads(line) for line in out.splitlines()]
-    assert [u["username"] for u in users] == ["boss", "li"]
-    assert users[1]["roles"] == ["clerk", "searcher"] and users[1]["must_change_password"] is True
+    assert [u["username"] for u in users] == ["boss", "cli-admin", "li"]  # cli-admin: the cli_login fixture
+    assert users[2]["roles"] == ["clerk", "searcher"] and users[2]["must_change_password"] is True
     _stdin(monkeypatch, "Reset-1234\n")
     assert run(capsys, "user", "passwd", "li", "--password-stdin")[0] == 0
     assert run(capsys, "user", "disable", "li")[0] == 0
@@ -66,8 +68,9 @@ def test_user_and_audit_commands(
 
     code, out, _ = run(capsys, "audit", "list", "--json", "--action", "user_create")
     events = [json.loads(line) for line in out.splitlines()]
-    assert {e["target"] for e in events} == {"boss", "li"}
-    assert all(e["username"].startswith("system:") for e in events)
+    by = {e["target"]: e["username"] for e in events}
+    assert by == {"boss": "cli-admin", "li": "cli-admin", "cli-admin": by["cli-admin"]}  # the logged-in admin
+    assert by["cli-admin"].startswith("system:")  # the fixture's first administrator
 
     code, out, _ = run(capsys, "audit", "anchor")
     anchor = out.strip()

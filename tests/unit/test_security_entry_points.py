@@ -403,6 +403,9 @@ EXEMPT: dict[str, str] = {
     "SecurityService.login": "authenticates (audited, lockout)",
     "SecurityService.must_change_password": "about the current user's own session",
     "SecurityService.logout": "ends the current user's own session",
+    "SecurityService.start_cli_session": "a token for the already logged-in user only (audited)",
+    "SecurityService.resume_cli_session": "authenticates by a token bound to the OS uid, sliding expiry",
+    "SecurityService.end_cli_session": "ends a session whose token the caller holds (audited)",
     "SecurityService.lock_screen": "the current user's own session (audited)",
     "SecurityService.unlock_screen": "re-checks the current user's password (audited, lockout)",
     "SecurityService.change_password": "the current user's own password, old password required (audited)",
@@ -728,6 +731,7 @@ def test_catalogue_is_not_rewritten_only_because_the_audit_log_grew(env: Env) ->
     assert not again.catalogue_written and again.uploaded == 0
 
 
+@pytest.mark.usefixtures("cli_login")
 def test_cli_audit_verify_takes_the_anchor_from_the_sync_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

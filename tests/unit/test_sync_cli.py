@@ -11,6 +11,8 @@ from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from tests.sync_helpers import make_batch
 
+pytestmark = pytest.mark.usefixtures("cli_login")  # commands need a product login (cli/_auth.py)
+
 
 def test_sync_then_restore_via_cli(
     ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -21,6 +21,7 @@ from hukou_scan.storage.records.core import (
     SyncRecord,
     UserRecord,
 )
+from hukou_scan.storage.records.hardening import BlobSizeRecord, CliSessionRecord, LockRecord  # noqa: F401
 from hukou_scan.storage.records.registry import RegistryImportRecord  # noqa: F401
 from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.security import UserStateRecord  # noqa: F401
