@@ -102,6 +102,15 @@ def fit_within(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.asarray(cv2.resize(frame, (tw, th), interpolation=interpolation))
 
 
+def display_bgra(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """:func:`fit_within`, then 4 bytes a pixel (B, G, R, 255): what a screen's backing store holds.
+
+    Why: painting 3-byte BGR converts every pixel on the UI thread; this layout is Qt's
+    ``Format_RGB32`` on little-endian machines, so painting it is a plain copy.
+    """
+    return np.asarray(cv2.cvtColor(fit_within(frame, width, height), cv2.COLOR_BGR2BGRA))
+
+
 class FrameGrabber:
     """Owns a :class:`CameraSource` on a background thread.
 

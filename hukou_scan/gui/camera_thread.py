@@ -24,7 +24,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from hukou_scan.capture.autocapture import AutoCapture
-from hukou_scan.capture.grabber import FrameGrabber, GrabbedFrame, GrabberState, fit_within
+from hukou_scan.capture.grabber import FrameGrabber, GrabbedFrame, GrabberState, display_bgra
 from hukou_scan.capture.source import CameraSource
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,10 @@ class CameraThread(QThread):
         if display is None:
             return to_qimage(preview)
         width, height, dpr = display
-        image = to_qimage(fit_within(preview, round(width * dpr), round(height * dpr)))
+        bgra = display_bgra(preview, round(width * dpr), round(height * dpr))
+        h, w = bgra.shape[:2]
+        # Format_RGB32 is B, G, R, 0xff in memory on little-endian: painting it copies, never converts
+        image = QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_RGB32).copy()
         image.setDevicePixelRatio(dpr)
         return image
 

@@ -39,9 +39,13 @@ def test_camera_thread_delivers_previews_at_the_display_size(qtbot: QtBot) -> No
     thread = CameraThread(cam, None, preview_width=800)
     thread.set_display_size(300, 500)
     sizes: list[tuple[int, int]] = []
+    formats: set[QImage.Format] = set()
+    pixels: list[int] = []
 
     def on_frame(image: QImage, _index: int) -> None:
         sizes.append((image.width(), image.height()))
+        formats.add(image.format())
+        pixels.append(image.pixel(image.width() // 2, image.height() // 2))
         thread.frame_consumed()
 
     thread.frame_ready.connect(on_frame)
@@ -55,6 +59,11 @@ def test_camera_thread_delivers_previews_at_the_display_size(qtbot: QtBot) -> No
         thread.stop()
     assert sizes[0] == (300, 225)  # 4:3 into 300 wide, not the grabber's 800 px preview
     assert sizes[-1] == (267, 200)  # the new size is followed
+    assert formats == {QImage.Format.Format_RGB32}  # the backing store's layout: painting copies
+    expected = fit_within(cam.scene_image(0), 267, 200)  # the still scene at that size
+    b, g, r = (int(v) for v in expected[100, 133])
+    px = pixels[-1]  # channels in the right order (sensor noise and resampling move them a little)
+    assert abs((px >> 16 & 255) - r) < 20 and abs((px >> 8 & 255) - g) < 20 and abs((px & 255) - b) < 20
 
 
 def test_preview_paints_a_display_size_image_unscaled(qtbot: QtBot) -> None:
