@@ -257,6 +257,10 @@ def _workstation_child(args: argparse.Namespace) -> int:
 
     main_id = threading.get_ident()
     stall_sites: dict[str, int] = {}
+    # What the other threads were running at the same moments (idle waits left out): the
+    # ones inside Python code are who may have held the GIL the UI thread waited for.
+    stall_busy_threads: dict[str, int] = {}
+    idle_files = ("threading.py", "queue.py", "selectors.py", "connection.py", "synchronize.py")
 
     def watchdog() -> None:
         """Where the UI thread is while it is late: its Python stack, once per stall over 50 ms."""
@@ -276,6 +280,16 @@ def _workstation_child(args: argparse.Namespace) -> int:
             if stack and stack[-1] is not where:
                 key += f" → {Path(stack[-1].filename).name}:{stack[-1].lineno} {stack[-1].name}"
             stall_sites[key] = stall_sites.get(key, 0) + 1
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, other in sys._current_frames().items():
+                if ident in (main_id, threading.get_ident()):
+                    continue
+                top = traceback.extract_stack(other)
+                if not top or Path(top[-1].filename).name in idle_files:
+                    continue
+                mine = [f for f in top if "hukou_scan" in f.filename] or top
+                busy = f"{names.get(ident, '?')}: {Path(mine[-1].filename).name}:{mine[-1].lineno} {mine[-1].name}"
+                stall_busy_threads[busy] = stall_busy_threads.get(busy, 0) + 1
 
     threading.Thread(target=watchdog, name="soak-watchdog", daemon=True).start()
     sampling = threading.Thread(target=sampler, name="soak-sampler", daemon=True)
@@ -309,6 +323,7 @@ def _workstation_child(args: argparse.Namespace) -> int:
     close_workstation(ctx)
     final.update(counts())
     final["stall_sites"] = dict(sorted(stall_sites.items(), key=lambda kv: -kv[1])[:12])
+    final["stall_busy_threads"] = dict(sorted(stall_busy_threads.items(), key=lambda kv: -kv[1])[:12])
     final["unhandled_exceptions"] = len(unhandled)
     final["first_unhandled"] = unhandled[0] if unhandled else None
     final["data_dir_mb"] = round(dir_mb(root / "data"), 1)
@@ -483,6 +498,7 @@ def run_soak(
         "ocr_failed": final.get("ocr_failed"),
         "preview_fps": final.get("preview_fps"),
         "stall_sites": final.get("stall_sites"),
+        "stall_busy_threads": final.get("stall_busy_threads"),
         "unhandled_exceptions": final.get("unhandled_exceptions"),
         "data_dir_mb": final.get("data_dir_mb"),
         "screenshot": final.get("screenshot"),

@@ -3,8 +3,9 @@
 :class:`CameraThread` hosts :class:`~hukou_scan.capture.grabber.FrameGrabber`'s loop.
 Frames reach the UI *coalesced*: a new preview is emitted only after the UI took the
 previous one, so a busy UI thread skips frames instead of queueing them — the preview
-never lags behind the desk.  The preview ``QImage`` is made on this thread, so the UI
-thread only paints.
+never lags behind the desk.  The preview ``QImage`` is made on this thread at the size
+the view paints it (:meth:`CameraThread.set_display_size`), so the UI thread only copies
+pixels: no scaling at paint time.
 
 :class:`OutlineThread` runs page detection (``hukou_scan.imaging.detect``) on a small
 copy of the newest preview, at most about eight times a second,
@@ -23,7 +24,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from hukou_scan.capture.autocapture import AutoCapture
-from hukou_scan.capture.grabber import FrameGrabber, GrabbedFrame, GrabberState
+from hukou_scan.capture.grabber import FrameGrabber, GrabbedFrame, GrabberState, display_bgra
 from hukou_scan.capture.source import CameraSource
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,9 @@ class CameraThread(QThread):
         )
         self._ui_busy = threading.Event()
         self.frames_emitted = 0
+        # (width, height, device pixel ratio) of the view, or None: the grabber's preview as is.
+        # One tuple, replaced whole: the camera thread reads it without a lock.
+        self._display: tuple[int, int, float] | None = None
 
     def run(self) -> None:
         self.grabber.run_blocking()
@@ -85,6 +89,10 @@ class CameraThread(QThread):
     def stop(self) -> None:
         self.grabber.request_stop()
         self.wait(5000)
+
+    def set_display_size(self, width: int, height: int, device_pixel_ratio: float = 1.0) -> None:
+        """The view's size in logical pixels: later previews are scaled to fit it, on this thread."""
+        self._display = (width, height, device_pixel_ratio) if width > 0 and height > 0 else None
 
     def frame_consumed(self) -> None:
         """The UI painted the last preview; the next frame may be emitted."""
@@ -100,7 +108,19 @@ class CameraThread(QThread):
             return  # UI still painting the previous one: drop this frame
         self._ui_busy.set()
         self.frames_emitted += 1
-        self.frame_ready.emit(to_qimage(frame.preview), frame.index)
+        self.frame_ready.emit(self._display_image(frame.preview), frame.index)
+
+    def _display_image(self, preview: np.ndarray) -> QImage:
+        display = self._display
+        if display is None:
+            return to_qimage(preview)
+        width, height, dpr = display
+        bgra = display_bgra(preview, round(width * dpr), round(height * dpr))
+        h, w = bgra.shape[:2]
+        # Format_RGB32 is B, G, R, 0xff in memory on little-endian: painting it copies, never converts
+        image = QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_RGB32).copy()
+        image.setDevicePixelRatio(dpr)
+        return image
 
     def _on_grabber_state(self, state: GrabberState, message: str) -> None:
         self.state_changed.emit(state.value, message)

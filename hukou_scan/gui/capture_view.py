@@ -91,9 +91,15 @@ def initial_quad(page: Page, size: tuple[int, int]) -> Quad:
 
 
 class PreviewView(QWidget):
-    """Paints the newest preview frame, the live page outline and the capture flash."""
+    """Paints the newest preview frame, the live page outline and the capture flash.
+
+    The camera thread delivers frames already scaled to this widget's size (it follows
+    ``display_size_changed``), so painting copies pixels and never scales them; a frame of
+    another size (the one painted just after a resize) is scaled as a fallback.
+    """
 
     painted = Signal()
+    display_size_changed = Signal(int, int, float)  # logical width, height, device pixel ratio
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,12 +120,21 @@ class PreviewView(QWidget):
         self.update()
         QTimer.singleShot(ms + 20, self.update)
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.display_size_changed.emit(self.width(), self.height(), self.devicePixelRatioF())
+
     def _target(self) -> QRectF:
         assert self.image is not None
-        iw, ih = self.image.width(), self.image.height()
-        scale = min(self.width() / iw, self.height() / ih)
+        dpr = self.image.devicePixelRatio() or 1.0
+        iw, ih = self.image.width() / dpr, self.image.height() / dpr
+        fits = iw <= self.width() + 0.5 and ih <= self.height() + 0.5
+        if fits and (abs(self.width() - iw) <= 1 or abs(self.height() - ih) <= 1):
+            scale = 1.0  # made for this size on the camera thread: no scaling here
+        else:
+            scale = min(self.width() / iw, self.height() / ih)
         w, h = iw * scale, ih * scale
-        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+        return QRectF(round((self.width() - w) / 2), round((self.height() - h) / 2), w, h)
 
     def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
@@ -130,7 +145,10 @@ class PreviewView(QWidget):
         else:
             target = self._target()
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            p.drawImage(target, self.image)
+            if self.is_unscaled(target):
+                p.drawImage(target.topLeft(), self.image)
+            else:
+                p.drawImage(target, self.image)
             if self.outline:
                 poly = QPolygonF(
                     [
@@ -146,6 +164,17 @@ class PreviewView(QWidget):
         p.end()
         self.paint_count += 1
         self.painted.emit()
+
+    def is_unscaled(self, target: QRectF | None = None) -> bool:
+        """Whether the current image is painted at its own size (what the camera thread aims for)."""
+        if self.image is None:
+            return False
+        target = target if target is not None else self._target()
+        dpr = self.image.devicePixelRatio() or 1.0
+        return (
+            round(target.width() * dpr) == self.image.width()
+            and round(target.height() * dpr) == self.image.height()
+        )
 
 
 class PageStripView(QListWidget):
@@ -377,6 +406,7 @@ class CaptureView(QWidget):
         self.camera_button.clicked.connect(self._on_camera_button_clicked)
         self.auto_check.toggled.connect(self._on_auto_check_toggled)
         self.preview.painted.connect(self._on_preview_painted)
+        self.preview.display_size_changed.connect(self._on_preview_display_size_changed)
         # Window-wide while this screen is visible (shortcuts of hidden widgets are inactive),
         # so a focused button or list never gets Space; a text field with focus keeps its
         # Space (Qt lets it override the shortcut).  Enter is not among them: it confirms.
@@ -530,6 +560,9 @@ class CaptureView(QWidget):
             return
         self.camera = CameraThread(self.source, self.autocapture)
         self.camera.frame_ready.connect(self._on_camera_frame_ready)
+        self.camera.set_display_size(
+            self.preview.width(), self.preview.height(), self.preview.devicePixelRatioF()
+        )
         self.camera.state_changed.connect(self._on_camera_state_changed)
         self.camera.auto_capture_requested.connect(self._on_camera_auto_capture_requested)
         self.camera.observed.connect(self._on_camera_observed)
@@ -657,6 +690,10 @@ class CaptureView(QWidget):
         self.preview.set_image(image)
         if not self.preview.isVisible() and self.camera is not None:
             self.camera.frame_consumed()
+
+    def _on_preview_display_size_changed(self, width: int, height: int, dpr: float) -> None:
+        if self.camera is not None:
+            self.camera.set_display_size(width, height, dpr)
 
     def _on_preview_painted(self) -> None:
         if self.camera is not None:

@@ -4,8 +4,9 @@ Embedded by the capture screen and the page viewer.  Thin over
 :class:`~hukou_scan.services.linking.LinkingService`: candidates with score and
 reasons (pre-selected ones ticked), one-key confirmation, "link all ticked" for a
 household page, manual search-and-link, and the page's current links with unlink.
-Re-ranking (``propose``) runs through the task runner; reads are single indexed
-queries and run directly.
+Re-ranking (``propose``) and the reads behind :meth:`LinkPanel.refresh` run through the
+task runner: the capture screen refreshes the panel every few seconds and after every
+capture, and even indexed queries on the UI thread stalled the live preview.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class LinkPanel(QWidget):
         self._proposals: list[Proposal] = []
         self._search_results: list[Person] = []
         self._links: list[PageLink] = []
+        self._loading = False  # a refresh read is in flight
+        self._reload = False  # refresh asked for meanwhile: read again when it lands
+        self._shown_for: str | None = None  # the page the tables were last filled for
 
         self.title = QLabel(self.tr("No page selected"))
         # Six narrow columns fit the side panel without sideways scrolling; the reasons,
@@ -181,16 +185,47 @@ class LinkPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        if self.page_id is None:
-            self._proposals, self._links = [], []
-        else:
-            self._proposals = self.linking.candidates(self.page_id)
-            self._links = self.linking.links(self.page_id)
-        self._fill_candidates()
-        self._fill_links()
+        """Read the page's candidates and links off the UI thread; ``candidates_loaded`` when shown.
+
+        At most one read is in flight; a refresh asked for meanwhile reads once more when
+        it lands, so the newest state (and page) is always shown in the end.  Unchanged
+        results leave the tables alone (the clerk's selection and ticks survive the timer).
+        """
+        page_id = self.page_id
+        if page_id is None:
+            self._show_loaded(None, [], [])
+            return
+        if self._loading:
+            self._reload = True
+            return
+        self._loading = True
+        linking = self.linking
+        self.runner.run_simple(
+            lambda: (page_id, linking.candidates(page_id), linking.links(page_id)),
+            on_done=self._on_refresh_loaded,
+            on_error=self._on_refresh_failed,
+        )
+
+    def _on_refresh_loaded(self, result: tuple[str, list[Proposal], list[PageLink]]) -> None:
+        self._loading = False
+        page_id, proposals, links = result
+        if self._reload or page_id != self.page_id:
+            self._reload = False
+            self.refresh()
+            return
+        self._show_loaded(page_id, proposals, links)
+        self.candidates_loaded.emit(page_id)
+
+    def _on_refresh_failed(self, error: BaseException) -> None:
+        self._loading = self._reload = False
+        self._on_task_failed(error)
+
+    def _show_loaded(self, page_id: str | None, proposals: list[Proposal], links: list[PageLink]) -> None:
+        if (page_id, proposals, links) != (self._shown_for, self._proposals, self._links):
+            self._shown_for, self._proposals, self._links = page_id, proposals, links
+            self._fill_candidates()
+            self._fill_links()
         self._update_buttons()
-        if self.page_id:
-            self.candidates_loaded.emit(self.page_id)
 
     def repropose(self) -> None:
         """Rank the page again (e.g. after the registry was re-imported)."""

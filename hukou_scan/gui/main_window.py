@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.status_queue = QLabel("")
         for w in (self.status_station, self.status_user, self.status_queue):
             self.statusBar().addPermanentWidget(w)
+        self._queue_loading = False
         self._queue_timer = QTimer(self)
         self._queue_timer.setInterval(3000)
         self._queue_timer.timeout.connect(self._refresh_queue)
@@ -263,12 +264,21 @@ class MainWindow(QMainWindow):
         )
 
     def _refresh_queue(self) -> None:
+        if self._queue_loading:
+            return  # the last count has not landed (a busy database): do not pile up reads
+        self._queue_loading = True
+
         def counts() -> tuple[dict[str, int], dict[str, int]]:
             return self.ctx.jobs.counts("process"), self.ctx.jobs.counts("ocr")
 
-        self.runner.run_simple(counts, self._on_counts_loaded)
+        self.runner.run_simple(counts, self._on_counts_loaded, self._on_counts_failed)
+
+    def _on_counts_failed(self, error: BaseException) -> None:
+        self._queue_loading = False
+        log.warning("queue counts failed: %s", error)
 
     def _on_counts_loaded(self, result: tuple[dict[str, int], dict[str, int]]) -> None:
+        self._queue_loading = False
         process, ocr = result
         waiting = process.get("queued", 0) + process.get("running", 0)
         ocr_waiting = ocr.get("queued", 0) + ocr.get("running", 0)

@@ -75,6 +75,8 @@ class OcrQueueView(QWidget):
         self.service = service
         self.runner = runner or TaskRunner(self)
         self._busy = False
+        # what the failures table holds now
+        self._failures_shown: tuple[list[Job], dict[str, tuple[str, int]]] | None = None
 
         self.progress = QProgressBar()
         self.progress.setFormat(self.tr("%v of %m pages recognised"))
@@ -172,13 +174,15 @@ class OcrQueueView(QWidget):
         self.cancel_button.setEnabled(queued > 0)
 
     def _show_failures(self, jobs: Sequence[Job], labels: dict[str, tuple[str, int]]) -> None:
+        if self._failures_shown == (list(jobs), labels):
+            return  # unchanged (the usual case every 2 s): 200 rows rebuilt for nothing held the UI thread
+        self._failures_shown = (list(jobs), labels)
         self.failures_table.setRowCount(len(jobs))
         lang = current_language()
         for row, job in enumerate(jobs):
             zh, _, en = job.error.partition(" / ")
             self.failures_table.setItem(row, 0, QTableWidgetItem(self._page_label(job.page_id, labels)))
             self.failures_table.setItem(row, 1, QTableWidgetItem(en if lang == "en" and en else zh))
-        self.rerun_button.setEnabled(True)
 
     def _page_label(self, page_id: str | None, labels: dict[str, tuple[str, int]]) -> str:
         """档号 and page number, as the clerk names the page (the internal id only if unknown)."""

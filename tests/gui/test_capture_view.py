@@ -392,18 +392,20 @@ def test_enter_confirms_and_space_captures_whatever_has_focus(
     qtbot.mouseClick(view.strip.viewport(), Qt.MouseButton.LeftButton, pos=item_rect.center())
     assert QApplication.focusWidget() is view.strip
     qtbot.waitUntil(lambda: panel.page_id == page_id and panel.candidates_table.rowCount() > 1, timeout=5000)
-    with qtbot.waitSignal(panel.links_changed, timeout=5000):
+    with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # tables re-read
         _press(qtbot, Qt.Key.Key_Return)
     assert len(batch_ctx.linking.links(page_id)) == 1
     assert n_pages() == 1
 
     # click 「关联所有勾选项」, then Enter: it confirms (the top one, unlinked meanwhile), no capture
     panel.candidates_table.item(1, 0).setCheckState(Qt.CheckState.Checked)
-    qtbot.mouseClick(panel.confirm_all_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):
+        qtbot.mouseClick(panel.confirm_all_button, Qt.MouseButton.LeftButton)
     assert len(batch_ctx.linking.links(page_id)) >= 2
     top = panel._proposals[0].person.id
     batch_ctx.linking.unlink(page_id, top)
-    panel.refresh()
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):
+        panel.refresh()
     assert QApplication.focusWidget() is panel.confirm_all_button
     with qtbot.waitSignal(panel.links_changed, timeout=5000):
         _press(qtbot, Qt.Key.Key_Enter)
@@ -584,7 +586,7 @@ def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
     assert view.close_batch() is False and seen == [[1, 2]]
     # confirm page 1 (Enter): its thumbnail says linked, and only page 2 is left
     view.strip.setCurrentRow(0)
-    qtbot.waitUntil(lambda: panel.page_id == ids[0], timeout=5000)
+    qtbot.waitUntil(lambda: panel.page_id == ids[0] and panel.candidates_table.rowCount() > 0, timeout=5000)
     view.strip.setFocus()
     with qtbot.waitSignal(panel.links_changed, timeout=5000):
         _press(qtbot, Qt.Key.Key_Return)
@@ -642,7 +644,8 @@ def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
         qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
     _recognise(batch_ctx, view.pages[0].id, {"household_no": household.household_no})
-    panel.refresh()
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):
+        panel.refresh()  # read in the background
     qtbot.wait(200)  # let the splitter hand the panel its width
     t = panel.candidates_table
     assert t.rowCount() == 5

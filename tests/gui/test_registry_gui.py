@@ -123,7 +123,8 @@ def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     panel = LinkPanel(linking)
     qtbot.addWidget(panel)  # type: ignore[attr-defined]
     panel.show()
-    panel.set_page(page_id)
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):  # type: ignore[attr-defined]
+        panel.set_page(page_id)  # read in the background
     t = panel.candidates_table
     assert t.rowCount() >= 1
     assert cell(t, 0, 0).checkState() == Qt.CheckState.Checked  # pre-selected, not linked yet
@@ -131,19 +132,19 @@ def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     assert t.columnCount() == 6 and panel.reasons_label.text()  # why: below the table, not a column
     assert panel.links_table.rowCount() == 0
     t.setFocus()
-    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+    with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # type: ignore[attr-defined]
         qtbot.keyClick(t, Qt.Key.Key_Return)  # type: ignore[attr-defined]
     assert panel.links_table.rowCount() == 1
     assert cell(panel.links_table, 0, 0).text() == target.name
     assert cell(panel.links_table, 0, 3).text() == "clerk1"
     panel.links_table.selectRow(0)
-    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+    with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # type: ignore[attr-defined]
         panel.unlink_selected()
     assert panel.links_table.rowCount() == 0
     other = hs[5].members[0]
     panel.search(other.household_no)
     assert panel.search_table.rowCount() == len(hs[5].members)
-    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+    with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # type: ignore[attr-defined]
         panel.link_selected_search_result()
     assert panel.links_table.rowCount() == 1
     assert linking.links(page_id)[0].method.value == "manual"
@@ -162,10 +163,11 @@ def test_link_panel_household_page_links_all_ticked(
     linking.propose(page_id)
     panel = LinkPanel(linking, show_full_ids=True)
     qtbot.addWidget(panel)  # type: ignore[attr-defined]
-    panel.set_page(page_id)
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):  # type: ignore[attr-defined]
+        panel.set_page(page_id)
     assert panel.candidates_table.rowCount() == len(h.members)
     assert "户主" in cell(panel.candidates_table, 0, 1).text()
-    with qtbot.waitSignal(panel.links_changed, timeout=5000):  # type: ignore[attr-defined]
+    with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # type: ignore[attr-defined]
         panel.confirm_ticked()
     assert panel.links_table.rowCount() == len(h.members)
 
