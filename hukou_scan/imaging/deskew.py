@@ -298,9 +298,10 @@ def estimate_orientation(
     up_conf = min(1.0, abs(up) * 10)
     if horizontal:
         # flipping an upright page by 180° is the costly mistake (real receipts, two-column
-        # papers and handwriting gave up-cues down to −0.2 while upright): only a strong
-        # cue counts; a missed flip costs the clerk one key press
-        conf = dir_conf * float(np.clip((abs(up) - 0.15) / 0.2, 0.0, 1.0)) if up < 0 else dir_conf * up_conf
+        # papers and handwriting gave up-cues down to −0.2 while upright, and a real camera
+        # photo −0.26 after a sub-pixel change of its crop): only a strong cue counts; a
+        # missed flip costs the clerk one key press
+        conf = dir_conf * float(np.clip((abs(up) - 0.25) / 0.2, 0.0, 1.0)) if up < 0 else dir_conf * up_conf
     else:
         # lines run vertically: a quarter turn is certainly needed; the up/down cue
         # only picks 90 vs 270, so a clear axis alone is enough to act on

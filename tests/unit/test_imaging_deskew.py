@@ -49,7 +49,13 @@ def test_orientation_of_generated_forms(turn: int) -> None:
         turned = cv2.rotate(bgr, codes[turn]) if turn else bgr
         est = estimate_orientation(turned)
         assert est.orientation == turn
-        assert est.confidence > 0.25
+        if turn == 180 and abs(est.scores["upright"]) < 0.3:
+            # a weak up/down cue (the plain form's is −0.22; an upright real camera photo gave
+            # −0.26) is not enough to flip: a false 180° turn is the costly mistake, a missed
+            # one costs the clerk one key press
+            assert est.confidence < 0.25
+        else:
+            assert est.confidence > 0.25
         # undoing the detected turn gives back the upright page
         assert rotate_cardinal(turned, est.orientation).shape == bgr.shape
 
