@@ -31,7 +31,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
+from hukou_scan.domain.models import Job, JobState, OcrResult, Page, PageState, Role
 from hukou_scan.errors import NotFoundError
 from hukou_scan.ocr.duplicates import (
     ID_AGREE_THRESHOLD,
@@ -56,6 +56,7 @@ ProgressFn = Callable[[int, int, str], None]
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
 _LATER_STATES = {PageState.LINKED, PageState.REVIEWED, PageState.SYNCED}
+DUPLICATE_CANDIDATES = 20  # closest pages by text whose stored fields are then compared (a cap on DB reads)
 
 
 @dataclass(frozen=True)
@@ -488,17 +489,21 @@ class OcrService:
         page = self.pages.get(page_id)
         best: tuple[str, DuplicateVerdict] | None = None
         mine = normalise(result.text)
+        close: list[tuple[float, Page]] = []
         if len(mine) >= MIN_TEXT_CHARS:
             for other in self.pages.list_batch(page.batch_id):
-                if other.id == page_id or other.ocr_state != "done":
-                    continue
                 theirs = normalise(other.ocr_text)
-                if len(theirs) < MIN_TEXT_CHARS or text_score(mine, theirs) < ID_AGREE_THRESHOLD:
+                if other.id == page_id or other.ocr_state != "done" or len(theirs) < MIN_TEXT_CHARS:
                     continue
-                stored = self.pages.get_ocr(other.id)
-                verdict = compare(result.text, result.fields, other.ocr_text, stored.fields if stored else [])
-                if verdict.duplicate and (best is None or verdict.score > best[1].score):
-                    best = (other.id, verdict)
+                score = text_score(mine, theirs)
+                if score >= ID_AGREE_THRESHOLD:
+                    close.append((score, other))
+        # the closest few by text (a long batch of one form must not load every page's fields)
+        for _score, other in sorted(close, key=lambda c: -c[0])[:DUPLICATE_CANDIDATES]:
+            stored = self.pages.get_ocr(other.id)
+            verdict = compare(result.text, result.fields, other.ocr_text, stored.fields if stored else [])
+            if verdict.duplicate and (best is None or verdict.score > best[1].score):
+                best = (other.id, verdict)
         quality = dict(page.quality or {})
         if best is None:
             if "duplicate" not in quality:
