@@ -59,3 +59,33 @@ class PageTruthEngine:
         words = [OcrWord(b.text, *b.box, self.conf) for b in self.page.boxes if b.text]
         ordered, text = order_words(words)
         return OcrResult(text, ordered, self.name, w, h)
+
+
+class SheetEngine(FakeEngine):
+    """Reads one of two filled-in registration forms, chosen by the image's top-left pixel.
+
+    Same printed template, different person (name, ID): stands in for "the same sheet
+    captured twice" versus "another sheet of the same form" in the duplicate check.
+    """
+
+    name = "sheet"
+    PEOPLE = (
+        ("张三", "110102195402188971", "一九五四年二月十八日"),
+        ("李秀英", "320502198806114025", "一九八八年六月十一日"),
+    )
+
+    def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
+        h, w = image.shape[:2]
+        name, id_number, born = self.PEOPLE[int(image[0, 0, 0]) % 2]
+        words = [
+            OcrWord("常住人口登记表", 10, 0, 200, 30, 0.99),
+            OcrWord("姓名", 10, 40, 60, 30, 0.99),
+            OcrWord(name, 100, 40, 60, 30, 0.98),
+            OcrWord("出生日期", 10, 80, 60, 30, 0.99),
+            OcrWord(born, 100, 80, 200, 30, 0.95),
+            OcrWord("公民身份号码", 10, 120, 120, 30, 0.99),
+            OcrWord(id_number, 150, 120, 300, 30, 0.97),
+            OcrWord("户主或与户主关系", 10, 160, 160, 30, 0.99),
+        ]
+        ordered, text = order_words(words)
+        return OcrResult(text, ordered, self.name, w, h)

@@ -861,8 +861,12 @@ class CaptureView(QWidget):
         for key in [k for k in self._icons if k not in live]:
             del self._icons[key]
         old_states, self.link_states = self.link_states, states
-        changed = [(p.id, self._icon_key(p), p.state, states.get(p.id)) for p in pages] != [
-            (p.id, self._icon_key(p), p.state, old_states.get(p.id)) for p in self.pages
+        # the duplicate flag can come with a re-run of OCR on a page whose state does not change
+        changed = [
+            (p.id, self._icon_key(p), p.state, states.get(p.id), p.quality.get("duplicate")) for p in pages
+        ] != [
+            (p.id, self._icon_key(p), p.state, old_states.get(p.id), p.quality.get("duplicate"))
+            for p in self.pages
         ]
         select = self._select_after_refresh
         if select is not None and any(p.id == select for p in pages):
@@ -934,7 +938,9 @@ class CaptureView(QWidget):
             }
             mark = links.get(self.link_states.get(p.id, ""))
         warn = any(
-            isinstance(v, dict) and v.get("flag") for k, v in p.quality.items() if k not in SETTING_FLAGS
+            isinstance(v, dict) and v.get("flag") and self._duplicate_of(k, v) != 0
+            for k, v in p.quality.items()
+            if k not in SETTING_FLAGS
         )
         return f"{i}" + (f" · {mark}" if mark else "") + (" ⚠" if warn else "")
 
@@ -1020,6 +1026,16 @@ class CaptureView(QWidget):
             return
         self.processed.setPixmap(QPixmap.fromImage(image))
 
+    def _duplicate_of(self, key: str, value: object) -> int | None:
+        """For the OCR duplicate flag: the other page's number now (0 once it is deleted); else None.
+
+        The flag stores the other page's id, not a number, because numbers move with deletes
+        and reordering (see services.ocr._mark_duplicate).
+        """
+        if key != "duplicate" or not isinstance(value, dict):
+            return None
+        return self.page_number(str(value.get("page_id", ""))) or 0
+
     def _quality_text(self, page: Page) -> str:
         """Quality warnings from the image pipeline (flags with zh/en messages, see imaging.quality)."""
         zh = current_language().startswith("zh")
@@ -1027,7 +1043,10 @@ class CaptureView(QWidget):
         for key, value in sorted(page.quality.items()):
             if key in SETTING_FLAGS:
                 continue  # said once per batch (_warn_camera_setting)
-            if isinstance(value, dict) and value.get("flag"):
+            other = self._duplicate_of(key, value)
+            if other:
+                out.append("⚠ " + self.tr("Duplicate of page %1?").replace("%1", str(other)))
+            elif isinstance(value, dict) and value.get("flag") and other is None:
                 msg = value.get("message_zh" if zh else "message_en") or key
                 out.append(f"⚠ {msg}")
             elif value is True:

@@ -31,8 +31,16 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
+from hukou_scan.domain.models import Job, JobState, OcrResult, Page, PageState, Role
 from hukou_scan.errors import NotFoundError
+from hukou_scan.ocr.duplicates import (
+    ID_AGREE_THRESHOLD,
+    MIN_TEXT_CHARS,
+    DuplicateVerdict,
+    compare,
+    normalise,
+    text_score,
+)
 from hukou_scan.ocr.engine import available_engines
 from hukou_scan.ocr.form import DEFAULT_MODE, MODES
 from hukou_scan.ocr.worker import image_size, worker_main
@@ -48,6 +56,7 @@ ProgressFn = Callable[[int, int, str], None]
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
 _LATER_STATES = {PageState.LINKED, PageState.REVIEWED, PageState.SYNCED}
+DUPLICATE_CANDIDATES = 20  # closest pages by text whose stored fields are then compared (a cap on DB reads)
 
 
 @dataclass(frozen=True)
@@ -452,6 +461,10 @@ class OcrService:
         assert job.page_id is not None
         page_id = job.page_id
         self.pages.save_ocr(page_id, result)
+        try:
+            self._mark_duplicate(page_id, result)
+        except Exception:  # the warning is a help; it must not lose the recognition
+            log.exception("duplicate check failed for page %s", page_id)
         state = self.pages.get(page_id).state
         if state not in _LATER_STATES:
             self.pages.update(page_id, state=PageState.RECOGNIZED, state_reason="")
@@ -463,6 +476,49 @@ class OcrService:
                 hook(page_id)
             except Exception:  # a hook's failure must not lose the recognition
                 log.exception("post-recognition hook failed for page %s", page_id)
+
+    def _mark_duplicate(self, page_id: str, result: OcrResult) -> None:
+        """Flag a page whose text says it is the same sheet as another visible page of its batch.
+
+        Stored as ``quality["duplicate"]`` with the other page's id (the screens turn it into
+        "duplicate of page N?" with the page number of the moment); the clerk keeps or
+        deletes, nothing is deleted here.  A re-run that no longer finds a match clears it.
+        Only the text is compared first (``Page.ocr_text`` comes with the batch listing);
+        the stored fields are loaded only for pages whose text is close.
+        """
+        page = self.pages.get(page_id)
+        best: tuple[str, DuplicateVerdict] | None = None
+        mine = normalise(result.text)
+        close: list[tuple[float, Page]] = []
+        if len(mine) >= MIN_TEXT_CHARS:
+            for other in self.pages.list_batch(page.batch_id):
+                theirs = normalise(other.ocr_text)
+                if other.id == page_id or other.ocr_state != "done" or len(theirs) < MIN_TEXT_CHARS:
+                    continue
+                score = text_score(mine, theirs)
+                if score >= ID_AGREE_THRESHOLD:
+                    close.append((score, other))
+        # the closest few by text (a long batch of one form must not load every page's fields)
+        for _score, other in sorted(close, key=lambda c: -c[0])[:DUPLICATE_CANDIDATES]:
+            stored = self.pages.get_ocr(other.id)
+            verdict = compare(result.text, result.fields, other.ocr_text, stored.fields if stored else [])
+            if verdict.duplicate and (best is None or verdict.score > best[1].score):
+                best = (other.id, verdict)
+        quality = dict(page.quality or {})
+        if best is None:
+            if "duplicate" not in quality:
+                return
+            quality.pop("duplicate")
+        else:
+            quality["duplicate"] = {
+                "flag": True,
+                "value": round(best[1].score, 4),
+                "page_id": best[0],
+                "message_zh": "与本批次另一页内容相同，可能重复拍摄。",
+                "message_en": "Same content as another page of this batch: captured twice?",
+            }
+            log.info("page %s looks like a re-capture of page %s (%.3f)", page_id, best[0], best[1].score)
+        self.pages.update(page_id, quality=quality)
 
     def _fail(self, job: Job, zh: str, en: str, summary: RunSummary, retry: bool = True) -> None:
         reason = f"{zh} / {en}"

@@ -14,7 +14,8 @@ Page quality comes from the imaging area (``Page.quality``, shape documented in
 :mod:`hukou_scan.imaging.quality`: ``{"<key>": {"flag": bool, "value": float, …}}``):
 ``blank``, ``blur``, ``skew_residual_deg`` (flag at the imaging threshold, or
 ``[qa] max_skew_deg`` when set), ``dpi_low`` (effective dpi; also compared with
-``[qa] min_dpi``), the other capture flags (over/under-exposed, cut off, glare, hand,
+``[qa] min_dpi``), ``duplicate`` (same content as another page, set after OCR by
+:mod:`hukou_scan.services.ocr`), the other capture flags (over/under-exposed, cut off, glare, hand,
 no page) as "quality", and ``Page.dpi``.  Absent keys are simply not checked.
 """
 
@@ -211,17 +212,27 @@ class QaService:
         # ``pages`` are the visible pages in the clerk's order; gaps in ``seq`` left by deleted
         # or re-taken pages are not an order problem (they were raised as one before).  The
         # order is judged by the printed page numbers below.
+        numbers = {p.id: i for i, p in enumerate(pages, start=1)}
         for i, p in enumerate(pages, start=1):
+            q = p.quality or {}
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha and sha in seen:
                     report.issues.append(
                         QaIssue("duplicate", p.id, i, f"与第 {seen[sha]} 页相同 / same as {seen[sha]}")
                     )
                     break
+            else:  # not byte-identical: the OCR content check (services.ocr) may still say "same sheet"
+                dup = q.get("duplicate")
+                other = numbers.get(str(dup.get("page_id", ""))) if isinstance(dup, dict) else None
+                if _flag(dup) and other is not None:  # a deleted other page leaves no issue
+                    report.issues.append(
+                        QaIssue(
+                            "duplicate", p.id, i, f"与第 {other} 页内容相同？ / same content as page {other}?"
+                        )
+                    )
             for sha in {p.original_sha256, p.processed_sha256}:
                 if sha:
                     seen.setdefault(sha, i)
-            q = p.quality or {}
             page_no = q.get("page_number")
             if isinstance(page_no, int) and not isinstance(page_no, bool):
                 if last_no is not None and page_no <= last_no:

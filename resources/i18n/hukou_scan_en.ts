@@ -1046,6 +1046,10 @@
       <translation>Page %1 (%2)</translation>
     </message>
     <message>
+      <source>Duplicate of page %1?</source>
+      <translation>Duplicate of page %1?</translation>
+    </message>
+    <message>
       <source>Page deleted — Ctrl+Z to undo.</source>
       <translation>Page deleted — Ctrl+Z to undo.</translation>
     </message>

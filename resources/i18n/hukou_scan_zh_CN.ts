@@ -1045,6 +1045,10 @@
       <translation>第 %1 页（%2）</translation>
     </message>
     <message>
+      <source>Duplicate of page %1?</source>
+      <translation>与第 %1 页重复？</translation>
+    </message>
+    <message>
       <source>Page deleted — Ctrl+Z to undo.</source>
       <translation>页面已删除——按 Ctrl+Z 撤销。</translation>
     </message>

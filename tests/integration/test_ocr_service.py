@@ -258,3 +258,58 @@ def test_a_failure_fixed_by_a_rerun_is_no_longer_failed_and_pages_are_named_by_a
     assert svc.failures() == []
     assert svc.rerun_failed() == 0  # the old failure is history, not a page to re-run
     assert svc.page_labels([pid, other, "gone"]) == {pid: ("A-OCR", 1), other: ("A-OCR", 1)}
+
+
+def add_sheet(ctx: AppContext, batch_id: str, person: int) -> str:
+    """A page of ``batch_id`` that SheetEngine reads as the form of person 0 or 1."""
+    img = np.full((300, 400, 3), 234 + person, np.uint8)
+    img[50:80, 40:300] = 20
+    img[0, 0] = person
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    page = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=batch_id,
+            seq=ctx.pages.next_seq(batch_id),
+            original_sha256=ctx.blobs.put(buf.getvalue()),
+            captured_at=datetime(2026, 11, 22, 8, 0),
+            state=PageState.PROCESSED,
+            quality={"blur": {"flag": False, "value": 0.1}},
+        )
+    )
+    return page.id
+
+
+def test_recaptured_sheet_is_flagged_after_recognition(ctx: AppContext) -> None:
+    batch = ctx.batches.add(
+        Batch(id=new_id(), archive_id="A-DUP", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+    )
+    other = ctx.batches.add(
+        Batch(id=new_id(), archive_id="A-DUP2", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+    )
+    first, second, again = (add_sheet(ctx, batch.id, p) for p in (0, 1, 0))
+    elsewhere = add_sheet(ctx, other.id, 1)  # the same form in another batch is not this batch's duplicate
+    svc = service(ctx, engine="tests.ocr_fakes:SheetEngine")
+    try:
+        for pid in (first, second, again, elsewhere):
+            svc.enqueue(pid)
+            assert svc.run_pending().done == 1  # one at a time: the order of capture
+    finally:
+        svc.close()
+    q = ctx.pages.get(again).quality
+    assert q["duplicate"]["flag"] and q["duplicate"]["page_id"] == first and q["duplicate"]["value"] == 1.0
+    assert q["blur"] == {"flag": False, "value": 0.1}  # other quality entries kept
+    for pid in (first, second, elsewhere):
+        assert "duplicate" not in ctx.pages.get(pid).quality
+    assert ctx.pages.get(again).state == PageState.RECOGNIZED  # a warning, nothing deleted
+
+    # the clerk deletes the first capture and re-runs OCR on the other: the flag goes away
+    ctx.pages.update(first, state=PageState.DELETED)
+    svc = service(ctx, engine="tests.ocr_fakes:SheetEngine")
+    svc.rerun([again])
+    try:
+        assert svc.run_pending().done == 1
+    finally:
+        svc.close()
+    assert "duplicate" not in ctx.pages.get(again).quality
