@@ -69,7 +69,10 @@ def test_process_refuses_the_bomb_without_decoding_it(tmp_path: Path) -> None:
         "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"  # protect the machine
         "from hukou_scan.cli import main\n"
         "rc = main(sys.argv[1:])\n"
-        "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+        # VmHWM, not ru_maxrss: Linux carries the parent's high-water mark across vfork+exec
+        # into ru_maxrss, so a 1 GB pytest parent made a 140 MB child report 1 GB
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+        "print('MAXRSS_KB', hwm, file=sys.stderr)\n"
         "sys.exit(rc)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
