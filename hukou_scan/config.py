@@ -110,6 +110,24 @@ def private_mkstemp(directory: Path, prefix: str = "", suffix: str = "") -> tupl
     return fd, Path(name)
 
 
+def write_private_text(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with a 0600 file holding ``text``.
+
+    The temp file is unique (two processes starting at once both move a plaintext secret
+    out of ``settings.toml``; a shared ``settings.tmp`` made one of them fail).
+    """
+    fd, tmp = private_mkstemp(path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 # -- secrets: the OS keyring, or a 0600 file when there is none ------------------------
 
 
@@ -186,17 +204,7 @@ class SecretStore:
         return dict(value) if isinstance(value, dict) else {}
 
     def _write(self, data: dict[str, Any]) -> None:
-        private_dir(self.config_dir)
-        fd, tmp = private_mkstemp(self.config_dir, prefix=".secrets", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_private_text(self.path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def _os_keyring() -> Any:
@@ -371,12 +379,7 @@ def save_settings(settings: Settings) -> Path:
             lines.append(f"{key} = {_toml_value(value)}")
     private_dir(settings.config_dir)
     path = settings.settings_path
-    tmp = path.with_suffix(".tmp")
-    with open_private(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_private_text(path, "\n".join(lines) + "\n")
     return path
 
 
@@ -435,12 +438,7 @@ def _write_raw(path: Path, general: dict[str, Any], extra: dict[str, Any]) -> No
     lines = ["[general]"] + [f"{k} = {_toml_value(v)}" for k, v in general.items()]
     for section, values in extra.items():
         lines += ["", f"[{section}]"] + [f"{k} = {_toml_value(v)}" for k, v in values.items()]
-    tmp = path.with_suffix(".tmp")
-    with open_private(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_private_text(path, "\n".join(lines) + "\n")
 
 
 def _env_path(name: str) -> Path | None:

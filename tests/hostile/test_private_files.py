@@ -205,3 +205,34 @@ def test_pdf_password_from_the_keyring(
         pikepdf.open(out)
     pikepdf.open(out, password="Pdf-Passw0rd").close()
     assert mode(out) == 0o600
+
+
+def test_concurrent_settings_writes_never_collide(tmp_path: Path) -> None:
+    """Two processes starting at once both move a plaintext secret out of settings.toml;
+    with one shared ``settings.tmp`` one of them failed ("No such file or directory")."""
+    import threading
+
+    from hukou_scan.config import load_settings, save_settings
+
+    settings = load_settings(config_dir=tmp_path / "cfg", data_dir=tmp_path / "data")
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(40):
+                save_settings(settings)
+        except BaseException as e:  # collected for the assertion
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert stat.S_IMODE(settings.settings_path.stat().st_mode) == 0o600
+    assert not [p for p in settings.settings_path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert (
+        load_settings(config_dir=tmp_path / "cfg", data_dir=tmp_path / "data").station_code
+        == settings.station_code
+    )
