@@ -273,7 +273,61 @@ def _csv_rows(reader: Any, path: Path) -> Iterator[list[str]]:
         yield row
 
 
+# An .xlsx file is a zip of XML parts.  A registry export of a million persons unpacks to
+# well under a gigabyte at ratios of 5–30; a zip bomb unpacks a few megabytes to gigabytes
+# (ratios near deflate's limit of ~1000).  openpyxl reads the shared-strings part whole even
+# in read-only mode, so it is the part a bomb aims at.
+XLSX_MAX_UNPACKED = 4 << 30
+XLSX_MAX_SHARED_STRINGS = 512 << 20
+XLSX_MAX_RATIO = 200
+XLSX_MAX_MEMBERS = 10_000
+
+
+def check_xlsx_archive(path: Path) -> None:
+    """Refuse an Excel file whose zip would unpack to far more than any registry export.
+
+    Read from the zip directory only, so a bomb is refused before a byte of it is inflated.
+    """
+    import zipfile
+
+    def refuse(zh: str, en: str) -> HukouScanError:
+        return HukouScanError(
+            f"Excel 文件结构异常，已拒绝导入：{zh}（{path.name}）",
+            f"The Excel file looks hostile and was refused: {en} ({path.name})",
+            hint_zh="请在 Excel 中打开该文件另存为新的 .xlsx 或 UTF-8 CSV 后重试；如文件来源不明，请交管理员检查。",
+            hint_en="Open it in Excel and save it as a new .xlsx or a UTF-8 CSV; if its origin is "
+            "unknown, give it to an administrator.",
+        )
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise HukouScanError(
+            f"无法读取 Excel 文件：{e}", f"Cannot read the Excel file: {e}", hint_en=str(path)
+        ) from e
+    if len(infos) > XLSX_MAX_MEMBERS:
+        raise refuse(f"包含 {len(infos)} 个部件", f"it has {len(infos)} parts")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > (1 << 20) and ratio > XLSX_MAX_RATIO:
+            raise refuse(
+                f"部件 {info.filename} 压缩比 {ratio:.0f}:1",
+                f"part {info.filename} is compressed {ratio:.0f}:1",
+            )
+        if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > XLSX_MAX_SHARED_STRINGS:
+            raise refuse(
+                f"共享字符串部件解压后 {info.file_size >> 20} MB",
+                f"its shared strings unpack to {info.file_size >> 20} MB",
+            )
+    if total > XLSX_MAX_UNPACKED:
+        raise refuse(f"解压后共 {total >> 20} MB", f"it unpacks to {total >> 20} MB")
+
+
 def _open_xlsx(path: Path) -> _Source:
+    check_xlsx_archive(path)
     try:
         import openpyxl
 
