@@ -15,7 +15,7 @@ Nothing here scans the whole registry.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
@@ -127,10 +127,14 @@ class PageFields:
 
 @dataclass(frozen=True)
 class Candidate:
+    """``certain``: the page names this person beyond reasonable doubt (see :func:`is_certain`);
+    only the top candidate of a single-person page can be certain."""
+
     person: Person
     score: float
     reasons: tuple[str, ...]
     role: str = ""
+    certain: bool = False
 
 
 @dataclass
@@ -138,19 +142,68 @@ class _Acc:
     person: Person
     id_exact: bool = False
     id_near: bool = False
+    probe: bool = False  # found only by the one-slip-away probe behind an exact ID match
     reasons: list[str] = field(default_factory=list)
 
 
-def id_repairs(raw: str, limit: int = 60) -> list[str]:
+CERTAIN_NAME_SIM = 0.66
+"""A certain top candidate's name may differ from the reading by one character in three."""
+
+
+def _name_sim(page: PageFields, p: Person) -> float:
+    if not page.name:
+        return 0.0
+    sim = name_similarity(page.name, p.name)
+    if p.former_name:
+        sim = max(sim, name_similarity(page.name, p.former_name))
+    return sim
+
+
+def is_certain(page: PageFields, top: Candidate, others: Sequence[Candidate]) -> bool:
+    """Whether ``top`` may be proposed as *the* person of the page without a doubt.
+
+    Why stricter than a score threshold: in a city registry of millions, near-duplicates
+    are normal — namesakes born the same day, one-character-different names, the same
+    number registered in 15- and 18-digit form.  A single misread digit can turn the
+    true person's ID into a valid number of such a twin, and then the twin matches
+    "exactly" with a perfect score.  So the top candidate is certain only when:
+
+    * its ID number matched exactly (name and birth date alone never suffice: namesakes);
+    * the name read agrees (exact, former name, or at most one character in three off);
+    * nothing read contradicts it (name, birth date or sex mismatch);
+    * no other registry person's number is one OCR slip away from the ID read (see
+      :func:`id_neighbours`) with a name like the one read, and no other person carries
+      the same number — either could be the person actually on the page.
+    """
+    reasons = {r.partition(":")[0] for r in top.reasons}
+    if "id_number" not in reasons:
+        return False
+    if reasons & {"name_mismatch", "birth_date_mismatch", "sex_mismatch"}:
+        return False
+    if _name_sim(page, top.person) < CERTAIN_NAME_SIM:
+        return False
+    for o in others:
+        if o.person.id == top.person.id:
+            continue
+        other_reasons = {r.partition(":")[0] for r in o.reasons}
+        if "id_number" in other_reasons:
+            return False
+        if "id_number_near" in other_reasons and _name_sim(page, o.person) >= NAME_NEAR:
+            return False
+    return True
+
+
+def id_repairs(raw: str, limit: int = 200) -> list[str]:
     """Valid 18-digit numbers one substitution or one adjacent swap away from ``raw``.
 
     An OCR misread digit usually breaks the check digit; the numbers that restore
     it are few (about 1 in 11 of the 17×9 substitutions) and are looked up by index.
-    A 15-digit read is upgraded first; a 17-digit read gets each possible check digit.
+    A 17-digit read gets each possible check digit.  A 15-digit read has no check
+    digit, so every neighbour is valid: all of them (:func:`id_neighbours`).
     """
     s = idnumber.normalize(raw)
     if len(s) == 15 and s.isdigit():
-        s = idnumber.upgrade15(s)
+        return id_neighbours(s, limit)
     if len(s) == 17 and s.isdigit():
         return [s + idnumber.check_digit(s)]
     if len(s) != 18 or not s[:17].isdigit():
@@ -172,6 +225,37 @@ def id_repairs(raw: str, limit: int = 60) -> list[str]:
         if s[i] != s[i + 1]:
             consider(s[:i] + s[i + 1] + s[i] + s[i + 2 :])
     return out[:limit]
+
+
+def id_neighbours(raw: str, limit: int = 200) -> list[str]:
+    """The valid 18-digit numbers whose body is one misread digit (or swap) from ``raw``'s.
+
+    Why not :func:`id_repairs`: a *valid* reading can still be wrong.  With the GB 11643
+    check digit a single slip never gives another valid 18-digit number, but a slip in
+    an old 15-digit number (no check digit) does, and so does a slip in the body plus
+    one in the check digit.  These are the numbers a near-duplicate twin would carry;
+    each gets its own check digit.  The body of a 15-digit number is compared before
+    its upgrade, so the inserted century is never "misread".
+    """
+    s = idnumber.normalize(raw)
+    if len(s) == 15 and s.isdigit():
+        bodies = _one_slip(s)
+        return [idnumber.upgrade15(b) for b in bodies][:limit]
+    if len(s) < 17 or not s[:17].isdigit():
+        return []
+    return [b + idnumber.check_digit(b) for b in _one_slip(s[:17])][:limit]
+
+
+def _one_slip(body: str) -> list[str]:
+    out: list[str] = []
+    for i, c in enumerate(body):
+        out.extend(body[:i] + d + body[i + 1 :] for d in "0123456789" if d != c)
+    out.extend(
+        body[:i] + body[i + 1] + body[i] + body[i + 2 :]
+        for i in range(len(body) - 1)
+        if body[i] != body[i + 1]
+    )
+    return out
 
 
 def _id_birth(number: str) -> date | None:
@@ -201,11 +285,14 @@ def rank(
         for p in found:
             add([p])
             acc[p.id].id_exact = True
-        if not found:
-            repairs = id_repairs(raw_id)
-            for p in source.by_id_numbers(repairs):
+        # Without an exact match the numbers one slip away are the likely readings; with
+        # one they are the twins that would make the exact match a misreading.
+        probe = id_neighbours(raw_id) if found else id_repairs(raw_id)
+        for p in source.by_id_numbers(probe, limit=len(probe)):
+            if p.id not in acc:
                 add([p])
                 acc[p.id].id_near = True
+                acc[p.id].probe = bool(found)
     if page.name or page.former_name:
         keys: list[str] = []
         for n in (page.name, page.former_name):
@@ -221,6 +308,8 @@ def rank(
     household_page = page.is_household_page
     out: list[Candidate] = []
     for a in acc.values():
+        if a.probe and _name_sim(page, a.person) < NAME_NEAR:
+            continue  # a valid number one slip away, but nobody the page could be about
         score, reasons = _score(page, a, birth, household_page)
         if score >= min_score:
             out.append(
@@ -238,6 +327,8 @@ def rank(
         )
         return out
     out.sort(key=lambda c: (-c.score, c.person.household_no, c.person.name, c.person.id))
+    if out and is_certain(page, out[0], out[1:]):
+        out[0] = replace(out[0], certain=True)
     return out[:limit]
 
 

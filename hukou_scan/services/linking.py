@@ -1,9 +1,11 @@
 """Page-to-person linking: proposals after OCR, one-key confirmation, manual links, unlink.
 
 Nothing is linked silently.  :meth:`LinkingService.propose` (the post-recognition
-hook) only stores ranked candidates; the best one is *pre-selected* when its score
-reaches the threshold and stands clear of the runner-up, and a clerk confirms it
-with one call (:meth:`confirm`).  Every link records who, when and how
+hook) only stores ranked candidates; the best one is *pre-selected* only when the
+page names it beyond doubt (:func:`hukou_scan.registry.matching.is_certain`: exact ID,
+agreeing name, no near-duplicate twin one misread digit away), its score reaches the
+threshold and it stands clear of the runner-up; a clerk confirms it with one call
+(:meth:`confirm`).  Every link records who, when and how
 (``confirmed`` from a proposal, ``manual`` from a search), and every link and unlink
 is audited.
 """
@@ -99,7 +101,7 @@ class LinkingService:
             else:
                 runner_up = cands[1].score if len(cands) > 1 else 0.0
                 pre = (
-                    i == 0
+                    c.certain
                     and c.score >= self.settings.threshold
                     and c.score - runner_up >= self.settings.margin
                 )
