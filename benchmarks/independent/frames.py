@@ -414,7 +414,13 @@ def _lighting(w: int, h: int, rng: random.Random) -> tuple[np.ndarray, str]:
 # --------------------------------------------------------------------------- frame
 
 
-def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP, *, empty: bool = False) -> IndependentFrame:
+def make_frame(
+    seed: int,
+    size: tuple[int, int] = FRAME_8MP,
+    *,
+    empty: bool = False,
+    page_image: np.ndarray | None = None,
+) -> IndependentFrame:
     """Draw frame ``seed`` at ``size`` (width, height); the same seed gives the same scene at any size.
 
     ``empty`` draws the same desk, markings, light and pen without any paper (what the
@@ -426,6 +432,9 @@ def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP, *, empty: bool = Fa
     desk = desk_of(seed)
     landscape = rng.random() < 0.2
     aspect = rng.choice([297 / 210, 260 / 184, 364 / 257])  # A4, 16K, B4
+    if page_image is not None:
+        landscape = False
+        aspect = page_image.shape[0] / page_image.shape[1]
     fill = rng.uniform(0.65, 0.85)
     if landscape:
         long_px = fill * w
@@ -439,7 +448,10 @@ def make_frame(seed: int, size: tuple[int, int] = FRAME_8MP, *, empty: bool = Fa
     frame = _desk(desk, w, h, px_cm, rng, nrng)
     quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
     features = [desk]
-    page = _page(max(16, round(pw)), max(16, round(ph)), rng)
+    if page_image is None:
+        page = _page(max(16, round(pw)), max(16, round(ph)), rng)
+    else:
+        page = cv2.resize(page_image, (max(16, round(pw)), max(16, round(ph))), interpolation=cv2.INTER_AREA)
     if empty:
         if rng.random() < 0.45:
             _pen(frame, quad, rng)

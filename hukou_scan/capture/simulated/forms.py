@@ -8,6 +8,7 @@ an optional red seal over the text.  Everything is deterministic for a given see
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -101,11 +102,25 @@ def _paper(w: int, h: int, rng: random.Random, age: float) -> Image.Image:
     return page
 
 
+HandFont = Callable[[int], ImageFont.FreeTypeFont]
+"""The face of the clerk's handwriting at a pixel size (the simulator's Kai face by default)."""
+
+
+def _kai(size: int) -> ImageFont.FreeTypeFont:
+    return font("hand", size)
+
+
 def _hand_text(
-    page: Image.Image, xy: tuple[int, int], text: str, size: int, rng: random.Random, fade: float
+    page: Image.Image,
+    xy: tuple[int, int],
+    text: str,
+    size: int,
+    rng: random.Random,
+    fade: float,
+    hand: HandFont = _kai,
 ) -> tuple[int, int, int, int]:
     """Draw a handwritten-looking entry; returns its bounding box on the page."""
-    f = font("hand", size + rng.randrange(-3, 4))
+    f = hand(size + rng.randrange(-3, 4))
     ink = rng.choice([(25, 30, 80), (20, 20, 20), (40, 45, 110)])
     alpha = int(255 * (1 - fade * rng.uniform(0.4, 1.0)))
     x0, t, r, b = (int(v) for v in f.getbbox(text))
@@ -164,8 +179,12 @@ def render_registration_form(
     fade: float = 0.2,
     seal: bool = True,
     station: str = "城关派出所",
+    hand: HandFont = _kai,
 ) -> RenderedPage:
-    """One 常住人口登记表 for ``person`` with the clerk's handwriting in the cells."""
+    """One 常住人口登记表 for ``person`` with the clerk's handwriting in the cells.
+
+    ``hand`` lets an evaluation write the entries in a hand the simulator never uses.
+    """
     rng = random.Random(seed)
     w, h = _page_size(dpi)
     s = dpi / 200.0
@@ -250,6 +269,7 @@ def render_registration_form(
                     hand_size,
                     rng,
                     fade,
+                    hand,
                 )
                 out.boxes.append(TextBox(value, vb, True))
                 line_parts.append(value)
@@ -263,14 +283,16 @@ def render_registration_form(
     fb = _print_text(draw, (left, footer_y), "承办人：", label_f, label_col)
     out.boxes.append(TextBox("承办人：", fb, False))
     clerk = rng.choice("王李张刘陈") + rng.choice("建国明华秀英")
-    cb = _hand_text(page, (fb[0] + fb[2] + int(10 * s), footer_y - int(6 * s)), clerk, hand_size, rng, fade)
+    cb = _hand_text(
+        page, (fb[0] + fb[2] + int(10 * s), footer_y - int(6 * s)), clerk, hand_size, rng, fade, hand
+    )
     out.boxes.append(TextBox(clerk, cb, True))
     dx = left + half
     db_ = _print_text(draw, (dx, footer_y), "登记日期：", label_f, label_col)
     out.boxes.append(TextBox("登记日期：", db_, False))
     reg_text = f"{reg.year}年{reg.month}月{reg.day}日"
     rb = _hand_text(
-        page, (db_[0] + db_[2] + int(10 * s), footer_y - int(6 * s)), reg_text, hand_size, rng, fade
+        page, (db_[0] + db_[2] + int(10 * s), footer_y - int(6 * s)), reg_text, hand_size, rng, fade, hand
     )
     out.boxes.append(TextBox(reg_text, rb, True))
     out.lines.append(f"承办人：{clerk} 登记日期：{reg_text}")
