@@ -17,6 +17,12 @@ paired and parsed with the same label rules, so the difference is recognition,
 cell pairing and validation), characters produced on blank pages, seconds per
 page on one process and pages/min of our pipeline on two worker processes.  Also
 CER on the real images with ground truth in ../shared/data/real/zh_docs.
+Handwriting (issue 17): ``hw_*`` keys — registration forms in a layout the simulator
+never draws (:mod:`benchmarks.independent.hwforms`: four-column table, the ID one digit
+per printed box), entries in Fontsource handwriting faces, photographed on the
+independent desks (8 MP frames through the whole imaging pipeline); our form reader
+against stock RapidOCR 3 on the same derivatives; per hand and per desk
+(``--hw-only`` runs just this part).
 Prints one JSON object on the last line.
 """
 
@@ -299,10 +305,127 @@ def real_images(run: Runner) -> dict[str, Any]:
     return {"mean_cer": round(float(np.mean(list(out.values()))), 4) if out else None, "per_image": out}
 
 
+# --- handwriting on independent forms and desks (issue 17) ---------------------------
+
+HW_FIELDS = ("name", "sex", "birth_date", "id_number", "household_no", "address")
+
+
+def _hw_pages(per_hand: int) -> list[tuple[str, str, Any, np.ndarray]]:
+    """(hand, desk, form, 8 MP frame) for every hand: independent layout, hands and desks."""
+    import functools
+
+    import cv2
+
+    from benchmarks._hands import HANDS, available_hands, hand_font
+    from benchmarks.independent.frames import desk_of, make_frame
+    from benchmarks.independent.hwforms import render_form
+
+    hands = ["kai", *available_hands(HANDS)]
+    households = generate_households(per_hand * len(hands) + 5, seed=1717)
+    out = []
+    k = 0
+    for hand in hands:
+        for _ in range(per_hand):
+            hh = households[k]
+            person = hh.members[k % len(hh.members)]
+            seed = 8300 + k
+            form = render_form(person, hh.head.name, functools.partial(hand_font, hand), seed)
+            frame = make_frame(seed, page_image=cv2.cvtColor(form.image, cv2.COLOR_RGB2BGR)).image
+            out.append((hand, desk_of(seed), form, frame))
+            k += 1
+    return out
+
+
+def _field_values(flds: list[ExtractedField]) -> dict[str, str]:
+    got: dict[str, str] = {}
+    for f in sorted(flds, key=lambda f: -f.confidence):
+        got.setdefault(f.name, squash(f.value))
+    return got
+
+
+def hw_score(per_hand: int) -> dict[str, Any]:
+    """Field reading of handwritten entries, ours and stock RapidOCR 3 on the same derivatives.
+
+    Hands: ``kai`` (the simulator's face) and the Fontsource hands; the tuning/test split
+    is :data:`benchmarks.independent.hwforms.TUNING_HANDS` / ``TEST_HANDS``.  ``hw_*`` keys
+    pool the handwriting faces; ``hw_test_*`` the test-only ones.
+    """
+    from benchmarks.independent.hwforms import TEST_HANDS
+    from hukou_scan.imaging.pipeline import process_frame
+    from hukou_scan.ocr.engine import create_engine
+    from hukou_scan.ocr.form import recognize_page
+
+    engine = create_engine("rapidocr")
+    stock = runner_rapid3()
+    per: dict[tuple[str, str, str], list[tuple[int, int, bool, bool]]] = {}
+    for hand, desk, form, frame in _hw_pages(per_hand):
+        res = process_frame(frame)
+        deriv = res.parts[0].derivative if res.parts else None
+        for who in ("ours", "rapidocr3"):
+            if deriv is None:
+                got: dict[str, str] = {}
+            elif who == "ours":
+                got = _field_values(recognize_page(engine, deriv).fields)
+            else:
+                img = deriv if deriv.ndim == 3 else np.repeat(deriv[:, :, None], 3, axis=2)
+                got = _field_values(stock(img)[1])
+            dist = sum(Levenshtein.distance(squash(form.fields[k]), got.get(k, "")) for k in HW_FIELDS)
+            n = sum(len(squash(form.fields[k])) for k in HW_FIELDS)
+            id_ok = got.get("id_number", "") == form.fields["id_number"]
+            name_ok = got.get("name", "") == form.fields["name"]
+            per.setdefault((who, hand, desk), []).append((dist, n, id_ok, name_ok))
+        print(
+            f"hw {hand} {desk}: {per[('ours', hand, desk)][-1]} stock {per[('rapidocr3', hand, desk)][-1]}",
+            file=sys.stderr,
+        )
+
+    def agg(rows: list[tuple[int, int, bool, bool]]) -> dict[str, Any]:
+        return {
+            "cer": round(sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)), 4),
+            "id_exact": round(sum(r[2] for r in rows) / len(rows), 3),
+            "name_exact": round(sum(r[3] for r in rows) / len(rows), 3),
+            "pages": len(rows),
+        }
+
+    def pool(who: str, pred: Callable[[str, str], bool]) -> dict[str, Any]:
+        rows = [r for (w, h, d), rs in per.items() if w == who and pred(h, d) for r in rs]
+        return agg(rows) if rows else {}
+
+    out: dict[str, Any] = {}
+    for who in ("ours", "rapidocr3"):
+        hw = pool(who, lambda h, d: h != "kai")
+        test = pool(who, lambda h, d: h in TEST_HANDS)
+        sfx = "" if who == "ours" else "_anchor"
+        out[f"hw_cer{sfx}"] = hw.get("cer")
+        out[f"hw_id_exact{sfx}"] = hw.get("id_exact")
+        out[f"hw_name_exact{sfx}"] = hw.get("name_exact")
+        out[f"hw_test_cer{sfx}"] = test.get("cer")
+        out[f"hw_test_id_exact{sfx}"] = test.get("id_exact")
+        out[f"hw_test_name_exact{sfx}"] = test.get("name_exact")
+        out[f"kai{sfx}"] = pool(who, lambda h, d: h == "kai")
+        hands = sorted({h for (w, h, _d) in per if w == who})
+        desks = sorted({d for (w, _h, d) in per if w == who})
+        out[f"per_hand{sfx}"] = {h: pool(who, lambda hh, d, h=h: hh == h) for h in hands}
+        out[f"per_desk{sfx}"] = {d: pool(who, lambda h, dd, d=d: dd == d) for d in desks}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--hw-only", action="store_true", help="only the handwriting section")
+    ap.add_argument("--hw-pages", type=int, default=None, help="pages per hand (2 quick, 8 full)")
     args = ap.parse_args(argv)
+    hw_per_hand = args.hw_pages or (2 if args.quick else 8)
+    if args.hw_only:
+        hw = hw_score(hw_per_hand)
+        print(
+            json.dumps(
+                {"bench": "ocr", "section": "handwriting", **hw, "load_avg": os.getloadavg()[0]},
+                ensure_ascii=False,
+            )
+        )
+        return 0
     if args.quick:
         pages = make_pages(2, 1, 1)
     else:
@@ -357,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             "ppm_ge_30": ppm >= 30,
         },
         "real_zh_docs": {k: v.get("mean_cer") for k, v in real.items()},
+        **hw_score(hw_per_hand),
         "real_zh_docs_ours": real.get("ours", {}).get("per_image"),
     }
     print(json.dumps(summary, ensure_ascii=False))

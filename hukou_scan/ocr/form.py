@@ -53,6 +53,7 @@ class Cell:
     x1: int
     y1: int
     words: list[OcrWord] = field(default_factory=list)
+    boxes: list[tuple[int, int]] = field(default_factory=list)  # a comb field's boxes (x0, x1)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -298,6 +299,91 @@ def split_spanning(words: list[OcrWord], grid: Grid) -> tuple[list[OcrWord], lis
     return out, split
 
 
+COMB_MIN_BOXES = 8
+"""A run of at least this many equal boxes is one value written a character per box."""
+
+
+def merge_combs(grid: Grid) -> int:
+    """Merge each comb field (公民身份号码 written one digit per printed box) into one cell.
+
+    Why: the boxes' rules are vertical rules to :func:`detect_grid`, so every digit
+    became a cell of its own and the value next to the label was its first digit.  A
+    comb is a run of at least :data:`COMB_MIN_BOXES` adjacent cells of nearly equal
+    width, each no wider than the band is high.  Returns how many were merged.
+    """
+    merged = 0
+    for band in grid.bands:
+        cells, i = band.cells, 0
+        out: list[Cell] = []
+        bh = band.y1 - band.y0
+        while i < len(cells):
+            j = i
+            widths: list[int] = []
+            while j < len(cells):
+                cw = cells[j].x1 - cells[j].x0
+                if cw > 1.2 * bh or (widths and abs(cw - float(np.median(widths))) > 0.2 * np.median(widths)):
+                    break
+                if j > i and cells[j].x0 - cells[j - 1].x1 > 0.5 * cw:
+                    break
+                widths.append(cw)
+                j += 1
+            if j - i >= COMB_MIN_BOXES:
+                run = cells[i:j]
+                x0, x1 = run[0].x0, run[-1].x1
+                sliver = 0.6 * float(np.median(widths))
+                # The slivers between the label's rule and the first box (and after the
+                # last) belong to the comb, not to the label's value.
+                if out and out[-1].x1 - out[-1].x0 < sliver:
+                    x0 = out.pop().x0
+                if j < len(cells) and cells[j].x1 - cells[j].x0 < sliver:
+                    x1 = cells[j].x1
+                    j += 1
+                out.append(Cell(x0, band.y0, x1, band.y1, [], [(c.x0, c.x1) for c in run]))
+                merged += 1
+                i = j
+            else:
+                out.append(cells[i])
+                i += 1
+        band.cells = out
+    return merged
+
+
+_COMB_CHARS = re.compile(r"[0-9Xx×]")
+
+
+def read_comb(engine: OcrEngine, image: np.ndarray, cell: Cell) -> None:
+    """Read a comb cell box by box, recognition only, and replace its words.
+
+    The whole-page detector skips single digits boxed in by rules (3 of 18 lost on
+    the independent forms).  Each box's inside (rules cut away) is read as a line;
+    a box read as nothing, or as more than one character, becomes ``?`` so that the
+    positions of the other digits stay right and the ID rules refuse the number
+    rather than shift it.  Empty boxes after the last written one are dropped (15-digit
+    numbers in 18 boxes).
+    """
+    grey = to_grey(image)
+    chars: list[str] = []
+    conf = 1.0
+    for bx0, bx1 in cell.boxes:
+        bw = bx1 - bx0
+        ins_x, ins_y = max(2, bw // 7), max(2, (cell.y1 - cell.y0) // 7)
+        crop = grey[cell.y0 + ins_y : cell.y1 - ins_y, bx0 + ins_x : bx1 - ins_x]
+        if crop.size == 0 or ink_fraction(crop) < 0.004:
+            chars.append("")
+            continue
+        pad = np.full((crop.shape[0] + 16, crop.shape[1] + 32), 255, np.uint8)
+        pad[8 : 8 + crop.shape[0], 16 : 16 + crop.shape[1]] = crop
+        words = engine.recognize(pad, hint="line").words
+        found = _COMB_CHARS.findall(unicodedata.normalize("NFKC", "".join(w.text for w in words)))
+        chars.append(found[0] if len(found) == 1 else "?")
+        conf = min([conf, *(w.conf for w in words)]) if len(found) == 1 else 0.0
+    while chars and chars[-1] == "":
+        chars.pop()
+    text = "".join(c or "?" for c in chars)
+    if text:
+        cell.words = [OcrWord(text, cell.x0, cell.y0, cell.x1 - cell.x0, cell.y1 - cell.y0, conf)]
+
+
 def recognize_page(
     engine: OcrEngine,
     image: np.ndarray,
@@ -346,6 +432,7 @@ def recognize_page(
     if cancel is not None and cancel.is_set():
         raise OcrError("识别已取消。", "Recognition cancelled.")
 
+    merge_combs(grid)
     free: list[OcrWord] = []
     cells = [c for b in grid.bands for c in b.cells]
     for wd in words:
@@ -355,12 +442,15 @@ def recognize_page(
                 break
         else:
             free.append(wd)
+    for c in cells:
+        if c.boxes:
+            read_comb(engine, image, c)
 
     if cells and mode == "cell":
         inset = max(3, w // 400)
         for band in grid.bands:
             for i, c in enumerate(band.cells):
-                if _is_label_cell(c) or (i == 0 and len(band.cells) > 1 and not c.words):
+                if c.boxes or _is_label_cell(c) or (i == 0 and len(band.cells) > 1 and not c.words):
                     continue
                 if cancel is not None and cancel.is_set():
                     raise OcrError("识别已取消。", "Recognition cancelled.")

@@ -108,3 +108,13 @@ def test_real_line_images(real_data: Path) -> None:
         gt = (docs / f"{stem}.gt.txt").read_text(encoding="utf-8")
         res = recognize_page(engine, load_image(docs / f"{stem}{ext}"))
         assert cer(gt, res.text) <= 0.1, stem
+
+
+def test_rapidocr_reads_an_id_written_one_digit_per_box() -> None:
+    """The real recogniser on a comb field: whole-page reading alone loses boxed digits."""
+    from tests.unit.test_ocr_comb import NUMBER, _draw
+
+    img, _ = _draw(NUMBER)
+    res = recognize_page(create_engine("rapidocr", threads=1), img)
+    f = next(f for f in res.fields if f.name == "id_number")
+    assert f.value == NUMBER and f.valid
