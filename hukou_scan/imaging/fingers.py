@@ -1,0 +1,384 @@
+"""The clerk's fingers on the page: find them, paint them out of the margin, warn over text.
+
+A bound register cannot be pressed flat under glass, so the clerk holds the page with
+two fingers at its edges.  On the rectified page a finger is a skin-coloured blob that
+*enters from the page edge*.  Three things make this harder than a colour threshold:
+
+* **yellowed paper and wooden desks are close to skin hue.**  So colour is judged
+  against the page's own paper: every pixel is divided by the paper colour (a white
+  balance on the paper), after which paper of any age is neutral and skin is clearly
+  red of green.  A warm lamp shifts paper and skin alike and cancels out too.
+* **colour alone is not enough** (a strip of wood left by a loose page outline, a
+  brown stain, a red seal): every candidate must pass a shape test — it touches the
+  page edge, it points *into* the page (not along the edge), its width is a finger's
+  (9–32 mm) with roughly parallel sides, and its far end is rounded (narrower than its
+  body), unlike a flat-ended strip of desk.
+* **never paint over ink.**  The fill only covers pixels that are skin-coloured or
+  paper-bright; any pixel darker than the paper that is not skin-coloured is ink and
+  is kept, however close to the finger.
+
+A finger that lies only over the margin is painted with the paper colour around it in
+the cleaned derivative (the master stays as captured); a finger over text or form
+cells is reported, and the capture screen asks the clerk to re-take the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from hukou_scan.imaging.detect import shrink
+
+log = logging.getLogger(__name__)
+
+U8 = NDArray[Any]
+
+# Shape limits of one finger seen from above (adult index/middle finger 14-22 mm wide;
+# a thumb pressed flat up to ~28 mm; children's or slim fingers down to ~10 mm).
+FINGER_WIDTH_MM = (9.0, 32.0)
+MIN_LENGTH_RATIO = 0.35  # how far into the page, relative to its width
+MAX_SIDE_CV = 0.35  # variation of the width along the body (parallel sides)
+MAX_TIP_RATIO = 0.85  # width of the far end relative to the body (rounded tip)
+MIN_SOLIDITY = 0.8
+MAX_AXIS_TILT_DEG = 60.0  # angle between the finger and the edge's normal
+PAPER_A4_SHORT_MM = 210.0
+WORK_LONG_SIDE = 900
+
+
+@dataclass(frozen=True)
+class Finger:
+    """One finger (or thumb) found on the page, in full-resolution page pixels.
+
+    Attributes:
+        bbox: x, y, width, height.
+        edge: the page edge it comes from (top, bottom, left, right).
+        width_mm / length_mm: its body width and how far it reaches into the page.
+        covers_content: it lies over text, ruled lines or form cells.
+    """
+
+    bbox: tuple[int, int, int, int]
+    edge: str
+    width_mm: float
+    length_mm: float
+    covers_content: bool
+
+
+@dataclass
+class FingerReport:
+    """What :func:`detect_fingers` found.
+
+    ``mask`` marks the accepted fingers on the working copy (``scale`` × page size);
+    ``rejected`` counts skin-coloured blobs at the edge that failed the shape test.
+    """
+
+    fingers: tuple[Finger, ...]
+    mask: U8
+    scale: float
+    px_per_mm: float
+    rejected: int = 0
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def covers_content(self) -> bool:
+        return any(f.covers_content for f in self.fingers)
+
+    @property
+    def area_frac(self) -> float:
+        return float(cv2.countNonZero(self.mask)) / float(self.mask.size) if self.mask.size else 0.0
+
+
+def paper_colour(small: U8) -> NDArray[np.float32]:
+    """Median BGR of the brightest half of the page: the paper, whatever its age or light."""
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    sample = grey[::2, ::2]
+    cut = float(np.percentile(sample, 50))
+    sel = small[::2, ::2][sample >= cut]
+    if sel.size == 0:
+        return np.array([235.0, 235.0, 235.0], np.float32)
+    return np.maximum(np.median(sel.reshape(-1, 3).astype(np.float32), axis=0), 1.0)
+
+
+def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
+    """Skin-coloured pixels after white-balancing on the paper (uint8 0/1).
+
+    After dividing by the paper colour, paper of any age is grey (R≈G≈B) and a stain or
+    the paper's darker rim stays within a few per cent of grey; skin is 15–70 % redder
+    than green.  Red seal ink is far redder (excluded above ×1.9); blue/black ink is
+    not red at all.  Very dark pixels carry no reliable colour.
+    """
+    f = bgr.astype(np.float32) / paper[None, None, :]
+    b, g, r = f[..., 0], f[..., 1], f[..., 2]
+    g = np.maximum(g, 1e-3)
+    rg = r / g
+    bg = b / g
+    lum = (0.114 * b + 0.587 * g + 0.299 * r) * 1.0
+    red = (rg > 1.08) & (rg < 1.9) & (bg > 0.3) & (bg < 1.2)
+    # dark pixels (a dark finger's shaded side) must be clearly red: dark ink is only slightly so
+    return np.asarray(red & (lum > 0.12) & (lum < 1.35) & ((lum > 0.3) | (rg > 1.2)), np.uint8)
+
+
+def _edge_of(x: int, y: int, w: int, h: int, W: int, H: int, tol: int) -> list[str]:
+    edges = []
+    if y <= tol:
+        edges.append("top")
+    if y + h >= H - tol:
+        edges.append("bottom")
+    if x <= tol:
+        edges.append("left")
+    if x + w >= W - tol:
+        edges.append("right")
+    return edges
+
+
+def _shape(comp: U8, edge: str, px_mm: float) -> dict[str, float] | None:
+    """Width profile of a blob along the normal of ``edge``; None when it is too small to judge."""
+    H, W = comp.shape
+    ys, xs = np.nonzero(comp)
+    if ys.size < 30:
+        return None
+    # distance from the edge (depth) and position along the edge
+    if edge == "top":
+        depth, along = ys, xs
+    elif edge == "bottom":
+        depth, along = (H - 1 - ys), xs
+    elif edge == "left":
+        depth, along = xs, ys
+    else:
+        depth, along = (W - 1 - xs), ys
+    length = float(depth.max()) + 1.0
+    # width per depth slice (area per slice: robust to ragged outlines) and the centre
+    # line's drift along the edge, which gives the finger's tilt against the edge normal
+    nbins = max(4, min(40, int(length // max(1.0, 1.5 * px_mm))))
+    edges_ = np.linspace(0, length, nbins + 1)
+    idx = np.clip(np.digitize(depth, edges_) - 1, 0, nbins - 1)
+    counts = np.bincount(idx, minlength=nbins).astype(np.float64)
+    sums = np.bincount(idx, weights=along.astype(np.float64), minlength=nbins)
+    ok = counts > 0
+    centres = sums[ok] / counts[ok]
+    mids = ((edges_[:-1] + edges_[1:]) / 2)[ok]
+    slope = float(np.polyfit(mids, centres, 1)[0]) if ok.sum() >= 3 and length >= 2 * px_mm else 0.0
+    tilt = math.degrees(math.atan(abs(slope)))
+    widths = counts / np.maximum(np.diff(edges_), 1e-6)
+    # a finger seen at a tilt looks wider per slice by 1/cos(tilt)
+    widths *= math.cos(math.radians(min(tilt, 75.0)))
+    length *= 1.0 / max(math.cos(math.radians(min(tilt, 75.0))), 0.25)
+    body = widths[int(nbins * 0.2) : max(int(nbins * 0.75), int(nbins * 0.2) + 1)]
+    width = float(np.median(body)) if body.size else float(np.median(widths))
+    cv = float(np.std(body) / max(np.mean(body), 1e-6)) if body.size >= 2 else 0.0
+    tip_n = max(1, int(round(nbins * 0.12)))
+    tip = float(np.mean(widths[-tip_n:]))
+    contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cnt = max(contours, key=cv2.contourArea)
+    hull = cv2.convexHull(cnt)
+    solidity = float(cv2.contourArea(cnt)) / max(float(cv2.contourArea(hull)), 1.0)
+    return {
+        "width_mm": width / px_mm,
+        "length_mm": length / px_mm,
+        "length_ratio": length / max(width, 1e-6),
+        "side_cv": cv,
+        "tip_ratio": tip / max(width, 1e-6),
+        "solidity": solidity,
+        "tilt_deg": tilt,
+    }
+
+
+def _is_finger(s: dict[str, float]) -> bool:
+    return bool(
+        FINGER_WIDTH_MM[0] <= s["width_mm"] <= FINGER_WIDTH_MM[1]
+        and s["length_ratio"] >= MIN_LENGTH_RATIO
+        and s["side_cv"] <= MAX_SIDE_CV
+        and s["tip_ratio"] <= (MAX_TIP_RATIO if s["length_ratio"] >= 0.8 else 0.6)
+        and s["solidity"] >= MIN_SOLIDITY
+        and s["tilt_deg"] <= MAX_AXIS_TILT_DEG
+    )
+
+
+def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
+    """Ink on the working copy: darker than the local paper and not skin (uint8 0/1)."""
+    k = max(3, int(round(2.5 * px_mm)) | 1)
+    bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    bg = cv2.GaussianBlur(bg, (0, 0), k / 2)
+    ink = (grey.astype(np.float32) < 0.72 * np.maximum(bg.astype(np.float32), 8.0)) & (skin == 0)
+    return np.asarray(ink, np.uint8)
+
+
+def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float) -> U8:
+    """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
+    skin = skin_against_paper(cv2.GaussianBlur(small, (3, 3), 0), paper)
+    k = max(3, int(round(1.2 * px_mm)) | 1)
+    ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
+    # a nail, a highlight or a knuckle crease is less red than the rest of the finger:
+    # close small gaps and fill holes so one finger stays one blob
+    k2 = max(3, int(round(2.5 * px_mm)) | 1)
+    skin = np.asarray(
+        cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))), np.uint8
+    )
+    contours, _ = cv2.findContours(skin, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    skin = np.zeros_like(skin)
+    cv2.drawContours(skin, contours, -1, 1, thickness=-1)
+    return skin
+
+
+def detect_fingers(page_bgr: U8, dpi: float | None = None) -> FingerReport:
+    """Find fingers entering the rectified page from its edges.
+
+    Args:
+        page_bgr: the rectified page (master, BGR).
+        dpi: its resolution; None assumes the short side is an A4 page's 210 mm.
+
+    Returns:
+        A :class:`FingerReport` (empty when there are none or the image is grey).
+    """
+    H0, W0 = page_bgr.shape[:2]
+    small, scale = shrink(page_bgr, WORK_LONG_SIDE)
+    H, W = small.shape[:2]
+    empty = np.zeros((H, W), np.uint8)
+    px_mm = (dpi * scale / 25.4) if dpi else min(H, W) / PAPER_A4_SHORT_MM
+    if small.ndim != 3 or min(H, W) < 32:
+        return FingerReport((), empty, scale, px_mm)
+    paper = paper_colour(small)
+    skin = skin_blobs(small, paper, px_mm)
+    n, lbl, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    tol = max(2, int(round(0.01 * min(H, W))))
+    min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    ink = _ink(grey, skin, px_mm)
+    mask = np.zeros((H, W), np.uint8)
+    fingers: list[Finger] = []
+    details: list[dict[str, Any]] = []
+    rejected = 0
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if area < min_area:
+            continue
+        edges = _edge_of(x, y, w, h, W, H, tol)
+        if not edges:
+            continue
+        comp = (lbl == i).astype(np.uint8)
+        best: tuple[str, dict[str, float]] | None = None
+        for e in edges:
+            s = _shape(comp, e, px_mm)
+            if s is not None and _is_finger(s):
+                best = (e, s)
+                break
+            if s is not None:
+                details.append({"edge": e, "accepted": False, **{k_: round(v, 3) for k_, v in s.items()}})
+        if best is None:
+            rejected += 1
+            continue
+        edge, s = best
+        covers = _covers_content(comp, ink, px_mm, edge)
+        details.append({"edge": edge, "accepted": True, **{k_: round(v, 3) for k_, v in s.items()}})
+        mask |= comp
+        inv = 1.0 / scale
+        fingers.append(
+            Finger(
+                bbox=(int(x * inv), int(y * inv), min(W0, int(math.ceil(w * inv))), min(H0, int(math.ceil(h * inv)))),
+                edge=edge,
+                width_mm=round(s["width_mm"], 1),
+                length_mm=round(s["length_mm"], 1),
+                covers_content=covers,
+            )
+        )
+    if fingers or rejected:
+        log.debug("fingers: %d found, %d skin blobs at the edge rejected by shape", len(fingers), rejected)
+    return FingerReport(tuple(fingers), mask, scale, px_mm, rejected, details)
+
+
+def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
+    """Whether a finger lies over text or form cells.
+
+    The page's content zone is its ink closed over the gaps between characters and
+    lines (6 mm); a finger that reaches into it, or has ink right beside its sides
+    and tip (a line or characters running under it), covers content.  The page edge
+    it comes from does not count (the desk beyond may be dark).
+    """
+    H, W = comp.shape
+    kz = max(3, int(round(6 * px_mm)) | 1)
+    zone = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kz, kz)))
+    # keep only real content (characters, lines), not isolated specks of dirt
+    nz, lz, sz, _ = cv2.connectedComponentsWithStats(zone, connectivity=8)
+    keep = np.zeros(nz, bool)
+    keep[1:] = sz[1:, cv2.CC_STAT_AREA] >= (3 * px_mm) ** 2
+    zone = keep[lz].astype(np.uint8)
+    kr = max(3, int(round(3 * px_mm)) | 1)
+    grown = cv2.dilate(comp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr)))
+    ring = (grown > 0) & (comp == 0)
+    band = max(2, int(round(1.5 * px_mm)))
+    if edge == "top":
+        ring[:band, :] = False
+    elif edge == "bottom":
+        ring[H - band :, :] = False
+    elif edge == "left":
+        ring[:, :band] = False
+    else:
+        ring[:, W - band :] = False
+    fa = float(cv2.countNonZero(comp))
+    over = float(np.count_nonzero((zone > 0) & (grown > 0))) / max(fa, 1.0)
+    ring_ink = float(np.count_nonzero(ring & (ink > 0))) / max(float(np.count_nonzero(ring)), 1.0)
+    return over > 0.03 or ring_ink > 0.02
+
+
+def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, int]:
+    """Paint margin-only fingers with the surrounding paper in the derivative.
+
+    Fingers that cover content are left alone (the clerk re-takes the page).  Inside
+    each finger's neighbourhood a pixel is filled only when it is skin-coloured or at
+    least as bright as 75 % of the local paper: a pixel darker than that and not
+    skin-coloured is ink, and ink is never painted over.
+
+    Args:
+        derivative: the cleaned derivative (grey, bitonal or colour) of ``master``.
+        master: the colour master the fingers were found on (same size).
+        report: :func:`detect_fingers` on ``master``.
+
+    Returns:
+        (derivative with the fingers painted out — a copy when anything changed,
+        number of pixels filled).
+    """
+    todo = [f for f in report.fingers if not f.covers_content]
+    if not todo or master.ndim != 3:
+        return derivative, 0
+    H, W = master.shape[:2]
+    out = derivative.copy()
+    filled = 0
+    inv = 1.0 / report.scale
+    pad = int(round(3 * report.px_per_mm * inv)) + 2
+    mask_full = cv2.resize(report.mask, (W, H), interpolation=cv2.INTER_NEAREST)
+    paper = paper_colour(shrink(master, 600)[0])
+    for f in todo:
+        x, y, w, h = f.bbox
+        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
+        core = mask_full[y0:y1, x0:x1]
+        kd = max(3, int(round(1.5 * report.px_per_mm * inv)) | 1)
+        near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kd, kd)))
+        kr = max(3, int(round(2.5 * report.px_per_mm * inv)) | 1)
+        ring = (cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr))) > 0) & (near == 0)
+        m = master[y0:y1, x0:x1]
+        grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        skin = skin_against_paper(m, paper) > 0
+        paper_grey = float(np.median(grey[ring])) if ring.any() else float(np.percentile(grey, 90))
+        ink = (grey < 0.75 * paper_grey) & ~skin
+        ink = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        sel = (near > 0) & ~ink
+        if not sel.any():
+            continue
+        d = out[y0:y1, x0:x1]
+        ring_ok = ring & ~ink
+        if ring_ok.any():
+            colour = np.median(d[ring_ok].reshape(-1, 1 if d.ndim == 2 else d.shape[2]), axis=0)
+        else:
+            colour = np.array([255] * (1 if d.ndim == 2 else d.shape[2]))
+        d[sel] = colour.astype(d.dtype) if d.ndim == 3 else colour.astype(d.dtype)[0]
+        filled += int(np.count_nonzero(sel))
+    return out, filled
+
+
+__all__ = ["Finger", "FingerReport", "detect_fingers", "fill_fingers", "paper_colour", "skin_against_paper"]
