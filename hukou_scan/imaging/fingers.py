@@ -104,6 +104,27 @@ def paper_colour(small: U8) -> NDArray[np.float32]:
     return np.maximum(np.median(sel.reshape(-1, 3).astype(np.float32), axis=0), 1.0)
 
 
+def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
+    """Paper colour at every pixel (H×W×3 float): :func:`paper_colour` of a coarse grid, interpolated.
+
+    Why local: the paper's colour is not one colour.  Under a warm lamp yellowed paper
+    clips the red channel where it is brightest and not in the vignetted corners, and
+    paper yellows more at the handled edges; against one global colour those parts
+    look skin-red.  Cells of a quarter of the page are far larger than a finger, so a
+    finger cannot pull its cell's median of the bright half towards itself.
+    """
+    H, W = small.shape[:2]
+    grid = np.zeros((cells, cells, 3), np.float32)
+    glob = paper_colour(small)
+    for i in range(cells):
+        for j in range(cells):
+            cell = small[i * H // cells : (i + 1) * H // cells, j * W // cells : (j + 1) * W // cells]
+            grid[i, j] = paper_colour(cell) if cell.shape[0] >= 8 and cell.shape[1] >= 8 else glob
+    # cell centres → pixels: pad by edge replication so the border cells keep their value
+    big = cv2.resize(grid, (W, H), interpolation=cv2.INTER_LINEAR)
+    return np.maximum(np.asarray(big, np.float32), 1.0)
+
+
 def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
     """Skin-coloured pixels after white-balancing on the paper (uint8 0/1).
 
@@ -112,7 +133,7 @@ def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
     than green.  Red seal ink is far redder (excluded above ×1.9); blue/black ink is
     not red at all.  Very dark pixels carry no reliable colour.
     """
-    f = bgr.astype(np.float32) / paper[None, None, :]
+    f = bgr.astype(np.float32) / (paper if paper.ndim == 3 else paper[None, None, :])
     b, g, r = f[..., 0], f[..., 1], f[..., 2]
     g = np.maximum(g, 1e-3)
     rg = r / g
@@ -210,7 +231,8 @@ def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
 
 def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
-    skin = skin_against_paper(cv2.GaussianBlur(small, (3, 3), 0), paper)
+    blurred = cv2.GaussianBlur(small, (3, 3), 0)
+    skin = skin_against_paper(blurred, paper)
     k = max(3, int(round(1.2 * px_mm)) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
@@ -226,18 +248,22 @@ def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float) -> U8:
     return skin
 
 
-def detect_fingers(page_bgr: U8, dpi: float | None = None) -> FingerReport:
+def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None = None) -> FingerReport:
     """Find fingers entering the rectified page from its edges.
 
     Args:
         page_bgr: the rectified page (master, BGR).
         dpi: its resolution; None assumes the short side is an A4 page's 210 mm.
+        reduced: an optional smaller copy of the page to start from (saves a shrink of
+            an 8 MP master); results are still in ``page_bgr``'s pixels.
 
     Returns:
         A :class:`FingerReport` (empty when there are none or the image is grey).
     """
     H0, W0 = page_bgr.shape[:2]
-    small, scale = shrink(page_bgr, WORK_LONG_SIDE)
+    base = reduced if reduced is not None else page_bgr
+    small, scale = shrink(base, WORK_LONG_SIDE)
+    scale *= base.shape[1] / W0
     H, W = small.shape[:2]
     empty = np.zeros((H, W), np.uint8)
     px_mm = (dpi * scale / 25.4) if dpi else min(H, W) / PAPER_A4_SHORT_MM
@@ -308,7 +334,7 @@ def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
     keep = np.zeros(nz, bool)
     keep[1:] = sz[1:, cv2.CC_STAT_AREA] >= (3 * px_mm) ** 2
     zone = keep[lz].astype(np.uint8)
-    kr = max(3, int(round(3 * px_mm)) | 1)
+    kr = max(3, int(round(6 * px_mm)) | 1)
     grown = cv2.dilate(comp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr)))
     ring = (grown > 0) & (comp == 0)
     band = max(2, int(round(1.5 * px_mm)))
@@ -323,7 +349,7 @@ def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
     fa = float(cv2.countNonZero(comp))
     over = float(np.count_nonzero((zone > 0) & (grown > 0))) / max(fa, 1.0)
     ring_ink = float(np.count_nonzero(ring & (ink > 0))) / max(float(np.count_nonzero(ring)), 1.0)
-    return over > 0.03 or ring_ink > 0.02
+    return over > 0.02 or ring_ink > 0.01
 
 
 def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, int]:
@@ -352,7 +378,8 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
     inv = 1.0 / report.scale
     pad = int(round(3 * report.px_per_mm * inv)) + 2
     mask_full = cv2.resize(report.mask, (W, H), interpolation=cv2.INTER_NEAREST)
-    paper = paper_colour(shrink(master, 600)[0])
+    small_m, _ = shrink(master, WORK_LONG_SIDE)
+    paper_full = cv2.resize(paper_map(small_m), (W, H), interpolation=cv2.INTER_LINEAR)
     for f in todo:
         x, y, w, h = f.bbox
         x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
@@ -363,10 +390,10 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
         ring = (cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr))) > 0) & (near == 0)
         m = master[y0:y1, x0:x1]
         grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        skin = skin_against_paper(m, paper) > 0
+        skin = skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0
         paper_grey = float(np.median(grey[ring])) if ring.any() else float(np.percentile(grey, 90))
-        ink = (grey < 0.75 * paper_grey) & ~skin
-        ink = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        ink = (grey < 0.85 * paper_grey) & ~skin
+        ink = cv2.dilate(ink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         sel = (near > 0) & ~ink
         if not sel.any():
             continue

@@ -41,6 +41,7 @@ from hukou_scan.imaging import perspective as persp
 from hukou_scan.imaging.deskew import estimate_orientation, estimate_skew, rotate_cardinal
 from hukou_scan.imaging.detect import Detection, detect_page, quad_from_array, quad_rotation_deg, shrink
 from hukou_scan.imaging.enhance import EnhanceParams, enhance, flatten
+from hukou_scan.imaging.fingers import detect_fingers, fill_fingers
 from hukou_scan.imaging.quality import assess_frame, assess_page, ink_coverage
 from hukou_scan.imaging.split import find_gutter, flatten_spine
 
@@ -440,6 +441,12 @@ def process_frame(
         deriv = enhance(master, master_dpi, opts.enhance, reduced=half).image
         t_enh += time.perf_counter() - t0
 
+        # the clerk's fingers at the page edge: painted out of the margin, flagged over text
+        t0 = time.perf_counter()
+        fingers = detect_fingers(master, master_dpi, reduced=half)
+        deriv, filled_px = fill_fingers(deriv, master, fingers)
+        timings["fingers"] = timings.get("fingers", 0.0) + _ms(t0)
+
         t0 = time.perf_counter()
         q = assess_page(
             master,
@@ -448,6 +455,8 @@ def process_frame(
             residual_skew_deg=residual,
             camera=source != "full_frame",
             reduced=half,
+            fingers=fingers,
+            filled_px=filled_px,
         )
         q = assess_frame(q, cut_off=cut_off, found=True)
         t_q += time.perf_counter() - t0

@@ -22,7 +22,13 @@ Keys (all optional; a missing key means "not measured"):
 - ``glare``: value = share of the page covered by specular hot spots.
 - ``skew_residual_deg``: value = |skew of the content relative to the page edges|
   (what perspective correction could not explain); flag above 3°.
-- ``hand``: value = share of the page covered by skin-coloured regions.
+- ``hand``: value = share of the page covered by skin-coloured regions.  When the
+  finger detector ran (:mod:`hukou_scan.imaging.fingers`) the entry also carries
+  ``fingers`` (how many entered from the page edge), ``fingers_over_text`` and
+  ``filled_px`` (pixels of margin-only fingers painted with the paper colour in the
+  derivative).  It is flagged with "手指遮挡文字，请重拍" when a finger covers text or
+  form cells; fingers over the margin only are painted out and not flagged; skin
+  elsewhere (a hand over the page, not a finger at its edge) flags as before.
 - ``dpi_low``: value = effective dpi; flag below 200 (the standard's minimum), or
   below 300 when the text is small (characters under 3 mm); ``small_text_mm`` gives
   the measured character height when known.
@@ -42,6 +48,7 @@ from numpy.typing import NDArray
 from hukou_scan.domain.models import Quad
 from hukou_scan.imaging.detect import shrink, skin_mask
 from hukou_scan.imaging.enhance import flatten, percentile_u8
+from hukou_scan.imaging.fingers import FingerReport
 
 U8 = NDArray[Any]
 
@@ -78,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hand": (
         "手指或手遮挡了页面，请移开后重拍。",
         "A hand or finger covers the page; move it away and capture again.",
+    ),
+    "fingers_text": (
+        "手指遮挡文字，请重拍。",
+        "A finger covers text; move it off the writing and capture again.",
     ),
     "dpi_low": (
         "有效分辨率低于 200 dpi，请靠近拍摄或更换相机。",
@@ -154,12 +165,16 @@ def assess_page(
     residual_skew_deg: float = 0.0,
     camera: bool = True,
     reduced: U8 | None = None,
+    fingers: FingerReport | None = None,
+    filled_px: int = 0,
 ) -> dict[str, Any]:
     """Quality of one rectified page (master colour image).  Fast: works on ≤ 1000 px.
 
     ``camera`` is False for flat scans and born-digital files, whose pure-white paper
     is normal rather than over-exposed (the value is still reported).  ``reduced`` is
     an optional smaller copy of the master (e.g. half size) to start from.
+    ``fingers`` is :func:`~hukou_scan.imaging.fingers.detect_fingers` on the master and
+    ``filled_px`` what the fill painted out of the derivative (see the ``hand`` key).
     """
     base = reduced if reduced is not None else master
     small, _ = shrink(base, 1000)
@@ -203,7 +218,10 @@ def assess_page(
             np.uint8,
         )
         hand = float(cv2.countNonZero(skin)) / skin.size
-        q["hand"] = entry("hand", hand > t["hand"], hand, t["hand"])
+        if fingers is None:
+            q["hand"] = entry("hand", hand > t["hand"], hand, t["hand"])
+        else:
+            q["hand"] = _hand_with_fingers(skin, hand, fingers, filled_px)
     if dpi_effective is not None:
         ch = char_height_mm(ink, dpi_master * scale) if not blank else None
         small_text = ch is not None and ch < t["small_text_mm"]
@@ -217,6 +235,28 @@ def assess_page(
             e["small_text_mm"] = round(ch, 2)
         q["dpi_low"] = e
     return q
+
+
+def _hand_with_fingers(skin: U8, share: float, fingers: FingerReport, filled_px: int) -> dict[str, Any]:
+    """The ``hand`` entry when the finger detector ran: fingers over text flag with their own
+    message; margin-only fingers (painted out) do not count towards the skin share."""
+    t = THRESHOLDS["hand"]
+    over_text = sum(1 for f in fingers.fingers if f.covers_content)
+    if fingers.fingers:
+        fm = cv2.resize(fingers.mask, (skin.shape[1], skin.shape[0]), interpolation=cv2.INTER_NEAREST)
+        fm = cv2.dilate(fm, np.ones((5, 5), np.uint8))
+        rest = float(cv2.countNonZero(cv2.bitwise_and(skin, cv2.bitwise_not(fm * 255)))) / skin.size
+    else:
+        rest = share
+    if over_text:
+        e = entry("hand", True, share, t, msg_key="fingers_text")
+    else:
+        e = entry("hand", rest > t, share, t)
+    e["fingers"] = len(fingers.fingers)
+    e["fingers_over_text"] = over_text
+    e["filled_px"] = int(filled_px)
+    e["skin_share"] = round(share, 4)
+    return e
 
 
 def assess_frame(quality: dict[str, Any], *, cut_off: bool, found: bool) -> dict[str, Any]:
