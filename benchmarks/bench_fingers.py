@@ -51,7 +51,8 @@ from hukou_scan.imaging.enhance import enhance
 from hukou_scan.imaging.fingers import detect_fingers, fill_fingers
 
 REAL = Path(
-    os.environ.get("HUKOU_REAL_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+    os.environ.get("HUKOU_REAL_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 )
 
 
@@ -97,7 +98,12 @@ def eval_fingers(seeds: range | list[int]) -> dict[str, Any]:
             pages_without += 1
             anchor_false_pages += int(anchor_flag)
         ink_truth = _truth_ink(clean)
-        near_ink = cv2.dilate(ink_truth.astype(np.uint8), np.ones((k3 := max(3, int(3 * dpi / 25.4) | 1), k3), np.uint8)) > 0
+        near_ink = (
+            cv2.dilate(
+                ink_truth.astype(np.uint8), np.ones((k3 := max(3, int(3 * dpi / 25.4) | 1), k3), np.uint8)
+            )
+            > 0
+        )
         for m in ff.masks:
             if m.sum() < 40 * (dpi / 25.4) ** 2:
                 continue
@@ -162,7 +168,12 @@ def eval_real() -> dict[str, Any]:
         per[p.name] = n
         false += n
         anchor += sum(int(part.quality.get("hand", {}).get("skin_share", 0) > 0.004) for part in r.parts)
-    return {"real_photos": len(photos), "false_fingers_real": false, "anchor_false_real": anchor, "real_per_photo": per}
+    return {
+        "real_photos": len(photos),
+        "false_fingers_real": false,
+        "anchor_false_real": anchor,
+        "real_per_photo": per,
+    }
 
 
 def main() -> None:
@@ -185,7 +196,14 @@ def main() -> None:
     print("real:", json.dumps(real), flush=True)
     labels = _eval_labels(args.quick)
     print("labels:", json.dumps(labels), flush=True)
-    for k in ("finger_recall", "ink_filled_px", "false_fingers_synthetic", "warn_accuracy", "ms_per_page", "anchor_recall"):
+    for k in (
+        "finger_recall",
+        "ink_filled_px",
+        "false_fingers_synthetic",
+        "warn_accuracy",
+        "ms_per_page",
+        "anchor_recall",
+    ):
         out[k] = held_res[k]
     out["false_fingers_real"] = real["false_fingers_real"]
     out["real_photos"] = real["real_photos"]

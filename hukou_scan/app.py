@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from hukou_scan.domain import Station
     from hukou_scan.security.audit import AuditChain
     from hukou_scan.services.capture import CaptureService  # issue 3
+    from hukou_scan.services.cover_label import CoverLabelService  # issue 20
     from hukou_scan.services.dashboard import DashboardService
     from hukou_scan.services.export import ExportService
     from hukou_scan.services.handover import HandoverService
@@ -304,6 +305,17 @@ class AppContext:
         jpeg_quality = int(sec.pop("jpeg_quality", settings.jpeg_quality))
         sec.setdefault("target_dpi", float(settings.target_dpi))
         return sec, master_format, jpeg_quality
+
+    # --- cover labels (issue 20) ----------------------------------------------------------
+    @cached_property
+    def cover_label(self) -> CoverLabelService:
+        """Reads the 档号 off a cover label for 新建批次; the printed-number fallback uses the
+        station's OCR engine (``general.ocr_engine``), loaded on first use only."""
+        from hukou_scan.ocr.engine import create_engine
+        from hukou_scan.services.cover_label import CoverLabelService
+
+        engine = self.settings.ocr_engine
+        return CoverLabelService(lambda: create_engine(engine))
 
     # --- ocr (issue 5) -----------------------------------------------------------------
     @cached_property

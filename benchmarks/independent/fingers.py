@@ -88,7 +88,7 @@ def _finger_layer(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Finger shading (float 0..1.3 brightness) and coverage (0..1) on a canvas."""
     ss = 2  # supersampling for smooth outlines
-    W, H = cw * ss, ch * ss
+    ww, hh = cw * ss, ch * ss
     d = direction / np.linalg.norm(direction)
     n = np.array([-d[1], d[0]])
     taper = rng.uniform(1.0, 1.12)
@@ -106,7 +106,7 @@ def _finger_layer(
         wd = width * (taper + (1 - taper) * t) / 2
         pts.append(c - n * wd)
     poly = (np.array(pts) * ss).astype(np.int32)
-    cov = np.zeros((H, W), np.uint8)
+    cov = np.zeros((hh, ww), np.uint8)
     cv2.fillPoly(cov, [poly], 255)
     cov_f = cv2.resize(cov, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
@@ -118,11 +118,15 @@ def _finger_layer(
         shade += rng.uniform(0.05, 0.15) * np.exp(-(((u + rng.uniform(-0.4, 0.4)) / 0.18) ** 2))
     for k in range(rng.randrange(1, 3)):  # knuckle creases
         at = reach - width * (0.9 + 0.8 * k) * rng.uniform(0.9, 1.1)
-        shade -= rng.uniform(0.08, 0.2) * np.exp(-(((v - at) / (0.03 * width + 0.5)) ** 2)) * (np.abs(u) < 0.8)
+        shade -= (
+            rng.uniform(0.08, 0.2) * np.exp(-(((v - at) / (0.03 * width + 0.5)) ** 2)) * (np.abs(u) < 0.8)
+        )
     return shade.astype(np.float32), cov_f
 
 
-def _nail(shape: tuple[int, int], tip: np.ndarray, d: np.ndarray, width: float, rng: random.Random) -> np.ndarray:
+def _nail(
+    shape: tuple[int, int], tip: np.ndarray, d: np.ndarray, width: float, rng: random.Random
+) -> np.ndarray:
     """Nail coverage (0..1) near the tip."""
     ch, cw = shape
     m = np.zeros((ch, cw), np.uint8)
@@ -133,7 +137,9 @@ def _nail(shape: tuple[int, int], tip: np.ndarray, d: np.ndarray, width: float, 
     return np.asarray(cv2.GaussianBlur(m, (0, 0), 1.0), np.float32) / 255.0
 
 
-def make_finger_frame(seed: int, size: tuple[int, int] = FRAME_SIZE, *, fingers: int | None = None) -> FingerFrame:
+def make_finger_frame(
+    seed: int, size: tuple[int, int] = FRAME_SIZE, *, fingers: int | None = None
+) -> FingerFrame:
     """Frame ``seed`` of :mod:`frames` with fingers drawn on (deterministic).
 
     ``fingers`` forces the count (0 draws none); by default one in eight frames has none.
@@ -150,7 +156,10 @@ def make_finger_frame(seed: int, size: tuple[int, int] = FRAME_SIZE, *, fingers:
     px_mm = min(pw, ph) / 200.0
     margin = int(0.3 * max(pw, ph))
     cw, ch = pw + 2 * margin, ph + 2 * margin
-    src = np.array([[margin, margin], [margin + pw, margin], [margin + pw, margin + ph], [margin, margin + ph]], np.float32)
+    src = np.array(
+        [[margin, margin], [margin + pw, margin], [margin + pw, margin + ph], [margin, margin + ph]],
+        np.float32,
+    )
     hom = cv2.getPerspectiveTransform(src - 0.5, quad)
     cast_name = next((f for f in base.features if f in _CASTS), "neutral")
     cast_rgb = np.array(_CASTS[cast_name][::-1], np.float32)  # cast is BGR in frames; tone is RGB
@@ -187,11 +196,15 @@ def make_finger_frame(seed: int, size: tuple[int, int] = FRAME_SIZE, *, fingers:
             entry = np.array([margin + along, margin + (0 if edge == "top" else ph)])
         outside = rng.uniform(25, 45) * px_mm
         base_pt = entry - d * outside / max(abs(float(d @ np.array(normal, float))), 0.5)
-        reach = float(np.linalg.norm(entry - base_pt)) + reach_in / max(abs(float(d @ np.array(normal, float))), 0.5)
+        reach = float(np.linalg.norm(entry - base_pt)) + reach_in / max(
+            abs(float(d @ np.array(normal, float))), 0.5
+        )
         shade, cov = _finger_layer(cw, ch, base_pt, d, reach, width, rng)
         tip = base_pt + d * reach
         tone = np.array(rng.choice(SKIN_TONES), np.float32)
-        tone = tone * np.array([rng.uniform(0.95, 1.05), rng.uniform(0.93, 1.03), rng.uniform(0.9, 1.05)], np.float32)
+        tone = tone * np.array(
+            [rng.uniform(0.95, 1.05), rng.uniform(0.93, 1.03), rng.uniform(0.9, 1.05)], np.float32
+        )
         expo = rng.uniform(0.8, 1.05)
         colour_rgb = tone * cast_rgb * expo
         layer = shade[..., None] * colour_rgb[None, None, :]
@@ -218,7 +231,7 @@ def make_finger_frame(seed: int, size: tuple[int, int] = FRAME_SIZE, *, fingers:
         over.append(into_content)
         feats.append(f"{edge}:{'content' if into_content else 'margin'}")
     nrng = np.random.default_rng(seed + 17)
-    frame += nrng.normal(0, 1.5, frame.shape[:2] + (1,)).astype(np.float32)
+    frame += nrng.normal(0, 1.5, (*frame.shape[:2], 1)).astype(np.float32)
     img = np.clip(frame, 0, 255).astype(np.uint8)
     return FingerFrame(img, base.image, base.quad, (pw, ph), tuple(masks), tuple(over), seed, tuple(feats))
 

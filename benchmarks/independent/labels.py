@@ -79,7 +79,9 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def archive_id_for(rng: random.Random) -> str:
     """A plausible 档号: 全宗-年度-案卷 or 全宗-目录-年度-案卷."""
-    fonds = rng.choice([f"{rng.randrange(1, 9999):04d}", f"J{rng.randrange(1, 999):03d}", f"Z{rng.randrange(1, 99):02d}"])
+    fonds = rng.choice(
+        [f"{rng.randrange(1, 9999):04d}", f"J{rng.randrange(1, 999):03d}", f"Z{rng.randrange(1, 99):02d}"]
+    )
     year = str(rng.randrange(1955, 1999))
     vol = f"{rng.randrange(1, 999):03d}"
     if rng.random() < 0.4:
@@ -92,7 +94,9 @@ def _code_image(kind: str, payload: str, rng: random.Random) -> Image.Image:
         import segno
 
         buf = io.BytesIO()
-        segno.make(payload, error=rng.choice(["m", "q", "h"]), micro=False).save(buf, kind="png", scale=6, border=4)
+        segno.make(payload, error=rng.choice(["m", "q", "h"]), micro=False).save(
+            buf, kind="png", scale=6, border=4
+        )
         return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     import barcode
     from barcode.writer import ImageWriter
@@ -100,7 +104,13 @@ def _code_image(kind: str, payload: str, rng: random.Random) -> Image.Image:
     buf = io.BytesIO()
     barcode.get("code128", payload, writer=ImageWriter()).write(
         buf,
-        options={"write_text": False, "module_width": 0.25, "module_height": 9.0, "dpi": 200, "quiet_zone": 4.0},
+        options={
+            "write_text": False,
+            "module_width": 0.25,
+            "module_height": 9.0,
+            "dpi": 200,
+            "quiet_zone": 4.0,
+        },
     )
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
@@ -134,7 +144,12 @@ def make_label(seed: int, kind: str, size: tuple[int, int] = FRAME) -> LabelImag
             cw = rng.randrange(560, 800)
             code = code.resize((cw, 170), Image.Resampling.NEAREST)
             label.paste(code, (40, lh - 200))
-    d.text((40, 190), f"{rng.randrange(1955, 1999)} 年  共 {rng.randrange(20, 300)} 页", fill=ink, font=_font(cjk, 34))
+    d.text(
+        (40, 190),
+        f"{rng.randrange(1955, 1999)} 年  共 {rng.randrange(20, 300)} 页",
+        fill=ink,
+        font=_font(cjk, 34),
+    )
     lab = np.asarray(label)[..., ::-1].astype(np.float32)
     # the cover and the camera
     w, h = size
@@ -160,7 +175,9 @@ def make_label(seed: int, kind: str, size: tuple[int, int] = FRAME) -> LabelImag
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     g = rng.uniform(0, 0.35)
     ga = rng.uniform(0, 2 * math.pi)
-    frame *= (1 + g * ((xx / w - 0.5) * math.cos(ga) + (yy / h - 0.5) * math.sin(ga)))[..., None] * rng.uniform(0.8, 1.05)
+    frame *= (1 + g * ((xx / w - 0.5) * math.cos(ga) + (yy / h - 0.5) * math.sin(ga)))[
+        ..., None
+    ] * rng.uniform(0.8, 1.05)
     sigma = rng.uniform(0, 1.6)
     if sigma > 0.3:
         frame = cv2.GaussianBlur(frame, (0, 0), sigma)

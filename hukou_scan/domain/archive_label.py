@@ -117,4 +117,12 @@ def parse_label(text: str) -> ArchiveLabel:
     return ArchiveLabel(body, check)
 
 
-__all__ = ["ALPHABET", "CHECK_ALPHABET", "ArchiveLabel", "check_character", "mod37_2", "normalise", "parse_label"]
+__all__ = [
+    "ALPHABET",
+    "CHECK_ALPHABET",
+    "ArchiveLabel",
+    "check_character",
+    "mod37_2",
+    "normalise",
+    "parse_label",
+]

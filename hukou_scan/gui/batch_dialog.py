@@ -2,16 +2,18 @@
 
 Thin over :class:`~hukou_scan.services.capture.CaptureService`: the new-batch form is
 prefilled with the previous batch's values (``last_values``) so a clerk working
-through one cabinet only changes the box/volume; the close dialog shows where the
+through one cabinet only changes the box/volume, and its 从封面读取 button reads the
+档号 off the volume's cover label under the camera (barcode, QR code or the printed
+number; :mod:`hukou_scan.services.cover_label`) in the background; the close dialog shows where the
 paper original belongs and enables "Close batch" only after the clerk ticks that it
 went back there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,24 +21,43 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from hukou_scan.domain import Batch, BatchCategory, PaperLocation
+from hukou_scan.errors import HukouScanError
 from hukou_scan.gui.i18n import category_label, location_label
+from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.services.capture import BatchDraft
+from hukou_scan.services.cover_label import CoverLabelRead
+
+#: Called on the UI thread when the clerk asks to read the cover: takes the newest camera
+#: frame (raises HukouScanError when there is none) and returns the slow part — reading the
+#: label in that frame — to run on a worker thread.
+CoverReader = Callable[[], Callable[[], CoverLabelRead]]
 
 
 class NewBatchDialog(QDialog):
-    """Collects a :class:`BatchDraft`; ``draft()`` returns it after ``exec()`` was accepted."""
+    """Collects a :class:`BatchDraft`; ``draft()`` returns it after ``exec()`` was accepted.
 
-    def __init__(self, last: BatchDraft, parent: QWidget | None = None) -> None:
+    ``read_cover`` enables the 从封面读取 button (see :data:`CoverReader`).
+    """
+
+    cover_read = Signal(str)  # the 档号 put into the field, or "" when reading failed
+
+    def __init__(
+        self, last: BatchDraft, parent: QWidget | None = None, *, read_cover: CoverReader | None = None
+    ) -> None:
         super().__init__(parent)
+        self._read_cover = read_cover
+        self._tasks = TaskRunner(self, max_threads=1)
         self.setWindowTitle(self.tr("New batch"))
         self._station_id = last.station_id
         self.archive_id = QLineEdit(last.archive_id, self)
@@ -75,8 +96,24 @@ class NewBatchDialog(QDialog):
         pages.addWidget(QLabel(self.tr("to"), self), 0, 2)
         pages.addWidget(self.page_to, 0, 3)
 
+        self.read_cover_button = QPushButton(self.tr("Read from cover"), self)
+        self.read_cover_button.setToolTip(
+            self.tr(
+                "Place the volume's cover label under the camera: reads its barcode, QR code or printed archive id."
+            )
+        )
+        self.read_cover_button.setVisible(read_cover is not None)
+        self.read_cover_button.clicked.connect(self._on_read_cover_button_clicked)
+        self.cover_status = QLabel("", self)
+        self.cover_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.cover_status.setWordWrap(True)
+        archive_row = QHBoxLayout()
+        archive_row.addWidget(self.archive_id, 1)
+        archive_row.addWidget(self.read_cover_button)
+
         form = QFormLayout()
-        form.addRow(self.tr("Archive id"), self.archive_id)
+        form.addRow(self.tr("Archive id"), archive_row)
+        form.addRow("", self.cover_status)
         form.addRow(self.tr("Category"), self.category)
         form.addRow(self.tr("Paper original location"), where)
         form.addRow(self.tr("Page range"), pages)
@@ -103,6 +140,47 @@ class NewBatchDialog(QDialog):
         sb.setSpecialValueText(self.tr("—"))  # 0 = not given
         sb.setValue(value or 0)
         return sb
+
+    def _on_read_cover_button_clicked(self) -> None:
+        if self._read_cover is None:
+            return
+        try:
+            job = self._read_cover()  # grabs the newest frame here, on the UI thread
+        except HukouScanError as e:
+            self._on_cover_failed(e)
+            return
+        self.read_cover_button.setEnabled(False)
+        self.cover_status.setStyleSheet("")
+        self.cover_status.setText(self.tr("Reading the cover label…"))
+        self._tasks.run_simple(job, self._on_cover_done, self._on_cover_failed)
+
+    def _on_cover_done(self, result: object) -> None:
+        assert isinstance(result, CoverLabelRead)
+        self.read_cover_button.setEnabled(True)
+        self.archive_id.setText(result.label.archive_id)
+        how = self.tr("printed text") if result.source == "printed" else result.source.upper()
+        text = self.tr("Archive id read from the cover (%1).").replace("%1", how)
+        if result.label.check:
+            text += " " + self.tr("Check character %1 is correct.").replace("%1", result.label.check)
+        self.cover_status.setStyleSheet("color: #1b5e20")
+        self.cover_status.setText(text)
+        self.error.setText("")
+        self.cover_read.emit(result.label.archive_id)
+
+    def _on_cover_failed(self, error: BaseException) -> None:
+        self.read_cover_button.setEnabled(True)
+        if isinstance(error, HukouScanError):
+            msg = error.user_message()
+        else:  # a bug, not the clerk's doing: logged by the runner's caller, shown briefly here
+            msg = self.tr("The cover could not be read: %1").replace("%1", str(error))
+        self.cover_status.setStyleSheet("color: #b00020")
+        self.cover_status.setText(msg)
+        self.cover_read.emit("")
+
+    def done(self, r: int) -> None:
+        """Wait for a cover read still running (a GUI test fails on a dangling worker)."""
+        self._tasks.wait_all(5000)
+        super().done(r)
 
     def _on_buttons_accepted(self) -> None:
         if not self.archive_id.text().strip():

@@ -54,13 +54,14 @@ from hukou_scan.capture.autocapture import AutoCapture
 from hukou_scan.capture.grabber import GrabbedFrame, GrabberState
 from hukou_scan.capture.source import CameraSource
 from hukou_scan.domain import Batch, Page, PageState, Quad
-from hukou_scan.errors import HukouScanError, current_language, localized
+from hukou_scan.errors import DeviceError, HukouScanError, current_language, localized
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, default_detector
 from hukou_scan.gui.i18n import category_label, location_label
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.ingest.hotfolder import HotFolderMessage
 from hukou_scan.services.capture import CaptureReceipt, CaptureService
+from hukou_scan.services.cover_label import CoverLabelRead, CoverLabelService
 
 log = logging.getLogger(__name__)
 
@@ -250,9 +251,11 @@ class CaptureView(QWidget):
         hot_folder: bool = True,
         beep: Callable[[], None] | None = None,
         link_states: LinkStates | None = None,
+        cover_label: CoverLabelService | None = None,
     ) -> None:
         super().__init__(parent)
         self.service = service
+        self.cover_label = cover_label
         self.source = source
         self.tasks = TaskRunner(self, max_threads=2)
         self.capture_tasks = TaskRunner(self, max_threads=1)  # captures stay in order
@@ -603,7 +606,11 @@ class CaptureView(QWidget):
         self.batch_changed.emit(batch)
 
     def new_batch(self) -> Batch | None:
-        dlg = NewBatchDialog(self.service.last_values(), self)
+        dlg = NewBatchDialog(
+            self.service.last_values(),
+            self,
+            read_cover=self._cover_reader if self.cover_label is not None else None,
+        )
         if dlg.exec() != NewBatchDialog.DialogCode.Accepted:
             return None
         try:
@@ -613,6 +620,18 @@ class CaptureView(QWidget):
             return None
         self.set_batch(batch)
         return batch
+
+    def _cover_reader(self) -> Callable[[], CoverLabelRead]:
+        """The newest camera frame (taken now, on the UI thread) and the job that reads its label."""
+        frame = self.camera.latest() if self.camera is not None else None
+        if frame is None or self.cover_label is None:
+            raise DeviceError("没有摄像头画面可读取。", "No camera picture to read the cover from.")
+        service = self.cover_label
+
+        def job() -> CoverLabelRead:
+            return service.read(frame.full)  # the full-resolution frame is made off the UI thread
+
+        return job
 
     def close_batch(self) -> bool:
         if self.batch is None:

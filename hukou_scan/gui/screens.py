@@ -44,7 +44,7 @@ def capture_screen(ctx: AppContext, source: CameraSource | None) -> QWidget:
     from hukou_scan.gui.capture_view import CaptureView
     from hukou_scan.gui.link_panel import LinkPanel
 
-    view = CaptureView(ctx.capture, source, link_states=ctx.linking.link_states)
+    view = CaptureView(ctx.capture, source, link_states=ctx.linking.link_states, cover_label=ctx.cover_label)
     panel = LinkPanel(ctx.linking, runner=view.runner if hasattr(view, "runner") else None)
     view.set_link_panel(panel)
 

@@ -105,7 +105,7 @@ def paper_colour(small: U8) -> NDArray[np.float32]:
 
 
 def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
-    """Paper colour at every pixel (H×W×3 float): :func:`paper_colour` of a coarse grid, interpolated.
+    """Paper colour at every pixel (hh×ww×3 float): :func:`paper_colour` of a coarse grid, interpolated.
 
     Why local: the paper's colour is not one colour.  Under a warm lamp yellowed paper
     clips the red channel where it is brightest and not in the vignetted corners, and
@@ -113,15 +113,15 @@ def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
     look skin-red.  Cells of a quarter of the page are far larger than a finger, so a
     finger cannot pull its cell's median of the bright half towards itself.
     """
-    H, W = small.shape[:2]
+    hh, ww = small.shape[:2]
     grid = np.zeros((cells, cells, 3), np.float32)
     glob = paper_colour(small)
     for i in range(cells):
         for j in range(cells):
-            cell = small[i * H // cells : (i + 1) * H // cells, j * W // cells : (j + 1) * W // cells]
+            cell = small[i * hh // cells : (i + 1) * hh // cells, j * ww // cells : (j + 1) * ww // cells]
             grid[i, j] = paper_colour(cell) if cell.shape[0] >= 8 and cell.shape[1] >= 8 else glob
     # cell centres → pixels: pad by edge replication so the border cells keep their value
-    big = cv2.resize(grid, (W, H), interpolation=cv2.INTER_LINEAR)
+    big = cv2.resize(grid, (ww, hh), interpolation=cv2.INTER_LINEAR)
     return np.maximum(np.asarray(big, np.float32), 1.0)
 
 
@@ -144,22 +144,22 @@ def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
     return np.asarray(red & (lum > 0.12) & (lum < 1.35) & ((lum > 0.3) | (rg > 1.2)), np.uint8)
 
 
-def _edge_of(x: int, y: int, w: int, h: int, W: int, H: int, tol: int) -> list[str]:
+def _edge_of(x: int, y: int, w: int, h: int, ww: int, hh: int, tol: int) -> list[str]:
     edges = []
     if y <= tol:
         edges.append("top")
-    if y + h >= H - tol:
+    if y + h >= hh - tol:
         edges.append("bottom")
     if x <= tol:
         edges.append("left")
-    if x + w >= W - tol:
+    if x + w >= ww - tol:
         edges.append("right")
     return edges
 
 
 def _shape(comp: U8, edge: str, px_mm: float) -> dict[str, float] | None:
     """Width profile of a blob along the normal of ``edge``; None when it is too small to judge."""
-    H, W = comp.shape
+    hh, ww = comp.shape
     ys, xs = np.nonzero(comp)
     if ys.size < 30:
         return None
@@ -167,11 +167,11 @@ def _shape(comp: U8, edge: str, px_mm: float) -> dict[str, float] | None:
     if edge == "top":
         depth, along = ys, xs
     elif edge == "bottom":
-        depth, along = (H - 1 - ys), xs
+        depth, along = (hh - 1 - ys), xs
     elif edge == "left":
         depth, along = xs, ys
     else:
-        depth, along = (W - 1 - xs), ys
+        depth, along = (ww - 1 - xs), ys
     length = float(depth.max()) + 1.0
     # width per depth slice (area per slice: robust to ragged outlines) and the centre
     # line's drift along the edge, which gives the finger's tilt against the edge normal
@@ -191,8 +191,8 @@ def _shape(comp: U8, edge: str, px_mm: float) -> dict[str, float] | None:
     length *= 1.0 / max(math.cos(math.radians(min(tilt, 75.0))), 0.25)
     body = widths[int(nbins * 0.2) : max(int(nbins * 0.75), int(nbins * 0.2) + 1)]
     width = float(np.median(body)) if body.size else float(np.median(widths))
-    cv = float(np.std(body) / max(np.mean(body), 1e-6)) if body.size >= 2 else 0.0
-    tip_n = max(1, int(round(nbins * 0.12)))
+    cv = float(np.std(body)) / max(float(np.mean(body)), 1e-6) if body.size >= 2 else 0.0
+    tip_n = max(1, round(nbins * 0.12))
     tip = float(np.mean(widths[-tip_n:]))
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cnt = max(contours, key=cv2.contourArea)
@@ -222,7 +222,7 @@ def _is_finger(s: dict[str, float]) -> bool:
 
 def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
     """Ink on the working copy: darker than the local paper and not skin (uint8 0/1)."""
-    k = max(3, int(round(2.5 * px_mm)) | 1)
+    k = max(3, round(2.5 * px_mm) | 1)
     bg = cv2.morphologyEx(grey, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     bg = cv2.GaussianBlur(bg, (0, 0), k / 2)
     ink = (grey.astype(np.float32) < 0.72 * np.maximum(bg.astype(np.float32), 8.0)) & (skin == 0)
@@ -233,14 +233,15 @@ def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
     blurred = cv2.GaussianBlur(small, (3, 3), 0)
     skin = skin_against_paper(blurred, paper)
-    k = max(3, int(round(1.2 * px_mm)) | 1)
+    k = max(3, round(1.2 * px_mm) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
     # a nail, a highlight or a knuckle crease is less red than the rest of the finger:
     # close small gaps and fill holes so one finger stays one blob
-    k2 = max(3, int(round(2.5 * px_mm)) | 1)
+    k2 = max(3, round(2.5 * px_mm) | 1)
     skin = np.asarray(
-        cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))), np.uint8
+        cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))),
+        np.uint8,
     )
     contours, _ = cv2.findContours(skin, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     skin = np.zeros_like(skin)
@@ -260,23 +261,23 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     Returns:
         A :class:`FingerReport` (empty when there are none or the image is grey).
     """
-    H0, W0 = page_bgr.shape[:2]
+    h0, w0 = page_bgr.shape[:2]
     base = reduced if reduced is not None else page_bgr
     small, scale = shrink(base, WORK_LONG_SIDE)
-    scale *= base.shape[1] / W0
-    H, W = small.shape[:2]
-    empty = np.zeros((H, W), np.uint8)
-    px_mm = (dpi * scale / 25.4) if dpi else min(H, W) / PAPER_A4_SHORT_MM
-    if small.ndim != 3 or min(H, W) < 32:
+    scale *= base.shape[1] / w0
+    hh, ww = small.shape[:2]
+    empty = np.zeros((hh, ww), np.uint8)
+    px_mm = (dpi * scale / 25.4) if dpi else min(hh, ww) / PAPER_A4_SHORT_MM
+    if small.ndim != 3 or min(hh, ww) < 32:
         return FingerReport((), empty, scale, px_mm)
     paper = paper_colour(small)
     skin = skin_blobs(small, paper, px_mm)
     n, lbl, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    tol = max(2, int(round(0.01 * min(H, W))))
+    tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     ink = _ink(grey, skin, px_mm)
-    mask = np.zeros((H, W), np.uint8)
+    mask = np.zeros((hh, ww), np.uint8)
     fingers: list[Finger] = []
     details: list[dict[str, Any]] = []
     rejected = 0
@@ -284,7 +285,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
         x, y, w, h, area = (int(v) for v in stats[i])
         if area < min_area:
             continue
-        edges = _edge_of(x, y, w, h, W, H, tol)
+        edges = _edge_of(x, y, w, h, ww, hh, tol)
         if not edges:
             continue
         comp = (lbl == i).astype(np.uint8)
@@ -306,7 +307,12 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
         inv = 1.0 / scale
         fingers.append(
             Finger(
-                bbox=(int(x * inv), int(y * inv), min(W0, int(math.ceil(w * inv))), min(H0, int(math.ceil(h * inv)))),
+                bbox=(
+                    int(x * inv),
+                    int(y * inv),
+                    min(w0, math.ceil(w * inv)),
+                    min(h0, math.ceil(h * inv)),
+                ),
                 edge=edge,
                 width_mm=round(s["width_mm"], 1),
                 length_mm=round(s["length_mm"], 1),
@@ -326,26 +332,26 @@ def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
     and tip (a line or characters running under it), covers content.  The page edge
     it comes from does not count (the desk beyond may be dark).
     """
-    H, W = comp.shape
-    kz = max(3, int(round(6 * px_mm)) | 1)
+    hh, ww = comp.shape
+    kz = max(3, round(6 * px_mm) | 1)
     zone = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (kz, kz)))
     # keep only real content (characters, lines), not isolated specks of dirt
     nz, lz, sz, _ = cv2.connectedComponentsWithStats(zone, connectivity=8)
     keep = np.zeros(nz, bool)
     keep[1:] = sz[1:, cv2.CC_STAT_AREA] >= (3 * px_mm) ** 2
     zone = keep[lz].astype(np.uint8)
-    kr = max(3, int(round(6 * px_mm)) | 1)
+    kr = max(3, round(6 * px_mm) | 1)
     grown = cv2.dilate(comp, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr)))
     ring = (grown > 0) & (comp == 0)
-    band = max(2, int(round(1.5 * px_mm)))
+    band = max(2, round(1.5 * px_mm))
     if edge == "top":
         ring[:band, :] = False
     elif edge == "bottom":
-        ring[H - band :, :] = False
+        ring[hh - band :, :] = False
     elif edge == "left":
         ring[:, :band] = False
     else:
-        ring[:, W - band :] = False
+        ring[:, ww - band :] = False
     fa = float(cv2.countNonZero(comp))
     over = float(np.count_nonzero((zone > 0) & (grown > 0))) / max(fa, 1.0)
     ring_ink = float(np.count_nonzero(ring & (ink > 0))) / max(float(np.count_nonzero(ring)), 1.0)
@@ -372,21 +378,23 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
     todo = [f for f in report.fingers if not f.covers_content]
     if not todo or master.ndim != 3:
         return derivative, 0
-    H, W = master.shape[:2]
+    hh, ww = master.shape[:2]
     out = derivative.copy()
     filled = 0
     inv = 1.0 / report.scale
-    pad = int(round(3 * report.px_per_mm * inv)) + 2
-    mask_full = cv2.resize(report.mask, (W, H), interpolation=cv2.INTER_NEAREST)
+    pad = round(3 * report.px_per_mm * inv) + 2
+    mask_full = cv2.resize(report.mask, (ww, hh), interpolation=cv2.INTER_NEAREST)
     small_m, _ = shrink(master, WORK_LONG_SIDE)
-    paper_full = cv2.resize(paper_map(small_m), (W, H), interpolation=cv2.INTER_LINEAR)
+    paper_full = np.asarray(
+        cv2.resize(paper_map(small_m), (ww, hh), interpolation=cv2.INTER_LINEAR), np.float32
+    )
     for f in todo:
         x, y, w, h = f.bbox
-        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(W, x + w + pad), min(H, y + h + pad)
+        x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(ww, x + w + pad), min(hh, y + h + pad)
         core = mask_full[y0:y1, x0:x1]
-        kd = max(3, int(round(1.5 * report.px_per_mm * inv)) | 1)
+        kd = max(3, round(1.5 * report.px_per_mm * inv) | 1)
         near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kd, kd)))
-        kr = max(3, int(round(2.5 * report.px_per_mm * inv)) | 1)
+        kr = max(3, round(2.5 * report.px_per_mm * inv) | 1)
         ring = (cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr))) > 0) & (near == 0)
         m = master[y0:y1, x0:x1]
         grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)

@@ -34,7 +34,9 @@ from hukou_scan.ocr.engine import OcrEngine, to_rgb
 log = logging.getLogger(__name__)
 
 _CANDIDATE = re.compile(r"[0-9A-Z][0-9A-Z·]*(?:-[0-9A-Z·]+)+")
-_TO_DIGIT = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"})
+_TO_DIGIT = str.maketrans(
+    {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
+)
 
 
 class LabelNotRead(InvalidInputError):
@@ -79,7 +81,18 @@ def _fix_groups(candidate: str) -> str:
     return "-".join(out)
 
 
-_CONFUSABLE = {"1": "I", "I": "1", "0": "O", "O": "0", "5": "S", "S": "5", "8": "B", "B": "8", "2": "Z", "Z": "2"}
+_CONFUSABLE = {
+    "1": "I",
+    "I": "1",
+    "0": "O",
+    "O": "0",
+    "5": "S",
+    "S": "5",
+    "8": "B",
+    "B": "8",
+    "2": "Z",
+    "Z": "2",
+}
 
 
 def printed_candidates(text: str) -> list[str]:
