@@ -1960,6 +1960,7 @@
     <name>NewBatchDialog</name>
     <message>
       <source>New batch</source>
+      <extracomment>Called on the UI thread when the clerk asks to read the cover: takes the newest camera frame (raises HukouScanError when there is none) and returns the slow part — reading the label in that frame — to run on a worker thread.</extracomment>
       <translation>New batch</translation>
     </message>
     <message>
@@ -1995,6 +1996,14 @@
       <translation>to</translation>
     </message>
     <message>
+      <source>Read from cover</source>
+      <translation>Read from cover</translation>
+    </message>
+    <message>
+      <source>Place the volume's cover label under the camera: reads its barcode, QR code or printed archive id.</source>
+      <translation>Place the volume's cover label under the camera: reads its barcode, QR code or printed archive id.</translation>
+    </message>
+    <message>
       <source>Archive id</source>
       <translation>Archive id</translation>
     </message>
@@ -2025,6 +2034,26 @@
     <message>
       <source>—</source>
       <translation>—</translation>
+    </message>
+    <message>
+      <source>Reading the cover label…</source>
+      <translation>Reading the cover label…</translation>
+    </message>
+    <message>
+      <source>printed text</source>
+      <translation>printed text</translation>
+    </message>
+    <message>
+      <source>Archive id read from the cover (%1).</source>
+      <translation>Archive id read from the cover (%1).</translation>
+    </message>
+    <message>
+      <source>Check character %1 is correct.</source>
+      <translation>Check character %1 is correct.</translation>
+    </message>
+    <message>
+      <source>The cover could not be read: %1</source>
+      <translation>The cover could not be read: %1</translation>
     </message>
     <message>
       <source>Please enter the archive id.</source>

@@ -1959,6 +1959,7 @@
     <name>NewBatchDialog</name>
     <message>
       <source>New batch</source>
+      <extracomment>Called on the UI thread when the clerk asks to read the cover: takes the newest camera frame (raises HukouScanError when there is none) and returns the slow part — reading the label in that frame — to run on a worker thread.</extracomment>
       <translation>新建批次</translation>
     </message>
     <message>
@@ -1994,6 +1995,14 @@
       <translation>至</translation>
     </message>
     <message>
+      <source>Read from cover</source>
+      <translation>从封面读取</translation>
+    </message>
+    <message>
+      <source>Place the volume's cover label under the camera: reads its barcode, QR code or printed archive id.</source>
+      <translation>把卷皮标签放在镜头下：读取条码、二维码或印刷的档号。</translation>
+    </message>
+    <message>
       <source>Archive id</source>
       <translation>档号</translation>
     </message>
@@ -2024,6 +2033,26 @@
     <message>
       <source>—</source>
       <translation>—</translation>
+    </message>
+    <message>
+      <source>Reading the cover label…</source>
+      <translation>正在读取卷皮标签…</translation>
+    </message>
+    <message>
+      <source>printed text</source>
+      <translation>印刷文字</translation>
+    </message>
+    <message>
+      <source>Archive id read from the cover (%1).</source>
+      <translation>已从卷皮读取档号（%1）。</translation>
+    </message>
+    <message>
+      <source>Check character %1 is correct.</source>
+      <translation>校验位 %1 正确。</translation>
+    </message>
+    <message>
+      <source>The cover could not be read: %1</source>
+      <translation>无法读取卷皮：%1</translation>
     </message>
     <message>
       <source>Please enter the archive id.</source>
