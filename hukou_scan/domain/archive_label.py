@@ -9,14 +9,15 @@ check character, agree with it.
 Format (what the hand-over folder rule of :mod:`hukou_scan.export.handover` splits into
 全宗号/目录号/案卷号, and DA/T 13's 全宗号-门类·年度-期限-件号 shape):
 
-* 2 to 6 segments joined by ``-``; each segment is 2–20 letters or digits, optionally
-  with ``·`` between parts (``WS·2016``).  Full-width forms (``０１０１－２０２６``),
-  lower case and spaces around ``-`` are normalised first.
+* 2 to 6 segments joined by ``-`` of letters or digits, optionally with ``·`` between
+  parts (``WS·2016``).  The first and the last segment (全宗号, 案卷号/件号) are at least
+  two characters wide (``001``, not ``1``), middle ones may be a single letter (DA/T 13's
+  保管期限 code ``Y``).  Full-width forms (``０１０１－２０２６``), lower case and spaces
+  around ``-`` are normalised first.
 * optionally a check character as a last one-character segment, ``‹档号›-C``, computed
   with ISO 7064 MOD 37-2 (alphabet 0–9, A–Z, check values 0–9, A–Z, ``*``) over the
-  档号's letters and digits (separators left out).  A single-character last segment is
-  therefore always read as the check character — 档号 segments are written at least
-  two characters wide (``01``, not ``1``), as their printed labels are.
+  档号's letters and digits (separators left out).  Because the last segment of a 档号
+  is at least two wide, a single-character last segment is always the check character.
 """
 
 from __future__ import annotations
@@ -97,12 +98,14 @@ def parse_label(text: str) -> ArchiveLabel:
     head, sep, last = t.rpartition("-")
     if sep and len(last) == 1:
         body, check = head, last
-    if not _ARCHIVE_RE.match(body) or any(len(seg.replace("·", "")) < 2 for seg in body.split("-")):
+    segs = body.split("-")
+    if not _ARCHIVE_RE.match(body) or len(segs[0]) < 2 or len(segs[-1]) < 2:
         raise InvalidInputError(
             f"档号格式不正确：{t}",
             f"Not a valid archive id (档号): {t}",
-            hint_zh="档号应为 2–6 段字母或数字，以“-”分隔，每段至少 2 位，例如 0101-2026-001；可带一位校验码，如 0101-2026-001-K。",
-            hint_en="2–6 groups of letters or digits separated by '-', each at least 2 wide, "
+            hint_zh="档号应为 2–6 段字母或数字，以“-”分隔，首段和末段至少 2 位，例如 0101-2026-001；"
+            "可带一位校验码，如 0101-2026-001-K。",
+            hint_en="2–6 groups of letters or digits separated by '-', the first and last at least 2 wide, "
             "e.g. 0101-2026-001; optionally a check character, e.g. 0101-2026-001-K.",
         )
     if check:

@@ -84,11 +84,7 @@ def read_codes(image: U8) -> list[CodeRead]:
         MissingDependencyError: zxing-cpp is not installed.
     """
     zx = _zxing()
-    fmts = zx.BarcodeFormat.NONE if hasattr(zx.BarcodeFormat, "NONE") else None
-    for name in FORMATS:
-        f = getattr(zx.BarcodeFormat, name, None)
-        if f is not None:
-            fmts = f if fmts is None or fmts == zx.BarcodeFormat.NONE else fmts | f
+    fmts = [f for f in (getattr(zx.BarcodeFormat, name, None) for name in FORMATS) if f is not None]
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     grey = np.ascontiguousarray(grey, np.uint8)
     for img, scale in _passes(grey):

@@ -34,6 +34,7 @@ from hukou_scan.ocr.engine import OcrEngine, to_rgb
 log = logging.getLogger(__name__)
 
 _CANDIDATE = re.compile(r"[0-9A-Z][0-9A-Z·]*(?:-[0-9A-Z·]+)+")
+_DIGIT_LIKE = "ODQILZSBG"
 _TO_DIGIT = str.maketrans(
     {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
 )
@@ -70,12 +71,16 @@ class CoverLabelRead:
 
 
 def _fix_groups(candidate: str) -> str:
-    """Undo OCR letter/digit confusions inside groups that are otherwise digits."""
+    """Undo OCR letter/digit confusions in groups of digits and look-alikes (``2O26`` → ``2026``).
+
+    Only groups with at least one digit whose every other character is a digit look-alike
+    change; a real letter prefix (``J063``, ``WS``) keeps the group as read.  The result is
+    only a further candidate, tried after the text as read.
+    """
     parts = candidate.split("-")
     out = []
-    for i, p in enumerate(parts):
-        digits = sum(c.isdigit() for c in p)
-        if len(p) >= 2 and digits >= len(p) - 1 and not (i == len(parts) - 1 and len(p) == 1):
+    for p in parts:
+        if len(p) >= 2 and any(c.isdigit() for c in p) and all(c.isdigit() or c in _DIGIT_LIKE for c in p):
             p = p.translate(_TO_DIGIT)
         out.append(p)
     return "-".join(out)
