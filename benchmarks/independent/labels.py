@@ -101,18 +101,25 @@ def _code_image(kind: str, payload: str, rng: random.Random) -> Image.Image:
     import barcode
     from barcode.writer import ImageWriter
 
-    buf = io.BytesIO()
-    barcode.get("code128", payload, writer=ImageWriter()).write(
-        buf,
-        options={
-            "write_text": False,
-            "module_width": 0.25,
-            "module_height": 9.0,
-            "dpi": 200,
-            "quiet_zone": 4.0,
-        },
-    )
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    # printed at the label canvas's 10 px/mm (254 dpi) with whole-pixel modules, as a label
+    # printer does; the narrowest module that still fits the label is 0.2 mm
+    first = rng.choice((0.2, 0.3, 0.4))
+    for module in [first] + [m for m in (0.3, 0.2) if m < first]:
+        buf = io.BytesIO()
+        barcode.get("code128", payload, writer=ImageWriter()).write(
+            buf,
+            options={
+                "write_text": False,
+                "module_width": module,
+                "module_height": 15.0,
+                "dpi": 254,
+                "quiet_zone": 3.0,
+            },
+        )
+        img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+        if img.width <= 820:
+            return img
+    return img
 
 
 def make_label(seed: int, kind: str, size: tuple[int, int] = FRAME) -> LabelImage:
@@ -141,9 +148,8 @@ def make_label(seed: int, kind: str, size: tuple[int, int] = FRAME) -> LabelImag
             code = code.resize((side, side), Image.Resampling.NEAREST)
             label.paste(code, (lw - side - 40, lh - side - 30))
         else:
-            cw = rng.randrange(560, 800)
-            code = code.resize((cw, 170), Image.Resampling.NEAREST)
-            label.paste(code, (40, lh - 200))
+            code = code.crop((0, 0, code.width, min(code.height, 170)))
+            label.paste(code, (40, lh - 30 - code.height))
     d.text(
         (40, 190),
         f"{rng.randrange(1955, 1999)} 年  共 {rng.randrange(20, 300)} 页",

@@ -62,19 +62,28 @@ def _kind(fmt: Any) -> str:
     )
 
 
-def _passes(grey: U8) -> Iterator[tuple[U8, float]]:
-    """The images to try, cheapest first, with their scale against ``grey``."""
-    yield grey, 1.0
+def _rotated(img: U8, angle: float) -> U8:
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return np.asarray(cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+
+
+def _passes(grey: U8) -> Iterator[tuple[U8, float, float]]:
+    """The images to try, cheapest first, with their scale against ``grey`` and rotation (degrees)."""
+    yield grey, 1.0, 0.0
     clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
     eq = np.asarray(clahe.apply(grey), np.uint8)
     if max(grey.shape) < 2000:
         big = np.asarray(cv2.resize(eq, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC), np.uint8)
-        sharp = np.asarray(cv2.addWeighted(big, 1.8, cv2.GaussianBlur(big, (0, 0), 2.0), -0.8, 0), np.uint8)
-        yield sharp, 2.0
+        scale = 2.0
     else:
-        yield eq, 1.0
-        small, s = shrink(eq, 1600)
-        yield np.asarray(small, np.uint8), s
+        big, scale = eq, 1.0
+    # unsharp mask: a soft code's narrow bars merge under the binariser without it
+    sharp = np.asarray(cv2.addWeighted(big, 1.8, cv2.GaussianBlur(big, (0, 0), 2.0), -0.8, 0), np.uint8)
+    yield sharp, scale, 0.0
+    # a linear code is scanned along rows: a label lying 5-15 degrees askew loses the rows
+    for angle in (-8.0, 8.0, -15.0, 15.0):
+        yield _rotated(sharp, angle), scale, angle
 
 
 def read_codes(image: U8) -> list[CodeRead]:
@@ -87,15 +96,22 @@ def read_codes(image: U8) -> list[CodeRead]:
     fmts = [f for f in (getattr(zx.BarcodeFormat, name, None) for name in FORMATS) if f is not None]
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
     grey = np.ascontiguousarray(grey, np.uint8)
-    for img, scale in _passes(grey):
+    for img, scale, angle in _passes(grey):
         found = zx.read_barcodes(img, formats=fmts, try_rotate=True, try_downscale=True)
         out: list[CodeRead] = []
         for r in found:
             if not getattr(r, "valid", True) or not r.text:
                 continue
             pos = r.position
-            xs = [p.x for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
-            ys = [p.y for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)]
+            pts = np.array(
+                [[p.x, p.y] for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)],
+                np.float64,
+            )
+            if angle:  # back into the unrotated image
+                h, w = img.shape[:2]
+                inv = cv2.invertAffineTransform(cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0))
+                pts = pts @ inv[:, :2].T + inv[:, 2]
+            xs, ys = list(pts[:, 0]), list(pts[:, 1])
             x0, y0 = min(xs) / scale, min(ys) / scale
             box = (int(x0), int(y0), int(max(xs) / scale - x0) + 1, int(max(ys) / scale - y0) + 1)
             out.append(CodeRead(str(r.text), _kind(r.format), box))
