@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from benchmarks.independent.labels import HELD_OUT_SEEDS, make_label
 from hukou_scan.app import AppContext
-from hukou_scan.capture.source import Capabilities, CameraInfo
+from hukou_scan.capture.source import CameraInfo, Capabilities
 from hukou_scan.domain import BatchCategory
 from hukou_scan.domain.archive_label import check_character
 from hukou_scan.gui.batch_dialog import NewBatchDialog
@@ -65,7 +65,7 @@ def _view(qtbot: QtBot, ctx: AppContext, image: np.ndarray) -> CaptureView:
 
 
 def _dialog(qtbot: QtBot, read_cover: Callable[[], Callable[[], CoverLabelRead]] | None) -> NewBatchDialog:
-    dlg = NewBatchDialog(BatchDraft("OLD-1", BatchCategory(list(BatchCategory)[0])), read_cover=read_cover)
+    dlg = NewBatchDialog(BatchDraft("OLD-1", BatchCategory.DEATH), read_cover=read_cover)
     qtbot.addWidget(dlg)
     return dlg
 
