@@ -145,6 +145,10 @@ class AppContext:
         return self.stations.ensure(self.settings.station_code, self.settings.station_name)
 
     def close(self) -> None:
+        built = self.__dict__
+        for name in ("processing", "ocr"):  # worker processes, if they were ever started
+            if name in built:
+                built[name].close()
         self.db.dispose()
 
     @property
@@ -279,12 +283,17 @@ class AppContext:
         """Page detection, perspective, deskew, spreads, enhancement and quality (issue 4).
 
         Settings: the ``[imaging]`` section (``target_dpi``, ``paper``, ``px_per_mm``,
-        ``spread``, ``derivative``, ``master_format`` jpeg|tiff, ``jpeg_quality`` …).
+        ``spread``, ``derivative``, ``master_format`` jpeg|tiff, ``jpeg_quality`` …) and the
+        queue's ``workers`` (processes, default 1; 0 runs in the calling thread),
+        ``timeout_s`` (per page, default 300) and ``max_attempts`` (default 2).
         """
         from hukou_scan.imaging.pipeline import ProcessOptions
         from hukou_scan.services.processing import ProcessingService
 
+        from hukou_scan.services.processing import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_S
+
         options, master_format, jpeg_quality = self._processing_params(self.settings)
+        sec = self.settings.section("imaging")
         return ProcessingService(
             self.pages,
             self.jobs,
@@ -294,6 +303,9 @@ class AppContext:
             jpeg_quality=jpeg_quality,
             guard=self.guard,
             batches=self.batches,
+            workers=int(sec.get("workers", 1)),
+            timeout_s=float(sec.get("timeout_s", DEFAULT_TIMEOUT_S)),
+            max_attempts=int(sec.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
         )
 
     @staticmethod
@@ -301,6 +313,8 @@ class AppContext:
         """Imaging options, master format and JPEG quality: ``[imaging]`` keys win, else the
         values of the Settings dialog (``general.master_format`` / ``jpeg_quality`` / ``target_dpi``)."""
         sec = dict(settings.section("imaging"))
+        for key in ("workers", "timeout_s", "max_attempts"):  # the queue's, not the pipeline's
+            sec.pop(key, None)
         master_format = str(sec.pop("master_format", settings.master_format))
         jpeg_quality = int(sec.pop("jpeg_quality", settings.jpeg_quality))
         sec.setdefault("target_dpi", float(settings.target_dpi))

@@ -210,6 +210,15 @@ class ProcessResult:
         return m
 
 
+def limit_threads(threads: int) -> None:
+    """Cap OpenCV's own thread pool (a worker process gets about one core's worth).
+
+    Why: on a two-core station a worker whose OpenCV calls fan out over every core
+    takes the CPU the UI thread and the camera need, even at a lower priority.
+    """
+    cv2.setNumThreads(max(1, threads))
+
+
 def _normalise(image: Any) -> U8:
     if not isinstance(image, np.ndarray) or image.size == 0:
         raise ImageProcessingError("图像为空。", "The image is empty.")

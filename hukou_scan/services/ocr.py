@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing as mp
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +42,7 @@ from hukou_scan.ocr.engine import available_engines
 from hukou_scan.ocr.form import DEFAULT_MODE, MODES
 from hukou_scan.ocr.worker import image_size, worker_main
 from hukou_scan.services.guard import Guard, OpenGuard, station_scope
+from hukou_scan.services.workers import WorkerSlot
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.ocr import OcrJobQueries
 from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
@@ -81,59 +79,6 @@ class RunSummary:
     failed: int = 0
     retried: int = 0
     cancelled: bool = False
-
-
-class _Slot:
-    """One worker process and the job it is working on."""
-
-    def __init__(self, index: int, threads: int) -> None:
-        self.index = index
-        self.threads = threads
-        self.proc: BaseProcess | None = None
-        self.conn: Connection | None = None
-        self.job: Job | None = None
-        self.deadline = 0.0
-
-    @property
-    def name(self) -> str:
-        return f"{socket.gethostname()}:{os.getpid()}:w{self.index}"
-
-    def ensure(self) -> Connection:
-        if self.proc is not None and self.proc.is_alive() and self.conn is not None:
-            return self.conn
-        self.kill()
-        ctx = mp.get_context("spawn")  # never fork a process that may hold Qt/DB threads
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(
-            target=worker_main, args=(child, self.threads), name=f"ocr-w{self.index}", daemon=True
-        )
-        proc.start()
-        child.close()
-        self.proc, self.conn = proc, parent
-        log.info("OCR worker %d started (pid %s)", self.index, proc.pid)
-        return parent
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def kill(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        if self.proc is not None:
-            if self.proc.is_alive():
-                self.proc.kill()
-            self.proc.join(5)
-            self.proc = None
-
-    def stop(self) -> None:
-        """Ask the worker to exit, kill it if it does not."""
-        if self.conn is not None and self.proc is not None and self.proc.is_alive():
-            with contextlib.suppress(OSError):
-                self.conn.send(None)
-            self.proc.join(3)
-        self.kill()
 
 
 class OcrService:
@@ -173,8 +118,8 @@ class OcrService:
         self.options = options or OcrOptions()
         self.hooks: list[Hook] = list(hooks)
         n = self.options.worker_count
-        threads = 1 if n > 1 else 0
-        self._slots = [_Slot(i, threads) for i in range(n)]
+        self._threads = 1 if n > 1 else 0  # ONNX threads per worker (0: its default)
+        self._slots = [WorkerSlot("ocr", i, worker_main, (self._threads,)) for i in range(n)]
         self._dispatch_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -378,11 +323,7 @@ class OcrService:
                     self._wake.wait(1.0)
                     self._wake.clear()
                     continue
-                handles: list[Any] = []
-                for s in busy:
-                    assert s.conn is not None and s.proc is not None
-                    handles += [s.conn, s.proc.sentinel]
-                wait(handles, timeout=0.25)
+                wait([h for s in busy for h in s.handles()], timeout=0.25)
                 now = time.monotonic()
                 for s in busy:
                     self._check_slot(s, now, summary)
@@ -393,7 +334,7 @@ class OcrService:
             self._release_running()
         return summary
 
-    def _start_job(self, slot: _Slot, job: Job, summary: RunSummary) -> None:
+    def _start_job(self, slot: WorkerSlot, job: Job, summary: RunSummary) -> None:
         assert job.page_id is not None
         try:
             page = self.pages.get(job.page_id)
@@ -417,45 +358,28 @@ class OcrService:
         engine = str(job.params.get("engine") or self.options.engine)
         mode = str(job.params.get("mode") or self.options.mode)
         options = dict(self.options.engine_options)
-        if engine == "rapidocr" and slot.threads:
-            options.setdefault("threads", slot.threads)
+        if engine == "rapidocr" and self._threads:
+            options.setdefault("threads", self._threads)
         if engine == "tesseract":
             options.setdefault("timeout_s", self.options.timeout_s)
-        conn = slot.ensure()
-        conn.send((job.id, str(Path(path)), engine, mode, options))
-        slot.job = job
-        slot.deadline = time.monotonic() + self.options.timeout_s
+        slot.send(job, (str(Path(path)), engine, mode, options), self.options.timeout_s)
         log.info("page %s sent to OCR worker %d (job %s, %s/%s)", page.id, slot.index, job.id, engine, mode)
 
-    def _check_slot(self, slot: _Slot, now: float, summary: RunSummary) -> None:
-        job = slot.job
-        assert job is not None and slot.proc is not None and slot.conn is not None
-        msg: Any = None
-        try:
-            if slot.conn.poll():
-                msg = slot.conn.recv()
-        except (EOFError, OSError):
-            msg = None
-        if msg is not None and msg[1] == job.id:
-            slot.job = None
+    def _check_slot(self, slot: WorkerSlot, now: float, summary: RunSummary) -> None:
+        event = slot.poll(now)
+        if event is None:
+            return
+        if event.kind == "reply":
+            msg = event.message
             if msg[0] == "ok":
-                result = OcrResult.from_dict(msg[2])
-                self._succeed(job, result, summary)
+                self._succeed(event.job, OcrResult.from_dict(msg[2]), summary)
             else:
-                self._fail(job, msg[2], msg[3], summary, retry=bool(msg[4]))
-            return
-        if not slot.proc.is_alive():
-            log.warning("OCR worker %d died on job %s (exit %s)", slot.index, job.id, slot.proc.exitcode)
-            slot.job = None
-            slot.kill()
-            self._fail(job, "识别进程意外退出。", "The recognition process ended unexpectedly.", summary)
-            return
-        if now > slot.deadline:
-            log.warning("OCR worker %d timed out on job %s", slot.index, job.id)
-            slot.job = None
-            slot.kill()
+                self._fail(event.job, msg[2], msg[3], summary, retry=bool(msg[4]))
+        elif event.kind == "died":
+            self._fail(event.job, "识别进程意外退出。", "The recognition process ended unexpectedly.", summary)
+        else:
             t = self.options.timeout_s
-            self._fail(job, f"识别超时（{t:.0f} 秒）。", f"Recognition timed out ({t:.0f} s).", summary)
+            self._fail(event.job, f"识别超时（{t:.0f} 秒）。", f"Recognition timed out ({t:.0f} s).", summary)
 
     def _succeed(self, job: Job, result: OcrResult, summary: RunSummary) -> None:
         assert job.page_id is not None

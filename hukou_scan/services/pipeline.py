@@ -1,8 +1,9 @@
 """The background stages after a capture, in order: processing → OCR → (link proposals, index).
 
-Processing (crop, deskew, enhance) runs on a thread of its own — OpenCV releases the
-GIL and a page takes a fraction of a second; recognition runs in the OCR service's
-worker processes.  Both are fed from the persistent job queue in the database, so a
+Processing (crop, deskew, enhance) is fed by a thread of its own to the processing
+service's worker processes (``[imaging] workers``; in a thread of the GUI process the
+pipeline held the GIL long enough to stall the capture screen); recognition runs in the
+OCR service's worker processes.  Both are fed from the persistent job queue in the database, so a
 crash or restart simply resumes them.  The link-proposal and search-index hooks run
 after each recognised page (wired by the composition root into the OCR service).
 
@@ -37,6 +38,8 @@ class _Summary(Protocol):
 
 class ProcessingStage(Protocol):
     def recover(self) -> int: ...
+
+    def close(self) -> None: ...
 
     def counts(self) -> dict[str, int]: ...
 
@@ -124,6 +127,7 @@ class PipelineService:
             stats.recognition_failed += o.failed
             if not _waiting(self.processing.counts()) and not _waiting(self.ocr.counts()):
                 break
+        self.processing.close()
         return stats
 
     # --- background -----------------------------------------------------------------------
@@ -146,6 +150,7 @@ class PipelineService:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self.processing.close()
         self.ocr.stop(timeout)
 
     @property

@@ -25,22 +25,26 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from numpy.typing import NDArray
 
-from hukou_scan.domain import Page, PageState, Role
+from hukou_scan.domain import Job, Page, PageState, Role
 from hukou_scan.domain.models import PageGeometry, new_id
 from hukou_scan.errors import HukouScanError, ImageProcessingError
-from hukou_scan.imaging.colour import detect_red_marks
 from hukou_scan.imaging.detect import Detection, detect_page
 from hukou_scan.imaging.io import MASTER_FORMATS, decode_image, encode_master, encode_png
 from hukou_scan.imaging.pipeline import PartResult, ProcessOptions, ProcessResult, process_frame
 from hukou_scan.imaging.quality import flagged
 from hukou_scan.services.guard import Guard, OpenGuard
+from hukou_scan.services.processing_worker import process_stored_page
+from hukou_scan.services.processing_worker import worker_main as processing_worker_main
+from hukou_scan.services.workers import WorkerSlot
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
 
@@ -48,6 +52,8 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 JOB_KIND = "process"
+DEFAULT_TIMEOUT_S = 300.0  # an 8 MP page takes a few seconds; five minutes means it hangs
+DEFAULT_MAX_ATTEMPTS = 2
 OCR_JOB_KIND = "ocr"
 
 
@@ -64,6 +70,7 @@ class RunSummary:
 
     done: int = 0
     failed: int = 0
+    retried: int = 0
     pages: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -95,6 +102,13 @@ class ProcessingService:
         guard: role checks and audit for clerk actions (manual corrections).
         batches: for station scoping of manual corrections (a clerk corrects only pages of
             their own station); optional for headless use.
+        workers: worker processes for the queue (``[imaging] workers``); 0 processes in the
+            calling thread (scripts, tests).  In the GUI the queue must run in workers: a
+            thread of the GUI process holds the GIL between OpenCV calls and the capture
+            screen stalls (issue 15).
+        timeout_s: a worker still busy with one page after this long is killed and the page
+            re-queued; after ``max_attempts`` the page fails with the reason.
+        worker_body: the worker process's main function (tests wrap it to hang or die).
     """
 
     def __init__(
@@ -108,6 +122,10 @@ class ProcessingService:
         jpeg_quality: int = 95,
         guard: Guard | None = None,
         batches: BatchRepository | None = None,
+        workers: int = 0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        worker_body: Callable[..., None] = processing_worker_main,
     ) -> None:
         self.batches = batches
         if master_format not in MASTER_FORMATS:
@@ -122,6 +140,13 @@ class ProcessingService:
         self.jpeg_quality = jpeg_quality
         self.guard: Guard = guard or OpenGuard()
         self._lock = threading.Lock()  # taken before pages.geometry_lock, never after
+        self.timeout_s = timeout_s
+        self.max_attempts = max(1, max_attempts)
+        root = str(blobs.root)
+        self._slots = [
+            WorkerSlot("imaging", i, worker_body, (root,)) for i in range(max(0, workers))
+        ]
+        self._sent: dict[str, Page] = {}  # job id → the page as it was sent to a worker
 
     # --- live preview ------------------------------------------------------------------
 
@@ -168,78 +193,81 @@ class ProcessingService:
             log.info("page %s is deleted: not processed", page_id)
             return []
         _check(cancel)
-        report(0, "load")
+        report(1, "process")
         try:
-            image = decode_image(self.blobs.get(page.original_sha256), name=f"page {page_id}")
+            result = process_stored_page(
+                self.blobs,
+                page.original_sha256,
+                page.geometry.to_dict(),
+                opts.to_dict(),
+                self.batch_master_format(page.batch_id),
+                self.jpeg_quality,
+                f"page {page_id}",
+            )
         except ImageProcessingError as e:
             self._fail(page_id, e.zh, e.en)
             raise
         _check(cancel)
-        report(1, "process")
-        result = process_frame(image, page.geometry, opts)
-        _check(cancel)
+        report(2, "store")
+        out = self._apply(page, result)
+        report(steps, "done")
+        return out
+
+    def _apply(self, page: Page, result: dict[str, Any]) -> list[Page]:
+        """Record a result computed from ``page`` (as it was when the work started).
+
+        Runs in this process, whoever computed the result; it only writes rows (the files
+        are stored already).  A page turned, corrected or deleted meanwhile keeps the newer
+        request: that one has its own job, and storing this result would undo it.
+        """
+        page_id = page.id
         with self._lock, self.pages.geometry_lock:  # one writer for spreads; no stale geometry
             current = self.pages.get(page_id)
             if current.geometry != page.geometry or current.state == PageState.DELETED:
-                # turned or corrected (or deleted) while this ran: the newer request has its
-                # own job; storing this result would undo the clerk's change
                 log.info("page %s changed while being processed: result discarded", page_id)
-                report(steps, "done")
                 return [current]
-            return self._record(page, result, report, steps)
+            return self._record(page, result)
 
-    def _record(
-        self, page: Page, result: ProcessResult, report: Callable[[int, str], None], steps: int
-    ) -> list[Page]:
+    def _record(self, page: Page, result: dict[str, Any]) -> list[Page]:
         """Store a processing result computed from ``page``'s current geometry (locks held)."""
         page_id = page.id
-        if not result.found:
+        if not result["found"]:
             reason = "未找到页面，请重新拍摄。 / No page found in the frame; capture again."
             self.pages.update(
                 page_id,
-                quality=result.quality,
-                process_meta=result.meta(),
+                quality=result["quality"],
+                process_meta=result["meta"],
                 state=PageState.FAILED,
                 state_reason=reason,
             )
-            log.info("page %s: no page found (%s)", page_id, result.reason)
-            report(steps, "done")
+            log.info("page %s: no page found (%s)", page_id, result["reason"])
             return [self.pages.get(page_id)]
-        report(2, "store")
-        fmt = self.batch_master_format(page.batch_id)
-        out_ids = self._store(page, result, fmt)
-        report(3, "queue")
+        out_ids = self._store(page, result["parts"])
         for pid in out_ids:
             self.jobs.enqueue(OCR_JOB_KIND, pid)
-        report(steps, "done")
         log.info(
             "page %s processed: parts=%d source=%s flags=%s total=%.0f ms",
             page_id,
-            len(result.parts),
-            result.source,
-            ",".join(flagged(result.quality)),
-            result.timings_ms.get("total", 0.0),
+            len(result["parts"]),
+            result["source"],
+            ",".join(f for part in result["parts"] for f in flagged(part["quality"])),
+            float(result["timings_ms"].get("total", 0.0)),
         )
         return self.pages.get_many(out_ids)
 
-    def _store(self, page: Page, result: ProcessResult, fmt: str) -> list[str]:
+    def _store(self, page: Page, parts: list[dict[str, Any]]) -> list[str]:
         out_ids: list[str] = []
-        for i, part in enumerate(result.parts):
-            mbytes, mrec, dbytes, drec = _encode_part(part, fmt, self.jpeg_quality)
-            msha = self.blobs.put(mbytes)
-            dsha = self.blobs.put(dbytes)
-            meta = result.meta(part)
-            meta["master"] = mrec
-            meta["derivative"] = {**drec, "params": result.options.enhance.to_dict()}
-            # red seals / red lines on the colour master: export keeps such pages in colour
-            meta["red_marks"] = detect_red_marks(part.master).to_dict()
+        for i, part in enumerate(parts):
+            for f in ("master", "derivative"):
+                self.blobs.record_size(part[f]["sha256"], int(part[f]["size"]))
+            geometry = PageGeometry.from_dict(part["geometry"])
             values: dict[str, Any] = {
-                "processed_sha256": msha,
-                "derivative_sha256": dsha,
-                "dpi": round(part.dpi, 1) if part.dpi else None,
-                "geometry": part.geometry,
-                "quality": part.quality,
-                "process_meta": meta,
+                "processed_sha256": part["master"]["sha256"],
+                "derivative_sha256": part["derivative"]["sha256"],
+                "dpi": part["dpi"],
+                "geometry": geometry,
+                "quality": part["quality"],
+                "process_meta": part["meta"],
                 "state": PageState.PROCESSED,
                 "state_reason": "",
             }
@@ -259,7 +287,7 @@ class ProcessingService:
                 captured_at=page.captured_at,
                 operator=page.operator,
                 source_device=page.source_device,
-                geometry=part.geometry,
+                geometry=geometry,
                 state=PageState.PROCESSED,
             )
             self.pages.add(new)
@@ -324,6 +352,8 @@ class ProcessingService:
         from hukou_scan.domain import JobState
 
         self.guard.require(Role.CLERK, Role.REVIEWER)
+        if self._slots:
+            return self._run_in_workers(max_jobs, progress, cancel or threading.Event())
         summary = RunSummary()
         n = 0
         while max_jobs is None or n < max_jobs:
@@ -362,6 +392,151 @@ class ProcessingService:
         if progress is not None:
             progress(n, n, "done")
         return summary
+
+
+    # --- worker processes ----------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the worker processes (a job still running goes back to the queue)."""
+        self._release_running()
+        for slot in self._slots:
+            slot.stop()
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of live worker processes (tests kill one to prove a page survives)."""
+        return [s.pid for s in self._slots if s.alive and s.pid is not None]
+
+    def busy_worker_pids(self) -> list[int]:
+        return [s.pid for s in self._slots if s.job is not None and s.alive and s.pid is not None]
+
+    def _run_in_workers(
+        self, max_jobs: int | None, progress: Progress | None, cancel: threading.Event
+    ) -> RunSummary:
+        """Feed queued pages to the worker processes until the queue is empty.
+
+        Only hashes and small dicts cross the pipe; this thread records results.  Idle
+        workers stay alive for the next page (a spawn costs a second of CPU); a job that is
+        running when this returns (cancelled) goes back to the queue uncharged.
+        """
+        summary = RunSummary()
+        claimed = 0
+        try:
+            while not cancel.is_set():
+                for slot in self._slots:
+                    if slot.job is not None or (max_jobs is not None and claimed >= max_jobs):
+                        continue
+                    job = self.jobs.claim(JOB_KIND, slot.name)
+                    if job is None:
+                        break
+                    claimed += 1
+                    self._send(slot, job, summary)
+                busy = [s for s in self._slots if s.job is not None]
+                if not busy:
+                    break
+                wait([h for s in busy for h in s.handles()], timeout=0.25)
+                now = time.monotonic()
+                for slot in busy:
+                    self._check_slot(slot, now, summary)
+                if progress is not None:
+                    done = summary.done + summary.failed
+                    progress(done, done + len(busy), "")
+        finally:
+            self._release_running()
+        if progress is not None:
+            progress(summary.done + summary.failed, summary.done + summary.failed, "done")
+        return summary
+
+    def _send(self, slot: WorkerSlot, job: Job, summary: RunSummary) -> None:
+        from hukou_scan.domain import JobState
+
+        try:
+            if job.page_id is None:
+                raise ImageProcessingError("任务缺少页面。", "Job has no page.")
+            page = self.pages.get(job.page_id)
+        except HukouScanError as e:
+            self.jobs.finish(job.id, JobState.FAILED, e.en)
+            summary.failed += 1
+            summary.errors[job.page_id or job.id] = e.en
+            return
+        if page.state == PageState.DELETED:
+            log.info("page %s is deleted: not processed", page.id)
+            self.jobs.finish(job.id, JobState.DONE)
+            summary.done += 1
+            return
+        payload = (
+            page.original_sha256,
+            page.geometry.to_dict(),
+            self.options.to_dict(),
+            self.batch_master_format(page.batch_id),
+            self.jpeg_quality,
+            f"page {page.id}",
+        )
+        slot.send(job, payload, self.timeout_s)
+        self._sent[job.id] = page
+        log.info("page %s sent to imaging worker %d (job %s)", page.id, slot.index, job.id)
+
+    def _check_slot(self, slot: WorkerSlot, now: float, summary: RunSummary) -> None:
+        from hukou_scan.domain import JobState
+
+        event = slot.poll(now)
+        if event is None:
+            return
+        job = event.job
+        page = self._sent.pop(job.id)
+        if event.kind == "reply" and event.message[0] == "ok":
+            try:
+                pages = self._apply(page, event.message[2])
+            except Exception as e:  # task boundary: one bad page never stops the batch
+                log.exception("recording page %s failed", page.id)
+                self._retry_or_fail(job, "处理结果保存失败。", f"Storing the result failed: {e}", summary)
+                return
+            self.jobs.finish(job.id, JobState.DONE)
+            summary.done += 1
+            summary.pages.extend(p.id for p in pages)
+        elif event.kind == "reply":
+            _ok, _id, zh, en, retryable = event.message
+            if retryable:
+                self._retry_or_fail(job, zh, en, summary)
+            else:
+                self._fail(page.id, zh, en)
+                self.jobs.finish(job.id, JobState.FAILED, en)
+                summary.failed += 1
+                summary.errors[page.id] = en
+        elif event.kind == "died":
+            self._retry_or_fail(
+                job, "处理进程意外退出。", "The page-processing process ended unexpectedly.", summary
+            )
+        else:
+            t = self.timeout_s
+            self._retry_or_fail(
+                job, f"页面处理超时（{t:.0f} 秒）。", f"Page processing timed out ({t:.0f} s).", summary
+            )
+
+    def _retry_or_fail(self, job: Job, zh: str, en: str, summary: RunSummary) -> None:
+        """Back to the queue while attempts are left; then the page fails with the reason."""
+        from hukou_scan.domain import JobState
+
+        reason = f"{zh} / {en}"
+        if job.attempts < self.max_attempts:
+            self.jobs.requeue(job.id, reason)
+            summary.retried += 1
+            log.info("processing job %s re-queued after attempt %d: %s", job.id, job.attempts, en)
+            return
+        self.jobs.finish(job.id, JobState.FAILED, reason)
+        if job.page_id:
+            self._fail(job.page_id, zh, en)
+        summary.failed += 1
+        summary.errors[job.page_id or job.id] = en
+        log.warning("processing job %s for page %s failed: %s", job.id, job.page_id, en)
+
+    def _release_running(self) -> None:
+        """Stopping mid-job: kill the busy workers and give their pages back to the queue."""
+        for slot in self._slots:
+            if slot.job is not None:
+                self.jobs.release(slot.job.id, "interrupted")
+                self._sent.pop(slot.job.id, None)
+                slot.job = None
+                slot.kill()
 
 
 # --- headless file processing (``hukou-scan process``) ----------------------------------

@@ -125,6 +125,10 @@ class BlobStore:
         self._record_size(sha, len(data))
         return sha
 
+    def record_size(self, sha: str, size: int) -> None:
+        """Record the size of a file another process stored here (a processing worker)."""
+        self._record_size(sha, size)
+
     def _record_size(self, sha: str, size: int) -> None:
         """Best effort: the file is durable whether or not its size could be recorded (the
         database may be away right now); an unrecorded file is hashed once by the next check."""

@@ -701,6 +701,15 @@ class JobRepository:
         with self.db.session() as s:
             s.execute(update(JobRecord).where(JobRecord.id == job_id).values(state="queued", error=error))
 
+    def release(self, job_id: str, error: str = "") -> None:
+        """Back to the queue without charging the attempt (interrupted, not failed)."""
+        with self.db.session() as s:
+            s.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id)
+                .values(state=JobState.QUEUED.value, error=error, attempts=JobRecord.attempts - 1)
+            )
+
     def recover_running(self, kind: str | None = None) -> int:
         """After a crash, jobs left 'running' go back to the queue."""
         q = update(JobRecord).where(JobRecord.state == JobState.RUNNING.value)

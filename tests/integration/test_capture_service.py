@@ -224,7 +224,7 @@ def test_quick_turns_add_up_and_a_slow_processing_result_never_undoes_them(
     """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down (record 180)."""
     import threading
 
-    import hukou_scan.services.processing as processing
+    import hukou_scan.services.processing_worker as processing
 
     svc = ctx.capture
     b = svc.new_batch(draft())

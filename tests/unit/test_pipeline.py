@@ -29,6 +29,9 @@ class FakeProcessing:
         self.recovered += 1
         return 0
 
+    def close(self) -> None:
+        pass
+
     def counts(self) -> dict[str, int]:
         return {"queued": self.queued}
 
