@@ -8,8 +8,9 @@ the view paints it (:meth:`CameraThread.set_display_size`), so the UI thread onl
 pixels: no scaling at paint time.
 
 :class:`OutlineThread` runs page detection (``hukou_scan.imaging.detect``) on a small
-copy of the newest preview, at most about eight times a second,
-and emits the outline in preview-normalised coordinates.
+copy of the newest preview — while the desk moves at most five times a second, and once
+when it comes to rest (:class:`~hukou_scan.capture.outline.OutlineThrottle`) — and emits
+the outline in preview-normalised coordinates.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from PySide6.QtGui import QImage
 
 from hukou_scan.capture.autocapture import AutoCapture
 from hukou_scan.capture.grabber import FrameGrabber, GrabbedFrame, GrabberState, display_bgra
+from hukou_scan.capture.outline import OutlineThrottle
 from hukou_scan.capture.source import CameraSource
 
 log = logging.getLogger(__name__)
@@ -135,14 +137,16 @@ class OutlineThread(QThread):
     outline_found = Signal(object, int)  # list of 4 normalised points or None, frame index
 
     def __init__(
-        self, camera: CameraThread, detector: Detector, width: int = 640, min_interval: float = 0.12
+        self, camera: CameraThread, detector: Detector, width: int = 640, moving_per_s: float = 5.0
     ) -> None:
         super().__init__()
         self.setObjectName("OutlineThread")
         self.camera = camera
         self.detector = detector
         self.width = width
-        self.min_interval = min_interval  # ~8 outlines/s is smooth enough and leaves CPU to the preview
+        # a still page keeps its outline: detect while moving (≤ 5/s) and once at rest
+        self.throttle = OutlineThrottle(moving_per_s)
+        self.detections = 0
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -154,14 +158,15 @@ class OutlineThread(QThread):
             if frame is None:
                 continue
             last = frame.index
-            started = time.monotonic()
+            if not self.throttle.should_detect(frame.preview, time.monotonic()):
+                continue
+            self.detections += 1
             try:
                 pts = self.detector(downscale(frame.preview, self.width))
             except Exception:  # detection must never stop the preview
                 log.exception("live page detection failed")
                 pts = None
             self.outline_found.emit(pts, frame.index)
-            self._stop.wait(max(0.0, self.min_interval - (time.monotonic() - started)))
 
     def stop(self) -> None:
         self._stop.set()
