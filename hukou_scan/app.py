@@ -288,9 +288,7 @@ class AppContext:
         ``timeout_s`` (per page, default 300) and ``max_attempts`` (default 2).
         """
         from hukou_scan.imaging.pipeline import ProcessOptions
-        from hukou_scan.services.processing import ProcessingService
-
-        from hukou_scan.services.processing import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_S
+        from hukou_scan.services.processing import DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_S, ProcessingService
 
         options, master_format, jpeg_quality = self._processing_params(self.settings)
         sec = self.settings.section("imaging")

@@ -376,7 +376,9 @@ class OcrService:
             else:
                 self._fail(event.job, msg[2], msg[3], summary, retry=bool(msg[4]))
         elif event.kind == "died":
-            self._fail(event.job, "识别进程意外退出。", "The recognition process ended unexpectedly.", summary)
+            self._fail(
+                event.job, "识别进程意外退出。", "The recognition process ended unexpectedly.", summary
+            )
         else:
             t = self.options.timeout_s
             self._fail(event.job, f"识别超时（{t:.0f} 秒）。", f"Recognition timed out ({t:.0f} s).", summary)

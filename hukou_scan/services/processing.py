@@ -143,9 +143,7 @@ class ProcessingService:
         self.timeout_s = timeout_s
         self.max_attempts = max(1, max_attempts)
         root = str(blobs.root)
-        self._slots = [
-            WorkerSlot("imaging", i, worker_body, (root,)) for i in range(max(0, workers))
-        ]
+        self._slots = [WorkerSlot("imaging", i, worker_body, (root,)) for i in range(max(0, workers))]
         self._sent: dict[str, Page] = {}  # job id → the page as it was sent to a worker
 
     # --- live preview ------------------------------------------------------------------
@@ -392,7 +390,6 @@ class ProcessingService:
         if progress is not None:
             progress(n, n, "done")
         return summary
-
 
     # --- worker processes ----------------------------------------------------------------
 

@@ -69,7 +69,9 @@ def process_stored_page(
         }
     parts: list[dict[str, Any]] = []
     for part in result.parts:
-        mbytes, mrec = encode_master(part.master, fmt=master_format, dpi=part.master_dpi, quality=jpeg_quality)
+        mbytes, mrec = encode_master(
+            part.master, fmt=master_format, dpi=part.master_dpi, quality=jpeg_quality
+        )
         dbytes, drec = encode_png(
             part.derivative, dpi=part.master_dpi, bitonal=part.geometry.enhance == "bitonal"
         )

@@ -71,7 +71,9 @@ def _run_in_thread(svc: ProcessingService) -> tuple[threading.Thread, list[RunSu
 
 def test_a_page_is_processed_in_a_child_process(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
     batch = _batch(ctx)
-    page = _capture(ctx, batch, compose_frame(form_page(100, seed=7), desk="dark_wood", seed=7, size=SMALL_FRAME).image)
+    page = _capture(
+        ctx, batch, compose_frame(form_page(100, seed=7), desk="dark_wood", seed=7, size=SMALL_FRAME).image
+    )
     import hukou_scan.services.processing_worker as worker_module
 
     def not_here(*_a: object, **_k: object) -> None:
@@ -103,7 +105,9 @@ def test_a_worker_killed_mid_page_loses_nothing(
     (gate / "hang").touch()
     monkeypatch.setenv(GATE_ENV, str(gate))  # the spawned child inherits it
     batch = _batch(ctx)
-    page = _capture(ctx, batch, compose_frame(form_page(100, seed=8), desk="dark_wood", seed=8, size=SMALL_FRAME).image)
+    page = _capture(
+        ctx, batch, compose_frame(form_page(100, seed=8), desk="dark_wood", seed=8, size=SMALL_FRAME).image
+    )
     svc = _service(ctx, workers=1, worker_body=hanging_worker)
     thread, out = _run_in_thread(svc)
     try:
@@ -130,7 +134,9 @@ def test_a_hung_worker_is_killed_and_the_page_fails_with_the_reason_after_retrie
     (gate / "hang").touch()
     monkeypatch.setenv(GATE_ENV, str(gate))
     batch = _batch(ctx)
-    page = _capture(ctx, batch, compose_frame(form_page(100, seed=9), desk="dark_wood", seed=9, size=SMALL_FRAME).image)
+    page = _capture(
+        ctx, batch, compose_frame(form_page(100, seed=9), desk="dark_wood", seed=9, size=SMALL_FRAME).image
+    )
     svc = _service(ctx, workers=1, worker_body=hanging_worker, timeout_s=5.0, max_attempts=2)
     try:
         summary = svc.run_pending()
@@ -153,7 +159,9 @@ def test_stopping_mid_page_gives_the_page_back_uncharged(
     (gate / "hang").touch()
     monkeypatch.setenv(GATE_ENV, str(gate))
     batch = _batch(ctx)
-    page = _capture(ctx, batch, compose_frame(form_page(100, seed=10), desk="dark_wood", seed=10, size=SMALL_FRAME).image)
+    page = _capture(
+        ctx, batch, compose_frame(form_page(100, seed=10), desk="dark_wood", seed=10, size=SMALL_FRAME).image
+    )
     svc = _service(ctx, workers=1, worker_body=hanging_worker)
     cancel = threading.Event()
     t = threading.Thread(target=svc.run_pending, kwargs={"cancel": cancel})
