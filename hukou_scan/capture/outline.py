@@ -34,7 +34,7 @@ def is_moving(previous: np.ndarray | None, current: np.ndarray) -> bool:
     """Whether the scene changed between two signatures (a changed size counts as motion)."""
     if previous is None or previous.shape != current.shape:
         return True
-    changed = np.count_nonzero(np.abs(current - previous) > MOTION_LEVEL)
+    changed = int(np.count_nonzero(np.abs(current - previous) > MOTION_LEVEL))
     return changed > MOTION_FRACTION * current.size
 
 

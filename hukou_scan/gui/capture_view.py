@@ -60,12 +60,14 @@ from hukou_scan.gui.camera_thread import CameraThread, Detector, OutlineThread, 
 from hukou_scan.gui.i18n import category_label, location_label
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.ingest.hotfolder import HotFolderMessage
+from hukou_scan.services.cache import DEFAULT_THUMBNAIL_BUDGET, ByteLRU
 from hukou_scan.services.capture import CaptureReceipt, CaptureService
 from hukou_scan.services.cover_label import CoverLabelRead, CoverLabelService
 
 log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+COLOUR_ROLE = Qt.ItemDataRole.UserRole + 2  # the link colour an item shows (to change only what differs)
 # Quality flags that come from the camera setting, not from the sheet: every page of a batch
 # shares them, so they are said once per batch and camera (they stay in each page's quality
 # record and in the QA report) instead of marking every thumbnail.
@@ -272,7 +274,9 @@ class CaptureView(QWidget):
         self._undo: list[str] = []
         self._captured_numbers: dict[str, int] = {}  # until the next refresh lists the page
         self._pending_captures = 0
-        self._icons: dict[tuple[str, str, int], QIcon] = {}
+        # decoded strip thumbnails, bounded by bytes; the strip's items hold the ones shown
+        self._icons: ByteLRU[tuple[str, str, int], QIcon] = ByteLRU(DEFAULT_THUMBNAIL_BUDGET)
+        self._shown_icons: dict[str, tuple[str, str, int]] = {}  # page id → icon key its item shows
         self._shown_page: tuple[str, str, int] | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -601,6 +605,7 @@ class CaptureView(QWidget):
         self._undo.clear()
         self.pages = []
         self.strip.clear()
+        self._shown_icons.clear()
         self._update_batch_label()
         self.refresh_pages()
         self.batch_changed.emit(batch)
@@ -824,7 +829,7 @@ class CaptureView(QWidget):
         self._refreshing = True
         batch_id = self.batch.id
         svc = self.service
-        known = set(self._icons)
+        known = set(self._icons) | set(self._shown_icons.values())
         states_of = self._link_states_of
 
         def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]:
@@ -873,12 +878,12 @@ class CaptureView(QWidget):
         if self.batch is None or batch_id != self.batch.id:
             return
         for key, image in thumbs.items():
-            self._icons[key] = QIcon(QPixmap.fromImage(image))
+            self._icons.put(key, QIcon(QPixmap.fromImage(image)), image.sizeInBytes())
         # a page's thumbnail key changes when it is processed or rotated: drop the stale
-        # ones, or a day of capturing keeps every superseded thumbnail
+        # ones at once (the byte budget would only push them out later)
         live = {self._icon_key(p) for p in pages}
         for key in [k for k in self._icons if k not in live]:
-            del self._icons[key]
+            self._icons.pop(key)
         old_states, self.link_states = self.link_states, states
         # the duplicate flag can come with a re-run of OCR on a page whose state does not change
         changed = [
@@ -898,17 +903,7 @@ class CaptureView(QWidget):
         self._captured_numbers.clear()
         if changed:
             self.strip.blockSignals(True)
-            self.strip.clear()
-            for i, p in enumerate(pages, start=1):
-                item = QListWidgetItem(self._icons.get(self._icon_key(p), QIcon()), self._item_text(i, p))
-                item.setData(PAGE_ID_ROLE, p.id)
-                item.setToolTip(self._page_tooltip(p))
-                colour = LINK_COLOURS.get(states.get(p.id, ""))
-                if colour is not None:
-                    item.setForeground(QColor(colour))
-                self.strip.addItem(item)
-                if p.id == current_id:
-                    self.strip.setCurrentItem(item)
+            self._sync_strip(pages, states, current_id)
             self.strip.blockSignals(False)
             if self.strip.currentItem() is None and self.strip.count():
                 self.strip.setCurrentRow(self.strip.count() - 1)
@@ -923,6 +918,58 @@ class CaptureView(QWidget):
         self._update_counter()
         self._update_actions()
         self._warn_camera_setting(pages)
+
+    def _sync_strip(self, pages: list[Page], states: dict[str, str], current_id: str | None) -> None:
+        """Bring the strip to ``pages`` by changing only what differs.
+
+        Why: rebuilding every item (and its icon) on each capture made the UI thread's
+        work grow with the batch, and churned pixmaps; a new capture now adds one item, a
+        processed page replaces one icon, a delete removes one row.
+        """
+        strip = self.strip
+        wanted = {p.id for p in pages}
+        for row in reversed(range(strip.count())):  # rows of pages that are gone
+            pid = strip.item(row).data(PAGE_ID_ROLE)
+            if pid not in wanted:
+                strip.takeItem(row)  # Python owns the taken item: dropped with its icon
+                self._shown_icons.pop(pid, None)
+        for i, p in enumerate(pages):
+            item = strip.item(i) if i < strip.count() else None
+            if item is None or item.data(PAGE_ID_ROLE) != p.id:
+                found = next(
+                    (r for r in range(i + 1, strip.count()) if strip.item(r).data(PAGE_ID_ROLE) == p.id), None
+                )
+                if found is not None:  # moved: take it from where it was
+                    item = strip.takeItem(found)
+                else:
+                    item = QListWidgetItem()
+                    item.setData(PAGE_ID_ROLE, p.id)
+                    self._shown_icons.pop(p.id, None)
+                strip.insertItem(i, item)
+            self._update_item(item, i + 1, p, states)
+            if p.id == current_id:
+                strip.setCurrentItem(item)
+
+    def _update_item(self, item: QListWidgetItem, number: int, p: Page, states: dict[str, str]) -> None:
+        """Set what a strip item shows (each property only when it differs)."""
+        text = self._item_text(number, p)
+        if item.text() != text:
+            item.setText(text)
+        tip = self._page_tooltip(p)
+        if item.toolTip() != tip:
+            item.setToolTip(tip)
+        colour = LINK_COLOURS.get(states.get(p.id, ""))
+        if item.data(COLOUR_ROLE) != colour:
+            item.setData(COLOUR_ROLE, colour)
+            item.setData(Qt.ItemDataRole.ForegroundRole, QColor(colour) if colour is not None else None)
+        key = self._icon_key(p)
+        if self._shown_icons.get(p.id) != key:
+            icon = self._icons.get(key)
+            item.setIcon(icon if icon is not None else QIcon())
+            if icon is not None:
+                self._shown_icons[p.id] = key
+            else:
+                self._shown_icons.pop(p.id, None)
 
     def _warn_camera_setting(self, pages: list[Page]) -> None:
         """Say a camera-setting warning (e.g. below 200 dpi) once per batch and camera."""

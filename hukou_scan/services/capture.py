@@ -20,7 +20,6 @@ import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +61,7 @@ from hukou_scan.domain.validation import (
 from hukou_scan.errors import HukouScanError, NotFoundError
 from hukou_scan.ingest.fileimport import ImportFileError, load_pages, read_file
 from hukou_scan.ingest.hotfolder import HotFolder, HotFolderMessage, Outcome
+from hukou_scan.services.cache import DEFAULT_THUMBNAIL_BUDGET, ByteLRU
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.capture import CaptureRepository
@@ -189,8 +189,7 @@ class CaptureService:
         self._section = settings.section(CAPTURE_SECTION)
         self._listeners: list[PageListener] = []
         self._lock = threading.RLock()  # sequence numbers of one station are assigned one at a time
-        self._thumbs: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
-        self._thumb_lock = threading.Lock()
+        self._thumbs: ByteLRU[tuple[str, int, int], bytes] = ByteLRU(DEFAULT_THUMBNAIL_BUDGET)
         self._batch_station: dict[str, str] = {}  # batch → station (never changes), for scoping
         self.current_batch_id: str | None = None
         self.hot_folder: HotFolder | None = None
@@ -698,8 +697,7 @@ class CaptureService:
         sha = page.processed_sha256 or page.original_sha256
         rot = 0 if page.processed_sha256 else page.geometry.extra_rotation
         key = (sha, rot, width)
-        with self._thumb_lock:
-            cached = self._thumbs.get(key)
+        cached = self._thumbs.get(key)
         if cached is not None:
             return cached
         data = thumbnail_jpeg(self.blobs.get(sha), width)
@@ -707,10 +705,7 @@ class CaptureService:
             from hukou_scan.capture.encode import decode_image
 
             data = encode_jpeg(rotate_quarter(decode_image(data), rot), 85)
-        with self._thumb_lock:
-            self._thumbs[key] = data
-            while len(self._thumbs) > 512:
-                self._thumbs.popitem(last=False)
+        self._thumbs.put(key, data, len(data))
         return data
 
     def original_image(self, page: Page, width: int = 1200) -> tuple[bytes, tuple[int, int]]:

@@ -732,3 +732,39 @@ def test_split_button_splits_a_capture_and_joins_the_halves(
     batch_ctx.processing.run_pending()
     view.refresh_pages()
     qtbot.waitUntil(lambda: view.strip.count() == 1 and view.pages[0].id == page_id, timeout=5000)
+
+
+def test_the_strip_changes_one_item_per_capture_and_thumbnails_stay_within_their_byte_budget(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    """Issue 15: the strip was rebuilt (every item and icon) on each capture; now a capture
+    adds one item, a delete removes one, and the decoded thumbnails are capped by bytes."""
+    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    for n in (1, 2, 3):
+        with qtbot.waitSignal(view.page_captured, timeout=5000):
+            view.capture_now()
+        qtbot.waitUntil(lambda n=n: view.strip.count() == n and len(view._icons) == n, timeout=5000)  # type: ignore[misc]
+    one_icon = view._icons.total_bytes // 3
+    items = [view.strip.item(i) for i in range(3)]
+    icons = [it.icon().cacheKey() for it in items]
+    view._icons.max_bytes = 2 * one_icon + one_icon // 2  # room for two thumbnails
+    with qtbot.waitSignal(view.page_captured, timeout=5000):
+        view.capture_now()
+    qtbot.waitUntil(lambda: view.strip.count() == 4 and not view.strip.item(3).icon().isNull(), timeout=5000)
+    assert [view.strip.item(i) for i in range(3)] == items  # the same items, not rebuilt …
+    assert [view.strip.item(i).icon().cacheKey() for i in range(3)] == icons  # … with their icons
+    assert view._icons.total_bytes <= view._icons.max_bytes and len(view._icons) <= 2
+    assert all(not view.strip.item(i).icon().isNull() for i in range(4))  # every page still shown
+    # deleting page 2 removes its row; the others stay as they were and are renumbered
+    view.strip.setCurrentRow(1)
+    gone = view.strip.item(1).data(Qt.ItemDataRole.UserRole + 1)
+    view.delete_button.click()
+    qtbot.waitUntil(lambda: view.strip.count() == 3, timeout=5000)
+    assert view.strip.item(0) is items[0] and view.strip.item(1) is items[2]
+    assert all(view.strip.item(i).data(Qt.ItemDataRole.UserRole + 1) != gone for i in range(3))
+    assert view.strip.item(1).text().startswith("2")
