@@ -33,6 +33,11 @@ same 10 ms heartbeat for the same time, concurrently — what the machine itself
 soak's own OCR worker, other users of the shared cores) does to a loop that has nothing
 to do.  ``stall_vs_idle_p99`` is our p99 over the anchor's.
 
+``--tracemalloc``: Python allocations made after the warm-up and still alive at the end,
+grouped by the line that made them (``tracemalloc_top``, the largest 15) — where RSS
+growth comes from when it is Python objects (slows Python code by about a third, so
+stall figures of such a run are not comparable).
+
 Goals (issue 15): alive for the whole run, RSS growth < 50 MB after warm-up, max stall
 < 50 ms.  At the end the child saves a screenshot of the capture screen (``--screenshot``).
 """
@@ -299,6 +304,11 @@ def _workstation_child(args: argparse.Namespace) -> int:
         int(args.warmup * 1000),
         lambda: paints_at_warmup.append((time.monotonic(), view.preview.paint_count)),
     )
+    if args.tracemalloc:
+        import tracemalloc
+
+        # from the end of the warm-up on: what is allocated then and still alive at the end is growth
+        QTimer.singleShot(int(args.warmup * 1000), lambda: tracemalloc.start(8))
     final: dict[str, Any] = {}
 
     def finish() -> None:
@@ -311,6 +321,9 @@ def _workstation_child(args: argparse.Namespace) -> int:
         final.update(beat.stats(args.warmup))
         if args.screenshot:
             final["screenshot"] = args.screenshot if window.grab().save(args.screenshot) else None
+        if args.tracemalloc:
+            final["tracemalloc_top"] = _tracemalloc_top()
+        final["outline_detections"] = view.outline_thread.detections if view.outline_thread else None
         final["status_text"] = view.status.text()
         final["counter_text"] = view.counter.text()
         window.close()
@@ -330,6 +343,26 @@ def _workstation_child(args: argparse.Namespace) -> int:
     ctx.close()
     print(FINAL_PREFIX + json.dumps(final, ensure_ascii=False), flush=True)
     return 0
+
+
+def _tracemalloc_top(n: int = 15) -> list[str]:
+    """The lines whose allocations since ``tracemalloc.start`` are still alive, largest first."""
+    import tracemalloc
+
+    if not tracemalloc.is_tracing():
+        return []
+    snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    tracemalloc.stop()
+    out = []
+    for stat in snap.statistics("traceback")[:n]:
+        frames = [f for f in stat.traceback if "hukou_scan" in f.filename] or list(stat.traceback)
+        where = frames[0]
+        out.append(
+            f"{stat.size / 1e6:.2f} MB in {stat.count} blocks: "
+            f"{Path(where.filename).name}:{where.lineno} (from {Path(stat.traceback[0].filename).name}:"
+            f"{stat.traceback[0].lineno})"
+        )
+    return out
 
 
 # --- parent: run, watch, report ----------------------------------------------------------------------
@@ -375,6 +408,7 @@ def run_soak(
     pages: int = 6,
     anchor: bool = True,
     keep: Path | None = None,
+    trace_memory: bool = False,
 ) -> dict[str, Any]:
     """Run the workstation for ``minutes`` in a child process; return the figures and goals."""
     seconds, warmup_s = minutes * 60, warmup_minutes * 60
@@ -402,7 +436,10 @@ def run_soak(
     ]
     if screenshot:
         cmd += ["--screenshot", screenshot]
+    if trace_memory:
+        cmd.append("--tracemalloc")
     cwd = str(Path(__file__).resolve().parents[1])
+    load_before = [round(x, 2) for x in os.getloadavg()]
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     anchor_proc = None
@@ -497,8 +534,12 @@ def run_soak(
         "processing_failed": final.get("processing_failed"),
         "ocr_failed": final.get("ocr_failed"),
         "preview_fps": final.get("preview_fps"),
+        "outline_detections": final.get("outline_detections"),
+        "load_avg_before": load_before,
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "stall_sites": final.get("stall_sites"),
         "stall_busy_threads": final.get("stall_busy_threads"),
+        "tracemalloc_top": final.get("tracemalloc_top"),
         "unhandled_exceptions": final.get("unhandled_exceptions"),
         "data_dir_mb": final.get("data_dir_mb"),
         "screenshot": final.get("screenshot"),
@@ -555,6 +596,9 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="use (and keep) this data directory")
     ap.add_argument("--lang", default="zh_CN")
     ap.add_argument("--no-anchor", action="store_true")
+    ap.add_argument(
+        "--tracemalloc", action="store_true", help="report Python allocations alive at the end (growth)"
+    )
     # child modes (internal)
     ap.add_argument("--child", choices=("workstation", "anchor"), help=argparse.SUPPRESS)
     ap.add_argument("--root", help=argparse.SUPPRESS)
@@ -584,6 +628,7 @@ def main() -> None:
         pages=args.pages,
         anchor=not args.no_anchor,
         keep=args.keep,
+        trace_memory=args.tracemalloc,
     )
     for key in (
         "minutes_alive",
