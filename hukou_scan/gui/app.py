@@ -54,6 +54,9 @@ def stylesheet() -> str:
     return ""
 
 
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
 def create_application(lang: str, argv: list[str] | None = None) -> QApplication:
     """The QApplication with our font, theme and translations (reuses an existing one in tests)."""
     existing = QApplication.instance()
@@ -62,6 +65,11 @@ def create_application(lang: str, argv: list[str] | None = None) -> QApplication
     app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setApplicationName("hukou-scan")
     app.setOrganizationName("hukou-scan")
+    # The camera grabber and the live-outline thread run Python between OpenCV calls; a UI
+    # thread woken by Qt waits for the GIL up to one switch interval per slot call (5 ms by
+    # default, several calls per frame).  1 ms keeps the capture screen's event loop
+    # responsive at the cost of a little more switching in those threads (issue 15).
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
     app.setFont(pick_font())
     app.setStyleSheet(stylesheet())
     install_translators(app, lang)

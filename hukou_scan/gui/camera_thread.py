@@ -32,6 +32,7 @@ from hukou_scan.capture.source import CameraSource
 log = logging.getLogger(__name__)
 
 Detector = Callable[[np.ndarray], list[tuple[float, float]] | None]
+OBSERVED_EVERY_S = 0.25  # an unchanged auto-capture decision is re-sent this often
 
 
 def to_qimage(bgr: np.ndarray) -> QImage:
@@ -81,6 +82,7 @@ class CameraThread(QThread):
         )
         self._ui_busy = threading.Event()
         self.frames_emitted = 0
+        self._last_observed: tuple[str, float] = ("", float("-inf"))  # decision, frame time
         # (width, height, device pixel ratio) of the view, or None: the grabber's preview as is.
         # One tuple, replaced whole: the camera thread reads it without a lock.
         self._display: tuple[int, int, float] | None = None
@@ -104,8 +106,14 @@ class CameraThread(QThread):
         return self.grabber.latest()
 
     def _on_grabber_frame(self, frame: GrabbedFrame) -> None:
-        if frame.observation is not None:
-            self.observed.emit(frame.observation.decision.value, frame.observation.still_for)
+        obs = frame.observation
+        if obs is not None and (
+            obs.decision.value != self._last_observed[0] or obs.t - self._last_observed[1] >= OBSERVED_EVERY_S
+        ):
+            # a changed decision at once, the same one a few times a second: each emit is a
+            # Python slot call on the UI thread, and 25 a second of them only repeat the text
+            self._last_observed = (obs.decision.value, obs.t)
+            self.observed.emit(obs.decision.value, obs.still_for)
         if self._ui_busy.is_set():
             return  # UI still painting the previous one: drop this frame
         self._ui_busy.set()

@@ -126,5 +126,7 @@ def test_camera_preview_signals_leave_singleton_refcounts_alone() -> None:
     assert proc.returncode == 0, f"the camera preview path crashed the interpreter: {proc.stderr[-2000:]}"
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["frames"] >= 3000 and result["pixels"] > 0, result
-    assert result["observed"] >= result["frames"]  # every grabbed frame was analysed and reported
+    # every grabbed frame is analysed; a changed decision is reported at once, an unchanged
+    # one a few times a second (each report is a slot call on the UI thread)
+    assert 0 < result["observed"] < result["frames"]
     assert all(abs(d) < 50 for d in result["drift"]), result
