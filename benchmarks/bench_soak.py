@@ -265,7 +265,14 @@ def _workstation_child(args: argparse.Namespace) -> int:
     # What the other threads were running at the same moments (idle waits left out): the
     # ones inside Python code are who may have held the GIL the UI thread waited for.
     stall_busy_threads: dict[str, int] = {}
-    idle_files = ("threading.py", "queue.py", "selectors.py", "connection.py", "synchronize.py")
+    idle_files = (
+        "threading.py",
+        "queue.py",
+        "selectors.py",
+        "connection.py",
+        "synchronize.py",
+        "inotify_c.py",  # the hot folder's observer, blocked in poll()
+    )
 
     def watchdog() -> None:
         """Where the UI thread is while it is late: its Python stack, once per stall over 50 ms."""

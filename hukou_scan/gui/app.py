@@ -55,6 +55,29 @@ def stylesheet() -> str:
 
 
 GUI_SWITCH_INTERVAL_S = 0.001
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024  # full camera frames (24 MB at 8 MP) always get their own mapping
+
+
+def fix_mmap_threshold() -> bool:
+    """Keep glibc from moving big frame buffers onto the heap (Linux; a no-op elsewhere).
+
+    Why: glibc raises its mmap threshold each time a mapped block is freed, up to 32 MB,
+    so after the first few 8 MP frames (24 MB each) every later frame comes from the
+    heap; freed in another thread's order than allocated, they leave holes the heap
+    never returns, and the GUI process grew by megabytes a minute on the capture screen
+    (issue 15).  A fixed threshold keeps each such buffer a mapping of its own, returned
+    to the system when freed; preview-sized buffers stay on the heap.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl): its allocator has no such threshold
+        return False
+    m_mmap_threshold = -3
+    return bool(libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD_BYTES))
 
 
 def create_application(lang: str, argv: list[str] | None = None) -> QApplication:
@@ -70,6 +93,7 @@ def create_application(lang: str, argv: list[str] | None = None) -> QApplication
     # default, several calls per frame).  1 ms keeps the capture screen's event loop
     # responsive at the cost of a little more switching in those threads (issue 15).
     sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
+    fix_mmap_threshold()
     app.setFont(pick_font())
     app.setStyleSheet(stylesheet())
     install_translators(app, lang)
