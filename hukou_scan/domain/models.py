@@ -147,6 +147,7 @@ class PageGeometry:
     enhance: str = "auto"
     extra_rotation: int = 0  # clerk's 90° turns
     spread: str = "auto"  # clerk's choice for this capture: auto | always (split) | never (one page)
+    dewarp: str = "auto"  # curved-page flattening: auto (when curved) | off (the clerk switched it off)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -160,6 +161,7 @@ class PageGeometry:
             "enhance": self.enhance,
             "extra_rotation": self.extra_rotation,
             "spread": self.spread,
+            "dewarp": self.dewarp,
         }
 
     @classmethod
@@ -178,6 +180,7 @@ class PageGeometry:
             enhance=str(d.get("enhance", "auto")),
             extra_rotation=int(d.get("extra_rotation", 0)),
             spread=str(d.get("spread", "auto")),
+            dewarp=str(d.get("dewarp", "auto")),
         )
 
 

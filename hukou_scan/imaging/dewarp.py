@@ -166,16 +166,16 @@ def _collect_cues(grey: U8) -> _Cues:
     vert = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 30)))
     )
-    n, lab, st, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
+    _, lab, st, _ = cv2.connectedComponentsWithStats(horiz, connectivity=8)
     bin_w = max(4, w // 90)
     keep = (st[:, cv2.CC_STAT_WIDTH] >= 0.12 * w) & (st[:, cv2.CC_STAT_HEIGHT] <= 0.08 * h)
     keep[0] = False
     for xs, ys in _sample_components(lab, horiz, keep, bin_w, 4):
         cues.add("ruled", xs, ys, 2.0)
     # text lines: ink without the rules, characters smeared along the line
-    text = ink & ~(horiz | vert).astype(bool)
-    text = text.astype(np.uint8)
-    n, lab, st, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
+    rules = np.maximum(np.asarray(horiz, np.uint8), np.asarray(vert, np.uint8))
+    text = np.where(rules > 0, 0, ink).astype(np.uint8)
+    _, lab, st, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
     hs = st[1:, cv2.CC_STAT_HEIGHT]
     ws = st[1:, cv2.CC_STAT_WIDTH]
     sizeable = (hs >= 3) & (ws >= 2) & (hs < h // 10)
@@ -183,7 +183,7 @@ def _collect_cues(grey: U8) -> _Cues:
         char_h = float(np.median(hs[sizeable]))
         k = max(3, round(char_h * 1.1))
         blobs = cv2.morphologyEx(text, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-        n, lab, st, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+        _, lab, st, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
         bw, bh = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
         keep = (
             (bw >= 3 * bh) & (bw >= max(4 * char_h, 0.05 * w)) & (bh <= 2.2 * char_h) & (bh >= 0.5 * char_h)

@@ -10,6 +10,8 @@ Stages and their order:
    (quad → rectangle, residual rotation, part crop, scale to the target dpi), so the
    master is resampled exactly once;
 6. **orientation** 0/90/180/270 on a small copy of each part;
+6b. **dewarp**: flatten a curved (bound) page on the upright master, unless the page is
+   flat or the clerk switched it off (``PageGeometry.dewarp``; see :mod:`.dewarp`);
 7. **enhance**: the grey/bitonal/colour derivative (the master stays untouched);
 8. **quality** gate per part and for the frame.
 
@@ -40,16 +42,17 @@ from hukou_scan.errors import ImageProcessingError
 from hukou_scan.imaging import perspective as persp
 from hukou_scan.imaging.deskew import estimate_orientation, estimate_skew, rotate_cardinal
 from hukou_scan.imaging.detect import Detection, detect_page, quad_from_array, quad_rotation_deg, shrink
+from hukou_scan.imaging.dewarp import DewarpParams, dewarp_page
 from hukou_scan.imaging.enhance import EnhanceParams, enhance, flatten
 from hukou_scan.imaging.fingers import detect_fingers, fill_fingers
 from hukou_scan.imaging.quality import assess_frame, assess_page, ink_coverage
-from hukou_scan.imaging.split import find_gutter, flatten_spine
+from hukou_scan.imaging.split import find_gutter
 
 log = logging.getLogger(__name__)
 
 U8 = NDArray[Any]
 F64 = NDArray[Any]
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: curved-page flattening replaces the spine shift
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class ProcessOptions:
             target dpi (a 50 dpi photo stays small; its effective dpi is flagged).
         full_frame: when no page outline is found but the frame itself looks like a
             page (a flat scan, a close-up), process the whole frame as the page.
-        flatten_spine: straighten mild curvature near the spine of spread pages.
+        dewarp: flatten curved (bound) pages; a page can opt out (``PageGeometry.dewarp``).
         enhance: derivative parameters.
     """
 
@@ -81,7 +84,7 @@ class ProcessOptions:
     max_skew_deg: float = 15.0
     max_upscale: float = 2.0
     full_frame: bool = True
-    flatten_spine: bool = True
+    dewarp: bool = True
     enhance: EnhanceParams = field(default_factory=EnhanceParams)
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,7 +99,7 @@ class ProcessOptions:
             "max_skew_deg": self.max_skew_deg,
             "max_upscale": self.max_upscale,
             "full_frame": self.full_frame,
-            "flatten_spine": self.flatten_spine,
+            "dewarp": self.dewarp,
             "enhance": self.enhance.to_dict(),
         }
 
@@ -110,6 +113,8 @@ class ProcessOptions:
         if "derivative" in d:
             enh = replace(enh, mode=str(d.pop("derivative")))
         kwargs: dict[str, Any] = {}
+        if "flatten_spine" in d and "dewarp" not in d:  # metadata written before pipeline 2
+            d["dewarp"] = bool(d.pop("flatten_spine"))
         for k in (
             "target_dpi",
             "paper",
@@ -121,7 +126,7 @@ class ProcessOptions:
             "max_skew_deg",
             "max_upscale",
             "full_frame",
-            "flatten_spine",
+            "dewarp",
         ):
             if k in d:
                 kwargs[k] = d[k]
@@ -157,7 +162,7 @@ class PartResult:
     blank: bool
     quality: dict[str, Any]
     geometry: PageGeometry
-    spine_shift_px: float = 0.0
+    dewarp: DewarpParams = field(default_factory=DewarpParams)
 
 
 @dataclass
@@ -203,7 +208,7 @@ class ProcessResult:
                     "residual_skew_deg": round(part.residual_skew_deg, 4),
                     "orientation": part.orientation,
                     "orientation_confidence": round(part.orientation_confidence, 3),
-                    "spine_shift_px": round(part.spine_shift_px, 2),
+                    "dewarp": part.dewarp.to_dict(),
                     "derivative": part.geometry.enhance,
                 }
             )
@@ -398,7 +403,7 @@ def process_frame(
 
     # 5–8. per part ----------------------------------------------------------------------
     parts: list[PartResult] = []
-    t_warp = t_orient = t_enh = t_q = 0.0
+    t_warp = t_orient = t_dewarp = t_enh = t_q = 0.0
     inv_base = np.linalg.inv(rot_native @ h_native)
     for side, x0, x1 in ranges:
         t0 = time.perf_counter()
@@ -418,9 +423,6 @@ def process_frame(
         master = persp.warp(frame, h_final, out_w, out_h)
         part_rect = np.array([[px0, 0], [px1, 0], [px1, nat_h], [px0, nat_h]], np.float64) - 0.5
         part_quad = quad_from_array(persp.map_points(inv_base, part_rect))
-        spine_shift = 0.0
-        if spread and opts.flatten_spine and side in ("left", "right"):
-            master, spine_shift = flatten_spine(master, side)
         t_warp += time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -445,6 +447,16 @@ def process_frame(
             master = rotate_cardinal(master, turn)
             half = rotate_cardinal(half, turn) if half is not master else master
         t_orient += time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        dewarp = DewarpParams(reason="off")
+        if opts.dewarp and geo.dewarp != "off":
+            master, dewarp = dewarp_page(master)
+            if dewarp.applied and half is not master:
+                half = np.asarray(cv2.resize(master, (half.shape[1], half.shape[0])), np.uint8)
+            elif dewarp.applied:
+                half = master
+        t_dewarp += time.perf_counter() - t0
 
         t0 = time.perf_counter()
         deriv = enhance(master, master_dpi, opts.enhance, reduced=half).image
@@ -480,6 +492,7 @@ def process_frame(
             enhance=opts.enhance.mode,
             extra_rotation=geo.extra_rotation,
             spread=geo.spread,
+            dewarp=geo.dewarp,
         )
         parts.append(
             PartResult(
@@ -495,11 +508,12 @@ def process_frame(
                 blank=bool(q["blank"]["flag"]),
                 quality=q,
                 geometry=part_geo,
-                spine_shift_px=spine_shift,
+                dewarp=dewarp,
             )
         )
     timings["warp"] = round(t_warp * 1000, 2)
     timings["orientation"] = round(t_orient * 1000, 2)
+    timings["dewarp"] = round(t_dewarp * 1000, 2)
     timings["enhance"] = round(t_enh * 1000, 2)
     timings["quality"] = round(t_q * 1000, 2)
     timings["total"] = _ms(t_all)

@@ -8,7 +8,7 @@ in column profiles of a small copy: the paper brightness profile (text removed b
 grey closing) and the ink profile.  A single landscape page has neither a central
 shading dip nor a central empty band flanked by text on both sides.
 
-Curvature near the spine is handled only where it is mild: see :func:`flatten_spine`.
+Curvature near the spine is flattened per page afterwards by :mod:`hukou_scan.imaging.dewarp`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from hukou_scan.imaging.deskew import ink_mask, to_grey
+from hukou_scan.imaging.deskew import to_grey
 from hukou_scan.imaging.detect import shrink
 
 U8 = NDArray[Any]
@@ -83,59 +83,3 @@ def find_gutter(image: U8, *, min_aspect: float = 1.15, search: tuple[float, flo
         or (dip >= 0.03 and ink_gap > 0.8)
     )
     return Gutter(is_spread, float((xf + 0.5) / sw), dip, ink_gap, float(min(1.0, score)))
-
-
-def flatten_spine(part: U8, side: str, *, max_shift_frac: float = 0.02) -> tuple[U8, float]:
-    """Straighten text lines that bend down into the binding on one page of a spread.
-
-    Where a bound page curves into the spine, its lines sag near the gutter.  We
-    measure the vertical shift of narrow column strips against a reference strip
-    away from the spine (cross-correlation of their ink row-profiles), fit a smooth
-    quadratic of the shift over the distance to the spine and shift columns back with
-    one ``remap``.  Only mild curvature is handled (≤ ``max_shift_frac`` of the
-    height); strong curls are left alone and reported by the returned shift.
-
-    Returns:
-        The flattened page and the largest applied shift in pixels (0 when untouched).
-    """
-    grey = to_grey(part)
-    h, w = grey.shape[:2]
-    if w < 64 or h < 64:
-        return part, 0.0
-    small, scale = shrink(grey, 800)
-    ink = ink_mask(small).astype(np.float32)
-    sh, sw = ink.shape
-    nstrips = 12
-    edges = np.linspace(0, sw, nstrips + 1).astype(int)
-    ref_idx = 1 if side == "left" else nstrips - 2  # far from the spine
-    ref = ink[:, edges[ref_idx] : edges[ref_idx + 1]].sum(axis=1)
-    ref = ref - ref.mean()
-    max_shift = max(2, int(sh * max_shift_frac))
-    xs, shifts, weights = [], [], []
-    for i in range(nstrips):
-        col = ink[:, edges[i] : edges[i + 1]].sum(axis=1)
-        col = col - col.mean()
-        if np.abs(col).sum() < 1e-6 or np.abs(ref).sum() < 1e-6:
-            continue
-        corr = np.correlate(np.pad(col, max_shift), ref, mode="valid")
-        k = int(np.argmax(corr))
-        shifts.append(float(k - max_shift))
-        xs.append((edges[i] + edges[i + 1]) / 2 / sw)
-        weights.append(float(corr[k]))
-    if len(xs) < 5:
-        return part, 0.0
-    d = np.array(xs) if side == "right" else 1.0 - np.array(xs)  # distance from spine, 0..1
-    sv = np.array(shifts)
-    # model: shift grows towards the spine, quadratically in (1 - d)
-    u = (1.0 - d) ** 2
-    a = float((u * sv).sum() / max((u * u).sum(), 1e-9))
-    resid = sv - a * u
-    if abs(a) < 1.0 or float(np.abs(resid).mean()) > abs(a) * 0.5:
-        return part, 0.0
-    xx = (np.arange(w, dtype=np.float32) + 0.5) / w
-    dd = xx if side == "right" else 1.0 - xx
-    shift_full = (a * (1.0 - dd) ** 2 / scale).astype(np.float32)
-    map_x = np.tile(np.arange(w, dtype=np.float32), (h, 1))
-    map_y = np.arange(h, dtype=np.float32)[:, None] + shift_full[None, :]
-    out = cv2.remap(part, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return np.asarray(out, np.uint8), float(abs(a) / scale)
