@@ -367,6 +367,10 @@ class CaptureView(QWidget):
         self.replace_button = QPushButton(self.tr("Re-capture"), self)
         self.corners_button = QPushButton(self.tr("Page corners…"), self)
         self.split_button = QPushButton(self.tr("Split / join spread"), self)
+        # 曲面展平: on = flatten when the page is curved (automatic), off = the clerk's opt-out
+        self.dewarp_button = QPushButton(self.tr("Flatten curved page"), self)
+        self.dewarp_button.setCheckable(True)
+        self.dewarp_button.setChecked(True)
         self.rotate_left_button = QPushButton(self.tr("Rotate 90° left"), self)
         self.rotate_button = QPushButton(self.tr("Rotate 90° right"), self)
         self.delete_button = QPushButton(self.tr("Delete"), self)
@@ -379,6 +383,7 @@ class CaptureView(QWidget):
             self.replace_button,
             self.corners_button,
             self.split_button,
+            self.dewarp_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
@@ -405,6 +410,7 @@ class CaptureView(QWidget):
         self.rotate_left_button.clicked.connect(self._on_rotate_left_button_clicked)
         self.corners_button.clicked.connect(self._on_corners_button_clicked)
         self.split_button.clicked.connect(self._on_split_button_clicked)
+        self.dewarp_button.clicked.connect(self._on_dewarp_button_clicked)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.new_batch_button.clicked.connect(self.new_batch)
@@ -467,6 +473,7 @@ class CaptureView(QWidget):
             (self.replace_button, "Ctrl+Shift+R", self._on_replace_button_clicked),
             (self.corners_button, "Ctrl+Shift+C", self._on_corners_button_clicked),
             (self.split_button, "Ctrl+Shift+S", self._on_split_button_clicked),
+            (self.dewarp_button, "Ctrl+Shift+D", self._on_dewarp_button_clicked),
             (self.rotate_left_button, "Ctrl+L", self._on_rotate_left_button_clicked),
             (self.rotate_button, "Ctrl+R", self._on_rotate_button_clicked),
             (self.delete_button, "Del", self._on_delete_button_clicked),
@@ -702,11 +709,16 @@ class CaptureView(QWidget):
             self.replace_button,
             self.corners_button,
             self.split_button,
+            self.dewarp_button,
             self.rotate_left_button,
             self.rotate_button,
             self.delete_button,
         ):
             b.setEnabled(has_batch and has_sel)
+        page = self.selected_page() if has_sel else None
+        self.dewarp_button.blockSignals(True)
+        self.dewarp_button.setChecked(page is None or page.geometry.dewarp != "off")
+        self.dewarp_button.blockSignals(False)
         self.undo_button.setEnabled(has_batch and bool(self._undo))
 
     # --- camera --------------------------------------------------------------------------------------------
@@ -1231,6 +1243,25 @@ class CaptureView(QWidget):
         self.capture_tasks.run_simple(
             lambda: self.service.set_split(page_id, split), on_done=ok, on_error=fail
         )
+
+    def _on_dewarp_button_clicked(self) -> None:
+        """Toggle curved-page flattening for the selected page (remade from its original)."""
+        page = self.selected_page()
+        if page is None:
+            return
+        on = page.geometry.dewarp == "off"
+        page_id = page.id
+        done = self.tr("Curved-page flattening on.") if on else self.tr("Curved-page flattening off.")
+
+        def ok(result: object) -> None:
+            self._show_status(done)
+            self.refresh_pages(select=page_id)
+
+        def fail(e: BaseException) -> None:
+            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+            self._update_actions()
+
+        self.capture_tasks.run_simple(lambda: self.service.set_dewarp(page_id, on), on_done=ok, on_error=fail)
 
     def _on_replace_button_clicked(self) -> None:
         page = self.selected_page()

@@ -673,6 +673,32 @@ class CaptureService:
         self._notify(page)
         return page
 
+    def set_dewarp(self, page_id: str, on: bool) -> Page:
+        """Switch curved-page flattening (曲面展平) on or off for one page, remade from its original.
+
+        Off is the clerk's decision and is kept in the page geometry, so re-processing never
+        flattens the page again; on returns the page to automatic (flattened when curved).
+        """
+        with self.pages.geometry_lock:
+            p = self.pages.get(page_id)
+            self._open_batch(p.batch_id)
+            mode = "auto" if on else "off"
+            if p.geometry.dewarp == mode:
+                return p
+            geom = replace(p.geometry, dewarp=mode)
+            self.pages.update(
+                page_id,
+                geometry=geom,
+                state=PageState.CAPTURED,
+                processed_sha256=None,
+                derivative_sha256=None,
+            )
+            self.jobs.enqueue("process", page_id)
+            self.guard.audit("set_dewarp", page_id, batch=p.batch_id, dewarp=mode)
+            page = self.pages.get(page_id)
+        self._notify(page)
+        return page
+
     def replace_page(self, page_id: str, frame_bgr: np.ndarray, *, source_device: str = "") -> CaptureReceipt:
         """Re-capture: a new page takes the old one's place; the old one is kept as deleted (undo-able)."""
         old = self.pages.get(page_id)

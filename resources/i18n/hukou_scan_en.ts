@@ -906,6 +906,10 @@
       <translation>Split / join spread</translation>
     </message>
     <message>
+      <source>Flatten curved page</source>
+      <translation>Flatten curved page</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>Rotate 90° left</translation>
     </message>
@@ -1068,6 +1072,14 @@
     <message>
       <source>Spread split into two pages.</source>
       <translation>Spread split into two pages.</translation>
+    </message>
+    <message>
+      <source>Curved-page flattening on.</source>
+      <translation>Curved-page flattening on.</translation>
+    </message>
+    <message>
+      <source>Curved-page flattening off.</source>
+      <translation>Curved-page flattening off.</translation>
     </message>
     <message>
       <source>Halves joined into one page.</source>

@@ -905,6 +905,10 @@
       <translation>拆分/合并跨页</translation>
     </message>
     <message>
+      <source>Flatten curved page</source>
+      <translation>曲面展平</translation>
+    </message>
+    <message>
       <source>Rotate 90° left</source>
       <translation>向左旋转 90°</translation>
     </message>
@@ -1067,6 +1071,14 @@
     <message>
       <source>Spread split into two pages.</source>
       <translation>跨页已拆分为两页。</translation>
+    </message>
+    <message>
+      <source>Curved-page flattening on.</source>
+      <translation>曲面展平已开启。</translation>
+    </message>
+    <message>
+      <source>Curved-page flattening off.</source>
+      <translation>曲面展平已关闭。</translation>
     </message>
     <message>
       <source>Halves joined into one page.</source>

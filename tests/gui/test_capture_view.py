@@ -768,3 +768,32 @@ def test_the_strip_changes_one_item_per_capture_and_thumbnails_stay_within_their
     assert view.strip.item(0) is items[0] and view.strip.item(1) is items[2]
     assert all(view.strip.item(i).data(Qt.ItemDataRole.UserRole + 1) != gone for i in range(3))
     assert view.strip.item(1).text().startswith("2")
+
+
+def test_dewarp_toggle_switches_flattening_off_and_on_for_the_selected_page(
+    qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
+) -> None:
+    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    view = make_view(qtbot, batch_ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    page_id = blocker.args[0].id
+    batch_ctx.processing.run_pending()
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    assert view.dewarp_button.isEnabled() and view.dewarp_button.isChecked()
+    assert "Ctrl+Shift+D" in view.dewarp_button.toolTip()
+    qtbot.keyClick(
+        view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.dewarp == "off", timeout=5000)
+    qtbot.waitUntil(lambda: not view.dewarp_button.isChecked(), timeout=5000)
+    batch_ctx.processing.run_pending()
+    assert batch_ctx.pages.get(page_id).process_meta["dewarp"]["reason"] == "off"
+    qtbot.mouseClick(view.dewarp_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: batch_ctx.pages.get(page_id).geometry.dewarp == "auto", timeout=5000)
+    qtbot.waitUntil(lambda: view.dewarp_button.isChecked(), timeout=5000)

@@ -315,3 +315,29 @@ def test_clerk_splits_a_capture_into_two_pages_and_joins_them_again(ctx: AppCont
     svc.rotate(p.id, 90)
     ctx.processing.run_pending()
     assert [q.geometry.split for q in svc.list_pages(b.id)] == ["none"]
+
+
+def test_clerk_switches_curved_page_flattening_off_and_on(ctx: AppContext) -> None:
+    svc = ctx.capture
+    b = svc.new_batch(draft())
+    p = svc.capture(b.id, frame(0)).page
+    ctx.processing.run_pending()
+    auto = ctx.pages.get(p.id)
+    assert auto.geometry.dewarp == "auto" and auto.process_meta["dewarp"]["reason"] != "off"
+    off = svc.set_dewarp(p.id, False)
+    assert off.geometry.dewarp == "off" and off.state == PageState.CAPTURED and off.processed_sha256 is None
+    ctx.processing.run_pending()
+    remade = ctx.pages.get(p.id)
+    assert remade.state == PageState.PROCESSED and remade.geometry.dewarp == "off"
+    assert remade.process_meta["dewarp"] == {
+        **remade.process_meta["dewarp"],
+        "applied": False,
+        "reason": "off",
+    }
+    assert svc.set_dewarp(p.id, False).id == p.id  # already off: nothing to do, no second audit entry
+    events = [e for e in ctx.guard.events if e[0] == "set_dewarp"]  # type: ignore[attr-defined]
+    assert len(events) == 1
+    back = svc.set_dewarp(p.id, True)
+    assert back.geometry.dewarp == "auto"
+    ctx.processing.run_pending()
+    assert ctx.pages.get(p.id).process_meta["dewarp"]["reason"] != "off"

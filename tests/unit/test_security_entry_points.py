@@ -250,6 +250,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
         ),
     ),
     "CaptureService.set_split": ((C,), lambda e: e.ctx.capture.set_split(e.page_a, True)),
+    "CaptureService.set_dewarp": ((C,), lambda e: e.ctx.capture.set_dewarp(e.page_a, False)),
     # imaging: clerk (and reviewer corrections); the background loop runs as system:processing
     "ProcessingService.preview": ((C,), lambda e: e.ctx.processing.preview(_frame(1))),
     "ProcessingService.batch_master_format": (
