@@ -50,6 +50,8 @@ F64 = NDArray[np.float64]
 KNOTS = 17  # sheet resolution across the page (every 1/16 of the width)
 WORK_SIDE = 1100  # long side of the copy the cues are measured on
 CAMERA_HEIGHT = 1.6  # assumed camera distance in page heights (arc-length model only)
+SMOOTH = 0.5  # second-difference penalty (relative to the data term)
+RIDGE = 0.02  # small pull of the sheet towards zero: fixes the gauge against the flat rows
 
 
 @dataclass(frozen=True)
@@ -246,11 +248,11 @@ def _fit(cues: _Cues, w: int, h: int, knots: int) -> tuple[F64, F64, float]:
     d2 = np.zeros((knots - 2, knots))
     for i in range(knots - 2):
         d2[i, i : i + 3] = (1.0, -2.0, 1.0)
-    lam = 3.0 * np.sqrt(len(x) / knots)
+    lam = SMOOTH * np.sqrt(len(x) / knots)
     reg = np.zeros((2 * (knots - 2) + 2 * knots, nc + 2 * knots))
     reg[: knots - 2, nc : nc + knots] = lam * d2
     reg[knots - 2 : 2 * (knots - 2), nc + knots :] = lam * d2
-    reg[2 * (knots - 2) :, nc:] = 0.05 * lam * np.eye(2 * knots)
+    reg[2 * (knots - 2) :, nc:] = RIDGE * lam * np.eye(2 * knots)
     weights = wt.copy()
     sol = np.zeros(nc + 2 * knots)
     for _ in range(2):
