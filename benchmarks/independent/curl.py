@@ -160,7 +160,9 @@ def make_page(seed: int, *, curl: bool = True, size: tuple[int, int] = FRAME_8MP
     map_y = v.astype(np.float32)
     inside = (v >= 0) & (v <= PAGE_H - 1) & np.isfinite(map_x)
     map_x = np.nan_to_num(map_x, nan=-10.0)
-    frame_page = cv2.remap(page, map_x, map_y, cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    frame_page = cv2.remap(page, map_x, map_y, cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE).astype(
+        np.float32
+    )
     # shading: normal · light, gutter occlusion
     lx, ly = rng.uniform(-0.5, 0.5), rng.uniform(-0.4, 0.4)
     light = np.array([lx, ly, 1.0]) / math.sqrt(lx * lx + ly * ly + 1.0)
@@ -189,7 +191,11 @@ def make_page(seed: int, *, curl: bool = True, size: tuple[int, int] = FRAME_8MP
     frame = frame * gain[..., None] * cast[None, None, :] * rng.uniform(0.85, 1.05)
     # camera tilt and roll: a rotation about the camera centre = homography K R K⁻¹
     k = np.array([[f, 0, fw / 2], [0, f, fh / 2], [0, 0, 1]], np.float64)
-    ax, ay, az = (math.radians(rng.uniform(-3, 3)), math.radians(rng.uniform(-3, 3)), math.radians(rng.uniform(-4, 4)))
+    ax, ay, az = (
+        math.radians(rng.uniform(-3, 3)),
+        math.radians(rng.uniform(-3, 3)),
+        math.radians(rng.uniform(-4, 4)),
+    )
     rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
     ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
     rz = np.array([[math.cos(az), -math.sin(az), 0], [math.sin(az), math.cos(az), 0], [0, 0, 1]])

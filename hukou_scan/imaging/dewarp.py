@@ -233,39 +233,47 @@ def _hat_basis(xn: NDArray[Any], knots: int) -> NDArray[Any]:
 
 
 def _fit(cues: _Cues, w: int, h: int, knots: int) -> tuple[F64, F64, float]:
-    """Solve flat rows and the sheet's top/bottom knots; returns (T, B, rms residual in px)."""
+    """Solve flat rows and the sheet's top/bottom knots; returns (T, B, rms residual in px).
+
+    The unknowns are one flat row per curve plus ``2·knots`` sheet values; the flat rows
+    enter each sample through a one-hot column, so they are eliminated in closed form
+    (Schur complement) and only a small ``2·knots`` system is solved.
+    """
     cid = np.concatenate(cues.curve)
     x = np.concatenate(cues.x) / w
     y = np.concatenate(cues.y) / h
     wt = np.concatenate(cues.w)
     nc = cues.n
     basis = _hat_basis(x, knots)
-    a = np.zeros((len(x), nc + 2 * knots))
-    a[np.arange(len(x)), cid] = 1.0
-    a[:, nc : nc + knots] = basis * (1.0 - y)[:, None]
-    a[:, nc + knots :] = basis * y[:, None]
+    sheet = np.hstack([basis * (1.0 - y)[:, None], basis * y[:, None]])
     # smoothness (second differences) and a small ridge that fixes the gauge
     d2 = np.zeros((knots - 2, knots))
     for i in range(knots - 2):
         d2[i, i : i + 3] = (1.0, -2.0, 1.0)
     lam = SMOOTH * np.sqrt(len(x) / knots)
-    reg = np.zeros((2 * (knots - 2) + 2 * knots, nc + 2 * knots))
-    reg[: knots - 2, nc : nc + knots] = lam * d2
-    reg[knots - 2 : 2 * (knots - 2), nc + knots :] = lam * d2
-    reg[2 * (knots - 2) :, nc:] = RIDGE * lam * np.eye(2 * knots)
+    reg = np.zeros((2 * (knots - 2) + 2 * knots, 2 * knots))
+    reg[: knots - 2, :knots] = lam * d2
+    reg[knots - 2 : 2 * (knots - 2), knots:] = lam * d2
+    reg[2 * (knots - 2) :, :] = RIDGE * lam * np.eye(2 * knots)
+    rtr = reg.T @ reg
     weights = wt.copy()
-    sol = np.zeros(nc + 2 * knots)
+    s = np.zeros(2 * knots)
+    c = np.zeros(nc)
     for _ in range(2):
-        sw = np.sqrt(weights)
-        lhs = np.vstack([a * sw[:, None], reg])
-        rhs = np.concatenate([y * sw, np.zeros(len(reg))])
-        sol = np.linalg.lstsq(lhs, rhs, rcond=None)[0]
-        res = (a @ sol - y) * h
+        dsum = np.maximum(np.bincount(cid, weights=weights, minlength=nc), 1e-12)
+        g = np.zeros((nc, 2 * knots))
+        np.add.at(g, cid, weights[:, None] * sheet)
+        yw = np.bincount(cid, weights=weights * y, minlength=nc)
+        m = sheet.T @ (weights[:, None] * sheet) + rtr - g.T @ (g / dsum[:, None])
+        rhs = sheet.T @ (weights * y) - g.T @ (yw / dsum)
+        s = np.linalg.solve(m, rhs)
+        c = (yw - g @ s) / dsum
+        res = (c[cid] + sheet @ s - y) * h
         mad = float(np.median(np.abs(res))) + 0.3
         weights = wt * (np.abs(res) < 3.0 * 1.4826 * mad)  # drop mis-grouped samples
-    res = (a @ sol - y) * h
+    res = (c[cid] + sheet @ s - y) * h
     rms = float(np.sqrt(np.average(res**2, weights=np.maximum(weights, 1e-9))))
-    return sol[nc : nc + knots], sol[nc + knots :], rms
+    return s[:knots], s[knots:], rms
 
 
 def _bow_px(top: F64, bottom: F64, height: float) -> float:
@@ -375,8 +383,9 @@ def apply_dewarp(image: U8, params: DewarpParams) -> U8:
     yv = (np.arange(h, dtype=np.float32) + 0.5)[:, None]
     map_y = (yv + (h * tx).astype(np.float32)[None, :]) * gain.astype(np.float32)[None, :] - np.float32(0.5)
     map_x = np.broadcast_to((src_xn * w - 0.5).astype(np.float32)[None, :], (h, w))
-    m1, m2 = cv2.convertMaps(np.ascontiguousarray(map_x), np.ascontiguousarray(map_y), cv2.CV_16SC2)
-    out = cv2.remap(image, m1, m2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.remap(
+        image, np.ascontiguousarray(map_x), map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     return np.asarray(out, np.uint8)
 
 
