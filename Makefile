@@ -27,6 +27,7 @@ test: setup lint typecheck
 bench: setup
 	HUKOU_EXTRAS=test,bench bash packaging/setup.sh
 	$(PY) -m pip install -q --no-deps "rapidocr-onnxruntime==1.4.4"
+	$(PY) -m pip install -q --no-deps -c packaging/constraints.txt "page-dewarp==0.3.4"
 	@for m in benchmarks/bench_*.py; do n=$$(basename $$m .py); echo "== $$n"; $(PY) -m benchmarks.$$n --quick; done
 
 package: setup

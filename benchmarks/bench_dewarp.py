@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import itertools
 import logging
 import os
 import sys
@@ -58,10 +59,7 @@ def line_deviation(image: np.ndarray, dpi: float, strips: int = 20) -> float | N
     ink = cv2.adaptiveThreshold(grey, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 18)
     edges = np.linspace(0.1 * w, 0.9 * w, strips + 1).astype(int)
     xs = (edges[:-1] + edges[1:]) / 2.0
-    profiles = [
-        ink[:, a:b].sum(axis=1).astype(np.float64) for a, b in zip(edges[:-1], edges[1:], strict=True)
-    ]
-    mid_prof = profiles[strips // 2]
+    profiles = [ink[:, a:b].sum(axis=1).astype(np.float64) for a, b in itertools.pairwise(edges)]
     # line pitch from the autocorrelation of the whole page's profile
     allp = np.sum(profiles, axis=0)
     allp = allp - allp.mean()
@@ -75,7 +73,6 @@ def line_deviation(image: np.ndarray, dpi: float, strips: int = 20) -> float | N
         thr = 0.3 * float(sm.max()) if sm.max() > 0 else 1.0
         is_peak = (sm[1:-1] > sm[:-2]) & (sm[1:-1] >= sm[2:]) & (sm[1:-1] > thr)
         peaks.append(np.nonzero(is_peak)[0] + 1.0)
-    del mid_prof
     devs: list[float] = []
     mid = strips // 2
     for y0 in peaks[mid]:

@@ -257,8 +257,8 @@ def _fit(cues: _Cues, w: int, h: int, knots: int) -> tuple[F64, F64, float]:
     reg[2 * (knots - 2) :, :] = RIDGE * lam * np.eye(2 * knots)
     rtr = reg.T @ reg
     weights = wt.copy()
-    s = np.zeros(2 * knots)
-    c = np.zeros(nc)
+    s: NDArray[Any] = np.zeros(2 * knots)
+    c: NDArray[Any] = np.zeros(nc)
     for _ in range(2):
         dsum = np.maximum(np.bincount(cid, weights=weights, minlength=nc), 1e-12)
         g = np.zeros((nc, 2 * knots))
