@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
     p.add_argument("--master-format", choices=("jpeg", "tiff"), help="母版格式 / master format")
     p.add_argument("--no-deskew", action="store_true", help="不纠偏 / no deskew")
     p.add_argument("--no-orientation", action="store_true", help="不自动转向 / no 90° orientation")
+    p.add_argument("--no-dewarp", action="store_true", help="不做曲面展平 / no curved-page flattening")
     p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
 
 
@@ -67,6 +68,8 @@ def _options(args: argparse.Namespace) -> tuple[ProcessOptions, str]:
         sec["deskew"] = False
     if args.no_orientation:
         sec["orientation"] = False
+    if args.no_dewarp:
+        sec["dewarp"] = False
     if args.master_format:
         master_format = args.master_format
     return ProcessOptions.from_dict(sec), master_format

@@ -567,6 +567,7 @@ def result_record(result: ProcessResult, outputs: list[list[str]] | None = None)
                 "skew_deg": round(p.residual_skew_deg, 4),
                 "orientation": p.orientation,
                 "blank": p.blank,
+                "dewarp": p.dewarp.to_dict(),
                 "flags": flagged(p.quality),
                 "outputs": outputs[i] if outputs else [],
             }

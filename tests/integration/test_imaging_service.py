@@ -226,3 +226,17 @@ def test_process_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     code = main(["process", str(good), str(text)])
     cap = capsys.readouterr()
     assert code != 0 and "page.jpg" in cap.out and "notes.txt" in cap.err
+
+
+def test_process_command_records_and_switches_off_curved_page_flattening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "page.jpg"
+    cv2.imwrite(str(good), compose_frame(form_page(100), desk="dark_wood", seed=50, size=SMALL_FRAME).image)
+    assert main(["process", str(good), "--json", "--out", str(tmp_path / "a"), "--dpi", "150"]) == 0
+    auto = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert auto["parts"][0]["dewarp"]["reason"] in ("flat", "curved", "few_lines")
+    argv = ["process", str(good), "--json", "--out", str(tmp_path / "b"), "--dpi", "150", "--no-dewarp"]
+    assert main(argv) == 0
+    off = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert off["parts"][0]["dewarp"] == {**off["parts"][0]["dewarp"], "applied": False, "reason": "off"}
