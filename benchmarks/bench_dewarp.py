@@ -40,7 +40,7 @@ import numpy as np
 
 from benchmarks.bench_ocr import cer
 from benchmarks.independent.curl import HELD_OUT_SEEDS, TUNING_SEEDS, make_page
-from hukou_scan.imaging.dewarp import dewarp_page
+from hukou_scan.imaging.dewarp import apply_dewarp, dewarp_page
 from hukou_scan.imaging.pipeline import ProcessOptions, process_frame
 
 log = logging.getLogger(__name__)
@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         if not (r_flat.parts and r_off.parts and r_on.parts):
             rows.append({"seed": seed, "found": False})
             continue
-        m_flat, m_off, m_on = r_flat.parts[0].master, r_off.parts[0].master, r_on.parts[0].master
+        m_flat, m_off = r_flat.parts[0].master, r_off.parts[0].master
+        # the master stays untouched; the flattened image the derivative is made from:
+        m_on = apply_dewarp(r_on.parts[0].master, r_on.parts[0].dewarp)
         dpi = r_on.parts[0].master_dpi
         c0 = time.process_time()
         t0 = time.perf_counter()

@@ -134,8 +134,8 @@ def make_page(seed: int, *, curl: bool = True, size: tuple[int, int] = FRAME_8MP
     page, text, baselines, ruled = _page(rng)
     fw, fh = size
     spine = rng.choice(["left", "right"])
-    theta0 = math.radians(rng.uniform(18, 50))
-    lam = PAGE_W * rng.uniform(0.08, 0.3)
+    theta0 = math.radians(rng.uniform(25, 60))
+    lam = PAGE_W * rng.uniform(0.1, 0.35)
     theta1 = math.radians(rng.uniform(0.0, 5.0))
     if not curl:
         theta0, theta1 = 0.0, 0.0

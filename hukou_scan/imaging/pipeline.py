@@ -10,9 +10,10 @@ Stages and their order:
    (quad → rectangle, residual rotation, part crop, scale to the target dpi), so the
    master is resampled exactly once;
 6. **orientation** 0/90/180/270 on a small copy of each part;
-6b. **dewarp**: flatten a curved (bound) page on the upright master, unless the page is
-   flat or the clerk switched it off (``PageGeometry.dewarp``; see :mod:`.dewarp`);
-7. **enhance**: the grey/bitonal/colour derivative (the master stays untouched);
+6b. **dewarp**: fit the sheet of a curved (bound) page on the upright master, unless the
+   page is flat or the clerk switched it off (``PageGeometry.dewarp``; see :mod:`.dewarp`);
+7. **enhance**: the grey/bitonal/colour derivative, from the flattened master when 6b
+   applied (the master itself stays untouched: flattening is recorded, not baked in);
 8. **quality** gate per part and for the frame.
 
 Everything is a pure function of the original frame, the :class:`PageGeometry`
@@ -448,18 +449,22 @@ def process_frame(
             half = rotate_cardinal(half, turn) if half is not master else master
         t_orient += time.perf_counter() - t0
 
+        # the master stays as the camera saw it (geometry only); the derivative is flattened
         t0 = time.perf_counter()
         dewarp = DewarpParams(reason="off")
+        flat, flat_half = master, half
         if opts.dewarp and geo.dewarp != "off":
-            master, dewarp = dewarp_page(master)
-            if dewarp.applied and half is not master:
-                half = np.asarray(cv2.resize(master, (half.shape[1], half.shape[0])), np.uint8)
-            elif dewarp.applied:
-                half = master
+            flat, dewarp = dewarp_page(master)
+            if dewarp.applied:
+                flat_half = (
+                    np.asarray(cv2.resize(flat, (half.shape[1], half.shape[0])), np.uint8)
+                    if half is not master
+                    else flat
+                )
         t_dewarp += time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        deriv = enhance(master, master_dpi, opts.enhance, reduced=half).image
+        deriv = enhance(flat, master_dpi, opts.enhance, reduced=flat_half).image
         t_enh += time.perf_counter() - t0
 
         # the clerk's fingers at the page edge: painted out of the margin, flagged over text
