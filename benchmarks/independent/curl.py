@@ -95,7 +95,7 @@ def _page(rng: random.Random) -> tuple[np.ndarray, str, list[tuple[float, float,
     size = rng.randrange(40, 52)
     pitch = int(size * rng.uniform(1.9, 2.3))
     font = _font(size)
-    mx = int(PAGE_W * rng.uniform(0.08, 0.11))
+    mx = int(PAGE_W * rng.uniform(0.05, 0.08))  # register rows run close to the binding
     top = int(PAGE_H * rng.uniform(0.07, 0.1))
     nlines = min(20, (int(PAGE_H * 0.9) - top) // pitch)
     if ruled:
@@ -106,7 +106,7 @@ def _page(rng: random.Random) -> tuple[np.ndarray, str, list[tuple[float, float,
         d.line([(mx - 20, top), (mx - 20, top + nlines * pitch + int(size * 1.25))], fill=rule_ink, width=3)
     lines, baselines = [], []
     for i in range(nlines):
-        n = rng.randrange(int(0.55 * (PAGE_W - 2 * mx) / size), int(0.95 * (PAGE_W - 2 * mx) / size))
+        n = rng.randrange(int(0.8 * (PAGE_W - 2 * mx) / size), int((PAGE_W - 2 * mx) / size) + 1)
         txt = "".join(rng.choice(_TEXT) for _ in range(n))
         y = top + i * pitch + (pitch - size) // 2 - size // 2 + int(size * 0.4)
         d.text((mx, y), txt, fill=ink, font=font)
