@@ -129,7 +129,9 @@ def _profile(theta0: float, lam: float, theta1: float, n: int = 4096) -> tuple[n
 
 def make_page(seed: int, *, curl: bool = True, size: tuple[int, int] = FRAME_8MP) -> CurledPage:
     """The frame of ``seed``: the same page, camera and light whether curled or flat."""
-    rng = random.Random(seed)
+    # a string seed is hashed: consecutive integer seeds give correlated first draws
+    # (seeds 80000–80009 were all unruled pages with an integer seed)
+    rng = random.Random(f"curl:{seed}")
     nrng = np.random.default_rng(seed)
     page, text, baselines, ruled = _page(rng)
     fw, fh = size
