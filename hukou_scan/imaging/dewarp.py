@@ -51,6 +51,7 @@ KNOTS = 17  # sheet resolution across the page (every 1/16 of the width)
 WORK_SIDE = 1100  # long side of the copy the cues are measured on
 CAMERA_HEIGHT = 1.6  # assumed camera distance in page heights (arc-length model only)
 SMOOTH = 0.5  # second-difference penalty (relative to the data term)
+NOISE_FACTOR = 3.0  # a bow below this many residual RMS is fitting noise, not paper
 RIDGE = 0.02  # small pull of the sheet towards zero: fixes the gauge against the flat rows
 
 
@@ -308,15 +309,16 @@ def _arc_xmap(top: F64, bottom: F64) -> F64:
 
 
 def estimate_dewarp(
-    image: U8, *, min_curvature_frac: float = 0.0015, min_lines: int = 4, knots: int = KNOTS
+    image: U8, *, min_curvature_frac: float = 0.0025, min_lines: int = 4, knots: int = KNOTS
 ) -> DewarpParams:
     """Fit the sheet of a rectified page; ``applied`` is False when the page is flat.
 
     Args:
         image: the rectified master (BGR or grey), upright as the text reads.
         min_curvature_frac: smallest bow (fraction of the page height) worth a resampling;
-            the default (≈ 5 px on an A4 master at 300 dpi) is above the wobble that
-            fitting a flat page's lines leaves.
+            the default (≈ 9 px on an A4 master at 300 dpi) is well above the wobble that
+            fitting a flat page's lines leaves and below what a bound page bends; the bow
+            must also exceed ``NOISE_FACTOR`` × the fit's RMS residual.
         min_lines: fewer cue curves than this: no reliable model, leave the page alone.
         knots: sheet resolution across the page.
     """
@@ -338,7 +340,8 @@ def estimate_dewarp(
         return DewarpParams(False, "few_lines", lines=cues.n, cues=cues.counts)
     top, bottom, rms = _fit(cues, sw, sh, knots)
     bow = _bow_px(top, bottom, float(h))
-    curved = bow >= min_curvature_frac * h
+    # worth a resampling only when the bow is clearly above what fitting noise can make
+    curved = bow >= min_curvature_frac * h and bow >= NOISE_FACTOR * rms / scale
     xmap = _arc_xmap(top, bottom) if curved else np.linspace(0.0, 1.0, knots)
     params = DewarpParams(
         applied=bool(curved),
