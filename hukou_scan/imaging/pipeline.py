@@ -469,8 +469,10 @@ def process_frame(
 
         # the clerk's fingers at the page edge: painted out of the margin, flagged over text
         t0 = time.perf_counter()
-        fingers = detect_fingers(master, master_dpi, reduced=half)
-        deriv, filled_px = fill_fingers(deriv, master, fingers)
+        # on the image the derivative was made from (the flattened one when 6b applied),
+        # so finger masks and the derivative share their pixels
+        fingers = detect_fingers(flat, master_dpi, reduced=flat_half)
+        deriv, filled_px = fill_fingers(deriv, flat, fingers)
         timings["fingers"] = timings.get("fingers", 0.0) + _ms(t0)
 
         t0 = time.perf_counter()
