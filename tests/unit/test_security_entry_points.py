@@ -386,6 +386,7 @@ EXEMPT: dict[str, str] = {
     "CaptureService.add_listener": "wiring by the composition root; no data",
     "CaptureService.guard_username": "the current user's own name",
     "CaptureService.stop_hot_folder": "stopping a watcher must work at logout and shutdown",
+    "CoverLabelService.read": "reads a 档号 off an image the caller already holds; touches no stored data",
     "OcrService.engines": "names of installed OCR engines; no data",
     "OcrService.start": "worker lifecycle: the dispatcher works as system:ocr on jobs authorised users queued",
     "OcrService.notify": "only wakes the dispatcher",
