@@ -901,6 +901,38 @@ def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
     )
 
 
+def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
+    """Rows/columns of a dark frame drawn round the whole picture (web images, scans), else None.
+
+    A picture saved with a black frame (often with a caption or watermark in it) puts a
+    dark ring round the desk; the desk flood then starts on the frame and takes the
+    desk for page.  The frame counts only when all four sides have a dark band (≥ 60 %
+    of a line below grey 40) that ends within 5 % of the size on one straight line
+    along the side: a dark desk does not end like that.  Returns (top, bottom, left, right) widths.
+    """
+    h, w = frame.shape[:2]
+    grey = frame[..., 1] if frame.ndim == 3 else frame  # green: close enough to luma for "dark"
+    widths = []
+    for lines in (
+        grey[: h // 20 + 1],
+        grey[::-1][: h // 20 + 1],
+        grey[:, : w // 20 + 1].T,
+        grey[:, ::-1][:, : w // 20 + 1].T,
+    ):
+        dark_px = lines[:, ::2] < 40
+        dark = dark_px.mean(axis=1) >= 0.6
+        n = int(np.argmin(dark)) if not dark.all() else len(dark)
+        if n < 2 or n >= len(dark):
+            return None
+        # a drawn frame ends on one straight line along the whole side (a dark desk ends
+        # wherever the page lies); captions inside the band end earlier, so 60 % suffice
+        first_light = np.argmin(dark_px, axis=0)
+        if float((np.abs(first_light - n) <= 1).mean()) < 0.6:
+            return None
+        widths.append(n)
+    return widths[0], widths[1], widths[2], widths[3]
+
+
 def detect_page(
     frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04, max_page_chroma: float = 35.0
 ) -> Detection:
@@ -930,6 +962,19 @@ def detect_page(
     h, w = frame.shape[:2]
     if min(h, w) < 32:
         return Detection(None, reason="too_small")
+    border = _picture_frame(frame)
+    if border is not None:
+        top, bottom, left, right = border
+        det = detect_page(
+            frame[top : h - bottom, left : w - right],
+            refine=refine,
+            min_area=min_area,
+            max_page_chroma=max_page_chroma,
+        )
+        if det.quad is not None:
+            det.quad = quad_from_array(quad_array(det.quad) + np.array([left, top], np.float64))
+        det.details["picture_frame"] = float(max(border))
+        return det
     small, scale = shrink(frame, WORK_LONG_SIDE)
     sm = _smooth(small)
     lab = _lab_emphasised(sm)
