@@ -729,8 +729,9 @@ SHEET_WIN = 5  # pixels of the working copy on each side of a step
 SHEET_SIDE_STEP = 12.0
 SHEET_SIDE_INLIERS = 0.7
 SHEET_MAX_TURN_DEG = 12.0  # the page's side runs within this angle of the sheet's (a shadow edge need not)
-SHEET_SAME_STEP_COS = 0.7
-SHEET_MAX_INK = 0.05  # fraction of ink pixels allowed next to a sheet → page step  # a weaker side's step must change colour like the clear sides' step
+SHEET_SAME_STEP_COS = 0.7  # a weaker side's step must change colour like the clear sides' step
+SHEET_MAX_INK = 0.05  # fraction of ink pixels allowed on the page side of a sheet → page step
+SHEET_INK_BEFORE = 0.2  # ... and on the sheet side (blank, though a page's shadow may reach in)
 
 
 @dataclass
@@ -800,14 +801,17 @@ def _sheet_side(
     # blank paper on both sides: a page's rim and the sheet carry no ink, while the border
     # of a printed table inside a plain page has text right after it
     ics = np.concatenate([np.zeros((n, 1), np.float32), np.cumsum(ink_p, axis=1)], axis=1)
-    ink_before = (ics[:, k] - ics[:, k - win]) / win
-    ink_after = (ics[:, np.minimum(k + 2 * win, len(offs))] - ics[:, k]) / (
-        np.minimum(k + 2 * win, len(offs)) - k
-    )
+    # (two pixels either side of the step are left out: a page's shadow on the sheet
+    # makes a thin dark line right at the edge)
+    m = len(offs)
+    b0, b1 = np.maximum(k - win - 2, 0), np.maximum(k - 2, 1)
+    a0, a1 = np.minimum(k + 2, m - 1), np.minimum(k + 2 + 2 * win, m)
+    ink_before = (ics[:, b1] - ics[:, b0]) / np.maximum(b1 - b0, 1)
+    ink_after = (ics[:, a1] - ics[:, a0]) / np.maximum(a1 - a0, 1)
     paper_l = 0.6 * float(np.median(prof[..., 0]))
     good = (step > SHEET_STEP) & (sd_after < 0.35 * step) & (sd_before < 0.35 * step)
     good &= (before[..., 0] > paper_l) & (after[..., 0] > paper_l)
-    good &= (ink_before < SHEET_MAX_INK) & (ink_after < SHEET_MAX_INK)
+    good &= (ink_before < SHEET_INK_BEFORE) & (ink_after < SHEET_MAX_INK)
     hit = good.any(axis=1)
     if hit.mean() < 0.5:
         return None
@@ -857,12 +861,7 @@ def _split_under_sheet(labf: F32, ink: F32, quad: F64) -> tuple[F64 | None, int]
         side = _sheet_side(labf, ink, a, b, cen, 0.015 * min(h, w))
         if side is not None:
             found[i] = side
-    clear = [
-        i
-        for i, f in found.items()
-        if (f.inliers >= SHEET_SIDE_INLIERS and f.step >= SHEET_SIDE_STEP)
-        or (f.inliers >= 0.9 and f.step >= 0.8 * SHEET_SIDE_STEP)
-    ]
+    clear = [i for i, f in found.items() if (f.inliers >= SHEET_SIDE_INLIERS and f.step >= SHEET_SIDE_STEP)]
     if not clear:
         return None, 0
     change = np.median(np.array([found[i].after - found[i].before for i in clear]), axis=0)
@@ -908,7 +907,8 @@ def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
     dark ring round the desk; the desk flood then starts on the frame and takes the
     desk for page.  The frame counts only when all four sides have a dark band (≥ 60 %
     of a line below grey 40) that ends within 5 % of the size on one straight line
-    along the side: a dark desk does not end like that.  Returns (top, bottom, left, right) widths.
+    along the side: a dark desk does not end like that.  Returns the band widths
+    (top, bottom, left, right).
     """
     h, w = frame.shape[:2]
     grey = frame[..., 1] if frame.ndim == 3 else frame  # green: close enough to luma for "dark"
