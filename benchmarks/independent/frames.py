@@ -480,8 +480,8 @@ def make_frame(
         pw = ph / aspect
     px_cm = ph / (29.7 if not landscape else 21.0)
     if is_hard(seed):
-        if empty:
-            raise ValueError("hard scenes have no empty-desk variant")
+        if empty or page_image is not None:
+            raise ValueError("hard scenes draw their own page and have no empty-desk variant")
         return _hard_frame(seed, desk, w, h, pw, ph, px_cm, rng, nrng)
     frame = _desk(desk, w, h, px_cm, rng, nrng)
     quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
