@@ -26,6 +26,13 @@ printed line keep corner marks, ruler scales and grid lines out of every region.
 no candidate passes every check but one is still a plausible page, it is returned
 with a low confidence and ``details["fallback"] = 1`` instead of "no page".
 
+Two situations defeat every one of those detectors in the same way, so they are
+handled around them: a page lying on a blank sheet or writing pad of about its own
+colour (each detector stops at the sheet's edge; the chosen region is searched
+inwards for a blank-paper to blank-paper step along its sides,
+``details["sheet_sides"]``), and a picture saved with a dark frame drawn round it
+(the detection runs inside the frame, ``details["picture_frame"]``).
+
 Everything is vectorised NumPy/OpenCV; the full-resolution frame is touched only
 by one ``resize`` and a few thousand ``remap`` samples, so 8 MP frames take a few
 tens of milliseconds.
