@@ -736,6 +736,9 @@ SHEET_WIN = 5  # pixels of the working copy on each side of a step
 SHEET_SIDE_STEP = 12.0
 SHEET_SIDE_INLIERS = 0.7
 SHEET_MAX_TURN_DEG = 12.0  # the page's side runs within this angle of the sheet's (a shadow edge need not)
+# a step along one side only is too easily a band printed along a page's edge (real photo
+# jscanify_test4); a sheet under the page shows on two sides or more
+SHEET_MIN_SIDES = 2
 SHEET_SAME_STEP_COS = 0.7  # a weaker side's step must change colour like the clear sides' step
 SHEET_MAX_INK = 0.05  # fraction of ink pixels allowed on the page side of a sheet → page step
 SHEET_INK_BEFORE = 0.2  # ... and on the sheet side (blank, though a page's shadow may reach in)
@@ -881,6 +884,8 @@ def _split_under_sheet(labf: F32, ink: F32, quad: F64) -> tuple[F64 | None, int]
                 continue
         lines[i] = f.line
         moved += 1
+    if moved < SHEET_MIN_SIDES:
+        return None, 0
     inner = _intersect_all(lines)
     if inner is None or not _angles_ok(inner):
         return None, 0
