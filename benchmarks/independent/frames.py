@@ -38,6 +38,12 @@ from PIL import Image, ImageDraw, ImageFont
 DESKS = ("black_pad_marks", "red_cloth", "green_grid_mat", "dark_wood", "glass_grey")
 TUNING_SEEDS = range(1000, 1100)  # may be used while tuning the detector
 HELD_OUT_SEEDS = range(70000, 70100)  # final measurement only; never used while tuning
+# harder scenes (page on a sheet or pad, a desk close to paper, a shadow across the
+# page): a tuning range and a held-out range of their own, so that the ordinary seeds
+# above draw exactly what they always drew
+HARD_DESKS = ("sheet_under_page", "pale_desk", "shadow_across")
+HARD_TUNING_SEEDS = range(5000, 5100)  # may be used while tuning the detector
+HARD_HELD_OUT_SEEDS = range(75000, 75100)  # final measurement only; never used while tuning
 FRAME_8MP = (3264, 2448)
 
 _FONT_CANDIDATES = (
@@ -71,8 +77,15 @@ class IndependentFrame:
     features: tuple[str, ...]
 
 
+def is_hard(seed: int) -> bool:
+    """Seeds of the harder scenes (:data:`HARD_DESKS`)."""
+    return seed in HARD_TUNING_SEEDS or seed in HARD_HELD_OUT_SEEDS
+
+
 def desk_of(seed: int) -> str:
-    """The desk a seed draws on (consecutive seeds cycle through all desks)."""
+    """The desk (or hard scene) a seed draws (consecutive seeds cycle through all of them)."""
+    if is_hard(seed):
+        return HARD_DESKS[seed % len(HARD_DESKS)]
     return DESKS[seed % len(DESKS)]
 
 
@@ -270,6 +283,12 @@ def _desk(
         img += 2.5 * _lowres_noise(w, h, 30, nrng)[..., None]
         for _ in range(rng.randrange(5, 30)):  # dust specks
             cv2.circle(img, (rng.randrange(w), rng.randrange(h)), rng.randrange(1, 4), (g + 40,) * 3, -1)
+    elif kind == "pale_desk":  # light beige, grey or white laminate: close to the paper's own colour
+        tone = rng.choice([(200, 214, 222), (205, 205, 200), (222, 226, 228), (170, 200, 215)])
+        img = np.empty((h, w, 3), np.float32)
+        img[:] = np.array(tone, np.float32) * rng.uniform(0.85, 1.02)
+        img *= (1 + 0.04 * _lowres_noise(w, h, 6, nrng))[..., None]
+        img += nrng.normal(0, 2, (h, w)).astype(np.float32)[..., None]
     else:
         raise ValueError(f"unknown desk {kind!r}")
     return img
@@ -391,6 +410,21 @@ def _pen(frame: np.ndarray, quad: np.ndarray, rng: random.Random) -> None:
     )
 
 
+def _shadow_across(frame: np.ndarray, rng: random.Random) -> None:
+    """A shadow with a straight, more or less soft edge across part of the frame (camera arm, a body)."""
+    h, w = frame.shape[:2]
+    sw, sh = w // 4, h // 4
+    yy, xx = np.mgrid[0:sh, 0:sw].astype(np.float32)
+    ang = rng.uniform(0, 2 * math.pi)
+    # the edge passes through a point in the middle half of the frame
+    px, py = rng.uniform(0.25, 0.75) * sw, rng.uniform(0.25, 0.75) * sh
+    d = (xx - px) * math.cos(ang) + (yy - py) * math.sin(ang)
+    soft = rng.uniform(0.002, 0.03) * sw
+    m = 1 / (1 + np.exp(np.clip(-d / max(0.3, soft), -60, 60)))
+    big = cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
+    frame *= (1 - rng.uniform(0.2, 0.45) * big)[..., None]
+
+
 def _lighting(w: int, h: int, rng: random.Random) -> tuple[np.ndarray, str]:
     """Gain map: vignette × linear gradient × colour cast (BGR float32)."""
     yy, xx = np.mgrid[0:h:4, 0:w:4].astype(np.float32)
@@ -445,6 +479,10 @@ def make_frame(
         ph = fill * h
         pw = ph / aspect
     px_cm = ph / (29.7 if not landscape else 21.0)
+    if is_hard(seed):
+        if empty or page_image is not None:
+            raise ValueError("hard scenes draw their own page and have no empty-desk variant")
+        return _hard_frame(seed, desk, w, h, pw, ph, px_cm, rng, nrng)
     frame = _desk(desk, w, h, px_cm, rng, nrng)
     quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
     features = [desk]
@@ -491,6 +529,70 @@ def make_frame(
         raise RuntimeError("JPEG encode failed")
     img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
     return IndependentFrame(img, quad.astype(np.float64), desk, seed, tuple(features))
+
+
+def _hard_frame(
+    seed: int,
+    scene: str,
+    w: int,
+    h: int,
+    pw: float,
+    ph: float,
+    px_cm: float,
+    rng: random.Random,
+    nrng: np.random.Generator,
+) -> IndependentFrame:
+    """A harder scene: page on a blank sheet or writing pad, on a pale desk, or crossed by a shadow.
+
+    Every hard scene may also get the others' traits (a pale desk under the sheet, a
+    shadow across a pale desk), so the three names say what is always there.
+    """
+    under_desk = scene == "pale_desk" or rng.random() < 0.3
+    desk = "pale_desk" if under_desk else rng.choice(DESKS)
+    frame = _desk(desk, w, h, px_cm, rng, nrng)
+    features = [scene, desk]
+    if scene == "sheet_under_page":  # the page is smaller in the frame: the sheet shows around it
+        pw, ph = pw * 0.8, ph * 0.8
+    quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
+    page = _page(max(16, round(pw)), max(16, round(ph)), rng)
+    if scene == "sheet_under_page" or rng.random() < 0.15:
+        # a blank sheet or writing pad, larger than the page and about its colour, under it;
+        # it may run off the frame (a big pad) or lie inside it
+        c = quad.mean(axis=0)
+        ang = math.radians(rng.uniform(-5, 5))
+        rot = np.array([[math.cos(ang), -math.sin(ang)], [math.sin(ang), math.cos(ang)]])
+        grow = rng.uniform(1.12, 1.6)
+        shift = np.array([rng.uniform(-1, 1) * 0.06 * pw, rng.uniform(-1, 1) * 0.06 * ph])
+        under = (quad - c) @ rot.T * grow + c + shift
+        if rng.random() < 0.5:
+            under = _fit_inside(under, w, h, 0.003 * w)
+            features.append("sheet_inside")
+        else:
+            features.append("pad_off_frame")
+        sheet = np.empty((32, 24, 3), np.uint8)
+        white = np.array([rng.uniform(225, 245)] * 3, np.float32) + np.array([-4, 0, 2], np.float32)
+        tint = white if rng.random() < 0.5 else np.array(page[5, 5], np.float32) * rng.uniform(0.95, 1.06)
+        sheet[:] = np.clip(tint + rng.uniform(-6, 6), 0, 255)
+        _shadow(frame, under, rng, rng.uniform(0.1, 0.25))
+        _paint(frame, sheet, under)
+    _shadow(frame, quad, rng, rng.uniform(0.1, 0.35))
+    _paint(frame, page, quad)
+    if rng.random() < 0.35:
+        _pen(frame, quad, rng)
+        features.append("pen")
+    if scene == "shadow_across" or rng.random() < 0.25:
+        _shadow_across(frame, rng)
+        features.append("shadow")
+    gain, cast = _lighting(w, h, rng)
+    frame *= gain
+    features.append(cast)
+    frame += nrng.normal(0, rng.uniform(1.5, 4), (h, w, 1)).astype(np.float32)
+    out = np.clip(frame, 0, 255).astype(np.uint8)
+    ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(82, 96)])
+    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
+        raise RuntimeError("JPEG encode failed")
+    img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    return IndependentFrame(img, quad.astype(np.float64), scene, seed, tuple(features))
 
 
 def frames(seeds: range | list[int], size: tuple[int, int] = FRAME_8MP) -> list[IndependentFrame]:

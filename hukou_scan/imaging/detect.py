@@ -26,6 +26,13 @@ printed line keep corner marks, ruler scales and grid lines out of every region.
 no candidate passes every check but one is still a plausible page, it is returned
 with a low confidence and ``details["fallback"] = 1`` instead of "no page".
 
+Two situations defeat every one of those detectors in the same way, so they are
+handled around them: a page lying on a blank sheet or writing pad of about its own
+colour (each detector stops at the sheet's edge; the chosen region is searched
+inwards for a blank-paper to blank-paper step along its sides,
+``details["sheet_sides"]``), and a picture saved with a dark frame drawn round it
+(the detection runs inside the frame, ``details["picture_frame"]``).
+
 Everything is vectorised NumPy/OpenCV; the full-resolution frame is touched only
 by one ``resize`` and a few thousand ``remap`` samples, so 8 MP frames take a few
 tens of milliseconds.
@@ -721,6 +728,170 @@ def _score(
         c.score *= 0.3
 
 
+# page on a sheet: a step counts when it is this strong (Lab units of the chroma-stretched
+# working copy) and smooth paper lies on both sides of it
+SHEET_STEP = 6.0
+SHEET_WIN = 5  # pixels of the working copy on each side of a step
+# a side is clearly a sheet's edge with a step this strong on one line along this much of it
+SHEET_SIDE_STEP = 12.0
+SHEET_SIDE_INLIERS = 0.7
+SHEET_MAX_TURN_DEG = 12.0  # the page's side runs within this angle of the sheet's (a shadow edge need not)
+# a step along one side only is too easily a band printed along a page's edge (real photo
+# jscanify_test4); a sheet under the page shows on two sides or more
+SHEET_MIN_SIDES = 2
+SHEET_SAME_STEP_COS = 0.7  # a weaker side's step must change colour like the clear sides' step
+SHEET_MAX_INK = 0.05  # fraction of ink pixels allowed on the page side of a sheet → page step
+SHEET_INK_BEFORE = 0.2  # ... and on the sheet side (blank, though a page's shadow may reach in)
+
+
+@dataclass
+class _SheetSide:
+    """The colour step found along one side of a region: a page edge inside a sheet, maybe."""
+
+    line: tuple[F64, F64]
+    inliers: float  # fraction of the side's profiles whose step lies on the line
+    step: float  # median step strength
+    before: F64  # median colour on the sheet side
+    after: F64  # median colour on the page side
+
+
+def _ink_map(small: NDArray[Any]) -> F32:
+    """1 where the working copy has dark strokes (text, ruled lines), else 0 (black-hat > 12)."""
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    hat = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, k)
+    return (hat > 12).astype(np.float32)
+
+
+def _sheet_side(
+    labf: F32, ink: F32, a: F64, b: F64, cen: F64, min_depth: float, n: int = 40
+) -> _SheetSide | None:
+    """Walk inwards from side a→b on ``n`` profiles and fit a line to the strongest paper→paper step.
+
+    A qualifying step has smooth colour for ``SHEET_WIN`` pixels on both sides (text and
+    ruled lines are not smooth after their first stroke) and paper-bright colour on both
+    sides (a pen lying on the sheet is not paper).
+    """
+    d = b - a
+    length = float(np.hypot(*d))
+    u = d / length
+    nrm = np.array([-u[1], u[0]])
+    if (cen - a) @ nrm < 0:
+        nrm = -nrm
+    depth = float((cen - a) @ nrm)
+    win = SHEET_WIN
+    offs = np.arange(3, max(8, int(0.45 * depth)), dtype=np.float64)
+    if len(offs) < 3 * win + 2:
+        return None
+    base = a[None, :] + np.linspace(0.12, 0.88, n)[:, None] * d[None, :]
+    pts = base[:, None, :] + offs[None, :, None] * nrm[None, None, :]
+    prof = cv2.remap(
+        labf,
+        pts[..., 0].astype(np.float32),
+        pts[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )  # n × len(offs) × 3
+    ink_p = cv2.remap(
+        ink,
+        pts[..., 0].astype(np.float32),
+        pts[..., 1].astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    zero = np.zeros((n, 1, 3), np.float32)
+    cs = np.concatenate([zero, np.cumsum(prof, axis=1)], axis=1)
+    cs2 = np.concatenate([zero, np.cumsum(prof * prof, axis=1)], axis=1)
+    k = np.arange(win, prof.shape[1] - win)
+    before = (cs[:, k] - cs[:, k - win]) / win
+    after = (cs[:, k + win] - cs[:, k]) / win
+    sd_before = np.sqrt(np.maximum(((cs2[:, k] - cs2[:, k - win]) / win - before**2).sum(axis=2), 0))
+    sd_after = np.sqrt(np.maximum(((cs2[:, k + win] - cs2[:, k]) / win - after**2).sum(axis=2), 0))
+    step = np.linalg.norm(after - before, axis=2)
+    # blank paper on both sides: a page's rim and the sheet carry no ink, while the border
+    # of a printed table inside a plain page has text right after it
+    ics = np.concatenate([np.zeros((n, 1), np.float32), np.cumsum(ink_p, axis=1)], axis=1)
+    # (two pixels either side of the step are left out: a page's shadow on the sheet
+    # makes a thin dark line right at the edge)
+    m = len(offs)
+    b0, b1 = np.maximum(k - win - 2, 0), np.maximum(k - 2, 1)
+    a0, a1 = np.minimum(k + 2, m - 1), np.minimum(k + 2 + 2 * win, m)
+    ink_before = (ics[:, b1] - ics[:, b0]) / np.maximum(b1 - b0, 1)
+    ink_after = (ics[:, a1] - ics[:, a0]) / np.maximum(a1 - a0, 1)
+    paper_l = 0.6 * float(np.median(prof[..., 0]))
+    good = (step > SHEET_STEP) & (sd_after < 0.35 * step) & (sd_before < 0.35 * step)
+    good &= (before[..., 0] > paper_l) & (after[..., 0] > paper_l)
+    good &= (ink_before < SHEET_INK_BEFORE) & (ink_after < SHEET_MAX_INK)
+    hit = good.any(axis=1)
+    if hit.mean() < 0.5:
+        return None
+    kbest = np.argmax(np.where(good, step, 0.0), axis=1)[hit]
+    rows_hit = np.nonzero(hit)[0]
+    pos = offs[k[kbest]] - 0.5
+    ep = base[hit] + pos[:, None] * nrm[None, :]
+    line = _robust_line(ep)
+    res = np.abs((ep - line[0]) @ np.array([-line[1][1], line[1][0]]))
+    close = res < max(1.5, 0.012 * length)
+    if close.sum() < 4 or float(np.median(pos[close])) < min_depth:
+        return None  # too few on one line, or hugging the rim (a plain page's darker rim)
+    if abs(float(line[1] @ nrm)) > math.sin(math.radians(SHEET_MAX_TURN_DEG)):
+        return None  # not along the side: a shadow edge crossing the page, not a sheet
+    rows, kk = rows_hit[close], kbest[close]
+    return _SheetSide(
+        _robust_line(ep[close]),
+        float(close.sum()) / n,
+        float(np.median(step[rows, kk])),
+        np.median(before[rows, kk], axis=0),
+        np.median(after[rows, kk], axis=0),
+    )
+
+
+def _split_under_sheet(labf: F32, ink: F32, quad: F64) -> tuple[F64 | None, int]:
+    """The page inside a region that is really a page lying on a larger blank sheet or pad.
+
+    Every detector stops at the strongest edge between desk and paper; when the page
+    lies on a blank sheet or writing pad of about its own colour, that edge is the
+    sheet's and the region is page + sheet (issue 17: "another sheet peeking out under
+    it").  Walking inwards from each side, a sheet shows as smooth blank paper ending
+    in a step to another smooth paper surface, on one line along the side.  Once one
+    side clearly has it, a weaker step on another side counts if it changes the colour
+    the same way (same sheet, same page); the rim of a plain page or the start of its
+    text do not.  Sides without a step keep the region's side (a sheet peeking out on
+    one or two sides only).  Returns the inner quad (or None) and how many sides moved.
+    """
+    h, w = labf.shape[:2]
+    cen = quad.mean(axis=0)
+    lines: list[tuple[F64, F64]] = []
+    found: dict[int, _SheetSide] = {}
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        if float(np.hypot(*(b - a))) < 16:
+            return None, 0
+        lines.append((a, (b - a) / float(np.hypot(*(b - a)))))
+        side = _sheet_side(labf, ink, a, b, cen, 0.015 * min(h, w))
+        if side is not None:
+            found[i] = side
+    clear = [i for i, f in found.items() if (f.inliers >= SHEET_SIDE_INLIERS and f.step >= SHEET_SIDE_STEP)]
+    if not clear:
+        return None, 0
+    change = np.median(np.array([found[i].after - found[i].before for i in clear]), axis=0)
+    moved = 0
+    for i, f in found.items():
+        if i not in clear:
+            d = f.after - f.before
+            cos = float(d @ change) / (float(np.linalg.norm(d) * np.linalg.norm(change)) + 1e-9)
+            if f.inliers < 0.5 or cos < SHEET_SAME_STEP_COS:
+                continue
+        lines[i] = f.line
+        moved += 1
+    if moved < SHEET_MIN_SIDES:
+        return None, 0
+    inner = _intersect_all(lines)
+    if inner is None or not _angles_ok(inner):
+        return None, 0
+    return order_corners(inner), moved
+
+
 def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
     """Good enough to return as a low-confidence page when no detector is sure.
 
@@ -739,6 +910,39 @@ def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
         and c.chroma <= 1.4 * max_chroma
         and len(_touching(c.quad, sw, sh, tol=2.0)) <= 2
     )
+
+
+def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
+    """Rows/columns of a dark frame drawn round the whole picture (web images, scans), else None.
+
+    A picture saved with a black frame (often with a caption or watermark in it) puts a
+    dark ring round the desk; the desk flood then starts on the frame and takes the
+    desk for page.  The frame counts only when all four sides have a dark band (≥ 60 %
+    of a line below grey 40) that ends within 5 % of the size on one straight line
+    along the side: a dark desk does not end like that.  Returns the band widths
+    (top, bottom, left, right).
+    """
+    h, w = frame.shape[:2]
+    grey = frame[..., 1] if frame.ndim == 3 else frame  # green: close enough to luma for "dark"
+    widths = []
+    for lines in (
+        grey[: h // 20 + 1],
+        grey[::-1][: h // 20 + 1],
+        grey[:, : w // 20 + 1].T,
+        grey[:, ::-1][:, : w // 20 + 1].T,
+    ):
+        dark_px = lines[:, ::2] < 40
+        dark = dark_px.mean(axis=1) >= 0.6
+        n = int(np.argmin(dark)) if not dark.all() else len(dark)
+        if n < 2 or n >= len(dark):
+            return None
+        # a drawn frame ends on one straight line along the whole side (a dark desk ends
+        # wherever the page lies); captions inside the band end earlier, so 60 % suffice
+        first_light = np.argmin(dark_px, axis=0)
+        if float((np.abs(first_light - n) <= 1).mean()) < 0.6:
+            return None
+        widths.append(n)
+    return widths[0], widths[1], widths[2], widths[3]
 
 
 def detect_page(
@@ -770,6 +974,19 @@ def detect_page(
     h, w = frame.shape[:2]
     if min(h, w) < 32:
         return Detection(None, reason="too_small")
+    border = _picture_frame(frame)
+    if border is not None:
+        top, bottom, left, right = border
+        det = detect_page(
+            frame[top : h - bottom, left : w - right],
+            refine=refine,
+            min_area=min_area,
+            max_page_chroma=max_page_chroma,
+        )
+        if det.quad is not None:
+            det.quad = quad_from_array(quad_array(det.quad) + np.array([left, top], np.float64))
+        det.details["picture_frame"] = float(max(border))
+        return det
     small, scale = shrink(frame, WORK_LONG_SIDE)
     sm = _smooth(small)
     lab = _lab_emphasised(sm)
@@ -828,7 +1045,15 @@ def detect_page(
         if plausible:
             best = max(plausible, key=lambda c: c.score)
             fallback = True
-    details: dict[str, float] = {"colour_gap": colour_gap}
+    sheet_sides = 0
+    if best is not None:
+        inner, sheet_sides = _split_under_sheet(labf, _ink_map(small), best.quad)
+        if inner is not None:
+            # the page lies on a blank sheet or pad that the region took in: keep the page
+            m = np.zeros_like(best.mask)
+            cv2.fillPoly(m, [np.round(inner).astype(np.int32)], 1)
+            best = _Candidate(best.name, m, inner, float(m.mean()), 1.0, contrast=_edge_contrast(labf, inner))
+    details: dict[str, float] = {"colour_gap": colour_gap, "sheet_sides": float(sheet_sides)}
     for c in cands:
         details[f"score_{c.name}"] = round(c.score, 4)
     if best is None:
