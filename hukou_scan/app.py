@@ -52,10 +52,12 @@ if TYPE_CHECKING:
     from hukou_scan.services.pipeline import PipelineService
     from hukou_scan.services.processing import ProcessingService  # issue 4
     from hukou_scan.services.qa import QaService
+    from hukou_scan.services.queue import QueueOptions, QueueWorker, ReocrService
     from hukou_scan.services.registry import RegistryService  # issue 6
     from hukou_scan.services.search import SearchService
     from hukou_scan.services.security import SecurityService, SessionGuard
     from hukou_scan.services.sync import SyncService
+    from hukou_scan.storage.queue import QueueStore
     from hukou_scan.storage.registry import RegistryStore  # issue 6
     from hukou_scan.storage.search import SearchIndexStore
 
@@ -114,6 +116,10 @@ class AppContext:
         if upgrade:
             self.db.upgrade()
             self._repair_person_indexes()
+        if self.queue_options.backend == "procrastinate":
+            from hukou_scan.storage.queue import install_defer_hook
+
+            install_defer_hook(self.db)  # OCR/index/re-OCR jobs go to the shared queue
         self.blob_sizes = BlobSizes(self.db)
         self.blobs = BlobStore(self.settings.blob_dir, size_recorder=self.blob_sizes.record)
         self.stations = StationRepository(self.db)
@@ -350,22 +356,82 @@ class AppContext:
             timeout_s=self.settings.ocr_timeout_s,
             max_attempts=int(sec.get("max_attempts", OcrOptions.max_attempts)),
             engine_options=dict(sec.get("engine_options", {})),
+            dispatch=self.queue_options.backend == "local",
         )
-        hooks = [
-            (lambda page_id, a=area, m=method: getattr(getattr(self, a), m)(page_id))
-            for area, method in (("linking", "propose"), ("search", "index_page"))
-            if hasattr(type(self), area)
-        ]
         return OcrService(
             self.pages,
             self.jobs,
             self.blobs,
             OcrJobQueries(self.db),
             options,
-            hooks,
+            self._page_hooks(),
             guard=self.guard,
             system_scope=self.session_guard.acting_as_system,
             batches=self.batches,
+        )
+
+    def _page_hooks(self) -> list[Callable[[str], None]]:
+        """After a page's text changed: link proposals (issue 6) and search indexing (issue 7),
+        resolved when called so either area may be absent."""
+
+        def hook(area: str, method: str) -> Callable[[str], None]:
+            return lambda page_id: getattr(getattr(self, area), method)(page_id)
+
+        return [
+            hook(area, method)
+            for area, method in (("linking", "propose"), ("search", "index_page"))
+            if hasattr(type(self), area)
+        ]
+
+    # --- shared job queue and re-OCR campaigns (issue 19) ---------------------------------
+    @cached_property
+    def queue_options(self) -> QueueOptions:
+        """``[queue]`` settings: ``backend`` (``local`` | ``procrastinate``), heartbeat/stalled seconds."""
+        from hukou_scan.services.queue import QueueOptions
+
+        return QueueOptions.from_section(self.settings.section("queue"), sqlite=self.db.is_sqlite)
+
+    @cached_property
+    def queue_store(self) -> QueueStore:
+        from hukou_scan.storage.queue import QueueStore
+
+        # shared queue: the index update is its own job, deferred with the text it indexes;
+        # local runner: the hooks run right after the text is stored, as before
+        return QueueStore(self.db, defer_index=self.queue_options.backend == "procrastinate")
+
+    def queue_worker(self, name: str = "") -> QueueWorker:
+        """A worker of the configured backend that reads page images from the local page store,
+        else from the ``[sync]`` target (S3): an OCR machine needs no copy of the stations' disks."""
+        from hukou_scan.services.queue import JobHandlers, LocalWorker, PageImages, ProcrastinateWorker
+        from hukou_scan.services.sync import SyncConfig
+        from hukou_scan.sync.store import open_store
+
+        config = SyncConfig.from_section(resolved_section(self.settings, "sync"), self.settings.storage_url)
+        remote = open_store(config.target, config.options) if config.target else None
+        images = PageImages(self.blobs, remote, config.cipher() if remote is not None else None)
+        ocr = self.ocr.options
+        handlers = JobHandlers(
+            self.pages,
+            self.queue_store,
+            images,
+            ocr,
+            self._page_hooks(),
+            system_scope=self.session_guard.acting_as_system,
+            worker_name=name,
+        )
+        if self.queue_options.backend == "procrastinate":
+            return ProcrastinateWorker(self.settings.db_url, handlers, self.queue_options, ocr.max_attempts)
+        return LocalWorker(self.jobs, handlers, self.queue_options, ocr.max_attempts)
+
+    @cached_property
+    def reocr(self) -> ReocrService:
+        from hukou_scan.services.queue import ReocrService
+
+        return ReocrService(
+            self.queue_store,
+            self.guard,
+            self._page_hooks(),
+            inline_index=self.queue_options.backend == "local",
         )
 
     # --- registry and linking (issue 6) ------------------------------------------------

@@ -67,6 +67,9 @@ class OcrOptions:
     timeout_s: float = 120.0
     max_attempts: int = 2
     engine_options: dict[str, Any] = field(default_factory=dict)
+    # False when a shared queue (``[queue] backend = "procrastinate"``) delivers OCR jobs to
+    # ``hukou-scan worker`` processes: this station then only queues, it does not dispatch.
+    dispatch: bool = True
 
     @property
     def worker_count(self) -> int:
@@ -245,6 +248,8 @@ class OcrService:
         reviewer role; the work itself (storing results, hooks) then runs as ``system:ocr``.
         """
         self.guard.require(Role.CLERK, Role.REVIEWER)
+        if not self.options.dispatch:
+            return RunSummary()
         with self._dispatch_lock, self._scope("ocr"):
             return self._dispatch(progress, cancel or threading.Event(), until_idle=True, max_jobs=max_jobs)
 
@@ -255,6 +260,9 @@ class OcrService:
         authorised users queued, and must keep running while the screen is locked.
         """
         if self._thread is not None and self._thread.is_alive():
+            return
+        if not self.options.dispatch:
+            log.info("OCR jobs go to the shared queue's workers: no local dispatcher")
             return
         self._stop.clear()
         with self._scope("ocr"):

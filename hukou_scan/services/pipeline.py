@@ -125,7 +125,9 @@ class PipelineService:
             o = self.ocr.run_pending(progress=_stage(progress, "ocr"), cancel=cancel)
             stats.recognized += o.done
             stats.recognition_failed += o.failed
-            if not _waiting(self.processing.counts()) and not _waiting(self.ocr.counts()):
+            # with a shared queue the workers read the pages, not this station
+            ocr_here = bool(getattr(getattr(self.ocr, "options", None), "dispatch", True))
+            if not _waiting(self.processing.counts()) and not (ocr_here and _waiting(self.ocr.counts())):
                 break
         self.processing.close()
         return stats

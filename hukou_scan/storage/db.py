@@ -98,6 +98,11 @@ class Database:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """The factory behind :meth:`session` (for session events such as the queue's defer hook)."""
+        return self._factory
+
+    @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 

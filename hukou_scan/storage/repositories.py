@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ScalarSelect, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from hukou_scan.domain import (
     Batch,
@@ -461,33 +461,7 @@ class PageRepository:
     def save_ocr(self, page_id: str, result: OcrResult) -> None:
         """Store words/fields and the page's text in one transaction."""
         with self.db.session() as s:
-            rec = s.get(PageOcrRecord, page_id)
-            words = [w.to_dict() for w in result.words]
-            fields = [f.to_dict() for f in result.fields]
-            if rec is None:
-                s.add(
-                    PageOcrRecord(
-                        page_id=page_id,
-                        engine=result.engine,
-                        width=result.width,
-                        height=result.height,
-                        words=words,
-                        fields=fields,
-                    )
-                )
-            else:
-                rec.engine, rec.width, rec.height, rec.words, rec.fields = (
-                    result.engine,
-                    result.width,
-                    result.height,
-                    words,
-                    fields,
-                )
-            s.execute(
-                update(PageRecord)
-                .where(PageRecord.id == page_id)
-                .values(ocr_text=result.text, ocr_engine=result.engine, ocr_state="done")
-            )
+            write_ocr(s, page_id, result)
 
     def get_ocr(self, page_id: str) -> OcrResult | None:
         with self.db.session() as s:
@@ -748,3 +722,38 @@ class JobRepository:
 
 def now() -> datetime:
     return utcnow()
+
+
+def write_ocr(s: Session, page_id: str, result: OcrResult) -> None:
+    """Replace a page's words/fields row and its text inside the caller's transaction.
+
+    One ``page_ocr`` row per page (its primary key): writing twice replaces, never adds,
+    which is what makes a retried recognition job harmless.
+    """
+    rec = s.get(PageOcrRecord, page_id)
+    words = [w.to_dict() for w in result.words]
+    fields = [f.to_dict() for f in result.fields]
+    if rec is None:
+        s.add(
+            PageOcrRecord(
+                page_id=page_id,
+                engine=result.engine,
+                width=result.width,
+                height=result.height,
+                words=words,
+                fields=fields,
+            )
+        )
+    else:
+        rec.engine, rec.width, rec.height, rec.words, rec.fields = (
+            result.engine,
+            result.width,
+            result.height,
+            words,
+            fields,
+        )
+    s.execute(
+        update(PageRecord)
+        .where(PageRecord.id == page_id)
+        .values(ocr_text=result.text, ocr_engine=result.engine, ocr_state="done")
+    )

@@ -1,0 +1,132 @@
+"""The procrastinate worker: PostgreSQL-backed delivery of the shared job queue (issue 19).
+
+procrastinate brings what a home-made table would have to re-invent: ``FOR UPDATE SKIP
+LOCKED`` fetching with priorities, per-page locks, retries, LISTEN/NOTIFY wake-ups and
+worker heartbeats.  A worker SIGKILLed mid-job stops its heartbeat; every other worker
+runs :func:`_recover_stalled` periodically and puts such jobs back in the queue, and the
+job's own completion transaction (``storage/queue.py``) makes the second run safe.
+
+Only this module imports procrastinate (an import-linter contract keeps it so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from sqlalchemy.engine import make_url
+
+from hukou_scan.storage.queue import QUEUE_NAME, TASKS
+
+log = logging.getLogger(__name__)
+
+# (kind, jobs-row id, attempt number starting at 1, last attempt?) → None; raising retries
+Execute = Callable[[str, str, int, bool], None]
+
+
+def conninfo(db_url: str) -> str:
+    """The libpq connection string of a SQLAlchemy ``postgresql+psycopg://`` URL."""
+    url = make_url(db_url)
+    if not url.get_backend_name().startswith("postgresql"):
+        raise ValueError("the procrastinate queue needs PostgreSQL")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def build_app(db_url: str, execute: Execute, max_attempts: int = 2) -> App:
+    """A procrastinate app whose tasks hand every job of ``TASKS`` to ``execute``."""
+    app = App(connector=PsycopgConnector(conninfo=conninfo(db_url), min_size=1, max_size=3))
+    for kind, (task_name, _priority) in TASKS.items():
+
+        def run(context: JobContext, job_id: str, _kind: str = kind) -> None:
+            attempt = int(context.job.attempts) + 1 if context.job is not None else 1
+            execute(_kind, job_id, attempt, attempt >= max_attempts)
+
+        app.task(
+            name=task_name,
+            queue=QUEUE_NAME,
+            pass_context=True,
+            retry=RetryStrategy(max_attempts=max(0, max_attempts - 1), wait=1),
+        )(run)
+    return app
+
+
+async def _recover_stalled(app: App, stalled_s: float, stop: asyncio.Event) -> None:
+    """Put back the jobs of workers whose heartbeat stopped (killed, machine lost)."""
+    while not stop.is_set():
+        try:
+            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s):
+                log.warning("job %s of a stalled worker goes back to the queue", job.id)
+                await app.job_manager.retry_job(job)
+        except Exception:  # task boundary: a failed sweep is retried at the next tick
+            log.exception("stalled-job recovery failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=max(0.5, stalled_s / 2))
+
+
+def run_worker(
+    db_url: str,
+    execute: Execute,
+    *,
+    name: str,
+    until_idle: bool = False,
+    concurrency: int = 1,
+    heartbeat_s: float = 10.0,
+    stalled_s: float = 30.0,
+    max_attempts: int = 2,
+    stop: threading.Event | None = None,
+    install_signal_handlers: bool = True,
+) -> None:
+    """Run one procrastinate worker until stopped (SIGINT/SIGTERM, ``stop``) or, with
+    ``until_idle``, until the queue has nothing left for it."""
+    app = build_app(db_url, execute, max_attempts)
+
+    async def main() -> None:
+        halt = asyncio.Event()
+        async with app.open_async():
+            recovery = asyncio.create_task(_recover_stalled(app, stalled_s, halt))
+            options: dict[str, Any] = {
+                "queues": [QUEUE_NAME],
+                "name": name,
+                "concurrency": concurrency,
+                "wait": not until_idle,
+                "update_heartbeat_interval": heartbeat_s,
+                "stalled_worker_timeout": stalled_s,
+                "fetch_job_polling_interval": 1.0,
+                "install_signal_handlers": install_signal_handlers,
+            }
+            worker = asyncio.create_task(app.run_worker_async(**options))
+            watcher = asyncio.create_task(_watch(stop, worker)) if stop is not None else None
+            try:
+                await worker
+            except asyncio.CancelledError:
+                log.info("worker %s stopped", name)
+            finally:
+                halt.set()
+                for t in (recovery, watcher):
+                    if t is not None:
+                        t.cancel()
+                await asyncio.gather(recovery, *([watcher] if watcher else []), return_exceptions=True)
+
+    asyncio.run(main())
+
+
+async def _watch(stop: threading.Event, worker: asyncio.Task[None]) -> None:
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+    worker.cancel()
+
+
+def pending_count(db_url: str) -> dict[str, int]:
+    """procrastinate jobs per status (for status screens and the benchmark)."""
+    import psycopg
+
+    with psycopg.connect(conninfo(db_url)) as conn:
+        rows = conn.execute(
+            "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status"
+        ).fetchall()
+    return {str(s): int(n) for s, n in rows}
