@@ -89,3 +89,39 @@ class SheetEngine(FakeEngine):
         ]
         ordered, text = order_words(words)
         return OcrResult(text, ordered, self.name, w, h)
+
+
+class CountingEngine(FakeEngine):
+    """Logs every recognition (``start``/``done`` lines with the image's hash and the pid) to the
+    file named by ``HUKOU_TEST_OCR_LOG``, so tests across worker processes can count how often
+    each page was read.  ``HUKOU_TEST_OCR_SLEEP`` seconds per page; when ``HUKOU_TEST_OCR_HANG_ONCE``
+    names a file that does not exist yet, the first page read creates it and hangs (to be killed).
+    The text carries the image hash so each page's stored text is its own.
+    """
+
+    name = "counting"
+
+    def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
+        import hashlib
+        import os
+        from pathlib import Path
+
+        digest = hashlib.sha1(np.ascontiguousarray(image).tobytes()).hexdigest()[:16]
+        log = os.environ.get("HUKOU_TEST_OCR_LOG")
+
+        def note(what: str) -> None:
+            if log:
+                with open(log, "a", encoding="utf-8") as fh:
+                    fh.write(f"{what} {digest} {os.getpid()}\n")
+
+        note("start")
+        hang = os.environ.get("HUKOU_TEST_OCR_HANG_ONCE")
+        if hang and not Path(hang).exists():
+            Path(hang).write_text(digest, "utf-8")
+            time.sleep(600)
+        time.sleep(float(os.environ.get("HUKOU_TEST_OCR_SLEEP", "0")))
+        h, w = image.shape[:2]
+        words = [OcrWord("页", 10, 10, 40, 30, 0.99), OcrWord(digest, 60, 10, 200, 30, 0.99)]
+        ordered, text = order_words(words)
+        note("done")
+        return OcrResult(text, ordered, self.name, w, h)

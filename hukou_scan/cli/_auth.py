@@ -150,7 +150,7 @@ def break_glass(ctx: AppContext, args: argparse.Namespace) -> None:
 
 def _command(args: argparse.Namespace) -> str:
     parts = [str(getattr(args, "command", "") or "")]
-    for key in ("user_command", "audit_command", "qa_command", "db_command"):
+    for key in ("user_command", "audit_command", "qa_command", "db_command", "reocr_command"):
         if getattr(args, key, None):
             parts.append(str(getattr(args, key)))
     return " ".join(p for p in parts if p)

@@ -88,14 +88,15 @@ def upgrade() -> None:
     if bind.dialect.name == "postgresql":
         from procrastinate.schema import SchemaManager
 
-        # procrastinate's own schema file (no parameters, so psycopg runs it as one script)
-        bind.exec_driver_sql(SchemaManager.get_schema())
+        # procrastinate's own schema file, run as one script (``%`` doubled as procrastinate
+        # itself does: the driver treats it as a placeholder marker)
+        bind.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        bind.exec_driver_sql(_DROP_PROCRASTINATE)
+        bind.exec_driver_sql(_DROP_PROCRASTINATE.replace("%", "%%"))
     op.drop_index(op.f("ix_reocr_candidates_page_id"), table_name="reocr_candidates")
     op.drop_index(op.f("ix_reocr_candidates_campaign_id"), table_name="reocr_candidates")
     op.drop_table("reocr_candidates")
