@@ -57,7 +57,12 @@ def station(pg_db_url: str, tmp_path: Path) -> Iterator[AppContext]:
 
 def add_pages(ctx: AppContext, n: int, *, captured: datetime | None = None) -> list[str]:
     batch = ctx.batches.add(
-        Batch(id=new_id(), archive_id=f"Q-{new_id()[:6]}", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+        Batch(
+            id=new_id(),
+            archive_id=f"Q-{new_id()[:6]}",
+            category=BatchCategory.MOVE_IN,
+            station_id=ctx.station.id,
+        )
     )
     ids = []
     for i in range(n):
@@ -143,7 +148,9 @@ def test_jobs_are_deferred_in_the_same_transaction(station: AppContext, pg_db_ur
         raise RuntimeError("the page transaction fails")
     assert pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0  # rolled back with it
     job = station.jobs.enqueue("ocr", page)
-    rows = pq(pg_db_url, "SELECT task_name, priority, lock, args->>'job_id', status::text FROM procrastinate_jobs")
+    rows = pq(
+        pg_db_url, "SELECT task_name, priority, lock, args->>'job_id', status::text FROM procrastinate_jobs"
+    )
     assert rows == [("hukou.ocr", 100, f"page:{page}", job.id, "todo")]
     station.jobs.enqueue("process", page)  # not a queued kind: stays in the station's jobs table
     assert pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 1
@@ -165,7 +172,9 @@ def test_two_workers_run_each_job_exactly_once(station: AppContext, pg_db_url: s
     assert sum(s["by_kind"].get("index", 0) for s in summaries) == 16  # index update deferred with the text
     for p in pages:
         page = station.pages.get(p)
-        assert page.state == PageState.RECOGNIZED and page.ocr_state == "done" and page.ocr_engine == "counting"
+        assert (
+            page.state == PageState.RECOGNIZED and page.ocr_state == "done" and page.ocr_engine == "counting"
+        )
     status = dict(pq(pg_db_url, "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1"))
     assert status == {"succeeded": 32}
 
@@ -192,8 +201,11 @@ def test_worker_killed_mid_job_its_job_runs_again_without_duplicates(
     b = start_worker(env, "--name", "rescuer")
     try:
         wait_until(
-            lambda: pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")[0][0] == 0
-            and pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 12,
+            lambda: (
+                pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")[0][0]
+                == 0
+                and pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 12
+            ),
             90,
         )
     finally:
@@ -241,7 +253,9 @@ def test_worker_reads_page_images_from_the_s3_page_store(
     finally:
         s3.stop()
     assert summary["by_kind"].get("ocr") == 3 and summary["failed"] == 0
-    assert not (tmp_path / "remote-data" / "blobs").exists() or not any((tmp_path / "remote-data" / "blobs").rglob("*.png"))
+    assert not (tmp_path / "remote-data" / "blobs").exists() or not any(
+        (tmp_path / "remote-data" / "blobs").rglob("*.png")
+    )
     assert all(station.pages.get(p).ocr_state == "done" for p in pages)
 
 
@@ -299,7 +313,10 @@ def test_reocr_campaign_lifecycle_on_postgres(station: AppContext, pg_db_url: st
         assert s.scalar(select(func.count()).select_from(ReocrCandidateRecord)) == 4
     # each accepted page's index update was deferred to the queue with the text
     assert (
-        pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'hukou.index' AND status = 'todo'")[0][0]
+        pq(
+            pg_db_url,
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'hukou.index' AND status = 'todo'",
+        )[0][0]
         == 3
     )
 
