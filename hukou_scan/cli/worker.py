@@ -42,7 +42,9 @@ def _run(args: argparse.Namespace) -> int:
         backend = ctx.queue_options.backend
         print(f"worker started ({backend}) / 后台任务已启动", file=sys.stderr, flush=True)
         ctx.session_guard.audit("worker_start", backend=backend, name=args.name)
-        summary = ctx.queue_worker(args.name).run(until_idle=args.until_idle)
+        worker = ctx.queue_worker(args.name)
+        worker.handlers.warm_up()
+        summary = worker.run(until_idle=args.until_idle)
         ctx.session_guard.audit("worker_stop", backend=backend, done=summary.done, failed=summary.failed)
         out = {
             "backend": backend,

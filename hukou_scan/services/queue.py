@@ -181,6 +181,20 @@ class JobHandlers:
         self._engines: dict[tuple[str, str], OcrEngine] = {}
         self.summary = RunSummary()
 
+    def warm_up(self) -> None:
+        """Load the default engine now: a misconfigured engine fails at start, not on the
+        first page, and the first job does not carry the model's load time."""
+        self._engine(self.options.engine)
+
+    def _engine(self, name: str) -> OcrEngine:
+        options = dict(self.options.engine_options)
+        if name == "tesseract":
+            options.setdefault("timeout_s", self.options.timeout_s)
+        key = (name, repr(sorted(options.items())))
+        if key not in self._engines:
+            self._engines[key] = create_engine(name, **options)
+        return self._engines[key]
+
     def execute(self, kind: str, job_id: str, attempt: int, last: bool) -> None:
         """Entry point of the procrastinate tasks: take the job row, then run it."""
         job = self.store.begin(job_id, self.worker_name)
@@ -235,14 +249,9 @@ class JobHandlers:
                 w, h = image_size(path)
                 return OcrResult("", [], "", w, h)
             image = load_image(path)
-        options = dict(self.options.engine_options)
-        if engine_name == "tesseract":
-            options.setdefault("timeout_s", self.options.timeout_s)
-        key = (engine_name, repr(sorted(options.items())))
-        if key not in self._engines:
-            self._engines[key] = create_engine(engine_name, **options)
+        engine = self._engine(engine_name)
         t0 = time.monotonic()
-        result = recognize_page(self._engines[key], image, mode=mode)
+        result = recognize_page(engine, image, mode=mode)
         log.info("page %s read by %s in %.2f s (job %s)", page.id, engine_name, time.monotonic() - t0, job.id)
         return result
 
@@ -271,6 +280,8 @@ class JobHandlers:
 
 
 class QueueWorker(Protocol):
+    handlers: JobHandlers
+
     def run(self, *, until_idle: bool, stop: threading.Event | None = None) -> RunSummary:
         """Take and run jobs until stopped, or until nothing is left with ``until_idle``."""
 
