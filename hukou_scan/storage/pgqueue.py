@@ -59,11 +59,16 @@ async def _recover_stalled(app: App, stalled_s: float, stop: asyncio.Event) -> N
     """Put back the jobs of workers whose heartbeat stopped (killed, machine lost)."""
     while not stop.is_set():
         try:
-            for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s):
-                log.warning("job %s of a stalled worker goes back to the queue", job.id)
-                await app.job_manager.retry_job(job)
+            stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_s))
         except Exception:  # task boundary: a failed sweep is retried at the next tick
             log.exception("stalled-job recovery failed")
+            stalled = []
+        for job in stalled:
+            try:
+                await app.job_manager.retry_job(job)
+                log.warning("job %s of a stalled worker went back to the queue", job.id)
+            except Exception:  # another worker's sweep was first: the job is no longer "doing"
+                log.info("stalled job %s already recovered elsewhere", job.id, exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=max(0.5, stalled_s / 2))
 
