@@ -7,7 +7,10 @@ fresh database with the same pages, queues one OCR job per page (procrastinate b
 deferred with the ``jobs`` rows) and starts N ``hukou-scan worker --until-idle``
 processes (rapidocr, one thread each).  Throughput counts from the first OCR job's start
 to the last OCR job's end in procrastinate's event log (process start-up and model loading
-excluded; the wall time including them is reported too).
+excluded; the wall time including them is reported too).  On a shared, loaded machine the
+wall-clock figures measure the machine as much as the queue, so the workers' CPU seconds per
+page are reported as well (``cpu_s_per_page_N``; flat in N means the queue adds no per-worker
+overhead and throughput scales with the cores actually available).
 
 Fault run: two workers in wait mode; as soon as worker ``k0`` holds a running OCR job it
 is SIGKILLed; the other worker's stalled-job sweep puts the job back after the heartbeat
@@ -152,10 +155,12 @@ def run_workers(server: Any, images: list[bytes], n_workers: int, tmp: Path) -> 
     pages = _station(config, data, images)
     t0 = time.perf_counter()
     procs = [_worker(config, data, f"w{i}", until_idle=True) for i in range(n_workers)]
+    cpu = 0.0
     for p in procs:
-        _out, err = p.communicate(timeout=3600)
+        out, err = p.communicate(timeout=3600)
         if p.returncode != 0:
             raise RuntimeError(err[-2000:])
+        cpu += float(json.loads(out.strip().splitlines()[-1])["cpu_s"])
     wall = time.perf_counter() - t0
     span = _span_s(dsn)
     lost, dup = _integrity(dsn, len(pages))
@@ -275,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"workers": k, **r}), file=sys.stderr, flush=True)
             results[f"pages_per_min_{k}"] = round(r["pages"] / r["span_s"] * 60.0, 2)
             results[f"wall_s_{k}"] = r["wall_s"]
+            # CPU seconds per page over all workers (start-up and model loading included): the
+            # queue's own cost per page, independent of how busy the shared machine is
+            results[f"cpu_s_per_page_{k}"] = round(r["cpu_s"] / r["pages"], 3)
             results[f"lost_{k}"], results[f"duplicates_{k}"] = r["lost"], r["duplicates"]
         kill = run_kill(server, images, tmp)
         print(json.dumps({"kill": kill}), file=sys.stderr, flush=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import resource
 import sys
 from typing import Any
 
@@ -34,6 +35,11 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
 def _run(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     try:
@@ -53,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
             "retried": summary.retried,
             "skipped": summary.skipped,
             "by_kind": summary.by_kind,
+            "cpu_s": round(_cpu_seconds(), 3),  # this process's CPU time (throughput per core)
         }
         if args.json:
             print_json(out)

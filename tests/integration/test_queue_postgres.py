@@ -159,17 +159,32 @@ def test_jobs_are_deferred_in_the_same_transaction(station: AppContext, pg_db_ur
 
 def test_two_workers_run_each_job_exactly_once(station: AppContext, pg_db_url: str, tmp_path: Path) -> None:
     pages = add_pages(station, 16)
-    for p in pages:
-        station.jobs.enqueue("ocr", p)
-    env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data", HUKOU_TEST_OCR_SLEEP="0.4")
-    workers = [start_worker(env, "--until-idle", "--name", f"w{i}") for i in range(2)]
+    env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data", HUKOU_TEST_OCR_SLEEP="0.3")
+    workers = [start_worker(env, "--name", f"w{i}") for i in range(2)]
+    try:
+        # both workers are up and listening before the work arrives
+        wait_until(lambda: pq(pg_db_url, "SELECT count(*) FROM procrastinate_workers")[0][0] == 2, 90)
+        for p in pages:
+            station.jobs.enqueue("ocr", p)
+        wait_until(
+            lambda: (
+                pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'")[0][0]
+                == 32
+            ),
+            120,
+        )
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
     summaries = [summary_of(w) for w in workers]
     done = Counter(h for h, _pid in log_lines(tmp_path, "done"))
     assert len(done) == 16 and set(done.values()) == {1}  # every page read exactly once
+    assert len(log_lines(tmp_path, "start")) == 16
     pids = Counter(pid for _h, pid in log_lines(tmp_path, "done"))
     assert len(pids) == 2, pids  # both workers took OCR jobs
     assert sum(s["by_kind"].get("ocr", 0) for s in summaries) == 16
     assert sum(s["by_kind"].get("index", 0) for s in summaries) == 16  # index update deferred with the text
+    assert sum(s["skipped"] for s in summaries) == 0
     for p in pages:
         page = station.pages.get(p)
         assert (
@@ -177,6 +192,8 @@ def test_two_workers_run_each_job_exactly_once(station: AppContext, pg_db_url: s
         )
     status = dict(pq(pg_db_url, "SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY 1"))
     assert status == {"succeeded": 32}
+    with station.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(PageOcrRecord)) == 16
 
 
 def test_worker_killed_mid_job_its_job_runs_again_without_duplicates(
