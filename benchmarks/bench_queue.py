@@ -116,6 +116,10 @@ def _worker(config: Path, data: Path, name: str, until_idle: bool) -> subprocess
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Each worker in its own session, hence its own scheduler autogroup, as separate
+        # services or machines would be: in one session, N workers would share one group's
+        # CPU share on a busy machine and adding workers could not add throughput.
+        start_new_session=True,
     )
 
 

@@ -219,8 +219,14 @@ class OcrService:
         return out
 
     def recover(self) -> int:
-        """After a crash: jobs left running go back to the queue."""
+        """After a crash: jobs left running go back to the queue.
+
+        Not with a shared queue: a "running" row may be a page another machine is reading
+        right now; the queue's stalled-worker sweep recovers the jobs of dead workers.
+        """
         self.guard.require(Role.CLERK, Role.REVIEWER)
+        if not self.options.dispatch:
+            return 0
         return self.jobs.recover_running(KIND)
 
     @staticmethod
