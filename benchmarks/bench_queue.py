@@ -173,6 +173,7 @@ def run_workers(server: Any, images: list[bytes], n_workers: int, tmp: Path) -> 
         "pages": len(pages),
         "span_s": round(span, 2),
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "lost": lost,
         "duplicates": dup,
     }

@@ -38,7 +38,7 @@ from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundErro
 from hukou_scan.ocr.engine import OcrEngine, create_engine
 from hukou_scan.ocr.form import DEFAULT_MODE, recognize_page
 from hukou_scan.ocr.worker import image_size, load_image
-from hukou_scan.services.guard import Guard, OpenGuard
+from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.services.ocr import OcrOptions
 from hukou_scan.storage.blobstore import BlobStore, sha256_bytes
 from hukou_scan.storage.queue import Campaign, Candidate, QueueStore
@@ -363,8 +363,14 @@ class ReocrService:
         self.hooks = list(hooks)
         self.inline_index = inline_index  # local backend: index accepted pages now
 
-    def _require(self) -> str:
+    def _require(self, cid: str | None = None) -> str:
+        """Reviewer or administrator; a reviewer bound to one station only acts on campaigns
+        limited to that station (checked through the guard, so a refusal is audited)."""
         user = self.guard.require(Role.REVIEWER, Role.ADMIN)
+        scope = station_scope(user)
+        if cid is not None and scope is not None:
+            station = str(self.store.get_campaign(cid).selection.get("station_id") or "") or "*"
+            self.guard.require(Role.REVIEWER, Role.ADMIN, station_id=station)
         return user.username if user is not None else "system"
 
     def start(
@@ -378,7 +384,11 @@ class ReocrService:
         date_to: Any = None,
         engine_version: str | None = None,
     ) -> Campaign:
+        scope = station_scope(self.guard.require(Role.REVIEWER, Role.ADMIN))
+        station_id = station_id or scope  # a station-bound reviewer re-reads their own station
         who = self._require()
+        if station_id:
+            self.guard.require(Role.REVIEWER, Role.ADMIN, station_id=station_id)
         selection = {
             "station_id": station_id or "",
             "date_from": date_from.isoformat() if date_from else "",
@@ -391,32 +401,34 @@ class ReocrService:
         return self.store.get_campaign(cid)
 
     def campaigns(self) -> list[Campaign]:
-        self._require()
-        return self.store.list_campaigns()
+        scope = station_scope(self.guard.require(Role.REVIEWER, Role.ADMIN))
+        return [
+            c for c in self.store.list_campaigns() if scope is None or c.selection.get("station_id") == scope
+        ]
 
     def status(self, cid: str) -> Campaign:
-        self._require()
+        self._require(cid)
         return self.store.get_campaign(cid)
 
     def pause(self, cid: str) -> int:
-        self._require()
+        self._require(cid)
         n = self.store.pause_campaign(cid)
         self.guard.audit("reocr_pause", target=cid, withdrawn=n)
         return n
 
     def resume(self, cid: str) -> int:
-        self._require()
+        self._require(cid)
         n = self.store.resume_campaign(cid)
         self.guard.audit("reocr_resume", target=cid, queued=n)
         return n
 
     def diff(self, cid: str, page_ids: Sequence[str] = (), status: str | None = "pending") -> list[Candidate]:
-        self._require()
+        self._require(cid)
         return self.store.candidates(cid, page_ids, status)
 
     def accept(self, cid: str, page_ids: Sequence[str] = (), *, force: bool = False) -> dict[str, int]:
         """Accept pending candidates (all, or those of ``page_ids``); counts per outcome."""
-        who = self._require()
+        who = self._require(cid)
         outcomes: dict[str, int] = {}
         for c in self.store.candidates(cid, page_ids, "pending", limit=1_000_000):
             outcome = self.store.accept(c.id, who, force=force)
@@ -431,7 +443,7 @@ class ReocrService:
         return outcomes
 
     def reject(self, cid: str, page_ids: Sequence[str] = ()) -> int:
-        who = self._require()
+        who = self._require(cid)
         n = sum(
             self.store.reject(c.id, who)
             for c in self.store.candidates(cid, page_ids, "pending", limit=1_000_000)
