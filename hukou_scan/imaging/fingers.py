@@ -48,6 +48,14 @@ MAX_TIP_RATIO = 0.85  # width of the far end relative to the body (rounded tip)
 MIN_SOLIDITY = 0.8
 MAX_AXIS_TILT_DEG = 60.0  # angle between the finger and the edge's normal
 PAPER_A4_SHORT_MM = 210.0
+# second, looser colour pass (red channel clipped on yellowed paper under a warm lamp):
+# its blobs must pass a stricter shape test (:func:`_is_strong_finger`)
+LOOSE_RG_MIN = 1.04
+LOOSE_BG_MAX = 1.45
+STRONG_WIDTH_MM = (11.0, 28.0)
+STRONG_MAX_SIDE_CV = 0.22
+STRONG_MIN_SOLIDITY = 0.9
+STRONG_MAX_TILT_DEG = 40.0
 WORK_LONG_SIDE = 900
 
 
@@ -125,13 +133,19 @@ def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
     return np.maximum(np.asarray(big, np.float32), 1.0)
 
 
-def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
+def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = False) -> U8:
     """Skin-coloured pixels after white-balancing on the paper (uint8 0/1).
 
     After dividing by the paper colour, paper of any age is grey (R≈G≈B) and a stain or
     the paper's darker rim stays within a few per cent of grey; skin is 15–70 % redder
     than green.  Red seal ink is far redder (excluded above ×1.9); blue/black ink is
     not red at all.  Very dark pixels carry no reliable colour.
+
+    ``loose`` is the second pass (see :func:`detect_fingers`): under a warm lamp on
+    yellowed paper the paper's red channel clips, so light skin is only 4-8 % redder
+    than green against it, and the paper is so short of blue that skin looks bluer
+    than the paper (B/G up to ×1.45).  Those pixels are also what a grey or bluish
+    object looks like, so the loose pass is trusted only with a strict shape test.
     """
     f = bgr.astype(np.float32) / (paper if paper.ndim == 3 else paper[None, None, :])
     b, g, r = f[..., 0], f[..., 1], f[..., 2]
@@ -139,7 +153,8 @@ def skin_against_paper(bgr: U8, paper: NDArray[np.float32]) -> U8:
     rg = r / g
     bg = b / g
     lum = (0.114 * b + 0.587 * g + 0.299 * r) * 1.0
-    red = (rg > 1.08) & (rg < 1.9) & (bg > 0.3) & (bg < 1.2)
+    rg_min, bg_max = (LOOSE_RG_MIN, LOOSE_BG_MAX) if loose else (1.08, 1.2)
+    red = (rg > rg_min) & (rg < 1.9) & (bg > 0.3) & (bg < bg_max)
     # dark pixels (a dark finger's shaded side) must be clearly red: dark ink is only slightly so
     return np.asarray(red & (lum > 0.12) & (lum < 1.35) & ((lum > 0.3) | (rg > 1.2)), np.uint8)
 
@@ -220,6 +235,17 @@ def _is_finger(s: dict[str, float]) -> bool:
     )
 
 
+def _is_strong_finger(s: dict[str, float]) -> bool:
+    """The shape test for blobs of the loose colour pass: a finger beyond doubt."""
+    return bool(
+        _is_finger(s)
+        and STRONG_WIDTH_MM[0] <= s["width_mm"] <= STRONG_WIDTH_MM[1]
+        and s["side_cv"] <= STRONG_MAX_SIDE_CV
+        and s["solidity"] >= STRONG_MIN_SOLIDITY
+        and s["tilt_deg"] <= STRONG_MAX_TILT_DEG
+    )
+
+
 def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
     """Ink on the working copy: darker than the local paper and not skin (uint8 0/1)."""
     k = max(3, round(2.5 * px_mm) | 1)
@@ -229,10 +255,10 @@ def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
     return np.asarray(ink, np.uint8)
 
 
-def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float) -> U8:
+def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bool = False) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
     blurred = cv2.GaussianBlur(small, (3, 3), 0)
-    skin = skin_against_paper(blurred, paper)
+    skin = skin_against_paper(blurred, paper, loose=loose)
     k = max(3, round(1.2 * px_mm) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
@@ -272,53 +298,69 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
         return FingerReport((), empty, scale, px_mm)
     paper = paper_colour(small)
     skin = skin_blobs(small, paper, px_mm)
-    n, lbl, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    ink = _ink(grey, skin, px_mm)
     mask = np.zeros((hh, ww), np.uint8)
     fingers: list[Finger] = []
     details: list[dict[str, Any]] = []
     rejected = 0
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        if area < min_area:
-            continue
-        edges = _edge_of(x, y, w, h, ww, hh, tol)
-        if not edges:
-            continue
-        comp = (lbl == i).astype(np.uint8)
-        best: tuple[str, dict[str, float]] | None = None
-        for e in edges:
-            s = _shape(comp, e, px_mm)
-            if s is not None and _is_finger(s):
-                best = (e, s)
-                break
-            if s is not None:
-                details.append({"edge": e, "accepted": False, **{k_: round(v, 3) for k_, v in s.items()}})
-        if best is None:
-            rejected += 1
-            continue
-        edge, s = best
-        covers = _covers_content(comp, ink, px_mm, edge)
-        details.append({"edge": edge, "accepted": True, **{k_: round(v, 3) for k_, v in s.items()}})
-        mask |= comp
-        inv = 1.0 / scale
-        fingers.append(
-            Finger(
-                bbox=(
-                    int(x * inv),
-                    int(y * inv),
-                    min(w0, math.ceil(w * inv)),
-                    min(h0, math.ceil(h * inv)),
-                ),
-                edge=edge,
-                width_mm=round(s["width_mm"], 1),
-                length_mm=round(s["length_mm"], 1),
-                covers_content=covers,
+    # pass 1: clearly skin-coloured blobs with the ordinary shape test; pass 2: the
+    # looser colour (clipped red on warm yellowed paper), only where pass 1 found
+    # nothing, and only blobs whose shape is a finger beyond doubt
+    for loose in (False, True):
+        if loose:
+            blobs = skin_blobs(small, paper, px_mm, loose=True)
+            taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        else:
+            blobs = skin
+        ink = _ink(grey, blobs, px_mm)
+        n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < min_area:
+                continue
+            edges = _edge_of(x, y, w, h, ww, hh, tol)
+            if not edges:
+                continue
+            comp = (lbl == i).astype(np.uint8)
+            if loose and np.any(comp & taken):
+                continue
+            test = _is_strong_finger if loose else _is_finger
+            best: tuple[str, dict[str, float]] | None = None
+            for e in edges:
+                s = _shape(comp, e, px_mm)
+                if s is not None and test(s):
+                    best = (e, s)
+                    break
+                if s is not None:
+                    details.append(
+                        {"edge": e, "accepted": False, "loose": loose, **{k_: round(v, 3) for k_, v in s.items()}}
+                    )
+            if best is None:
+                rejected += int(not loose)
+                continue
+            edge, s = best
+            covers = _covers_content(comp, ink, px_mm, edge)
+            details.append(
+                {"edge": edge, "accepted": True, "loose": loose, **{k_: round(v, 3) for k_, v in s.items()}}
             )
-        )
+            mask |= comp
+            inv = 1.0 / scale
+            fingers.append(
+                Finger(
+                    bbox=(
+                        int(x * inv),
+                        int(y * inv),
+                        min(w0, math.ceil(w * inv)),
+                        min(h0, math.ceil(h * inv)),
+                    ),
+                    edge=edge,
+                    width_mm=round(s["width_mm"], 1),
+                    length_mm=round(s["length_mm"], 1),
+                    covers_content=covers,
+                )
+            )
     if fingers or rejected:
         log.debug("fingers: %d found, %d skin blobs at the edge rejected by shape", len(fingers), rejected)
     return FingerReport(tuple(fingers), mask, scale, px_mm, rejected, details)
