@@ -180,6 +180,33 @@ def test_shape_test_rejects_skin_coloured_things_that_are_not_fingers() -> None:
     assert rep.rejected >= 2
 
 
+# under a warm lamp the yellowed paper's red channel clips: against it light skin is
+# only ~7 % redder than green, and bluer than the paper (B/G ×1.3)
+WARM_PAPER = (95, 158, 204)
+WARM_LIGHT_SKIN = (111, 143, 199)
+
+
+def test_light_finger_on_warm_yellowed_paper_with_clipped_red_is_found() -> None:
+    clean = page(WARM_PAPER)
+    img = clean.copy()
+    truth = finger(img, "right", 0.4, 16.0, colour=WARM_LIGHT_SKIN)
+    rep = detect_fingers(img, DPI)
+    assert len(rep.fingers) == 1
+    assert rep.fingers[0].edge == "right"
+    det = cv2.resize(rep.mask, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    assert (det & truth).sum() >= 0.5 * truth.sum()
+    deriv = enhance(img, DPI).image
+    filled, _n = fill_fingers(deriv, img, rep)
+    assert int(((filled != deriv) & ink_mask(clean) & ~truth).sum()) == 0
+
+
+def test_loose_colour_pass_still_needs_a_finger_shape() -> None:
+    img = page(WARM_PAPER)
+    # the same clipped-red colour as a flat-ended strip along the edge (a desk edge)
+    finger(img, "left", 0.5, 30.0, width_mm=40.0, colour=WARM_LIGHT_SKIN, round_tip=False)
+    assert detect_fingers(img, DPI).fingers == ()
+
+
 def test_finger_entering_at_a_slant_and_a_short_fingertip_are_found() -> None:
     img = page()
     finger(img, "top", 0.1, 25.0, tilt_deg=-25)
