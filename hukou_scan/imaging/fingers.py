@@ -335,7 +335,12 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
                     break
                 if s is not None:
                     details.append(
-                        {"edge": e, "accepted": False, "loose": loose, **{k_: round(v, 3) for k_, v in s.items()}}
+                        {
+                            "edge": e,
+                            "accepted": False,
+                            "loose": loose,
+                            **{k_: round(v, 3) for k_, v in s.items()},
+                        }
                     )
             if best is None:
                 rejected += int(not loose)
