@@ -107,6 +107,7 @@ class NewBatchDialog(QDialog):
         self.cover_status = QLabel("", self)
         self.cover_status.setTextFormat(Qt.TextFormat.PlainText)
         self.cover_status.setWordWrap(True)
+        self.cover_status.setVisible(False)  # an empty wrapped label would still take a row's height
         archive_row = QHBoxLayout()
         archive_row.addWidget(self.archive_id, 1)
         archive_row.addWidget(self.read_cover_button)
@@ -152,6 +153,7 @@ class NewBatchDialog(QDialog):
         self.read_cover_button.setEnabled(False)
         self.cover_status.setStyleSheet("")
         self.cover_status.setText(self.tr("Reading the cover label…"))
+        self.cover_status.setVisible(True)
         self._tasks.run_simple(job, self._on_cover_done, self._on_cover_failed)
 
     def _on_cover_done(self, result: object) -> None:
@@ -164,6 +166,7 @@ class NewBatchDialog(QDialog):
             text += " " + self.tr("Check character %1 is correct.").replace("%1", result.label.check)
         self.cover_status.setStyleSheet("color: #1b5e20")
         self.cover_status.setText(text)
+        self.cover_status.setVisible(True)
         self.error.setText("")
         self.cover_read.emit(result.label.archive_id)
 
@@ -175,6 +178,7 @@ class NewBatchDialog(QDialog):
             msg = self.tr("The cover could not be read: %1").replace("%1", str(error))
         self.cover_status.setStyleSheet("color: #b00020")
         self.cover_status.setText(msg)
+        self.cover_status.setVisible(True)
         self.cover_read.emit("")
 
     def done(self, r: int) -> None:
