@@ -43,6 +43,7 @@ from hukou_scan.domain import (
     BatchCategory,
     BatchStatus,
     Page,
+    PageGeometry,
     PageState,
     PaperLocation,
     Quad,
@@ -658,20 +659,28 @@ class CaptureService:
             p = self.pages.get(page_id)
             self._open_batch(p.batch_id)
             geom = replace(p.geometry, extra_rotation=(p.geometry.extra_rotation + degrees) % 360)
-            self.pages.update(
-                page_id,
-                geometry=geom,
-                state=PageState.CAPTURED,
-                processed_sha256=None,
-                derivative_sha256=None,
-            )
-            self.jobs.enqueue("process", page_id)
+            self._set_geometry(page_id, geom)
             self.guard.audit(
                 "rotate_page", page_id, batch=p.batch_id, degrees=degrees, rotation=geom.extra_rotation
             )
             page = self.pages.get(page_id)
         self._notify(page)
         return page
+
+    def _set_geometry(self, page_id: str, geom: PageGeometry) -> None:
+        """Store a clerk's geometry change and queue the page to be remade from its original.
+
+        Why one place: every manual correction (turn, corners, split, flattening) must drop the
+        old derivatives and go back to ``captured`` the same way, or a page keeps a stale image.
+        """
+        self.pages.update(
+            page_id,
+            geometry=geom,
+            state=PageState.CAPTURED,
+            processed_sha256=None,
+            derivative_sha256=None,
+        )
+        self.jobs.enqueue("process", page_id)
 
     def set_dewarp(self, page_id: str, on: bool) -> Page:
         """Switch curved-page flattening (曲面展平) on or off for one page, remade from its original.
@@ -686,14 +695,7 @@ class CaptureService:
             if p.geometry.dewarp == mode:
                 return p
             geom = replace(p.geometry, dewarp=mode)
-            self.pages.update(
-                page_id,
-                geometry=geom,
-                state=PageState.CAPTURED,
-                processed_sha256=None,
-                derivative_sha256=None,
-            )
-            self.jobs.enqueue("process", page_id)
+            self._set_geometry(page_id, geom)
             self.guard.audit("set_dewarp", page_id, batch=p.batch_id, dewarp=mode)
             page = self.pages.get(page_id)
         self._notify(page)
@@ -758,14 +760,7 @@ class CaptureService:
             p = self.pages.get(page_id)
             self._open_batch(p.batch_id)
             geom = replace(p.geometry, quad=quad, quad_manual=True)
-            self.pages.update(
-                page_id,
-                geometry=geom,
-                state=PageState.CAPTURED,
-                processed_sha256=None,
-                derivative_sha256=None,
-            )
-            self.jobs.enqueue("process", page_id)
+            self._set_geometry(page_id, geom)
             self.guard.audit("set_corners", page_id, batch=p.batch_id, quad=quad.to_list())
             page = self.pages.get(page_id)
         self._notify(page)
@@ -800,18 +795,11 @@ class CaptureService:
                 split="none",
                 quad=manual_quad,  # a half's quad is not the page's: detect again unless set by hand
             )
-            self.pages.update(
-                target.id,
-                geometry=geom,
-                state=PageState.CAPTURED,
-                processed_sha256=None,
-                derivative_sha256=None,
-            )
+            self._set_geometry(target.id, geom)
             if dropped is not None:
                 self.pages.update(
                     dropped.id, state=PageState.DELETED, state_reason=f"joined_into:{target.id}"
                 )
-            self.jobs.enqueue("process", target.id)
             self.guard.audit(
                 "set_split", target.id, batch=p.batch_id, split=split, joined=dropped.id if dropped else None
             )
