@@ -448,6 +448,22 @@ def _lighting(w: int, h: int, rng: random.Random) -> tuple[np.ndarray, str]:
 # --------------------------------------------------------------------------- frame
 
 
+def _camera(
+    frame: np.ndarray, rng: random.Random, nrng: np.random.Generator, features: list[str]
+) -> np.ndarray:
+    """What the camera adds to the lit scene: light and colour cast, sensor noise, JPEG."""
+    h, w = frame.shape[:2]
+    gain, cast = _lighting(w, h, rng)
+    frame *= gain
+    features.append(cast)
+    frame += nrng.normal(0, rng.uniform(1.5, 4), (h, w, 1)).astype(np.float32)
+    out = np.clip(frame, 0, 255).astype(np.uint8)
+    ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(82, 96)])
+    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
+        raise RuntimeError("JPEG encode failed")
+    return cv2.imdecode(enc, cv2.IMREAD_COLOR)
+
+
 def make_frame(
     seed: int,
     size: tuple[int, int] = FRAME_8MP,
@@ -519,15 +535,7 @@ def make_frame(
     if rng.random() < 0.45:
         _pen(frame, quad, rng)
         features.append("pen")
-    gain, cast = _lighting(w, h, rng)
-    frame *= gain
-    features.append(cast)
-    frame += nrng.normal(0, rng.uniform(1.5, 4), (h, w, 1)).astype(np.float32)
-    out = np.clip(frame, 0, 255).astype(np.uint8)
-    ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(82, 96)])
-    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
-        raise RuntimeError("JPEG encode failed")
-    img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    img = _camera(frame, rng, nrng, features)
     return IndependentFrame(img, quad.astype(np.float64), desk, seed, tuple(features))
 
 
@@ -583,15 +591,7 @@ def _hard_frame(
     if scene == "shadow_across" or rng.random() < 0.25:
         _shadow_across(frame, rng)
         features.append("shadow")
-    gain, cast = _lighting(w, h, rng)
-    frame *= gain
-    features.append(cast)
-    frame += nrng.normal(0, rng.uniform(1.5, 4), (h, w, 1)).astype(np.float32)
-    out = np.clip(frame, 0, 255).astype(np.uint8)
-    ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(82, 96)])
-    if not ok:  # pragma: no cover - OpenCV always encodes a valid array
-        raise RuntimeError("JPEG encode failed")
-    img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    img = _camera(frame, rng, nrng, features)
     return IndependentFrame(img, quad.astype(np.float64), scene, seed, tuple(features))
 
 
