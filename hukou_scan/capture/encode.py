@@ -32,10 +32,19 @@ def thumbnail_jpeg(data: bytes, width: int = 160, quality: int = 80) -> bytes:
     arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
     if arr is None:
         arr = decode_image(data)
-    h, w = arr.shape[:2]
+    return thumbnail_from_array(arr, width, quality)
+
+
+def thumbnail_from_array(image: np.ndarray, width: int = 160, quality: int = 80) -> bytes:
+    """A small JPEG of an image already in memory (grey or BGR).
+
+    The processing worker calls this on the derivative it has just made, so a stored
+    thumbnail costs one resize instead of a second decode of an 8 MP file.
+    """
+    h, w = image.shape[:2]
     if w > width:
-        arr = cv2.resize(arr, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
-    ok, enc = cv2.imencode(".jpg", arr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        image = cv2.resize(image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+    ok, enc = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ImageProcessingError("缩略图生成失败。", "Could not make a thumbnail.")
     return bytes(enc.tobytes())

@@ -35,7 +35,7 @@ from typing import Any
 from numpy.typing import NDArray
 
 from hukou_scan.domain import Job, Page, PageState, Role
-from hukou_scan.domain.models import PageGeometry, new_id
+from hukou_scan.domain.models import PageGeometry
 from hukou_scan.errors import HukouScanError, ImageProcessingError
 from hukou_scan.imaging.detect import Detection, detect_page
 from hukou_scan.imaging.io import MASTER_FORMATS, decode_image, encode_master, encode_png
@@ -46,7 +46,7 @@ from hukou_scan.services.processing_worker import process_stored_page
 from hukou_scan.services.processing_worker import worker_main as processing_worker_main
 from hukou_scan.services.workers import WorkerSlot
 from hukou_scan.storage.blobstore import BlobStore
-from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository
+from hukou_scan.storage.repositories import BatchRepository, JobRepository, PageRepository, ProcessedPart
 
 log = logging.getLogger(__name__)
 
@@ -241,8 +241,6 @@ class ProcessingService:
             log.info("page %s: no page found (%s)", page_id, result["reason"])
             return [self.pages.get(page_id)]
         out_ids = self._store(page, result["parts"])
-        for pid in out_ids:
-            self.jobs.enqueue(OCR_JOB_KIND, pid)
         log.info(
             "page %s processed: parts=%d source=%s flags=%s total=%.0f ms",
             page_id,
@@ -254,44 +252,24 @@ class ProcessingService:
         return self.pages.get_many(out_ids)
 
     def _store(self, page: Page, parts: list[dict[str, Any]]) -> list[str]:
-        out_ids: list[str] = []
-        for i, part in enumerate(parts):
+        """The parts' rows, thumbnails and OCR jobs, in one transaction (see
+        :meth:`PageRepository.record_processed`)."""
+        rows: list[ProcessedPart] = []
+        for part in parts:
             for f in ("master", "derivative"):
                 self.blobs.record_size(part[f]["sha256"], int(part[f]["size"]))
-            geometry = PageGeometry.from_dict(part["geometry"])
             values: dict[str, Any] = {
                 "processed_sha256": part["master"]["sha256"],
                 "derivative_sha256": part["derivative"]["sha256"],
                 "dpi": part["dpi"],
-                "geometry": geometry,
+                "geometry": PageGeometry.from_dict(part["geometry"]),
                 "quality": part["quality"],
                 "process_meta": part["meta"],
                 "state": PageState.PROCESSED,
                 "state_reason": "",
             }
-            if i == 0:
-                self.pages.update(page.id, **values)
-                out_ids.append(page.id)
-                continue
-            # a spread's right part: a new row right after the captured one
-            for later in self.pages.list_batch(page.batch_id, include_deleted=True):
-                if later.seq > page.seq and later.id != page.id:
-                    self.pages.update(later.id, seq=later.seq + 1)
-            new = Page(
-                id=new_id(),
-                batch_id=page.batch_id,
-                seq=page.seq + 1,
-                original_sha256=page.original_sha256,
-                captured_at=page.captured_at,
-                operator=page.operator,
-                source_device=page.source_device,
-                geometry=geometry,
-                state=PageState.PROCESSED,
-            )
-            self.pages.add(new)
-            self.pages.update(new.id, **values)
-            out_ids.append(new.id)
-        return out_ids
+            rows.append(ProcessedPart(values, part.get("thumbnail")))
+        return self.pages.record_processed(page, rows, follow_up=OCR_JOB_KIND)
 
     def _fail(self, page_id: str, zh: str, en: str) -> None:
         self.pages.update(page_id, state=PageState.FAILED, state_reason=f"{zh} / {en}")

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from hukou_scan.capture.encode import thumbnail_from_array
 from hukou_scan.domain.models import PageGeometry
 from hukou_scan.imaging.colour import detect_red_marks
 from hukou_scan.imaging.io import decode_image, encode_master, encode_png
@@ -29,6 +30,10 @@ from hukou_scan.services.workers import serve
 from hukou_scan.storage.blobstore import BlobStore
 
 log = logging.getLogger(__name__)
+
+# 2x the search list's 72-px-wide thumbnail (HiDPI screens); ~3-5 KB per page as JPEG
+THUMBNAIL_WIDTH = 144
+THUMBNAIL_QUALITY = 75
 
 
 def process_stored_page(
@@ -84,6 +89,9 @@ def process_stored_page(
             {
                 "master": {"sha256": blobs.put(mbytes), "size": len(mbytes)},
                 "derivative": {"sha256": blobs.put(dbytes), "size": len(dbytes)},
+                # stored in the database with the page row: any machine that reaches the
+                # database shows result thumbnails without the page store
+                "thumbnail": thumbnail_from_array(part.derivative, THUMBNAIL_WIDTH, THUMBNAIL_QUALITY),
                 "dpi": round(part.dpi, 1) if part.dpi else None,
                 "geometry": part.geometry.to_dict(),
                 "quality": part.quality,

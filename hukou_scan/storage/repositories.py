@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,7 @@ from hukou_scan.storage.records import (
     StationRecord,
 )
 from hukou_scan.storage.records.base import utcnow
+from hukou_scan.storage.records.queue import PageThumbnailRecord
 
 log = logging.getLogger(__name__)
 
@@ -318,6 +320,27 @@ def page_number_column() -> ScalarSelect[int]:
     )
 
 
+@dataclass(frozen=True)
+class ProcessedPart:
+    """One part of a processing result as it goes into the database: the page columns
+    (geometry as a :class:`PageGeometry`, state as :class:`PageState`) and its thumbnail."""
+
+    values: dict[str, Any]
+    thumbnail: bytes | None = None
+
+
+def _columns(values: dict[str, Any]) -> dict[str, Any]:
+    """Domain values (enums, geometry) as page columns."""
+    conv: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, PageGeometry):
+            v = v.to_dict()
+        elif hasattr(v, "value") and k in {"state", "sync_state"}:
+            v = v.value
+        conv[k] = v
+    return conv
+
+
 class PageRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -373,15 +396,97 @@ class PageRepository:
 
     def update(self, page_id: str, **values: Any) -> None:
         """Update columns of one page; domain enums and geometry are converted here."""
-        conv: dict[str, Any] = {}
-        for k, v in values.items():
-            if isinstance(v, PageGeometry):
-                v = v.to_dict()
-            elif hasattr(v, "value") and k in {"state", "sync_state"}:
-                v = v.value
-            conv[k] = v
         with self.db.session() as s:
-            s.execute(update(PageRecord).where(PageRecord.id == page_id).values(**conv))
+            s.execute(update(PageRecord).where(PageRecord.id == page_id).values(**_columns(values)))
+
+    def record_processed(
+        self, page: Page, parts: Sequence[ProcessedPart], follow_up: str | None = None
+    ) -> list[str]:
+        """Store a processing result in one transaction: the page row (and, for a spread,
+        the new rows of its further parts, with the later pages moved up), each part's
+        thumbnail, and a ``follow_up`` job (OCR) per part.
+
+        One transaction because the queue's jobs must exist exactly when the rows they
+        concern do: a crash between the two used to leave processed pages that nobody
+        would ever read, and a shared queue defers its jobs in this same transaction.
+        """
+        out: list[str] = []
+        with self.db.session() as s:
+            for i, part in enumerate(parts):
+                if i == 0:
+                    pid = page.id
+                else:
+                    seq = page.seq + i
+                    s.execute(
+                        update(PageRecord)
+                        .where(
+                            PageRecord.batch_id == page.batch_id,
+                            PageRecord.seq >= seq,
+                            PageRecord.id.not_in([page.id, *out]),
+                        )
+                        .values(seq=PageRecord.seq + 1)
+                    )
+                    pid = new_id()
+                    s.add(
+                        page_record(
+                            Page(
+                                id=pid,
+                                batch_id=page.batch_id,
+                                seq=seq,
+                                original_sha256=page.original_sha256,
+                                captured_at=page.captured_at,
+                                operator=page.operator,
+                                source_device=page.source_device,
+                            )
+                        )
+                    )
+                    s.flush()
+                s.execute(update(PageRecord).where(PageRecord.id == pid).values(**_columns(part.values)))
+                if part.thumbnail:
+                    s.merge(
+                        PageThumbnailRecord(
+                            page_id=pid,
+                            source_sha256=str(part.values.get("derivative_sha256") or ""),
+                            jpeg=part.thumbnail,
+                            created_at=utcnow(),
+                        )
+                    )
+                if follow_up:
+                    s.add(JobRecord(id=new_id(), kind=follow_up, page_id=pid, params={}, state="queued"))
+                out.append(pid)
+        return out
+
+    def save_thumbnail(self, page_id: str, source_sha256: str, jpeg: bytes) -> None:
+        """Store (or replace) a page's thumbnail made later, e.g. by a ``thumb`` job."""
+        with self.db.session() as s:
+            s.merge(
+                PageThumbnailRecord(
+                    page_id=page_id, source_sha256=source_sha256, jpeg=jpeg, created_at=utcnow()
+                )
+            )
+
+    def thumbnail(self, page_id: str) -> bytes | None:
+        """The page's stored thumbnail, or ``None`` when there is none (yet)."""
+        with self.db.session() as s:
+            data = s.scalar(select(PageThumbnailRecord.jpeg).where(PageThumbnailRecord.page_id == page_id))
+        return bytes(data) if data is not None else None
+
+    def pages_without_thumbnail(self, limit: int = 10_000) -> list[str]:
+        """Live processed pages whose thumbnail is missing or shows an older derivative."""
+        q = (
+            select(PageRecord.id)
+            .outerjoin(PageThumbnailRecord, PageThumbnailRecord.page_id == PageRecord.id)
+            .where(
+                PageRecord.derivative_sha256.is_not(None),
+                PageRecord.state != PageState.DELETED.value,
+                (PageThumbnailRecord.page_id.is_(None))
+                | (PageThumbnailRecord.source_sha256 != PageRecord.derivative_sha256),
+            )
+            .order_by(PageRecord.captured_at)
+            .limit(limit)
+        )
+        with self.db.session() as s:
+            return [str(r) for r in s.scalars(q)]
 
     def referenced_hashes(self) -> set[str]:
         with self.db.session() as s:

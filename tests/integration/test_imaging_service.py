@@ -108,10 +108,52 @@ def test_spread_becomes_two_pages_in_sequence(ctx: AppContext) -> None:
     seqs = {p.id: p.seq for p in ctx.pages.list_batch(batch.id)}
     assert seqs[before.id] == 1 and seqs[sp.id] == 2 and seqs[right.id] == 3 and seqs[after.id] == 4
     assert ctx.jobs.counts("ocr") == {"queued": 2}
+    # each half has its own thumbnail, made from its own derivative
+    thumbs = [ctx.pages.thumbnail(p.id) for p in out]
+    assert all(thumbs) and thumbs[0] != thumbs[1]
+    for t in thumbs:
+        assert t is not None and t[:2] == b"\xff\xd8"  # JPEG
+        small = cv2.imdecode(np.frombuffer(t, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert small.shape[1] == 144 and len(t) < 20_000
     # re-processing the right half keeps it a single page (its quad is used, no new split)
     again = svc.process_page(right.id)
     assert len(again) == 1 and again[0].geometry.split == "right"
     assert len(ctx.pages.list_batch(batch.id)) == 4
+    assert ctx.pages.pages_without_thumbnail() == []
+
+
+def test_page_rows_thumbnail_and_ocr_job_are_one_transaction(
+    ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the OCR job cannot be written, the page is not recorded as processed either (it
+    would otherwise sit processed and never read): the whole result rolls back and the
+    processing job fails, to run again."""
+    from sqlalchemy import event
+
+    from hukou_scan.storage.records import JobRecord
+
+    batch = _batch(ctx)
+    page = _capture(
+        ctx, batch, compose_frame(form_page(100), desk="dark_wood", seed=41, size=SMALL_FRAME).image
+    )
+
+    def refuse_ocr_jobs(session: object, _ctx: object, _instances: object) -> None:
+        if any(isinstance(o, JobRecord) and o.kind == "ocr" for o in session.new):  # type: ignore[attr-defined]
+            raise RuntimeError("disk full while writing the job")
+
+    event.listen(ctx.db.session_factory, "before_flush", refuse_ocr_jobs)
+    try:
+        with pytest.raises(RuntimeError):
+            _service(ctx).process_page(page.id)
+    finally:
+        event.remove(ctx.db.session_factory, "before_flush", refuse_ocr_jobs)
+    after = ctx.pages.get(page.id)
+    assert after.state == PageState.CAPTURED and after.derivative_sha256 is None
+    assert ctx.pages.pages_without_thumbnail() == [] and ctx.jobs.counts("ocr") == {}
+    # the next run records everything
+    out = _service(ctx).process_page(page.id)
+    assert out[0].state == PageState.PROCESSED and ctx.jobs.counts("ocr") == {"queued": 1}
+    assert ctx.pages.thumbnail(out[0].id) is not None
 
 
 def test_manual_correction_is_kept(ctx: AppContext) -> None:

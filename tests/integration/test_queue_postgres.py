@@ -349,6 +349,29 @@ def test_migration_0011_down_removes_procrastinate_schema_and_up_restores_it(pg_
         assert pq(pg_db_url, "SELECT to_regclass('procrastinate_jobs')")[0][0] is None
         db.upgrade(backup=False)
         assert pq(pg_db_url, "SELECT to_regclass('procrastinate_jobs')")[0][0] is not None
-        assert db.current_revision() == "0011_queue"
+        assert db.current_revision() == db.head_revision()
     finally:
         db.dispose()
+
+
+def test_procrastinate_workers_backfill_thumbnails_and_check_recaptures(
+    station: AppContext, pg_db_url: str, tmp_path: Path
+) -> None:
+    from tests.integration.test_queue_local import _recaptured_pages
+
+    pages = _recaptured_pages(station)
+    for p in pages:
+        station.jobs.enqueue("ocr", p)
+    env = worker_env(tmp_path, tmp_path / "config", station.settings.data_dir)
+    first = summary_of(start_worker(env, "--until-idle", "--backfill-thumbnails"))
+    # thumbnails were queued before the OCR jobs ran (lower priority, same queue); the
+    # index jobs that follow each reading ran the duplicate check
+    assert first["thumbnails_queued"] == 3 and first["failed"] == 0
+    assert first["by_kind"] == {"ocr": 3, "index": 3, "thumb": 3}
+    assert station.pages.pages_without_thumbnail() == []
+    marks = [station.pages.get(p).quality.get("duplicate") for p in (pages[0], pages[2])]
+    assert any(marks) and station.pages.get(pages[1]).quality.get("duplicate") is None
+    # the procrastinate jobs of every kind are finished
+    assert pq(pg_db_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")[0][0] == 0
+    # nothing left to backfill: a second run queues nothing
+    assert summary_of(start_worker(env, "--until-idle", "--backfill-thumbnails"))["thumbnails_queued"] == 0

@@ -22,7 +22,11 @@ from hukou_scan.storage.records.core import (
     UserRecord,
 )
 from hukou_scan.storage.records.hardening import BlobSizeRecord, CliSessionRecord, LockRecord  # noqa: F401
-from hukou_scan.storage.records.queue import ReocrCampaignRecord, ReocrCandidateRecord  # noqa: F401
+from hukou_scan.storage.records.queue import (  # noqa: F401
+    PageThumbnailRecord,
+    ReocrCampaignRecord,
+    ReocrCandidateRecord,
+)
 from hukou_scan.storage.records.registry import RegistryImportRecord  # noqa: F401
 from hukou_scan.storage.records.search import SearchDocRecord  # noqa: F401
 from hukou_scan.storage.records.security import UserStateRecord  # noqa: F401

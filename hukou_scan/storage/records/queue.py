@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hukou_scan.storage.records.base import Base, utcnow
@@ -50,3 +50,22 @@ class ReocrCandidateRecord(Base):
     reviewed_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class PageThumbnailRecord(Base):
+    """A page's small JPEG, made by the processing worker from the derivative it just wrote
+    (migration 0012_thumbnails).
+
+    In the database rather than the page store: a searcher at any station of a shared
+    PostgreSQL sees result thumbnails of pages whose files are on another station's disk
+    or only in the object store, and the search list never decodes an 8 MP page for a
+    72-px picture.  ``source_sha256`` is the derivative it shows (an older one marks it for
+    a ``thumb`` job); a re-processed page gets a new one in the same transaction as its
+    new derivative.
+    """
+
+    __tablename__ = "page_thumbnails"
+    page_id: Mapped[str] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
