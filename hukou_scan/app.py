@@ -418,6 +418,7 @@ class AppContext:
             self._page_hooks(),
             system_scope=self.session_guard.acting_as_system,
             worker_name=name,
+            after_text=lambda page_id: self.ocr.mark_duplicate(page_id),
         )
         if self.queue_options.backend == "procrastinate":
             return ProcrastinateWorker(self.settings.db_url, handlers, self.queue_options, ocr.max_attempts)

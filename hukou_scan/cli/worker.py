@@ -1,10 +1,12 @@
-"""``hukou-scan worker [--until-idle] [--name NAME] [--json]``: run queued background work.
+"""``hukou-scan worker [--until-idle] [--name NAME] [--backfill-thumbnails] [--json]``: run queued background work.
 
 Starts one worker of the configured queue (``[queue] backend``): with ``procrastinate``
 on the central PostgreSQL, on any machine that reaches the database and the page store
 (the local page store, else the ``[sync]`` target such as S3); with ``local``, this
 station's own ``jobs`` table.  OCR runs in this process (one engine loaded once): start
-one worker per core to use more cores.  Runs as ``system:<os account>`` (audited), like
+one worker per core to use more cores.  ``--backfill-thumbnails`` first queues a ``thumb``
+job for every page whose stored thumbnail is missing or outdated (pages processed before
+thumbnails were stored); every worker of the queue shares them.  Runs as ``system:<os account>`` (audited), like
 the other station automation commands.  SIGTERM/SIGINT stop it after the current job; a
 SIGKILL loses nothing (the job runs again elsewhere once this worker's heartbeat stops).
 """
@@ -30,6 +32,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--name", default="", help="工作进程名称 / worker name (default host:pid)")
     p.add_argument(
+        "--backfill-thumbnails",
+        action="store_true",
+        help="先为缺少缩略图的页面排队生成缩略图 / first queue thumbnails for pages that lack one",
+    )
+    p.add_argument(
         "--json", action="store_true", help="结束时输出一行 JSON / print a JSON summary at the end"
     )
     p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
@@ -48,6 +55,11 @@ def _run(args: argparse.Namespace) -> int:
         backend = ctx.queue_options.backend
         print(f"worker started ({backend}) / 后台任务已启动", file=sys.stderr, flush=True)
         ctx.session_guard.audit("worker_start", backend=backend, name=args.name)
+        queued_thumbs = 0
+        if args.backfill_thumbnails:
+            queued_thumbs = ctx.queue_store.queue_thumbnails(ctx.pages.pages_without_thumbnail(limit=10**7))
+            ctx.session_guard.audit("thumbnails_backfill", pages=queued_thumbs)
+            print(f"{queued_thumbs} thumbnail job(s) queued / 已排队生成缩略图", file=sys.stderr, flush=True)
         worker = ctx.queue_worker(args.name)
         worker.handlers.warm_up()
         summary = worker.run(until_idle=args.until_idle)
@@ -59,6 +71,7 @@ def _run(args: argparse.Namespace) -> int:
             "retried": summary.retried,
             "skipped": summary.skipped,
             "by_kind": summary.by_kind,
+            "thumbnails_queued": queued_thumbs,
             "cpu_s": round(_cpu_seconds(), 3),  # this process's CPU time (throughput per core)
         }
         if args.json:

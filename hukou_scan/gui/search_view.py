@@ -78,8 +78,9 @@ class ThumbnailCache(QObject):
         self._pending: set[str] = set()
         self.decoded = 0  # how many images were actually decoded (tests check the cache works)
 
-    def get(self, sha: str | None) -> QImage | None:
-        """The cached thumbnail, or ``None`` after scheduling its decoding."""
+    def get(self, sha: str | None, page_id: str = "") -> QImage | None:
+        """The cached thumbnail of the page image ``sha`` (page ``page_id``), or ``None``
+        after scheduling its loading."""
         if not sha:
             return None
         img = self._images.get(sha)
@@ -89,25 +90,29 @@ class ThumbnailCache(QObject):
         if sha not in self._pending:
             self._pending.add(sha)
             self.runner.run(
-                partial(self._decode_task, sha),
+                partial(self._decode_task, sha, page_id),
                 on_done=self._on_decode_finished,
                 on_error=partial(self._on_decode_failed, sha),
             )
         return None
 
     def _decode_task(
-        self, sha: str, _progress: ProgressFn, _cancel: threading.Event
+        self, sha: str, page_id: str, _progress: ProgressFn, _cancel: threading.Event
     ) -> tuple[str, QImage | None]:
-        return self._decode(sha)
+        return self._decode(sha, page_id)
 
     def _on_decode_failed(self, sha: str, _error: BaseException) -> None:
         self._pending.discard(sha)
 
-    def _decode(self, sha: str) -> tuple[str, QImage | None]:
-        path = self.service.image_path(sha)
-        if path is None:
-            return sha, None
-        img = QImage(str(path))
+    def _decode(self, sha: str, page_id: str = "") -> tuple[str, QImage | None]:
+        stored = self.service.thumbnail(page_id) if page_id else None  # small JPEG in the database
+        if stored:
+            img = QImage.fromData(stored)
+        else:  # pages processed before thumbnails were stored: decode the page itself
+            path = self.service.image_path(sha)
+            if path is None:
+                return sha, None
+            img = QImage(str(path))
         if img.isNull():
             return sha, None
         return sha, img.scaled(
@@ -152,7 +157,7 @@ class SearchResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{self.title(hit)}\n{hit.snippet}"
         if role == Qt.ItemDataRole.DecorationRole:
-            img = self.thumbnails.get(hit.thumbnail_sha256)
+            img = self.thumbnails.get(hit.thumbnail_sha256, hit.page_id)
             return QPixmap.fromImage(img) if img is not None else None
         if role == HitRole:
             return hit

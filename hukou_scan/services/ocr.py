@@ -402,7 +402,7 @@ class OcrService:
         page_id = job.page_id
         self.pages.save_ocr(page_id, result)
         try:
-            self._mark_duplicate(page_id, result)
+            self.mark_duplicate(page_id, result)
         except Exception:  # the warning is a help; it must not lose the recognition
             log.exception("duplicate check failed for page %s", page_id)
         state = self.pages.get(page_id).state
@@ -417,8 +417,11 @@ class OcrService:
             except Exception:  # a hook's failure must not lose the recognition
                 log.exception("post-recognition hook failed for page %s", page_id)
 
-    def _mark_duplicate(self, page_id: str, result: OcrResult) -> None:
+    def mark_duplicate(self, page_id: str, result: OcrResult | None = None) -> None:
         """Flag a page whose text says it is the same sheet as another visible page of its batch.
+
+        Also run by the shared queue's workers after they stored a page's text
+        (``result`` ``None``: the stored reading is used).
 
         Stored as ``quality["duplicate"]`` with the other page's id (the screens turn it into
         "duplicate of page N?" with the page number of the moment); the clerk keeps or
@@ -426,7 +429,12 @@ class OcrService:
         Only the text is compared first (``Page.ocr_text`` comes with the batch listing);
         the stored fields are loaded only for pages whose text is close.
         """
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self._station_of(page_id))
         page = self.pages.get(page_id)
+        if result is None:
+            result = self.pages.get_ocr(page_id)
+            if result is None:
+                return
         best: tuple[str, DuplicateVerdict] | None = None
         mine = normalise(result.text)
         close: list[tuple[float, Page]] = []

@@ -1,4 +1,4 @@
-"""Background work from one job queue: OCR, re-OCR campaigns and index updates (issue 19).
+"""Background work from one job queue: OCR, re-OCR campaigns, index updates and thumbnails (issue 19).
 
 Two backends behind one interface (:class:`QueueWorker`), chosen by ``[queue] backend``:
 
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from hukou_scan.capture.encode import thumbnail_jpeg
 from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
 from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundError
 from hukou_scan.ocr.engine import OcrEngine, create_engine
@@ -40,6 +41,7 @@ from hukou_scan.ocr.form import DEFAULT_MODE, recognize_page
 from hukou_scan.ocr.worker import image_size, load_image
 from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.services.ocr import OcrOptions
+from hukou_scan.services.processing_worker import THUMBNAIL_QUALITY, THUMBNAIL_WIDTH
 from hukou_scan.storage.blobstore import BlobStore, sha256_bytes
 from hukou_scan.storage.queue import Campaign, Candidate, QueueStore
 from hukou_scan.storage.repositories import JobRepository, PageRepository
@@ -50,7 +52,7 @@ from hukou_scan.sync.store import ObjectStore
 log = logging.getLogger(__name__)
 
 BACKENDS = ("local", "procrastinate")
-LOCAL_ORDER = ("ocr", "index", "reocr")  # fresh captures first, campaigns last
+LOCAL_ORDER = ("ocr", "index", "thumb", "reocr")  # fresh captures first, campaigns last
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
 
@@ -159,6 +161,8 @@ class JobHandlers:
         options: OCR engine, mode and engine options.
         hooks: index update per page (search indexing, link proposals); run by ``index`` jobs.
         system_scope: runs each job as ``system:queue`` (allowed and audited).
+        after_text: runs first after a page's new text is stored (the duplicate-capture
+            check the station's own OCR service runs), before the hooks.
     """
 
     def __init__(
@@ -170,7 +174,9 @@ class JobHandlers:
         hooks: Sequence[Hook] = (),
         system_scope: SystemScope | None = None,
         worker_name: str = "",
+        after_text: Hook | None = None,
     ) -> None:
+        self.after_text = after_text
         self.pages = pages
         self.store = store
         self.images = images
@@ -214,6 +220,8 @@ class JobHandlers:
                     self._reocr(job)
                 elif job.kind == "index":
                     self._index(job)
+                elif job.kind == "thumb":
+                    self._thumb(job)
                 else:
                     raise ValueError(f"unknown job kind {job.kind!r}")
             except (ImageProcessingError, NotFoundError) as e:  # the page, not the machine
@@ -259,11 +267,33 @@ class JobHandlers:
         self.store.complete_ocr(job, self._recognise(job))
         if not self.store.defer_index:  # no index job was queued: update the index now
             assert job.page_id is not None
+            self._check_duplicate(job.page_id)
             for hook in self.hooks:
                 try:
                     hook(job.page_id)
                 except Exception:  # the text is stored; the index catches up on the next change
                     log.exception("index update failed for page %s", job.page_id)
+
+    def _check_duplicate(self, page_id: str) -> None:
+        if self.after_text is None:
+            return
+        try:
+            self.after_text(page_id)
+        except Exception:  # a warning for the clerk; it must not fail the job
+            log.exception("duplicate check failed for page %s", page_id)
+
+    def _thumb(self, job: Job) -> None:
+        """(Re)make a page's stored thumbnail from its current derivative (pages processed
+        before thumbnails were stored, or whose thumbnail shows an older derivative)."""
+        assert job.page_id is not None
+        page = self.pages.get(job.page_id)
+        sha = page.derivative_sha256
+        if page.state == PageState.DELETED or not sha:
+            self.store.finish(job.id, JobState.DONE, "nothing to show")
+            return
+        with self.images.open(sha) as path:
+            jpeg = thumbnail_jpeg(path.read_bytes(), THUMBNAIL_WIDTH, THUMBNAIL_QUALITY)
+        self.store.complete_thumbnail(job, sha, jpeg)
 
     def _reocr(self, job: Job) -> None:
         cid = str(job.params.get("campaign_id", ""))
@@ -274,6 +304,7 @@ class JobHandlers:
 
     def _index(self, job: Job) -> None:
         assert job.page_id is not None
+        self._check_duplicate(job.page_id)
         for hook in self.hooks:
             hook(job.page_id)
         self.store.finish(job.id, JobState.DONE)

@@ -91,6 +91,7 @@ class SearchStore(Protocol):
 class PageReader(Protocol):
     def get(self, page_id: str) -> Page: ...
     def get_ocr(self, page_id: str) -> OcrResult | None: ...
+    def thumbnail(self, page_id: str) -> bytes | None: ...
 
 
 class BatchReader(Protocol):
@@ -346,6 +347,14 @@ class SearchService:
         return hits
 
     # --- the page viewer ------------------------------------------------------------------
+    def thumbnail(self, page_id: str) -> bytes | None:
+        """The page's stored small JPEG (made when it was processed): shown without the page
+        store, so a search client of a shared database sees thumbnails of pages kept on
+        another station's disk, and no 8 MP page is decoded for a 72-px picture.
+        ``None`` when the page has none (processed before thumbnails were stored)."""
+        self.guard.require(Role.SEARCHER)
+        return self.pages.thumbnail(page_id)
+
     def image_path(self, sha256: str | None) -> Path | None:
         """Where a page image (e.g. a result's thumbnail source) is stored, if present here."""
         self.guard.require(Role.SEARCHER)

@@ -31,17 +31,22 @@ from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.core import BatchRecord, JobRecord, PageRecord
-from hukou_scan.storage.records.queue import ReocrCampaignRecord, ReocrCandidateRecord
+from hukou_scan.storage.records.queue import (
+    PageThumbnailRecord,
+    ReocrCampaignRecord,
+    ReocrCandidateRecord,
+)
 from hukou_scan.storage.repositories import job_from, write_ocr
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "hukou"
 # kind → (procrastinate task name, priority; higher runs first): fresh captures before
-# their index updates before re-OCR campaigns.
+# their index updates before thumbnail backfills before re-OCR campaigns.
 TASKS: dict[str, tuple[str, int]] = {
     "ocr": ("hukou.ocr", 100),
     "index": ("hukou.index", 90),
+    "thumb": ("hukou.thumb", 50),
     "reocr": ("hukou.reocr", 10),
 }
 _LATER_STATES = {PageState.LINKED.value, PageState.REVIEWED.value, PageState.SYNCED.value}
@@ -188,6 +193,33 @@ class QueueStore:
             rec.new_text, rec.result, rec.status = result.text, result.to_dict(), "pending"
             rec.reviewed_by, rec.reviewed_at = "", None
             self._close(s, job.id, JobState.DONE)
+
+    def complete_thumbnail(self, job: Job, source_sha256: str, jpeg: bytes) -> None:
+        """The page's thumbnail and the job's end, together (a redelivered job finds it done)."""
+        assert job.page_id is not None
+        with self.db.session() as s:
+            s.merge(
+                PageThumbnailRecord(
+                    page_id=job.page_id, source_sha256=source_sha256, jpeg=jpeg, created_at=utcnow()
+                )
+            )
+            self._close(s, job.id, JobState.DONE)
+
+    def queue_thumbnails(self, page_ids: Sequence[str]) -> int:
+        """A ``thumb`` job for each page that has no queued one yet (one transaction)."""
+        with self.db.session() as s:
+            queued = set(
+                s.scalars(
+                    select(JobRecord.page_id).where(
+                        JobRecord.kind == "thumb", JobRecord.state == JobState.QUEUED.value
+                    )
+                )
+            )
+            fresh = [pid for pid in dict.fromkeys(page_ids) if pid not in queued]
+            s.add_all(
+                JobRecord(id=new_id(), kind="thumb", page_id=pid, params={}, state="queued") for pid in fresh
+            )
+        return len(fresh)
 
     def finish(self, job_id: str, state: JobState, error: str = "") -> None:
         with self.db.session() as s:

@@ -131,3 +131,27 @@ def test_search_without_results_clears_the_viewer(qtbot: QtBot, view: SearchView
     assert viewer.pixmap_item.pixmap().isNull()
     assert viewer.fields["archive"].text() == "" and viewer.persons_list.count() == 0
     assert not viewer.person_button.isEnabled()
+
+
+def test_thumbnail_comes_from_the_database_without_the_page_file(
+    qtbot: QtBot, view: SearchView, archive: Archive, ctx: AppContext
+) -> None:
+    """A search client of a shared database has no copy of other stations' page files: the
+    stored thumbnail is shown; a page with neither shows none (and nothing fails)."""
+    import cv2
+    import numpy as np
+
+    p1, p2 = ctx.pages.get(archive.pages["p1"]), ctx.pages.get(archive.pages["p2"])
+    small = np.full((200, 144, 3), 255, np.uint8)
+    small[:, :72] = (0, 0, 200)  # red left half: not what the page file looks like
+    ctx.pages.save_thumbnail(p1.id, p1.derivative_sha256 or "", cv2.imencode(".jpg", small)[1].tobytes())
+    for p in (p1, p2):
+        ctx.blobs.path_for(p.processed_sha256 or "").unlink()
+    assert search(qtbot, view, "王伟") == 2
+    sha1 = p1.processed_sha256
+    qtbot.waitUntil(lambda: view.thumbnails._images.get(sha1 or "") is not None, timeout=15000)
+    img = view.thumbnails._images[sha1 or ""]
+    left, right = img.pixelColor(5, img.height() // 2), img.pixelColor(img.width() - 5, img.height() // 2)
+    assert left.red() > 150 and left.blue() < 80 and right.lightness() > 200
+    qtbot.wait(300)
+    assert (p2.processed_sha256 or "") not in view.thumbnails._images

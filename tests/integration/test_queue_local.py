@@ -11,7 +11,7 @@ import pytest
 from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from hukou_scan.config import load_settings
-from hukou_scan.domain.models import OcrResult, OcrWord, Role, User, new_id
+from hukou_scan.domain.models import OcrResult, OcrWord, Page, PageState, Role, User, new_id
 from hukou_scan.errors import ConfigError, PermissionDenied
 from hukou_scan.services.queue import LocalWorker, QueueOptions
 from hukou_scan.storage.security import AuditFilter
@@ -100,3 +100,52 @@ def test_reocr_cli_start_and_status(cli_login: str, capsys: pytest.CaptureFixtur
     assert main(["reocr", "status", c["id"], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["id"] == c["id"]
     assert main(["reocr", "accept", c["id"], "--all", "--json"]) == 0
+
+
+def _recaptured_pages(ctx: AppContext) -> list[str]:
+    """Three processed pages of one batch; the third is the same sheet as the first
+    (same image), so its reading is the same text."""
+    pages = add_pages(ctx, 2)
+    first = ctx.pages.get(pages[0])
+    again = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=first.batch_id,
+            seq=ctx.pages.next_seq(first.batch_id),
+            original_sha256=first.original_sha256,
+            captured_at=first.captured_at,
+            state=PageState.PROCESSED,
+        )
+    )
+    pages.append(again.id)
+    for p in pages:  # the test pages are their own derivative
+        ctx.pages.update(p, derivative_sha256=ctx.pages.get(p).original_sha256)
+    return pages
+
+
+def test_local_worker_checks_recaptures_and_backfills_thumbnails(settings: object, tmp_path: Path) -> None:
+    ctx = local_ctx(tmp_path / "config")
+    try:
+        pages = _recaptured_pages(ctx)
+        for p in pages:
+            ctx.jobs.enqueue("ocr", p)
+        worker = ctx.queue_worker("local")
+        assert worker.run(until_idle=True).by_kind == {"ocr": 3}
+        # the duplicate-capture check the station's OCR service runs, here too
+        flagged = {p: ctx.pages.get(p).quality.get("duplicate") for p in pages}
+        assert flagged[pages[1]] is None
+        marks = [f for f in (flagged[pages[0]], flagged[pages[2]]) if f]
+        assert marks and {m["page_id"] for m in marks} <= {pages[0], pages[2]}
+        # pages without a stored thumbnail get one from the queue, once
+        assert sorted(ctx.pages.pages_without_thumbnail()) == sorted(pages)
+        assert ctx.queue_store.queue_thumbnails(pages) == 3
+        assert ctx.queue_store.queue_thumbnails(pages) == 0  # already queued
+        assert ctx.queue_worker("local").run(until_idle=True).by_kind == {"thumb": 3}
+        assert ctx.pages.pages_without_thumbnail() == []
+        thumb = ctx.pages.thumbnail(pages[1])
+        assert thumb is not None and thumb[:2] == b"\xff\xd8"
+        # a re-processed page (new derivative) is outdated again
+        ctx.pages.update(pages[1], derivative_sha256=ctx.pages.get(pages[0]).original_sha256)
+        assert ctx.pages.pages_without_thumbnail() == [pages[1]]
+    finally:
+        ctx.close()

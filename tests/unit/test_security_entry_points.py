@@ -266,6 +266,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "PipelineService.run_until_idle": ((C, R), lambda e: e.ctx.pipeline.run_until_idle()),
     # OCR queue: clerk or reviewer; the dispatcher runs as system:ocr
     "OcrService.enqueue": ((C, R), lambda e: e.ctx.ocr.enqueue(e.page_a)),
+    "OcrService.mark_duplicate": ((C, R), lambda e: e.ctx.ocr.mark_duplicate(e.page_a)),
     "OcrService.rerun": ((C, R), lambda e: e.ctx.ocr.rerun([e.page_a])),
     "OcrService.rerun_failed": ((C, R), lambda e: e.ctx.ocr.rerun_failed()),
     "OcrService.cancel_queued": ((C, R), lambda e: e.ctx.ocr.cancel_queued()),
@@ -312,6 +313,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
         lambda e: e.ctx.search.image_path(e.ctx.pages.get(e.page_a).original_sha256),
     ),
     "SearchService.open_page": ((S,), lambda e: e.ctx.search.open_page(e.page_a)),
+    "SearchService.thumbnail": ((S,), lambda e: e.ctx.search.thumbnail(e.page_a)),
     # export: searchers, with a purpose
     "ExportService.plan": ((S,), lambda e: e.ctx.export.plan(ExportSource.batch(e.batch_a))),
     "ExportService.resolve_batch": ((S,), lambda e: e.ctx.export.resolve_batch(e.batch_a)),
