@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.independent.frames import (
     HARD_DESKS,
+    HARD_HELD_OUT_2_SEEDS,
     HARD_HELD_OUT_SEEDS,
     HARD_TUNING_SEEDS,
     HELD_OUT_SEEDS,
@@ -109,11 +110,18 @@ def test_tuning_frames_with_a_sheet_under_the_page(seed: int) -> None:
 
 
 def test_hard_seed_ranges_are_apart_and_draw_hard_scenes() -> None:
-    ranges = [set(TUNING_SEEDS), set(HELD_OUT_SEEDS), set(HARD_TUNING_SEEDS), set(HARD_HELD_OUT_SEEDS)]
+    ranges = [
+        set(TUNING_SEEDS),
+        set(HELD_OUT_SEEDS),
+        set(HARD_TUNING_SEEDS),
+        set(HARD_HELD_OUT_SEEDS),
+        set(HARD_HELD_OUT_2_SEEDS),
+    ]
     for i, a in enumerate(ranges):
         for b in ranges[i + 1 :]:
             assert not a & b
     assert {desk_of(s) for s in HARD_TUNING_SEEDS} == set(HARD_DESKS)
+    assert {desk_of(s) for s in HARD_HELD_OUT_2_SEEDS} == set(HARD_DESKS)
     with pytest.raises(ValueError):
         make_frame(HARD_TUNING_SEEDS[0], (320, 240), empty=True)
 
