@@ -17,7 +17,8 @@ its HELD-OUT seeds (never used while tuning; ``independent_fail_rate`` and
 ``independent_frames`` are these), the same for its HARD scenes (a page on a blank
 sheet or pad of about its own colour, a pale desk close to the paper, a shadow edge
 across the page; ``hard_tuning_*`` from seeds 5000…, ``hard_independent_*`` from
-held-out seeds 75000… never looked at while tuning), and on the real camera photos in
+held-out seeds 75000… never looked at while tuning; ``hard_independent2_*`` from a
+second held-out range 76000… drawn after the first had been measured once), and on the real camera photos in
 ``../shared/data/real`` against corners judged by eye
 (``benchmarks/independent/real_quads.json``).  On those sets a page counts as found
 at IoU ≥ 0.90.
@@ -207,6 +208,10 @@ def main() -> None:
     n_hard_tune, n_hard_held = (6, 6) if args.quick else (50, len(independent.HARD_HELD_OUT_SEEDS))
     hard_tuning = _score_set(independent_items(list(independent.HARD_TUNING_SEEDS)[:n_hard_tune]), methods)
     hard_held = _score_set(independent_items(list(independent.HARD_HELD_OUT_SEEDS)[:n_hard_held]), methods)
+    n_hard_held2 = 6 if args.quick else len(independent.HARD_HELD_OUT_2_SEEDS)
+    hard_held2 = _score_set(
+        independent_items(list(independent.HARD_HELD_OUT_2_SEEDS)[:n_hard_held2]), methods
+    )
     real = _score_set(real_items(), methods)
     out = {
         "benchmark": "detect",
@@ -265,6 +270,16 @@ def main() -> None:
         "hard_independent_ms_per_frame": hard_held["ours_ms_per_frame"],
         "hard_independent_cpu_ms_per_frame": hard_held["ours_cpu_ms_per_frame"],
         "hard_independent_failures": hard_held["ours_failures"],
+        "hard_independent2_fail_rate": hard_held2["ours_fail_rate"],
+        "hard_independent2_frames": hard_held2["frames"],
+        "hard_independent2_fail_by_scene": hard_held2["ours_fail_by_group"],
+        "hard_independent2_otsu_fail_rate": hard_held2["otsu_fail_rate"],
+        "hard_independent2_otsu_fail_by_scene": hard_held2["otsu_fail_by_group"],
+        "hard_independent2_contour_fail_rate": hard_held2["contour_fail_rate"],
+        "hard_independent2_median_iou": hard_held2["ours_median_iou"],
+        "hard_independent2_fallback_frames": hard_held2["ours_fallback_frames"],
+        "hard_independent2_cpu_ms_per_frame": hard_held2["ours_cpu_ms_per_frame"],
+        "hard_independent2_failures": hard_held2["ours_failures"],
         "real_frames": real["frames"],
         "real_median_iou": real["ours_median_iou"],
         "real_fail_rate": real["ours_fail_rate"],

@@ -739,6 +739,9 @@ SHEET_MAX_TURN_DEG = 12.0  # the page's side runs within this angle of the sheet
 # a step along one side only is too easily a band printed along a page's edge (real photo
 # jscanify_test4); a sheet under the page shows on two sides or more
 SHEET_MIN_SIDES = 2
+# ... or, when no side is that clear, steps this strong on this many sides that change colour alike
+SHEET_WEAK_STEP = 8.0
+SHEET_WEAK_SIDES = 3
 SHEET_SAME_STEP_COS = 0.7  # a weaker side's step must change colour like the clear sides' step
 SHEET_MAX_INK = 0.05  # fraction of ink pixels allowed on the page side of a sheet → page step
 SHEET_INK_BEFORE = 0.2  # ... and on the sheet side (blank, though a page's shadow may reach in)
@@ -846,6 +849,25 @@ def _sheet_side(
     )
 
 
+def _agreeing_weak_sides(found: dict[int, _SheetSide]) -> list[int]:
+    """Sides whose weaker steps together show a sheet: three or more, each on one line, all alike.
+
+    A page of nearly the sheet's own tint (a yellowed page on a yellowish pad under warm
+    light) steps by less than ``SHEET_SIDE_STEP`` everywhere, so no single side is
+    clear; but the same small colour change walking inwards on three sides, each step
+    on one straight line along most of its side, is the page's outline (a plain page's
+    darker rim is a gradient, not a step, and a band printed along an edge is one side).
+    """
+    weak = [i for i, f in found.items() if f.inliers >= SHEET_SIDE_INLIERS and f.step >= SHEET_WEAK_STEP]
+    if len(weak) < SHEET_WEAK_SIDES:
+        return []
+    d = np.array([found[i].after - found[i].before for i in weak])
+    change = np.median(d, axis=0)
+    cos = (d @ change) / (np.linalg.norm(d, axis=1) * float(np.linalg.norm(change)) + 1e-9)
+    agree = [i for i, c in zip(weak, cos, strict=True) if c >= SHEET_SAME_STEP_COS]
+    return agree if len(agree) >= SHEET_WEAK_SIDES else []
+
+
 def _split_under_sheet(labf: F32, ink: F32, quad: F64) -> tuple[F64 | None, int]:
     """The page inside a region that is really a page lying on a larger blank sheet or pad.
 
@@ -873,14 +895,19 @@ def _split_under_sheet(labf: F32, ink: F32, quad: F64) -> tuple[F64 | None, int]
             found[i] = side
     clear = [i for i, f in found.items() if (f.inliers >= SHEET_SIDE_INLIERS and f.step >= SHEET_SIDE_STEP)]
     if not clear:
+        clear = _agreeing_weak_sides(found)
+    if not clear:
         return None, 0
     change = np.median(np.array([found[i].after - found[i].before for i in clear]), axis=0)
+    # two sheet sides or more settle that there is a sheet: then a remaining side's step on
+    # one line counts even when the light turns its lightness change the other way
+    sheet_shown = len(clear) >= SHEET_MIN_SIDES
     moved = 0
     for i, f in found.items():
         if i not in clear:
             d = f.after - f.before
             cos = float(d @ change) / (float(np.linalg.norm(d) * np.linalg.norm(change)) + 1e-9)
-            if f.inliers < 0.5 or cos < SHEET_SAME_STEP_COS:
+            if f.inliers < 0.5 or not (sheet_shown or cos >= SHEET_SAME_STEP_COS):
                 continue
         lines[i] = f.line
         moved += 1
