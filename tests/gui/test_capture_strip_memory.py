@@ -65,7 +65,9 @@ def test_only_items_in_view_hold_icons_and_scrolled_away_ones_release_them(
     view.strip.setCurrentRow(0)
     view.strip.scrollToItem(view.strip.item(0))
     seen = _in_view(view)
-    assert seen and seen[0] == 0 and len(seen) < 10
+    assert (
+        seen and seen[0] == 0 and len(seen) + ICON_MARGIN < PAGES // 2
+    )  # the layout (font, theme) sets the width
     wanted = set(range(0, seen[-1] + 1 + ICON_MARGIN))
     qtbot.waitUntil(lambda: set(seen) <= _with_icon(view), timeout=10000)
     qtbot.wait(300)  # loads that were still running have landed
