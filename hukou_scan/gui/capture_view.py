@@ -75,6 +75,7 @@ SETTING_FLAGS = ("dpi_low", "dpi_low_small")
 LINK_COLOURS = {"linked": "#1b7f2a", "review": "#b36b00", "unlinked": "#b00020"}  # thumbnail captions
 LinkStates = Callable[[Sequence[str]], dict[str, str]]
 CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # confirm the proposed person; never capture
+ICON_MARGIN = 6  # strip items beyond those in view that keep their thumbnail (scrolling shows no gaps)
 
 
 def initial_quad(page: Page, size: tuple[int, int]) -> Quad:
@@ -277,6 +278,9 @@ class CaptureView(QWidget):
         # decoded strip thumbnails, bounded by bytes; the strip's items hold the ones shown
         self._icons: ByteLRU[tuple[str, str, int], QIcon] = ByteLRU(DEFAULT_THUMBNAIL_BUDGET)
         self._shown_icons: dict[str, tuple[str, str, int]] = {}  # page id → icon key its item shows
+        self._versions: dict[str, str] = {}  # page id → row version of the page in ``self.pages``
+        self._icons_loading = False
+        self._icons_again = False
         self._shown_page: tuple[str, str, int] | None = None
         self._refreshing = False
         self._refresh_again = False
@@ -360,6 +364,12 @@ class CaptureView(QWidget):
         self.strip.setFixedHeight(172)
         self.strip.reordered.connect(self._on_strip_reordered)
         self.strip.currentItemChanged.connect(self._on_strip_current_item_changed)
+        # icons only for the items in view (and a margin): a day's batch keeps hundreds of items
+        self._icon_timer = QTimer(self)
+        self._icon_timer.setSingleShot(True)
+        self._icon_timer.setInterval(50)
+        self._icon_timer.timeout.connect(self._update_visible_icons)
+        self.strip.horizontalScrollBar().valueChanged.connect(self._on_strip_scrolled)
 
         self.capture_button = QPushButton(self.tr("Capture (Space)"), self)
         self.capture_button.setStyleSheet("font-weight:bold; padding:8px 16px;")
@@ -601,6 +611,10 @@ class CaptureView(QWidget):
         self.capture_tasks.pool.waitForDone(30000)  # never drop a capture in flight
         self.tasks.wait_all(30000)
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._icon_timer.start()  # a wider strip shows more items
+
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -613,6 +627,7 @@ class CaptureView(QWidget):
         self.pages = []
         self.strip.clear()
         self._shown_icons.clear()
+        self._versions.clear()
         self._update_batch_label()
         self.refresh_pages()
         self.batch_changed.emit(batch)
@@ -841,27 +856,32 @@ class CaptureView(QWidget):
         self._refreshing = True
         batch_id = self.batch.id
         svc = self.service
-        known = set(self._icons) | set(self._shown_icons.values())
+        known = dict(self._versions)
+        old_pages = {p.id: p for p in self.pages}
         states_of = self._link_states_of
 
-        def work() -> tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]:
-            pages = svc.list_pages(batch_id)
+        def work() -> tuple[str, list[Page], dict[str, str], dict[str, str]]:
+            # only the pages whose row changed are read in full (see CaptureService.page_changes)
+            delta = svc.page_changes(batch_id, known)
+            pages: list[Page] = []
+            versions: dict[str, str] = {}
+            for pid, version in delta.order:
+                page = delta.changed.get(pid)
+                if page is not None:
+                    versions[pid] = version
+                else:  # unchanged, or gone between the two reads: keep what we had, read again next time
+                    page = old_pages.get(pid)
+                    if page is None:
+                        continue
+                    versions[pid] = known.get(pid, "")
+                pages.append(page)
             states: dict[str, str] = {}
             if states_of is not None:
                 try:
                     states = states_of([p.id for p in pages])
                 except HukouScanError:
                     log.exception("link states failed for batch %s", batch_id)
-            thumbs: dict[tuple[str, str, int], QImage] = {}
-            for p in pages:
-                key = self._icon_key(p)
-                if key not in known:
-                    try:
-                        # decoded here, off the UI thread
-                        thumbs[key] = QImage.fromData(svc.thumbnail(p, 128))
-                    except HukouScanError:
-                        log.exception("thumbnail failed for page %s", p.id)
-            return batch_id, pages, thumbs, states
+            return batch_id, pages, versions, states
 
         if select:
             self._select_after_refresh = select
@@ -879,18 +899,15 @@ class CaptureView(QWidget):
         self._refreshing = False
         log.warning("page list refresh failed: %s", error)
 
-    def _on_pages_loaded(
-        self, result: tuple[str, list[Page], dict[tuple[str, str, int], QImage], dict[str, str]]
-    ) -> None:
+    def _on_pages_loaded(self, result: tuple[str, list[Page], dict[str, str], dict[str, str]]) -> None:
         self._refreshing = False
         if self._refresh_again:
             self._refresh_again = False
             QTimer.singleShot(0, self.refresh_pages)
-        batch_id, pages, thumbs, states = result
+        batch_id, pages, versions, states = result
         if self.batch is None or batch_id != self.batch.id:
             return
-        for key, image in thumbs.items():
-            self._icons.put(key, QIcon(QPixmap.fromImage(image)), image.sizeInBytes())
+        self._versions = versions
         # a page's thumbnail key changes when it is processed or rotated: drop the stale
         # ones at once (the byte budget would only push them out later)
         live = {self._icon_key(p) for p in pages}
@@ -921,6 +938,7 @@ class CaptureView(QWidget):
                 self.strip.setCurrentRow(self.strip.count() - 1)
             self.strip.scrollToItem(self.strip.currentItem()) if self.strip.currentItem() else None
             self._show_current_page()
+            self._update_visible_icons()
             self.pages_changed.emit()
         elif select is not None:
             for i in range(self.strip.count()):
@@ -974,14 +992,98 @@ class CaptureView(QWidget):
         if item.data(COLOUR_ROLE) != colour:
             item.setData(COLOUR_ROLE, colour)
             item.setData(Qt.ItemDataRole.ForegroundRole, QColor(colour) if colour is not None else None)
-        key = self._icon_key(p)
-        if self._shown_icons.get(p.id) != key:
+
+    # --- strip icons: only for the items in view -----------------------------------------------------------
+    def _on_strip_scrolled(self, _value: int) -> None:
+        self._icon_timer.start()  # coalesced: a drag of the scroll bar asks once per 50 ms
+
+    def icon_rows(self) -> range:
+        """The strip rows that hold an icon: those in view plus ``ICON_MARGIN`` on each side.
+
+        Why: every item kept its decoded icon, so the GUI process grew with the batch
+        (a day's batch of hundreds of pages never closes on the soak); thumbnails
+        scrolled away are dropped and decoded again (from the byte-capped JPEG cache)
+        when they come back into view.
+        """
+        strip, n = self.strip, self.strip.count()
+        width = strip.viewport().width()
+        inside = []
+        for r in range(n):
+            rect = strip.visualItemRect(strip.item(r))
+            if rect.right() >= 0 and rect.left() <= width:
+                inside.append(r)
+        if not inside:
+            return range(0)
+        return range(max(0, inside[0] - ICON_MARGIN), min(n, inside[-1] + 1 + ICON_MARGIN))
+
+    def _update_visible_icons(self) -> None:
+        """Give the items in view their icons (from the cache, else load them in the
+        background) and release the icons of items scrolled away."""
+        rows = self.icon_rows()
+        by_id = {p.id: p for p in self.pages}
+        missing: list[Page] = []
+        for row in range(self.strip.count()):
+            item = self.strip.item(row)
+            pid = item.data(PAGE_ID_ROLE)
+            page = by_id.get(pid)
+            if row not in rows or page is None:
+                if self._shown_icons.pop(pid, None) is not None:
+                    item.setIcon(QIcon())
+                continue
+            key = self._icon_key(page)
+            if self._shown_icons.get(pid) == key:
+                continue
             icon = self._icons.get(key)
-            item.setIcon(icon if icon is not None else QIcon())
             if icon is not None:
-                self._shown_icons[p.id] = key
+                item.setIcon(icon)
+                self._shown_icons[pid] = key
             else:
-                self._shown_icons.pop(p.id, None)
+                missing.append(page)  # the old icon (if any) stays until the new one is decoded
+        if missing:
+            self._load_icons(missing)
+
+    def _load_icons(self, pages: list[Page]) -> None:
+        """Decode the thumbnails of ``pages`` off the UI thread (one load at a time)."""
+        if self._icons_loading:
+            self._icons_again = True
+            return
+        self._icons_loading = True
+        svc = self.service
+        keys = [(p, self._icon_key(p)) for p in pages]
+
+        def work() -> dict[tuple[str, str, int], QImage]:
+            out: dict[tuple[str, str, int], QImage] = {}
+            for p, key in keys:
+                try:
+                    out[key] = QImage.fromData(svc.thumbnail(p, 128))  # decoded here, off the UI thread
+                except HukouScanError:
+                    log.exception("thumbnail failed for page %s", p.id)
+            return out
+
+        self.tasks.run_simple(work, on_done=self._on_icons_loaded, on_error=self._on_icons_failed)
+
+    def _on_icons_loaded(self, thumbs: dict[tuple[str, str, int], QImage]) -> None:
+        self._icons_loading = False
+        live = {self._icon_key(p): p.id for p in self.pages}
+        icons: dict[str, tuple[tuple[str, str, int], QIcon]] = {}
+        for key, image in thumbs.items():
+            if key in live:  # not processed or turned again meanwhile
+                icon = QIcon(QPixmap.fromImage(image))
+                self._icons.put(key, icon, image.sizeInBytes())
+                icons[live[key]] = (key, icon)
+        for row in self.icon_rows():  # straight to the items in view: not relying on the cache keeping them
+            item = self.strip.item(row)
+            pid = item.data(PAGE_ID_ROLE)
+            if pid in icons and self._shown_icons.get(pid) != icons[pid][0]:
+                item.setIcon(icons[pid][1])
+                self._shown_icons[pid] = icons[pid][0]
+        if self._icons_again:
+            self._icons_again = False
+            self._update_visible_icons()
+
+    def _on_icons_failed(self, error: BaseException) -> None:
+        self._icons_loading = False
+        log.warning("strip thumbnails failed: %s", error)
 
     def _warn_camera_setting(self, pages: list[Page]) -> None:
         """Say a camera-setting warning (e.g. below 200 dpi) once per batch and camera."""

@@ -15,9 +15,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from hukou_scan.domain import PaperLocation
 
@@ -63,30 +62,19 @@ def build_qm(lang: str) -> Path | None:
 _installed: list[QTranslator] = []
 
 
-class QtGapsTranslator(QTranslator):
-    """Strings of Qt's own dialogs that the shipped qtbase catalogue leaves in English
-    (the non-native file dialog's 「Look in」 and 「Files of type」 in Qt 6)."""
-
-    GAPS: ClassVar[dict[str, dict[tuple[str, str], str]]] = {
-        "zh_CN": {
-            ("QFileDialog", "&Look in:"): "查找范围(&L)：",
-            ("QFileDialog", "Files of &type:"): "文件类型(&T)：",
-            ("QCalendarWidget", "Today"): "今天",
-        }
-    }
-
-    def __init__(self, lang: str, parent: QCoreApplication | None = None) -> None:
-        super().__init__(parent)
-        self._gaps = self.GAPS.get(lang, {})
-
-    def isEmpty(self) -> bool:
-        return not self._gaps
-
-    def translate(
-        self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
-    ) -> str | None:
-        # None (a null QString) lets Qt ask the next translator; "" would blank the text
-        return self._gaps.get((str(context), str(source_text)))
+# Strings of Qt's own dialogs that the shipped qtbase catalogue leaves in English (the
+# non-native file dialog's 「Look in」 and 「Files of type」 in Qt 6).  Marked here so lupdate
+# keeps them in our catalogue under Qt's own context names, where our translator answers
+# them.  Why not a QTranslator subclass in Python (as before): Qt asks every installed
+# translator from whatever thread translates — each QImage decode in a worker thread does
+# (QTgaFile's "Image type not supported") — while holding its translate lock; a Python
+# translator then needs the GIL there, and a UI thread holding the GIL and calling tr()
+# waits for that lock: the capture screen froze for good (issue 15 soak).
+QT_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+    QT_TRANSLATE_NOOP("QCalendarWidget", "Today"),
+)
 
 
 def remove_translators(app: QCoreApplication) -> None:
@@ -109,10 +97,6 @@ def install_translators(app: QCoreApplication, lang: str) -> list[QTranslator]:
     if qt_tr.load(QLocale(lang), "qtbase", "_", qt_dir):
         app.installTranslator(qt_tr)
         installed.append(qt_tr)
-    gaps = QtGapsTranslator(lang, app)
-    if not gaps.isEmpty():
-        app.installTranslator(gaps)
-        installed.append(gaps)
     qm = build_qm(lang)
     ours = QTranslator(app)
     if qm is not None and ours.load(str(qm)):

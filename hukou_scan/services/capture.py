@@ -20,7 +20,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,18 @@ class ImportReport:
     file: str
     pages: tuple[Page, ...]
     duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class PageChanges:
+    """What changed in a batch's page list since the caller's last look.
+
+    ``order`` is every visible page as (id, version), in batch order; ``changed`` holds the
+    full pages whose version the caller did not know (new, processed, recognised, turned…).
+    """
+
+    order: list[tuple[str, str]]
+    changed: dict[str, Page]
 
 
 @dataclass(frozen=True)
@@ -601,6 +613,27 @@ class CaptureService:
     def list_pages(self, batch_id: str) -> list[Page]:
         self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(batch_id).station_id)
         return self.pages.list_batch(batch_id)
+
+    def page_changes(self, batch_id: str, known: Mapping[str, str]) -> PageChanges:
+        """The batch's page order with versions, and the full pages only where ``known``
+        (page id → version from an earlier call) is out of date.
+
+        Why: the capture screen refreshes its strip after every capture, processing and
+        OCR result and every few seconds; reading the whole batch each time grew with the
+        batch and held the GIL against the UI thread (issue 15).  One light query finds
+        what changed; only those rows are read in full.
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self._station_of(batch_id))
+        order = self.pages.batch_versions(batch_id)
+        stale = [pid for pid, version in order if known.get(pid) != version]
+        changed = {p.id: p for p in self.pages.get_many(stale)} if stale else {}
+        return PageChanges(order, changed)
+
+    def _station_of(self, batch_id: str) -> str:
+        station_id = self._batch_station.get(batch_id)
+        if station_id is None:
+            station_id = self._batch_station[batch_id] = self.batches.get(batch_id).station_id
+        return station_id
 
     def reorder(self, batch_id: str, page_ids: Sequence[str]) -> None:
         """Set the page order (drag and drop in the page strip)."""

@@ -125,9 +125,11 @@ class LinkingService:
         or proposed).  Pages not yet recognised, blank pages and deleted ones are left out.
         """
         self.guard.require(Role.CLERK, Role.REVIEWER)
-        pages = [p for p in self.pages.get_many(page_ids) if p.state != PageState.DELETED]
-        linked = self.links_repo.pages_with_links([p.id for p in pages])
-        text = [p.id for p in pages if p.id not in linked and p.state in _RECOGNISED and p.ocr_text.strip()]
+        # light columns only: the capture screen asks this for the whole batch every few seconds
+        rows = self.pages.text_states(page_ids)
+        live = [pid for pid in page_ids if pid in rows and rows[pid][0] != PageState.DELETED]
+        linked = self.links_repo.pages_with_links(live)
+        text = [pid for pid in live if pid not in linked and rows[pid][0] in _RECOGNISED and rows[pid][1]]
         proposed = self.store.pages_with_proposals(text)
         out = {pid: "linked" for pid in linked}
         out.update({pid: "review" if pid in proposed else "unlinked" for pid in text})

@@ -387,6 +387,52 @@ class PageRepository:
             }
         return [rows[i] for i in page_ids if i in rows]
 
+    def batch_versions(self, batch_id: str) -> list[tuple[str, str]]:
+        """(page id, version) of the batch's visible pages in order, from light columns only.
+
+        Why: the capture screen looks for changes every few seconds; hydrating every row
+        of a long batch (JSON geometry, quality, process metadata, OCR text) each time
+        made that work grow with the batch and held the GIL the UI thread needed (issue
+        15).  The version changes whenever the row is updated (``updated_at``) and, to
+        be safe with updates that bypass it, with its order, state and images.
+        """
+        q = (
+            select(
+                PageRecord.id,
+                PageRecord.seq,
+                PageRecord.state,
+                PageRecord.processed_sha256,
+                PageRecord.ocr_state,
+                PageRecord.updated_at,
+            )
+            .where(PageRecord.batch_id == batch_id, PageRecord.state != PageState.DELETED.value)
+            .order_by(PageRecord.seq)
+        )
+        with self.db.session() as s:
+            return [
+                (str(pid), f"{seq}|{state}|{sha or ''}|{ocr}|{upd.isoformat() if upd else ''}")
+                for pid, seq, state, sha, ocr, upd in s.execute(q)
+            ]
+
+    def text_states(self, page_ids: Sequence[str]) -> dict[str, tuple[PageState, bool]]:
+        """Page id → (state, whether it has recognised text), without hydrating the rows."""
+        if not page_ids:
+            return {}
+        # the text's head (and length) is enough to tell blank from recognised: engines strip
+        # their output, so a longer text made only of whitespace does not occur
+        head = 256
+        q = select(
+            PageRecord.id,
+            PageRecord.state,
+            func.length(PageRecord.ocr_text),
+            func.substr(PageRecord.ocr_text, 1, head),
+        ).where(PageRecord.id.in_(list(page_ids)))
+        with self.db.session() as s:
+            return {
+                str(pid): (PageState(state), bool((text or "").strip()) or int(n or 0) > head)
+                for pid, state, n, text in s.execute(q)
+            }
+
     def list_batch(self, batch_id: str, include_deleted: bool = False) -> list[Page]:
         q = select(PageRecord).where(PageRecord.batch_id == batch_id).order_by(PageRecord.seq)
         if not include_deleted:

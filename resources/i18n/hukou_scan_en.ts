@@ -2303,6 +2303,24 @@
     </message>
   </context>
   <context>
+    <name>QCalendarWidget</name>
+    <message>
+      <source>Today</source>
+      <translation>Today</translation>
+    </message>
+  </context>
+  <context>
+    <name>QFileDialog</name>
+    <message>
+      <source>&amp;Look in:</source>
+      <translation>&amp;Look in:</translation>
+    </message>
+    <message>
+      <source>Files of &amp;type:</source>
+      <translation>Files of &amp;type:</translation>
+    </message>
+  </context>
+  <context>
     <name>QaView</name>
     <message>
       <source>Batches awaiting review</source>

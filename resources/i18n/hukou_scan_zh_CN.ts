@@ -2302,6 +2302,24 @@
     </message>
   </context>
   <context>
+    <name>QCalendarWidget</name>
+    <message>
+      <source>Today</source>
+      <translation>今天</translation>
+    </message>
+  </context>
+  <context>
+    <name>QFileDialog</name>
+    <message>
+      <source>&amp;Look in:</source>
+      <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+      <source>Files of &amp;type:</source>
+      <translation>文件类型(&amp;T)：</translation>
+    </message>
+  </context>
+  <context>
     <name>QaView</name>
     <message>
       <source>Batches awaiting review</source>

@@ -190,3 +190,61 @@ def test_qa_checks_fields_and_totals_are_chinese(qtbot: QtBot, ctx: AppContext) 
     last = dashboard.stats_table.rowCount() - 1
     assert dashboard.stats_table.item(last, 0).text() == "合计"
     runner.wait_all()
+
+
+def test_no_python_translator_is_installed(qtbot: QtBot) -> None:
+    """Qt asks every translator from any thread (each QImage decode in a worker does) while it
+    holds its translate lock; a translator written in Python needs the GIL there and deadlocked
+    the capture screen against a UI thread calling tr() (issue 15 soak)."""
+    from PySide6.QtCore import QTranslator
+
+    from hukou_scan.gui import i18n
+    from hukou_scan.gui.app import create_application
+
+    create_application("zh_CN")
+    assert i18n._installed
+    assert all(type(t) is QTranslator for t in i18n._installed)
+
+
+DECODE_WHILE_TRANSLATING = """
+import os, threading, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QImage
+from hukou_scan.gui.app import create_application
+from hukou_scan.gui.i18n import tr
+
+app = create_application("zh_CN")
+img = QImage(64, 64, QImage.Format.Format_RGB32)
+img.fill(0)
+data = QByteArray()
+buf = QBuffer(data)
+buf.open(QIODevice.OpenModeFlag.WriteOnly)
+img.save(buf, "JPG")
+jpg = bytes(data)
+stop = time.monotonic() + 3
+def decode():
+    while time.monotonic() < stop:
+        QImage.fromData(jpg)
+workers = [threading.Thread(target=decode) for _ in range(2)]
+for w in workers:
+    w.start()
+n = 0
+while time.monotonic() < stop:
+    tr("Error")
+    n += 1
+for w in workers:
+    w.join()
+print("done", n)
+"""
+
+
+def test_decoding_in_workers_while_the_ui_thread_translates_does_not_deadlock() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", DECODE_WHILE_TRANSLATING],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert out.stdout.startswith("done"), out.stderr[-2000:]

@@ -230,6 +230,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "CaptureService.import_files": ((C,), lambda e: e.ctx.capture.import_files(e.batch_a, [e.import_file])),
     "CaptureService.start_hot_folder": ((C,), lambda e: e.ctx.capture.start_hot_folder(folder=e.tmp / "hot")),
     "CaptureService.list_pages": ((C, R), lambda e: e.ctx.capture.list_pages(e.batch_a)),
+    "CaptureService.page_changes": ((C, R), lambda e: e.ctx.capture.page_changes(e.batch_a, {})),
     "CaptureService.reorder": ((C,), lambda e: e.ctx.capture.reorder(e.batch_a, [e.page_a2, e.page_a])),
     "CaptureService.move": ((C,), lambda e: e.ctx.capture.move(e.page_a, 1)),
     "CaptureService.delete_page": ((C,), lambda e: e.ctx.capture.delete_page(e.page_a)),
@@ -605,6 +606,7 @@ def test_clerk_sees_and_changes_only_their_own_station(env: Env) -> None:
         ctx.capture.open_batches()  # this workstation's station is A
     for call in (
         lambda: ctx.capture.list_pages(env.batch_a),
+        lambda: ctx.capture.page_changes(env.batch_a, {}),
         lambda: ctx.capture.batch(env.batch_a),
         lambda: ctx.capture.get_page(env.page_a),
         lambda: ctx.capture.capture(env.batch_a, _frame(5)),
