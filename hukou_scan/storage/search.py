@@ -436,6 +436,144 @@ class SearchIndexStore:
             rows = s.execute(self._filtered(older, filters).limit(limit - len(out)))
             return out + [(str(r[0]), int(r[1])) for r in rows]
 
+    #: Newest-first windows of the single-statement PostgreSQL search: a token common
+    #: enough fills the result inside the newest window (a short primary-key walk); a rare
+    #: one falls through to the older rows (GIN bitmap and a top-N sort).
+    pg_windows: tuple[int, ...] = (2000,)
+
+    def search_ranked(
+        self,
+        groups: Sequence[MatchGroup],
+        filters: SearchFilters,
+        limit: int,
+        *,
+        field_value: str = "",
+        id_values: Sequence[str] = (),
+        name_prefix: str = "",
+        number_prefix: str = "",
+        phrases: Sequence[str] = (),
+    ) -> list[tuple[str, str]]:
+        """PostgreSQL: the whole tiered search in ONE statement; ``(page id, tier)`` best first.
+
+        Same answer as the service's step-by-step tiers on SQLite (issue 19): the first
+        ``limit`` distinct pages of field (linked persons, then batch archive id), prefix,
+        meta and text matches, each tier newest first.  Every part is a materialised CTE
+        that excludes the pages of earlier parts (so parts are disjoint) and carries a
+        one-time guard "earlier parts found fewer than ``limit``": PostgreSQL skips a part
+        that is not needed, so a common character never reaches the GIN bitmap of all its
+        pages, and a field match never runs the text tiers.  Person-linked pages are a
+        semi-join in SQL, not id lists; 3+ character phrases are confirmed on the
+        page text inside the statement (``normalize``/``regexp_replace`` like
+        :func:`hukou_scan.search.highlight.contains_phrases`).
+        """
+        f_sql, params = self._pg_filter_sql(filters)
+        params["lim"] = limit
+        ctes: list[str] = ["mx AS (SELECT max(id) AS v FROM search_docs)"]
+        parts: list[tuple[str, str]] = []  # (cte name, tier), in rank order
+
+        def add_part(name: str, tier: str, where: str, order: str = "d.id DESC", join: str = "") -> None:
+            excl = "".join(f" AND d.page_id NOT IN (SELECT page_id FROM {c})" for c, _t in parts)
+            guard = ""
+            if parts:
+                counted = " + ".join(f"(SELECT count(*) FROM {c})" for c, _t in parts)
+                guard = f" AND ({counted}) < :lim"
+            ctes.append(
+                f"{name} AS MATERIALIZED (SELECT d.page_id, d.id FROM search_docs d{join} "
+                f"WHERE {where}{excl}{f_sql}{guard} ORDER BY {order} LIMIT :lim)"
+            )
+            parts.append((name, tier))
+
+        if field_value:
+            conds = ["name = :fv", "former_name = :fv", "household_no = :fv"]
+            for k, v in enumerate(id_values):
+                params[f"idv{k}"] = v.upper()
+                conds.append(f"id_number = :idv{k}")
+            params["fv"] = field_value
+            ctes.append(
+                f"fp AS MATERIALIZED (SELECT id FROM persons WHERE {' OR '.join(conds)} LIMIT {_MAX_PERSONS})"
+            )
+            add_part(
+                "t_person",
+                "field",
+                "d.page_id IN (SELECT l.page_id FROM page_links l JOIN fp ON fp.id = l.person_id)",
+            )
+            ctes.append("fb AS MATERIALIZED (SELECT id FROM batches WHERE archive_id = :fv LIMIT 50)")
+            add_part("t_batch", "field", "d.batch_id IN (SELECT id FROM fb)")
+        pconds = []
+        for key, col, value in (
+            ("np", "name", name_prefix),
+            ("ip", "id_number", number_prefix.upper()),
+            ("hp", "household_no", number_prefix),
+        ):
+            if value:
+                params[f"{key}_lo"], params[f"{key}_hi"] = value, value[:-1] + chr(ord(value[-1]) + 1)
+                pconds.append(f'({col} COLLATE "C" >= :{key}_lo AND {col} COLLATE "C" < :{key}_hi)')
+        if pconds:
+            ctes.append(
+                f"pp AS MATERIALIZED (SELECT id FROM persons WHERE {' OR '.join(pconds)} LIMIT {_MAX_PERSONS})"
+            )
+            add_part(
+                "t_prefix",
+                "prefix",
+                "d.page_id IN (SELECT l.page_id FROM page_links l JOIN pp ON pp.id = l.person_id)",
+            )
+        if groups:
+            # Literals, not bind parameters: a cached generic plan would not see the tokens.
+            meta = "'" + pg_tsquery(groups, IndexScope.META).replace("'", "''") + "'::tsquery"
+            body = "'" + pg_tsquery(groups, IndexScope.ALL).replace("'", "''") + "'::tsquery"
+            text_where = f"d.tsv @@ {body} AND NOT d.tsv @@ {meta}"
+            join = ""
+            if phrases:
+                join = " JOIN pages p ON p.id = d.page_id"
+                compact = "regexp_replace(normalize(p.ocr_text, NFKC), '[ \\t\\n\\r\\u3000]+', '', 'g')"
+                for k, ph in enumerate(phrases):
+                    params[f"ph{k}"] = ph
+                    text_where += f" AND strpos({compact}, :ph{k}) > 0"
+            for tier, where, tjoin in (("meta", f"d.tsv @@ {meta}", ""), ("text", text_where, join)):
+                bounds = [0, *self.pg_windows]
+                for k, lo in enumerate(bounds):
+                    rng = f" AND d.id <= (SELECT v FROM mx) - {lo}" if lo else ""
+                    if k + 1 < len(bounds):
+                        rng += f" AND d.id > (SELECT v FROM mx) - {bounds[k + 1]}"
+                        order = "d.id DESC"
+                    else:
+                        order = "d.id + 0 DESC"  # not a walk of the whole primary key for a rare token
+                    add_part(f"{tier}_{k}", tier, where + rng, order, tjoin)
+        if not parts:
+            return []
+        union = " UNION ALL ".join(
+            f"SELECT page_id, id, {r} AS r, '{tier}' AS tier FROM {name}"
+            for r, (name, tier) in enumerate(parts)
+        )
+        # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
+        tier_rank = {"field": 0, "prefix": 1, "meta": 2, "text": 3}
+        rank = " ".join(f"WHEN '{t}' THEN {n}" for t, n in tier_rank.items())
+        sql = (
+            "WITH " + ", ".join(ctes) + f" SELECT page_id, tier FROM ({union}) u "
+            f"ORDER BY CASE tier {rank} END, CASE WHEN tier = 'field' THEN r END, id DESC LIMIT :lim"
+        )
+        with self.db.session() as s:
+            return [(str(r[0]), str(r[1])) for r in s.execute(text(sql), params)]
+
+    @staticmethod
+    def _pg_filter_sql(f: SearchFilters) -> tuple[str, dict[str, Any]]:
+        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters."""
+        sql = ""
+        params: dict[str, Any] = {}
+        for key, cond, value in (
+            ("f_station", "d.station_id = :f_station", f.station_id),
+            ("f_category", "d.category = :f_category", f.category),
+            ("f_batch", "d.batch_id = :f_batch", f.batch_id),
+            ("f_from", "d.captured_at >= :f_from", f.date_from),
+            ("f_to", "d.captured_at < :f_to", f.date_to),
+            ("f_linked", "d.linked = :f_linked", f.linked),
+            ("f_review", "d.review_state = :f_review", f.review_state),
+        ):
+            if value is not None and (value != "" or key in ("f_linked", "f_review")):
+                sql += f" AND {cond}"
+                params[key] = value
+        return sql, params
+
     def texts(self, page_ids: Sequence[str]) -> dict[str, str]:
         """OCR text of pages (to confirm phrases on the position-less FTS5 index)."""
         out: dict[str, str] = {}
