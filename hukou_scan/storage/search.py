@@ -39,6 +39,7 @@ from hukou_scan.domain.search import (
     MatchAtom,
     MatchGroup,
     PersonSummary,
+    RankedHit,
     SearchFilters,
 )
 from hukou_scan.storage.db import Database
@@ -54,6 +55,7 @@ from hukou_scan.storage.records.search import SearchDocRecord
 from hukou_scan.storage.repositories import page_number_column
 
 log = logging.getLogger(__name__)
+
 _IN_SLICE = 900  # ids per IN (...) list
 
 _DOCS: Table = SearchDocRecord.__table__  # type: ignore[assignment]
@@ -452,8 +454,10 @@ class SearchIndexStore:
         name_prefix: str = "",
         number_prefix: str = "",
         phrases: Sequence[str] = (),
-    ) -> list[tuple[str, str]]:
-        """PostgreSQL: the whole tiered search in ONE statement; ``(page id, tier)`` best first.
+    ) -> list[RankedHit]:
+        """PostgreSQL: the whole tiered search in ONE statement, best first, with each
+        page's result-line facts and linked persons (what :meth:`hit_rows` and
+        :meth:`persons_for_pages` give the SQLite path in two more statements).
 
         Same answer as the service's step-by-step tiers on SQLite (issue 19): the first
         ``limit`` distinct pages of field (linked persons, then batch archive id), prefix,
@@ -541,19 +545,59 @@ class SearchIndexStore:
                     add_part(f"{tier}_{k}", tier, where + rng, order, tjoin)
         if not parts:
             return []
+        # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
+        tier_rank = {"field": 0, "prefix": 1, "meta": 2, "text": 3}
+        rank = " ".join(f"WHEN '{t}' THEN {n}" for t, n in tier_rank.items())
         union = " UNION ALL ".join(
             f"SELECT page_id, id, {r} AS r, '{tier}' AS tier FROM {name}"
             for r, (name, tier) in enumerate(parts)
         )
-        # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
-        tier_rank = {"field": 0, "prefix": 1, "meta": 2, "text": 3}
-        rank = " ".join(f"WHEN '{t}' THEN {n}" for t, n in tier_rank.items())
+        top = (
+            f"SELECT page_id, id, r, tier, CASE tier {rank} END AS tr FROM ({union}) u "
+            f"ORDER BY tr, CASE WHEN tier = 'field' THEN r END, id DESC LIMIT :lim"
+        )
+        persons = (
+            "SELECT coalesce(json_agg(json_build_array(pr.id, pr.name, pr.id_number, pr.household_no, "
+            "pr.former_name, pr.address) ORDER BY l.score DESC, pr.name), '[]'::json) "
+            "FROM page_links l JOIN persons pr ON pr.id = l.person_id WHERE l.page_id = p.id"
+        )
+        page_no = (
+            "SELECT count(o.id) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
+            f"AND o.state != '{PageState.DELETED.value}'"
+        )
         sql = (
-            "WITH " + ", ".join(ctes) + f" SELECT page_id, tier FROM ({union}) u "
-            f"ORDER BY CASE tier {rank} END, CASE WHEN tier = 'field' THEN r END, id DESC LIMIT :lim"
+            "WITH " + ", ".join(ctes) + f", top AS MATERIALIZED ({top}) "
+            f"SELECT top.page_id, top.tier, p.batch_id, ({page_no}), p.captured_at, p.review_state, "
+            "p.sync_state, p.ocr_text, p.processed_sha256, p.original_sha256, b.archive_id, b.category, "
+            f"st.name, ({persons}) FROM top JOIN pages p ON p.id = top.page_id "
+            "JOIN batches b ON b.id = p.batch_id LEFT JOIN stations st ON st.id = b.station_id "
+            "ORDER BY top.tr, CASE WHEN top.tier = 'field' THEN top.r END, top.id DESC"
         )
         with self.db.session() as s:
-            return [(str(r[0]), str(r[1])) for r in s.execute(text(sql), params)]
+            rows = s.execute(text(sql), params).all()
+        return [
+            RankedHit(
+                tier=str(r[1]),
+                row=HitRow(
+                    page_id=str(r[0]),
+                    batch_id=r[2],
+                    page_no=int(r[3]),
+                    captured_at=r[4],
+                    review_state=r[5],
+                    sync_state=r[6],
+                    ocr_text=r[7],
+                    image_sha256=r[8] or r[9],
+                    archive_id=r[10],
+                    category=r[11],
+                    station_name=r[12] or "",
+                ),
+                persons=[
+                    PersonSummary(id=a, name=b_, id_number=c, household_no=d, former_name=e, address=g)
+                    for a, b_, c, d, e, g in r[13]
+                ],
+            )
+            for r in rows
+        ]
 
     @staticmethod
     def _pg_filter_sql(f: SearchFilters) -> tuple[str, dict[str, Any]]:
