@@ -13,7 +13,16 @@ deterministically, loads them into a migrated SQLite database (and, unless
   characters, its ``LIKE`` fallback below 3), and a plain ``LIKE '%q%'`` scan.
   Every engine returns the newest 50 hits.
 
-Run: ``python -m benchmarks.bench_search [--quick] [--pages N] [--no-postgres]``.
+PostgreSQL (issue 19): the data is bulk-loaded with ``COPY`` (index rows built by the
+service's own ``build_doc``/``doc_tokens``, checked against the service path on a
+sample) into a cluster cached under ``/var/tmp/hukou-bench-search/`` keyed by pages,
+seed and data version, so a rerun at millions of pages starts at the queries.  Queries
+go through the real ``SearchService.search``; flat keys ``pg_pages``,
+``pg_p95_ms_<type>``/``pg_p50_ms_<type>`` (and ``sqlite_*`` of the same run), plus the
+``EXPLAIN ANALYZE`` of the slowest query of the slowest type.
+
+Run: ``python -m benchmarks.bench_search [--quick] [--pages N] [--backend both|sqlite|postgresql]
+[--anchor-queries K] [--prepare]`` (``--no-postgres`` / ``--no-sqlite`` still work).
 The last line of output is one JSON object with all figures and ratios.
 """
 

@@ -16,6 +16,12 @@ most pages, which bm25 ordering could not (it scores every match).
 
 Field look-ups (names, ID numbers, household numbers, archive ids) use B-tree
 indexes, not full-text search.
+
+On PostgreSQL a search is ONE statement (:meth:`SearchIndexStore.search_ranked`, issue
+19): the tiers are guarded, mutually exclusive CTE parts ranked inside the query, and
+the result lines come back with it; SQLite keeps the step-by-step path (local calls
+cost microseconds there).  ``tests/integration/test_search_pg_parity.py`` holds the two
+to identical answers.
 """
 
 from __future__ import annotations
