@@ -447,7 +447,12 @@ class SearchIndexStore:
     #: Newest-first windows of the single-statement PostgreSQL search: a token common
     #: enough fills the result inside the newest window (a short primary-key walk); a rare
     #: one falls through to the older rows (GIN bitmap and a top-N sort).
-    pg_windows: tuple[int, ...] = (2000,)
+    pg_windows: tuple[int, ...] = (2000, 50000)
+    #: Newest index id seen by the last search (returned by the statement itself): the
+    #: window bounds go into the next statement as constants the planner can read (it
+    #: estimates an id range from the statistics, not a third of the table).  Stale is
+    #: harmless: the bounds only split the id range into parts, never change an answer.
+    _pg_max_id: int | None = None
 
     def search_ranked(
         self,
@@ -539,12 +544,14 @@ class SearchIndexStore:
                 for k, ph in enumerate(phrases):
                     params[f"ph{k}"] = ph
                     text_where += f" AND strpos({compact}, :ph{k}) > 0"
+            known = self._pg_max_id
+            top_id = str(int(known)) if known is not None else "(SELECT v FROM mx)"
             for tier, where, tjoin in (("meta", f"d.tsv @@ {meta}", ""), ("text", text_where, join)):
                 bounds = [0, *self.pg_windows]
                 for k, lo in enumerate(bounds):
-                    rng = f" AND d.id <= (SELECT v FROM mx) - {lo}" if lo else ""
+                    rng = f" AND d.id <= {top_id} - {lo}" if lo else ""
                     if k + 1 < len(bounds):
-                        rng += f" AND d.id > (SELECT v FROM mx) - {bounds[k + 1]}"
+                        rng += f" AND d.id > {top_id} - {bounds[k + 1]}"
                         order = "d.id DESC"
                     else:
                         order = "d.id + 0 DESC"  # not a walk of the whole primary key for a rare token
@@ -575,12 +582,14 @@ class SearchIndexStore:
             "WITH " + ", ".join(ctes) + f", top AS MATERIALIZED ({top}) "
             f"SELECT top.page_id, top.tier, p.batch_id, ({page_no}), p.captured_at, p.review_state, "
             "p.sync_state, p.ocr_text, p.processed_sha256, p.original_sha256, b.archive_id, b.category, "
-            f"st.name, ({persons}) FROM top JOIN pages p ON p.id = top.page_id "
+            f"st.name, ({persons}), (SELECT v FROM mx) FROM top JOIN pages p ON p.id = top.page_id "
             "JOIN batches b ON b.id = p.batch_id LEFT JOIN stations st ON st.id = b.station_id "
             "ORDER BY top.tr, CASE WHEN top.tier = 'field' THEN top.r END, top.id DESC"
         )
         with self.db.session() as s:
             rows = s.execute(text(sql), params).all()
+        if rows and rows[0][14] is not None:
+            self._pg_max_id = int(rows[0][14])
         return [
             RankedHit(
                 tier=str(r[1]),

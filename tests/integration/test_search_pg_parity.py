@@ -47,7 +47,7 @@ def pair(tmp_path: Path, pg_db_url: str) -> Iterator[tuple[SearchService, Search
     lite_db, lite, samples = _build(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path / "a")
     pg_db, pg, _ = _build(pg_db_url, tmp_path / "b")
     assert isinstance(pg.store, SearchIndexStore)
-    pg.store.pg_windows = (150,)  # both the newest-rows part and the older-rows part run
+    pg.store.pg_windows = (150, 600)  # the newest-rows, middle and older-rows parts all run
     yield lite, pg, samples, pg_db
     lite_db.dispose()
     pg_db.dispose()
