@@ -56,11 +56,22 @@ def _free_port() -> int:
 class PostgresServer:
     """One private PostgreSQL cluster on loopback; see the module docstring."""
 
-    def __init__(self, bin_dir: Path = PG_BIN_DIR, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        bin_dir: Path = PG_BIN_DIR,
+        start_timeout: float = 30.0,
+        persistent_dir: Path | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> None:
+        """``persistent_dir``: keep the cluster there across runs (benchmark data caches):
+        initdb only if it holds no cluster yet, and :meth:`stop` leaves it in place.
+        ``settings``: extra ``-c name=value`` server settings."""
         self.bin_dir = bin_dir
         self.start_timeout = start_timeout
         self.port = 0
         self.base_dir: Path | None = None
+        self.persistent_dir = persistent_dir
+        self.settings = dict(settings or {})
         self._proc: subprocess.Popen[bytes] | None = None
         self._counter = itertools.count(1)
         self._user: str | None = None
@@ -100,13 +111,27 @@ class PostgresServer:
                     f"PostgreSQL binary {self.bin_dir / tool} not found: install the Debian package "
                     "'postgresql' (packaging/setup.sh does) or set HUKOU_PG_BIN to its bin directory."
                 )
+        if self.base_dir is None and self.persistent_dir is not None:
+            self._adopt_persistent()
         if self.base_dir is None:
             self._init_cluster()
         if self.port == 0:
             self.port = _free_port()
         self._launch()
 
-    def _init_cluster(self) -> None:
+    def _adopt_persistent(self) -> None:
+        assert self.persistent_dir is not None
+        self._resolve_user()
+        if (self.persistent_dir / "data" / "PG_VERSION").exists():
+            self.base_dir = self.persistent_dir
+            atexit.register(self._terminate)
+            return
+        shutil.rmtree(self.persistent_dir, ignore_errors=True)  # a half-made cluster
+        self.persistent_dir.mkdir(parents=True)
+        self.base_dir = self.persistent_dir
+        self._initdb()
+
+    def _resolve_user(self) -> None:
         if os.geteuid() == 0:
             try:
                 pw = pwd.getpwnam(_RUN_AS)
@@ -115,10 +140,17 @@ class PostgresServer:
                     "running as root and there is no 'postgres' system user to run the server as"
                 ) from e
             self._user, self._uid, self._gid = _RUN_AS, pw.pw_uid, pw.pw_gid
+
+    def _init_cluster(self) -> None:
+        self._resolve_user()
         # Directly in the system temp dir: the postgres user must be able to traverse it,
         # which pytest's 0700 tmp_path parents do not allow.
         self.base_dir = Path(tempfile.mkdtemp(prefix="hukou-pg-"))
         atexit.register(self.stop)
+        self._initdb()
+
+    def _initdb(self) -> None:
+        assert self.base_dir is not None
         self.socket_dir.mkdir()
         if self._uid is not None and self._gid is not None:
             for p in (self.base_dir, self.socket_dir):
@@ -177,6 +209,7 @@ class PostgresServer:
                     "max_connections=60",
                     "-c",
                     "shared_buffers=32MB",
+                    *(a for k, v in self.settings.items() for a in ("-c", f"{k}={v}")),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -231,10 +264,13 @@ class PostgresServer:
         """Stop the server and delete its directory.  Safe to call twice."""
         self._terminate()
         if self.base_dir is not None:
-            shutil.rmtree(self.base_dir, ignore_errors=True)
+            if self.base_dir != self.persistent_dir:
+                shutil.rmtree(self.base_dir, ignore_errors=True)
             self.base_dir = None
         with contextlib.suppress(Exception):
             atexit.unregister(self.stop)
+        with contextlib.suppress(Exception):
+            atexit.unregister(self._terminate)
 
     @property
     def running(self) -> bool:

@@ -188,3 +188,13 @@ class SearchResult:
     hits: list[SearchHit]
     elapsed_ms: float
     more: bool = False  # further hits exist beyond the limit
+
+
+@dataclass(frozen=True)
+class RankedHit:
+    """One ranked result of a single-statement search (PostgreSQL): its tier, the facts of
+    its result line and its linked persons, so no further queries are needed to show it."""
+
+    tier: str
+    row: HitRow
+    persons: list[PersonSummary]

@@ -16,6 +16,12 @@ most pages, which bm25 ordering could not (it scores every match).
 
 Field look-ups (names, ID numbers, household numbers, archive ids) use B-tree
 indexes, not full-text search.
+
+On PostgreSQL a search is ONE statement (:meth:`SearchIndexStore.search_ranked`, issue
+19): the tiers are guarded, mutually exclusive CTE parts ranked inside the query, and
+the result lines come back with it; SQLite keeps the step-by-step path (local calls
+cost microseconds there).  ``tests/integration/test_search_pg_parity.py`` holds the two
+to identical answers.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from hukou_scan.domain.search import (
     MatchAtom,
     MatchGroup,
     PersonSummary,
+    RankedHit,
     SearchFilters,
 )
 from hukou_scan.storage.db import Database
@@ -54,6 +61,7 @@ from hukou_scan.storage.records.search import SearchDocRecord
 from hukou_scan.storage.repositories import page_number_column
 
 log = logging.getLogger(__name__)
+
 _IN_SLICE = 900  # ids per IN (...) list
 
 _DOCS: Table = SearchDocRecord.__table__  # type: ignore[assignment]
@@ -435,6 +443,195 @@ class SearchIndexStore:
             )
             rows = s.execute(self._filtered(older, filters).limit(limit - len(out)))
             return out + [(str(r[0]), int(r[1])) for r in rows]
+
+    #: Newest-first windows of the single-statement PostgreSQL search: a token common
+    #: enough fills the result inside the newest window (a short primary-key walk); a rare
+    #: one falls through to the older rows (GIN bitmap and a top-N sort).
+    pg_windows: tuple[int, ...] = (2000, 50000)
+    #: Newest index id seen by the last search (returned by the statement itself): the
+    #: window bounds go into the next statement as constants the planner can read (it
+    #: estimates an id range from the statistics, not a third of the table).  Stale is
+    #: harmless: the bounds only split the id range into parts, never change an answer.
+    _pg_max_id: int | None = None
+
+    def search_ranked(
+        self,
+        groups: Sequence[MatchGroup],
+        filters: SearchFilters,
+        limit: int,
+        *,
+        field_value: str = "",
+        id_values: Sequence[str] = (),
+        name_prefix: str = "",
+        number_prefix: str = "",
+        phrases: Sequence[str] = (),
+    ) -> list[RankedHit]:
+        """PostgreSQL: the whole tiered search in ONE statement, best first, with each
+        page's result-line facts and linked persons (what :meth:`hit_rows` and
+        :meth:`persons_for_pages` give the SQLite path in two more statements).
+
+        Same answer as the service's step-by-step tiers on SQLite (issue 19): the first
+        ``limit`` distinct pages of field (linked persons, then batch archive id), prefix,
+        meta and text matches, each tier newest first.  Every part is a materialised CTE
+        that excludes the pages of earlier parts (so parts are disjoint) and carries a
+        one-time guard "earlier parts found fewer than ``limit``": PostgreSQL skips a part
+        that is not needed, so a common character never reaches the GIN bitmap of all its
+        pages, and a field match never runs the text tiers.  Person-linked pages are a
+        semi-join in SQL, not id lists; 3+ character phrases are confirmed on the
+        page text inside the statement (``normalize``/``regexp_replace`` like
+        :func:`hukou_scan.search.highlight.contains_phrases`).
+        """
+        f_sql, params = self._pg_filter_sql(filters)
+        params["lim"] = limit
+        ctes: list[str] = ["mx AS (SELECT max(id) AS v FROM search_docs)"]
+        parts: list[tuple[str, str]] = []  # (cte name, tier), in rank order
+
+        def add_part(name: str, tier: str, where: str, order: str = "d.id DESC", join: str = "") -> None:
+            excl = "".join(f" AND d.page_id NOT IN (SELECT page_id FROM {c})" for c, _t in parts)
+            guard = ""
+            if parts:
+                counted = " + ".join(f"(SELECT count(*) FROM {c})" for c, _t in parts)
+                guard = f" AND ({counted}) < :lim"
+            ctes.append(
+                f"{name} AS MATERIALIZED (SELECT d.page_id, d.id FROM search_docs d{join} "
+                f"WHERE {where}{excl}{f_sql}{guard} ORDER BY {order} LIMIT :lim)"
+            )
+            parts.append((name, tier))
+
+        if field_value:
+            conds = ["name = :fv", "former_name = :fv", "household_no = :fv"]
+            for k, v in enumerate(id_values):
+                params[f"idv{k}"] = v.upper()
+                conds.append(f"id_number = :idv{k}")
+            params["fv"] = field_value
+            ctes.append(
+                f"fp AS MATERIALIZED (SELECT id FROM persons WHERE {' OR '.join(conds)} LIMIT {_MAX_PERSONS})"
+            )
+            add_part(
+                "t_person",
+                "field",
+                "d.page_id IN (SELECT l.page_id FROM page_links l JOIN fp ON fp.id = l.person_id)",
+            )
+            ctes.append("fb AS MATERIALIZED (SELECT id FROM batches WHERE archive_id = :fv LIMIT 50)")
+            add_part("t_batch", "field", "d.batch_id IN (SELECT id FROM fb)")
+        pconds = []
+        for key, col, value in (
+            ("np", "name", name_prefix),
+            ("ip", "id_number", number_prefix.upper()),
+            ("hp", "household_no", number_prefix),
+        ):
+            if value:
+                params[f"{key}_lo"], params[f"{key}_hi"] = value, value[:-1] + chr(ord(value[-1]) + 1)
+                pconds.append(f'({col} COLLATE "C" >= :{key}_lo AND {col} COLLATE "C" < :{key}_hi)')
+        if pconds:
+            ctes.append(
+                f"pp AS MATERIALIZED (SELECT id FROM persons WHERE {' OR '.join(pconds)} LIMIT {_MAX_PERSONS})"
+            )
+            add_part(
+                "t_prefix",
+                "prefix",
+                "d.page_id IN (SELECT l.page_id FROM page_links l JOIN pp ON pp.id = l.person_id)",
+            )
+        if groups:
+            # Literals, not bind parameters: a cached generic plan would not see the tokens.
+            meta = "'" + pg_tsquery(groups, IndexScope.META).replace("'", "''") + "'::tsquery"
+            body = "'" + pg_tsquery(groups, IndexScope.ALL).replace("'", "''") + "'::tsquery"
+            text_where = f"d.tsv @@ {body} AND NOT d.tsv @@ {meta}"
+            join = ""
+            if phrases:
+                join = " JOIN pages p ON p.id = d.page_id"
+                compact = "regexp_replace(normalize(p.ocr_text, NFKC), '[ \\t\\n\\r\\u3000]+', '', 'g')"
+                for k, ph in enumerate(phrases):
+                    params[f"ph{k}"] = ph
+                    text_where += f" AND strpos({compact}, :ph{k}) > 0"
+            known = self._pg_max_id
+            top_id = str(int(known)) if known is not None else "(SELECT v FROM mx)"
+            for tier, where, tjoin in (("meta", f"d.tsv @@ {meta}", ""), ("text", text_where, join)):
+                bounds = [0, *self.pg_windows]
+                for k, lo in enumerate(bounds):
+                    rng = f" AND d.id <= {top_id} - {lo}" if lo else ""
+                    if k + 1 < len(bounds):
+                        rng += f" AND d.id > {top_id} - {bounds[k + 1]}"
+                        order = "d.id DESC"
+                    else:
+                        order = "d.id + 0 DESC"  # not a walk of the whole primary key for a rare token
+                    add_part(f"{tier}_{k}", tier, where + rng, order, tjoin)
+        if not parts:
+            return []
+        # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
+        tier_rank = {"field": 0, "prefix": 1, "meta": 2, "text": 3}
+        rank = " ".join(f"WHEN '{t}' THEN {n}" for t, n in tier_rank.items())
+        union = " UNION ALL ".join(
+            f"SELECT page_id, id, {r} AS r, '{tier}' AS tier FROM {name}"
+            for r, (name, tier) in enumerate(parts)
+        )
+        top = (
+            f"SELECT page_id, id, r, tier, CASE tier {rank} END AS tr FROM ({union}) u "
+            f"ORDER BY tr, CASE WHEN tier = 'field' THEN r END, id DESC LIMIT :lim"
+        )
+        persons = (
+            "SELECT coalesce(json_agg(json_build_array(pr.id, pr.name, pr.id_number, pr.household_no, "
+            "pr.former_name, pr.address) ORDER BY l.score DESC, pr.name), '[]'::json) "
+            "FROM page_links l JOIN persons pr ON pr.id = l.person_id WHERE l.page_id = p.id"
+        )
+        page_no = (
+            "SELECT count(o.id) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
+            f"AND o.state != '{PageState.DELETED.value}'"
+        )
+        sql = (
+            "WITH " + ", ".join(ctes) + f", top AS MATERIALIZED ({top}) "
+            f"SELECT top.page_id, top.tier, p.batch_id, ({page_no}), p.captured_at, p.review_state, "
+            "p.sync_state, p.ocr_text, p.processed_sha256, p.original_sha256, b.archive_id, b.category, "
+            f"st.name, ({persons}), (SELECT v FROM mx) FROM top JOIN pages p ON p.id = top.page_id "
+            "JOIN batches b ON b.id = p.batch_id LEFT JOIN stations st ON st.id = b.station_id "
+            "ORDER BY top.tr, CASE WHEN top.tier = 'field' THEN top.r END, top.id DESC"
+        )
+        with self.db.session() as s:
+            rows = s.execute(text(sql), params).all()
+        if rows and rows[0][14] is not None:
+            self._pg_max_id = int(rows[0][14])
+        return [
+            RankedHit(
+                tier=str(r[1]),
+                row=HitRow(
+                    page_id=str(r[0]),
+                    batch_id=r[2],
+                    page_no=int(r[3]),
+                    captured_at=r[4],
+                    review_state=r[5],
+                    sync_state=r[6],
+                    ocr_text=r[7],
+                    image_sha256=r[8] or r[9],
+                    archive_id=r[10],
+                    category=r[11],
+                    station_name=r[12] or "",
+                ),
+                persons=[
+                    PersonSummary(id=a, name=b_, id_number=c, household_no=d, former_name=e, address=g)
+                    for a, b_, c, d, e, g in r[13]
+                ],
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def _pg_filter_sql(f: SearchFilters) -> tuple[str, dict[str, Any]]:
+        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters."""
+        sql = ""
+        params: dict[str, Any] = {}
+        for key, cond, value in (
+            ("f_station", "d.station_id = :f_station", f.station_id),
+            ("f_category", "d.category = :f_category", f.category),
+            ("f_batch", "d.batch_id = :f_batch", f.batch_id),
+            ("f_from", "d.captured_at >= :f_from", f.date_from),
+            ("f_to", "d.captured_at < :f_to", f.date_to),
+            ("f_linked", "d.linked = :f_linked", f.linked),
+            ("f_review", "d.review_state = :f_review", f.review_state),
+        ):
+            if value is not None and (value != "" or key in ("f_linked", "f_review")):
+                sql += f" AND {cond}"
+                params[key] = value
+        return sql, params
 
     def texts(self, page_ids: Sequence[str]) -> dict[str, str]:
         """OCR text of pages (to confirm phrases on the position-less FTS5 index)."""

@@ -55,3 +55,26 @@ def test_search_revision_down_and_up_on_postgres(pg_db_url: str) -> None:
     db.upgrade(backup=False)
     assert {c["name"] for c in inspect(db.engine).get_columns("search_docs")} >= {"tsv", "page_id"}
     db.dispose()
+
+
+def test_persistent_cluster_keeps_its_data_across_runs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The search benchmark caches a loaded cluster this way (issue 19)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="hukou-pg-keep-"))
+    root.chmod(0o755)  # the postgres user (when we are root) must traverse it
+    try:
+        with PostgresServer(persistent_dir=root / "c", settings={"work_mem": "8MB"}) as server:
+            url = server.create_database("kept")
+            with psycopg.connect(server.dsn("kept"), autocommit=True) as conn:
+                conn.execute("CREATE TABLE t AS SELECT 42 AS x")
+                assert conn.execute("SHOW work_mem").fetchone() == ("8MB",)
+        assert (root / "c" / "data" / "PG_VERSION").exists()
+        with PostgresServer(persistent_dir=root / "c") as again:
+            assert again.url("kept").rsplit("/", 1)[-1] == url.rsplit("/", 1)[-1]
+            with psycopg.connect(again.dsn("kept")) as conn:
+                assert conn.execute("SELECT x FROM t").fetchone() == (42,)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
