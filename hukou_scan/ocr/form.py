@@ -23,7 +23,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -33,7 +33,7 @@ from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import Alternatives, ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.alternatives import best_path, single_digit_options
+from hukou_scan.ocr.alternatives import best_path, char_options, single_digit_options
 from hukou_scan.ocr.engine import (
     OcrEngine,
     PosteriorEngine,
@@ -533,6 +533,8 @@ def recognize_page(
         progress(2, 3, "pairing")
 
     extracted = _extract(grid, free, today=today)
+    if isinstance(engine, PosteriorEngine):
+        extracted = attach_alternatives(engine, image, extracted, today=today)
     fixes = surface_corrections(extracted)
     if fixes:
         for c in cells:
@@ -570,6 +572,52 @@ def recognize_page(
         fields=extracted,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
     )
+
+
+def attach_alternatives(
+    engine: PosteriorEngine, image: np.ndarray, extracted: list[ExtractedField], *, today: date | None
+) -> list[ExtractedField]:
+    """Re-read name and ID values through the recogniser's frame probabilities.
+
+    Names keep their per-character options for link-then-correct (the registry is
+    finite, the options say which registered name the hand fits best).  An ID number
+    written as one run (not in boxes) is decoded under the ID rules like a comb; on a
+    page with several persons (a household table) the date and sex of the right row
+    are not known here, so only single-person pages are decoded.  A re-read whose
+    length differs from the value is not used (the options would not line up).
+    """
+    h, w = image.shape[:2]
+    single = sum(f.name == "id_number" for f in extracted) == 1
+    birth = next((f.value for f in extracted if f.name == "birth_date" and f.valid), "")
+    sex = next((f.value for f in extracted if f.name == "sex" and f.valid), None)
+    out: list[ExtractedField] = []
+    for f in extracted:
+        wanted = f.name == "name" or (f.name == "id_number" and single)
+        if not wanted or f.alternatives or not f.box or not f.raw:
+            out.append(f)
+            continue
+        x, y, bw, bh = f.box
+        pad = max(2, bh // 8)
+        crop = image[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)]
+        if crop.size == 0:
+            out.append(f)
+            continue
+        opts = char_options(engine.line_posteriors(crop))
+        if f.name == "name":
+            out.append(replace(f, alternatives=opts) if len(opts) == len(f.value) else f)
+            continue
+        digits = tuple(o for o in opts if o and o[0][0] not in _ID_EDGE_CHARS)
+        if len(digits) in (15, 18):
+            try:
+                born = date.fromisoformat(birth) if birth else None
+            except ValueError:
+                born = None
+            f = fx.constrained_id(f, digits, born, sex, today=today)
+        out.append(f)
+    return out
+
+
+_ID_EDGE_CHARS = frozenset("：:;；,，.。、 ()（）日号")
 
 
 _ID_RUN = re.compile(r"[0-9A-Za-z×|!]{15,19}")
