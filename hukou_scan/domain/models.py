@@ -273,6 +273,26 @@ class OcrWord:
         return cls(str(d["text"]), x, y, w, h, float(d.get("conf", 0.0)), int(d.get("line", 0)))
 
 
+@dataclass(frozen=True)
+class ReadCorrection:
+    """A proposed correction of what was read on a page, from re-reading it against a candidate.
+
+    Never applied by itself: shown to the clerk beside the candidate, it becomes the
+    page's value only when the clerk confirms that candidate (link-then-correct).
+
+    Attributes:
+        field: ``id_number`` or ``name``.
+        raw: what the recogniser read.
+        corrected: the candidate's value the handwriting fits.
+        share: the candidate value's share of the evidence (0–1).
+    """
+
+    field: str
+    raw: str
+    corrected: str
+    share: float
+
+
 Alternatives = tuple[tuple[tuple[str, float], ...], ...]
 """Per position of a reading, the recogniser's candidate characters with probabilities."""
 

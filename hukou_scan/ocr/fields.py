@@ -112,6 +112,10 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
         "the inferred ID number disagrees with the birth date field",
     ),
     "id_sex_field": ("推断的身份号码与性别栏不符", "the inferred ID number disagrees with the sex field"),
+    "confirmed_correction": (
+        "经办人确认关联时按登记人员更正了识别结果（原识别内容保留）",
+        "corrected to the registered person's value when the clerk confirmed the link (the reading is kept)",
+    ),
     "id_area_unknown": ("身份号码的地区码不在已知地区中", "the ID number's area code is not a known area"),
 }
 

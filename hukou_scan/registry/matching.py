@@ -22,7 +22,7 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
-from hukou_scan.domain import ExtractedField, Person, iddecode, idnumber
+from hukou_scan.domain import ExtractedField, Person, ReadCorrection, iddecode, idnumber
 from hukou_scan.domain.models import Alternatives
 from hukou_scan.registry.variants import confusion_variants, fold, name_similarity
 
@@ -459,6 +459,33 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
         if score != c.score:
             c = replace(c, score=round(max(0.0, min(100.0, score)), 1), reasons=tuple(reasons))
         out.append(c)
+    return out
+
+
+def corrections_for(
+    fields: Sequence[ExtractedField], person: Person, reasons: Sequence[str]
+) -> list[ReadCorrection]:
+    """The readings a candidate's ``*_corrected`` reasons propose to change: raw → candidate's value.
+
+    Derived, not stored: the raw reading is the page's field, the corrected one the
+    candidate's registered value, the share is in the reason code.
+    """
+    page = PageFields.from_extracted(fields)
+    best = {f.name: f for f in sorted(fields, key=lambda f: f.confidence) if f.value}
+    out: list[ReadCorrection] = []
+    for code in reasons:
+        base, _, value = code.partition(":")
+        try:
+            share = float(value)
+        except ValueError:
+            continue
+        if base == "id_number_corrected" and "id_number" in best:
+            n = len(page.id_alternatives)
+            written = next((w for w in _written_forms(person) if len(w) == n), person.id_number)
+            raw = "".join(best["id_number"].raw.split()) or page.id_number
+            out.append(ReadCorrection("id_number", raw, written, share))
+        elif base == "name_corrected" and "name" in best:
+            out.append(ReadCorrection("name", best["name"].raw or page.name, person.name, share))
     return out
 
 
