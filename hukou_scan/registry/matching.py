@@ -354,12 +354,13 @@ def rank(
         if a.probe and _name_sim(page, a.person) < NAME_NEAR:
             continue  # a valid number one slip away, but nobody the page could be about
         score, reasons = _score(page, a, birth, household_page)
-        if score >= min_score:
-            out.append(
-                Candidate(
-                    a.person, round(score, 1), tuple(reasons), a.person.relation if household_page else ""
-                )
-            )
+        out.append(
+            Candidate(a.person, round(score, 1), tuple(reasons), a.person.relation if household_page else "")
+        )
+    if not household_page:
+        # Re-read before the cut: a misread name can put the true person under it.
+        out = reread_against(page, out)
+    out = [c for c in out if c.score >= min_score]
     if household_page:  # register order: head first, then spouse, children, others
         out.sort(
             key=lambda c: (
@@ -369,15 +370,12 @@ def rank(
             )
         )
         return out
-    out = reread_against(page, out)
     out.sort(key=lambda c: (-c.score, c.person.household_no, c.person.name, c.person.id))
     if out and is_certain(page, out[0], out[1:]):
         out[0] = replace(out[0], certain=True)
     return out[:limit]
 
 
-REREAD_TOP = 8
-"""Candidates (best first) whose ID and name are re-read against the recogniser's options."""
 CORRECT_MIN_P = 0.5
 """A candidate's value is reported as the corrected reading from this share of the evidence on."""
 P_OUTSIDE = 0.1
@@ -409,17 +407,22 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
     """
     if not cands or not (page.id_alternatives or page.name_alternatives):
         return cands
-    top = cands[:REREAD_TOP]
+    top = cands  # every person the lookups found (a few hundred at most): the registry's prior
     id_z = name_z = 0.0
     id_lp: dict[str, float] = {}
     if len(page.id_alternatives) in (15, 18):
         dec = iddecode.decode(page.id_alternatives)
         best = iddecode.sequence_logprob(page.id_alternatives, dec.written, digits=True) if dec else None
+        table = [
+            {ch: math.log(p) for ch, p in iddecode.digit_distribution(o).items()}
+            for o in page.id_alternatives
+        ]
+        floor = math.log(iddecode.FLOOR)
         for c in top:
             lps = [
-                lp
+                sum(t.get(ch, floor) for t, ch in zip(table, n, strict=True))
                 for n in _written_forms(c.person)
-                if (lp := iddecode.sequence_logprob(page.id_alternatives, n, digits=True)) is not None
+                if len(n) == len(table)
             ]
             if lps:
                 id_lp[c.person.id] = max(lps)
