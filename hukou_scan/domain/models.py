@@ -274,6 +274,30 @@ class OcrWord:
 
 
 @dataclass(frozen=True)
+class ReadCorrection:
+    """A proposed correction of what was read on a page, from re-reading it against a candidate.
+
+    Never applied by itself: shown to the clerk beside the candidate, it becomes the
+    page's value only when the clerk confirms that candidate (link-then-correct).
+
+    Attributes:
+        field: ``id_number`` or ``name``.
+        raw: what the recogniser read.
+        corrected: the candidate's value the handwriting fits.
+        share: the candidate value's share of the evidence (0–1).
+    """
+
+    field: str
+    raw: str
+    corrected: str
+    share: float
+
+
+Alternatives = tuple[tuple[tuple[str, float], ...], ...]
+"""Per position of a reading, the recogniser's candidate characters with probabilities."""
+
+
+@dataclass(frozen=True)
 class ExtractedField:
     """A registry field read from a page, with where it was and how sure we are."""
 
@@ -285,9 +309,15 @@ class ExtractedField:
     valid: bool = True
     reasons: tuple[str, ...] = ()
     needs_review: bool = False
+    alternatives: Alternatives = ()
+    """Per written character, the recogniser's options ``(char, probability)`` best first.
+
+    Kept (for ID numbers and names) so that the linker can re-read the field against
+    registry candidates without the image: see :mod:`hukou_scan.domain.iddecode`.
+    """
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "name": self.name,
             "value": self.value,
             "raw": self.raw,
@@ -297,6 +327,9 @@ class ExtractedField:
             "reasons": list(self.reasons),
             "needs_review": self.needs_review,
         }
+        if self.alternatives:
+            d["alternatives"] = [[[c, round(p, 4)] for c, p in pos] for pos in self.alternatives]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ExtractedField:
@@ -310,6 +343,9 @@ class ExtractedField:
             valid=bool(d.get("valid", True)),
             reasons=tuple(d.get("reasons", ())),
             needs_review=bool(d.get("needs_review", False)),
+            alternatives=tuple(
+                tuple((str(c), float(p)) for c, p in pos) for pos in d.get("alternatives", ())
+            ),
         )
 
 

@@ -380,6 +380,18 @@ class LinkPanel(QWidget):
         why = "；".join(describe_reason(code, lang) for code in self._proposals[row].reasons)
         linked = {lk.person_id for lk in self._links}
         text = self.tr("Why: %1").replace("%1", why)
+        for c in self._proposals[row].corrections:
+            raw, corrected = c.raw, c.corrected
+            if c.field == "id_number" and not self.show_full_ids:
+                raw, corrected = idnumber.mask(raw), idnumber.mask(corrected)
+            what = self.tr("ID number") if c.field == "id_number" else self.tr("Name")
+            text += "\n" + (
+                self.tr("%1 read as %2, would be corrected to %3 (%4) when you confirm")
+                .replace("%1", what)
+                .replace("%2", raw)
+                .replace("%3", corrected)
+                .replace("%4", f"{c.share:.0%}")
+            )
         if self._proposals[row].person.id in linked:
             text = self.tr("Already linked") + " · " + text
         self.reasons_label.setText(text)

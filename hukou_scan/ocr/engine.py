@@ -13,6 +13,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
@@ -52,6 +53,30 @@ class OcrEngine(Protocol):
             ``width``/``height`` of ``image``.  Fields are left empty (see
             :mod:`hukou_scan.ocr.fields`).
         """
+        ...
+
+
+@dataclass(frozen=True)
+class LinePosteriors:
+    """A CTC recogniser's output for one text line: ``probs[t, c]`` over ``charset``.
+
+    ``charset[0]`` is the CTC blank.  Rows sum to 1 (softmax output).
+    """
+
+    probs: np.ndarray
+    charset: tuple[str, ...]
+
+
+@runtime_checkable
+class PosteriorEngine(Protocol):
+    """An engine that can also return the per-frame character probabilities of a line.
+
+    Optional: engines without it (Tesseract) are read through their best path only, and
+    the constrained ID decoder and link-then-correct fall back to the plain reading.
+    """
+
+    def line_posteriors(self, image: np.ndarray) -> LinePosteriors:
+        """Per-frame class probabilities for ``image`` read as one line (no detection)."""
         ...
 
 

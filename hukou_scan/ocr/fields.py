@@ -22,8 +22,8 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from hukou_scan.domain import idnumber
-from hukou_scan.domain.models import ExtractedField, OcrWord
+from hukou_scan.domain import iddecode, idnumber
+from hukou_scan.domain.models import Alternatives, ExtractedField, OcrWord
 
 REVIEW_THRESHOLD = 0.80
 
@@ -103,6 +103,20 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
     "household_no_bad": ("户号应为数字", "household number should be digits"),
     "relation_unknown": ("与户主关系不在常用称谓中", "relation not a usual term"),
     "empty": ("未识别到内容", "nothing recognised"),
+    "id_decoded": (
+        "身份号码按校验位、出生日期和性别规则从候选字中推断，请核对",
+        "ID number inferred from the recogniser's alternatives under the check-digit, date and sex rules; please check",
+    ),
+    "id_date_field": (
+        "推断的身份号码与出生日期栏不符",
+        "the inferred ID number disagrees with the birth date field",
+    ),
+    "id_sex_field": ("推断的身份号码与性别栏不符", "the inferred ID number disagrees with the sex field"),
+    "confirmed_correction": (
+        "经办人确认关联时按登记人员更正了识别结果（原识别内容保留）",
+        "corrected to the registered person's value when the clerk confirmed the link (the reading is kept)",
+    ),
+    "id_area_unknown": ("身份号码的地区码不在已知地区中", "the ID number's area code is not a known area"),
 }
 
 
@@ -120,6 +134,8 @@ class RawField:
     text: str
     box: tuple[int, int, int, int] | None
     conf: float
+    alternatives: Alternatives = ()
+    """The recogniser's options per written character, when the engine gives them."""
 
 
 # --- labels -------------------------------------------------------------------------
@@ -385,6 +401,8 @@ def parse_record(raws: Sequence[RawField], *, today: date | None = None) -> list
     by_key: dict[str, ExtractedField] = {}
     id_raw = next((r for r in raws if r.key == "id_number"), None)
     id_field = parse_field(id_raw, today=today) if id_raw else None
+    if id_raw is not None and id_field is not None and id_raw.alternatives:
+        id_field = constrained_id(id_field, id_raw.alternatives, *_birth_and_sex(raws, today), today=today)
     century = None
     if id_field and id_field.valid and len(id_field.value) == 18:
         century = int(id_field.value[6:8])
@@ -405,6 +423,70 @@ def parse_record(raws: Sequence[RawField], *, today: date | None = None) -> list
             if f.name == "sex" and f.valid and sex and f.value != sex:
                 out[i] = _flag(f, "sex_from_id")
     return out
+
+
+DECODE_MIN_P = 0.5
+"""A constrained decoding is offered as the value from this posterior on (else the plain reading stays)."""
+DECODE_SURE_P = 0.95
+"""At or above this posterior, with no digit changed and no soft rule broken, no review is asked."""
+
+
+def _birth_and_sex(raws: Sequence[RawField], today: date | None) -> tuple[date | None, str | None]:
+    """The 出生日期 and 性别 read on the page, as evidence for the ID decoder (``None`` if unread)."""
+    birth: date | None = None
+    sex: str | None = None
+    for r in raws:
+        text = strip_punct("".join(r.text.split()))
+        if r.key == "birth_date" and birth is None and text:
+            p = parse_date(text, today=today)
+            if p.value is not None and not set(p.reasons) & _BAD_REASONS:
+                birth = p.value
+        elif r.key == "sex" and sex is None and text[:1] in ("男", "女"):
+            sex = text[0]
+    return birth, sex
+
+
+def constrained_id(
+    f: ExtractedField,
+    alternatives: Alternatives,
+    birth: date | None,
+    sex: str | None,
+    *,
+    today: date | None = None,
+) -> ExtractedField:
+    """The ID field after decoding its per-character options under the ID rules.
+
+    The read number stands when it already satisfies every rule and agrees with the
+    date and sex read on the page.  Otherwise the most probable valid number
+    (:func:`hukou_scan.domain.iddecode.decode`) becomes the value when its posterior
+    reaches :data:`DECODE_MIN_P`, with reason ``id_decoded`` and that posterior as the
+    confidence; ``raw`` keeps what was read.  A number with changed digits, a broken
+    soft rule or a posterior under :data:`DECODE_SURE_P` is marked for review: the
+    decoder proposes, the clerk decides.
+    """
+    f = replace(f, alternatives=alternatives)
+    if (
+        f.valid
+        and (birth is None or idnumber.birth_date(f.value) == birth)
+        and (sex is None or idnumber.sex(f.value) == sex)
+    ):
+        return f
+    dec = iddecode.decode(alternatives, birth=birth, sex=sex, today=today)
+    if dec is None or dec.probability < DECODE_MIN_P or (f.valid and dec.value == f.value):
+        return f
+    review = dec.probability < DECODE_SURE_P or bool(dec.changed) or bool(dec.reasons)
+    reasons = tuple(r for r in f.reasons if r not in _BAD_REASONS and r != "low_confidence")
+    reasons = (*reasons, "id_decoded", *dec.reasons)
+    if dec.probability < REVIEW_THRESHOLD:
+        reasons = (*reasons, "low_confidence")
+    return replace(
+        f,
+        value=dec.value,
+        confidence=dec.probability,
+        valid=True,
+        reasons=reasons,
+        needs_review=review,
+    )
 
 
 def _flag(f: ExtractedField, reason: str) -> ExtractedField:

@@ -23,17 +23,25 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
 from hukou_scan.domain import idnumber
-from hukou_scan.domain.models import ExtractedField, OcrResult, OcrWord
+from hukou_scan.domain.models import Alternatives, ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.engine import OcrEngine, group_lines, is_vertical_layout, join_runs, to_grey
+from hukou_scan.ocr.alternatives import best_path, char_options, single_digit_options
+from hukou_scan.ocr.engine import (
+    OcrEngine,
+    PosteriorEngine,
+    group_lines,
+    is_vertical_layout,
+    join_runs,
+    to_grey,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,9 @@ DEFAULT_MODE = "page"
 BLANK_MIN_CONF = 0.80
 #: Below this share of ink pixels a page is blank (measured: 0 on generated backs, ≈0.02 on forms).
 BLANK_INK = 0.0003
+#: A line read through its frame probabilities counts as read from this mean score on
+#: (RapidOcrEngine's ``text_score``: the same boxes are read as before).
+LINE_MIN_SCORE = 0.5
 
 
 @dataclass
@@ -54,6 +65,7 @@ class Cell:
     y1: int
     words: list[OcrWord] = field(default_factory=list)
     boxes: list[tuple[int, int]] = field(default_factory=list)  # a comb field's boxes (x0, x1)
+    alternatives: Alternatives = ()  # a comb's digit options per box (see read_comb)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -301,6 +313,51 @@ def split_spanning(words: list[OcrWord], grid: Grid) -> tuple[list[OcrWord], lis
 
 COMB_MIN_BOXES = 8
 """A run of at least this many equal boxes is one value written a character per box."""
+COMB_MAX_BOXES = 18
+"""An ID number never needs more boxes than this (a 15-digit number uses the first 15)."""
+
+
+def _comb_run(cells: list[Cell], i: int, bh: int) -> tuple[int, list[tuple[int, int]]]:
+    """The comb starting at ``cells[i]``: (index after it, its boxes), or (i, []) if none.
+
+    Why not only equal cells: a box's rule stops short of the band's rules (the boxes
+    are inset), so on a faint or tilted page the rule finder loses some of them and two
+    or more boxes arrive as one cell — the comb then broke in two and the digits after
+    the gap were lost (tuning forms: 2 of 5 in one hand).  After a few single boxes
+    have set the box width, a cell close to a whole multiple of it is split evenly, and
+    a wider cell that holds all the boxes still missing (the comb's end rule lost as
+    well, the cell running on to the row's border) is cut into boxes up to
+    :data:`COMB_MAX_BOXES`.
+    """
+    boxes: list[tuple[int, int]] = []
+    singles: list[int] = []
+    j = i
+    while j < len(cells) and len(boxes) < COMB_MAX_BOXES:
+        c = cells[j]
+        cw = c.x1 - c.x0
+        if boxes and c.x0 - boxes[-1][1] > 0.5 * (singles[-1] if singles else cw):
+            break
+        unit = float(np.median(singles)) if singles else 0.0
+        if cw <= 1.2 * bh and (not singles or abs(cw - unit) <= 0.2 * unit):
+            boxes.append((c.x0, c.x1))
+            singles.append(cw)
+            j += 1
+            continue
+        if len(singles) < 3:
+            break
+        m = round(cw / unit)
+        room = COMB_MAX_BOXES - len(boxes)
+        if m >= 2 and abs(cw - m * unit) <= 0.3 * unit and m <= room:
+            step = cw / m
+            boxes.extend((round(c.x0 + k * step), round(c.x0 + (k + 1) * step)) for k in range(m))
+            j += 1
+            continue
+        if cw > 1.5 * unit and int(cw // unit) >= room:
+            m = room
+            boxes.extend((round(c.x0 + k * unit), round(c.x0 + (k + 1) * unit)) for k in range(m))
+            j += 1
+        break
+    return (j, boxes) if len(boxes) >= COMB_MIN_BOXES else (i, [])
 
 
 def merge_combs(grid: Grid) -> int:
@@ -308,8 +365,9 @@ def merge_combs(grid: Grid) -> int:
 
     Why: the boxes' rules are vertical rules to :func:`detect_grid`, so every digit
     became a cell of its own and the value next to the label was its first digit.  A
-    comb is a run of at least :data:`COMB_MIN_BOXES` adjacent cells of nearly equal
-    width, each no wider than the band is high.  Returns how many were merged.
+    comb is a run of at least :data:`COMB_MIN_BOXES` adjacent boxes of nearly equal
+    width, each no wider than the band is high (see :func:`_comb_run` for boxes whose
+    rule was lost).  Returns how many were merged.
     """
     merged = 0
     for band in grid.bands:
@@ -317,20 +375,10 @@ def merge_combs(grid: Grid) -> int:
         out: list[Cell] = []
         bh = band.y1 - band.y0
         while i < len(cells):
-            j = i
-            widths: list[int] = []
-            while j < len(cells):
-                cw = cells[j].x1 - cells[j].x0
-                if cw > 1.2 * bh or (widths and abs(cw - float(np.median(widths))) > 0.2 * np.median(widths)):
-                    break
-                if j > i and cells[j].x0 - cells[j - 1].x1 > 0.5 * cw:
-                    break
-                widths.append(cw)
-                j += 1
-            if j - i >= COMB_MIN_BOXES:
-                run = cells[i:j]
-                x0, x1 = run[0].x0, run[-1].x1
-                sliver = 0.6 * float(np.median(widths))
+            j, boxes = _comb_run(cells, i, bh)
+            if boxes:
+                x0, x1 = cells[i].x0, cells[j - 1].x1
+                sliver = 0.6 * float(np.median([b - a for a, b in boxes]))
                 # The slivers between the label's rule and the first box (and after the
                 # last) belong to the comb, not to the label's value.
                 if out and out[-1].x1 - out[-1].x0 < sliver:
@@ -338,7 +386,7 @@ def merge_combs(grid: Grid) -> int:
                 if j < len(cells) and cells[j].x1 - cells[j].x0 < sliver:
                     x1 = cells[j].x1
                     j += 1
-                out.append(Cell(x0, band.y0, x1, band.y1, [], [(c.x0, c.x1) for c in run]))
+                out.append(Cell(x0, band.y0, x1, band.y1, [], boxes))
                 merged += 1
                 i = j
             else:
@@ -359,26 +407,42 @@ def read_comb(engine: OcrEngine, image: np.ndarray, cell: Cell) -> None:
     a box read as nothing, or as more than one character, becomes ``?`` so that the
     positions of the other digits stay right and the ID rules refuse the number
     rather than shift it.  Empty boxes after the last written one are dropped (15-digit
-    numbers in 18 boxes).
+    numbers in 18 boxes).  An engine that gives its frame probabilities
+    (:class:`PosteriorEngine`) also leaves every box's digit options in
+    ``cell.alternatives`` for the constrained decoder (one recognition per box either way).
     """
     grey = to_grey(image)
     chars: list[str] = []
+    options: list[tuple[tuple[str, float], ...]] = []
     conf = 1.0
+    posterior = engine if isinstance(engine, PosteriorEngine) else None
     for bx0, bx1 in cell.boxes:
         bw = bx1 - bx0
         ins_x, ins_y = max(2, bw // 7), max(2, (cell.y1 - cell.y0) // 7)
         crop = grey[cell.y0 + ins_y : cell.y1 - ins_y, bx0 + ins_x : bx1 - ins_x]
         if crop.size == 0 or ink_fraction(crop) < 0.004:
             chars.append("")
+            options.append(())
             continue
         pad = np.full((crop.shape[0] + 16, crop.shape[1] + 32), 255, np.uint8)
         pad[8 : 8 + crop.shape[0], 16 : 16 + crop.shape[1]] = crop
-        words = engine.recognize(pad, hint="line").words
+        if posterior is not None:
+            post = posterior.line_posteriors(pad)
+            text, score, _runs = best_path(post)
+            words = (
+                [OcrWord(text, 0, 0, pad.shape[1], pad.shape[0], score)] if score >= LINE_MIN_SCORE else []
+            )
+            options.append(single_digit_options(post))
+        else:
+            words = engine.recognize(pad, hint="line").words
+            options.append(())
         found = _COMB_CHARS.findall(unicodedata.normalize("NFKC", "".join(w.text for w in words)))
         chars.append(found[0] if len(found) == 1 else "?")
         conf = min([conf, *(w.conf for w in words)]) if len(found) == 1 else 0.0
     while chars and chars[-1] == "":
         chars.pop()
+        options.pop()
+    cell.alternatives = tuple(options) if posterior is not None else ()
     text = "".join(c or "?" for c in chars)
     if text:
         cell.words = [OcrWord(text, cell.x0, cell.y0, cell.x1 - cell.x0, cell.y1 - cell.y0, conf)]
@@ -469,6 +533,8 @@ def recognize_page(
         progress(2, 3, "pairing")
 
     extracted = _extract(grid, free, today=today)
+    if isinstance(engine, PosteriorEngine):
+        extracted = attach_alternatives(engine, image, extracted, today=today)
     fixes = surface_corrections(extracted)
     if fixes:
         for c in cells:
@@ -506,6 +572,52 @@ def recognize_page(
         fields=extracted,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
     )
+
+
+def attach_alternatives(
+    engine: PosteriorEngine, image: np.ndarray, extracted: list[ExtractedField], *, today: date | None
+) -> list[ExtractedField]:
+    """Re-read name and ID values through the recogniser's frame probabilities.
+
+    Names keep their per-character options for link-then-correct (the registry is
+    finite, the options say which registered name the hand fits best).  An ID number
+    written as one run (not in boxes) is decoded under the ID rules like a comb; on a
+    page with several persons (a household table) the date and sex of the right row
+    are not known here, so only single-person pages are decoded.  A re-read whose
+    length differs from the value is not used (the options would not line up).
+    """
+    h, w = image.shape[:2]
+    single = sum(f.name == "id_number" for f in extracted) == 1
+    birth = next((f.value for f in extracted if f.name == "birth_date" and f.valid), "")
+    sex = next((f.value for f in extracted if f.name == "sex" and f.valid), None)
+    out: list[ExtractedField] = []
+    for f in extracted:
+        wanted = f.name == "name" or (f.name == "id_number" and single)
+        if not wanted or f.alternatives or not f.box or not f.raw:
+            out.append(f)
+            continue
+        x, y, bw, bh = f.box
+        pad = max(2, bh // 8)
+        crop = image[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)]
+        if crop.size == 0:
+            out.append(f)
+            continue
+        opts = char_options(engine.line_posteriors(crop))
+        if f.name == "name":
+            out.append(replace(f, alternatives=opts) if len(opts) == len(f.value) else f)
+            continue
+        digits = tuple(o for o in opts if o and o[0][0] not in _ID_EDGE_CHARS)
+        if len(digits) in (15, 18):
+            try:
+                born = date.fromisoformat(birth) if birth else None
+            except ValueError:
+                born = None
+            f = fx.constrained_id(f, digits, born, sex, today=today)
+        out.append(f)
+    return out
+
+
+_ID_EDGE_CHARS = frozenset("：:;；,，.。、 ()（）日号")
 
 
 _ID_RUN = re.compile(r"[0-9A-Za-z×|!]{15,19}")
@@ -558,7 +670,7 @@ def _cell_raw(key: str, cell: Cell, rest: str = "") -> fx.RawField:
     text = cell.text()
     conf = min((x.conf for x in ws), default=0.0)
     box = _union(ws) or cell.box
-    return fx.RawField(key, text, box, conf)
+    return fx.RawField(key, text, box, conf, cell.alternatives if key == "id_number" else ())
 
 
 def _union(ws: list[OcrWord]) -> tuple[int, int, int, int] | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from hukou_scan.domain.models import OcrResult, OcrWord
 from hukou_scan.errors import MissingDependencyError, OcrError
-from hukou_scan.ocr.engine import order_words, to_rgb
+from hukou_scan.ocr.engine import LinePosteriors, order_words, to_rgb
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,32 @@ class RapidOcrEngine:
         log.info("rapidocr loaded in %.0f ms", (time.perf_counter() - t0) * 1000)
         self._text_score = text_score
         self._use_cls = use_cls
+
+    def line_posteriors(self, image: np.ndarray) -> LinePosteriors:
+        """The recogniser's per-frame class probabilities for one text line (CTC output).
+
+        Why: ``recognize`` keeps only the best path; the ID decoder and link-then-correct
+        need the runner-up characters and their probabilities.  RapidOCR does not expose
+        them, so the crop is prepared exactly as its recogniser does (same preprocessing,
+        same 48-px normalisation) and the recognition model's ONNX session is run directly.
+        """
+        from rapidocr.utils.process_img import resize_image_within_bounds
+
+        rgb = to_rgb(image)
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        try:
+            ocr: Any = self._ocr
+            rec: Any = ocr._load_rec_model()
+            cfg: Any = ocr.cfg.Global
+            img, _, _ = resize_image_within_bounds(bgr, cfg.min_side_len, cfg.max_side_len)
+            _c, img_h, img_w = rec.rec_image_shape[:3]
+            ratio = max(img_w / img_h, img.shape[1] / max(1, img.shape[0]))
+            norm = rec.resize_norm_img(img, ratio)[np.newaxis, :].astype(np.float32)
+            probs = np.asarray(rec.session(norm))[0]
+            charset: list[str] = rec.postprocess_op.character
+        except Exception as e:  # third-party failure becomes OcrError
+            raise OcrError("文字识别失败。", f"Text recognition failed: {e}") from e
+        return LinePosteriors(probs.astype(np.float32), tuple(charset))
 
     def recognize(self, image: np.ndarray, *, hint: str = "text") -> OcrResult:
         """Whole-image detection + recognition, or recognition only for ``hint="line"``."""

@@ -14,6 +14,7 @@ Nothing here scans the whole registry.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -21,7 +22,8 @@ from typing import Protocol
 
 from rapidfuzz import fuzz
 
-from hukou_scan.domain import ExtractedField, Person, idnumber
+from hukou_scan.domain import ExtractedField, Person, ReadCorrection, iddecode, idnumber
+from hukou_scan.domain.models import Alternatives
 from hukou_scan.registry.variants import confusion_variants, fold, name_similarity
 
 # Score weights (sum of the positive ones, capped at 100).
@@ -52,6 +54,14 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
     "sex": ("性别一致", "sex matches"),
     "sex_mismatch": ("性别不同", "sex differs"),
     "household_member": ("户内成员", "member of the household"),
+    "id_number_corrected": (
+        "按候选人复核识别结果：身份号码的笔迹更符合该人号码",
+        "re-read against this candidate: the written ID fits this person's number",
+    ),
+    "name_corrected": (
+        "按候选人复核识别结果：姓名的笔迹更符合该人姓名",
+        "re-read against this candidate: the written name fits this person's name",
+    ),
 }
 
 
@@ -91,6 +101,12 @@ class PageFields:
     address: str = ""
     relation: str = ""
     head_name: str = ""
+    id_alternatives: Alternatives = ()
+    """Per written ID character, the recogniser's options (link-then-correct)."""
+    name_alternatives: Alternatives = ()
+    """Per name character, the recogniser's options (link-then-correct)."""
+    id_decoded: float | None = None
+    """The decoder's posterior when the ID value was inferred from the options (``id_decoded``)."""
 
     @classmethod
     def from_extracted(cls, fields: Iterable[ExtractedField]) -> PageFields:
@@ -100,6 +116,7 @@ class PageFields:
             if f.value and (f.name not in best or f.confidence > best[f.name].confidence):
                 best[f.name] = f
         values = {k: v.value.strip() for k, v in best.items()}
+        idf, namef = best.get("id_number"), best.get("name")
         birth: date | None = None
         if values.get("birth_date"):
             try:
@@ -117,6 +134,9 @@ class PageFields:
             address=values.get("address", ""),
             relation=values.get("relation", ""),
             head_name=values.get("head_name", ""),
+            id_alternatives=idf.alternatives if idf else (),
+            name_alternatives=namef.alternatives if namef else (),
+            id_decoded=idf.confidence if idf and "id_decoded" in idf.reasons else None,
         )
 
     @property
@@ -178,6 +198,8 @@ def is_certain(page: PageFields, top: Candidate, others: Sequence[Candidate]) ->
     reasons = {r.partition(":")[0] for r in top.reasons}
     if "id_number" not in reasons:
         return False
+    if page.id_decoded is not None and not _decoded_id_is_strong(page, top):
+        return False
     if reasons & {"name_mismatch", "birth_date_mismatch", "sex_mismatch"}:
         return False
     if _name_sim(page, top.person) < CERTAIN_NAME_SIM:
@@ -191,6 +213,27 @@ def is_certain(page: PageFields, top: Candidate, others: Sequence[Candidate]) ->
         if "id_number_near" in other_reasons and _name_sim(page, o.person) >= NAME_NEAR:
             return False
     return True
+
+
+CERTAIN_DECODE_P = 0.99
+"""An ID inferred by the decoder counts for certainty only from this posterior on."""
+
+
+def _decoded_id_is_strong(page: PageFields, top: Candidate) -> bool:
+    """Whether an ID the decoder inferred (not read as written) may still make ``top`` certain.
+
+    Why: the decoder picks the most probable *valid* number; when a digit was truly
+    unreadable that can be a near-duplicate twin's number, and an exact match on it
+    would look as good as a clean reading.  So it needs more than a clean reading does:
+    a posterior of at least :data:`CERTAIN_DECODE_P`, the name read exactly as registered,
+    and the 出生日期 field read on the page (not only taken from the ID) agreeing.  The
+    twin checks of :func:`is_certain` still apply on top.
+    """
+    if page.id_decoded is None or page.id_decoded < CERTAIN_DECODE_P:
+        return False
+    if page.birth_date is None or page.birth_date != top.person.birth_date:
+        return False
+    return bool(page.name) and page.name in (top.person.name, top.person.former_name)
 
 
 def id_repairs(raw: str, limit: int = 200) -> list[str]:
@@ -311,12 +354,13 @@ def rank(
         if a.probe and _name_sim(page, a.person) < NAME_NEAR:
             continue  # a valid number one slip away, but nobody the page could be about
         score, reasons = _score(page, a, birth, household_page)
-        if score >= min_score:
-            out.append(
-                Candidate(
-                    a.person, round(score, 1), tuple(reasons), a.person.relation if household_page else ""
-                )
-            )
+        out.append(
+            Candidate(a.person, round(score, 1), tuple(reasons), a.person.relation if household_page else "")
+        )
+    if not household_page:
+        # Re-read before the cut: a misread name can put the true person under it.
+        out = reread_against(page, out)
+    out = [c for c in out if c.score >= min_score]
     if household_page:  # register order: head first, then spouse, children, others
         out.sort(
             key=lambda c: (
@@ -330,6 +374,129 @@ def rank(
     if out and is_certain(page, out[0], out[1:]):
         out[0] = replace(out[0], certain=True)
     return out[:limit]
+
+
+CORRECT_MIN_P = 0.5
+"""A candidate's value is reported as the corrected reading from this share of the evidence on."""
+P_OUTSIDE = 0.1
+"""Prior weight of "the page shows someone who is not among the candidates"."""
+W_ID_CORRECTED = 20.0
+W_NAME_CORRECTED = 0.9 * W_NAME
+
+
+def _written_forms(p: Person) -> list[str]:
+    return [n for n in dict.fromkeys([idnumber.normalize(p.id_number_raw), p.id_number]) if n]
+
+
+def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
+    """Link-then-correct: score each top candidate's ID and name by the recogniser's options.
+
+    After lookup the question is no longer "what is written?" but "which of *these*
+    persons' numbers (names) is written?" — a far smaller choice that the per-character
+    probabilities answer well.  Each candidate's share of the evidence is the
+    probability of reading its value off the options, against the other candidates'
+    values plus someone outside the registry (the best valid reading, weighted by
+    :data:`P_OUTSIDE`).  A candidate whose value differs from what was read gets
+    ``id_number_corrected:<share>`` (``name_corrected:<share>``) and a bonus from
+    :data:`CORRECT_MIN_P` on.
+
+    Certainty is untouched on purpose: :func:`is_certain` needs ``id_number`` (an exact
+    match with what the page alone gave) and the *read* name, so a correction can move
+    a candidate up the list but never pre-select it — the clerk's confirmation makes it
+    final.
+    """
+    if not cands or not (page.id_alternatives or page.name_alternatives):
+        return cands
+    top = cands  # every person the lookups found (a few hundred at most): the registry's prior
+    id_z = name_z = 0.0
+    id_lp: dict[str, float] = {}
+    if len(page.id_alternatives) in (15, 18):
+        dec = iddecode.decode(page.id_alternatives)
+        best = iddecode.sequence_logprob(page.id_alternatives, dec.written, digits=True) if dec else None
+        table = [
+            {ch: math.log(p) for ch, p in iddecode.digit_distribution(o).items()}
+            for o in page.id_alternatives
+        ]
+        floor = math.log(iddecode.FLOOR)
+        for c in top:
+            lps = [
+                sum(t.get(ch, floor) for t, ch in zip(table, n, strict=True))
+                for n in _written_forms(c.person)
+                if len(n) == len(table)
+            ]
+            if lps:
+                id_lp[c.person.id] = max(lps)
+        id_z = _logsumexp(
+            [
+                *{c.person.id_number: id_lp[c.person.id] for c in top if c.person.id in id_lp}.values(),
+                *([best + math.log(P_OUTSIDE)] if best is not None else []),
+            ]
+        )
+    name_lp: dict[str, float] = {}
+    if page.name_alternatives and page.name:
+        for c in top:
+            lp = iddecode.sequence_logprob(page.name_alternatives, c.person.name)
+            if lp is not None:
+                name_lp[c.person.name] = lp
+        read = iddecode.sequence_logprob(page.name_alternatives, page.name)
+        name_z = _logsumexp([*name_lp.values(), *([read + math.log(P_OUTSIDE)] if read is not None else [])])
+    read18 = idnumber.to18(page.id_number) if page.id_number else None
+    out: list[Candidate] = []
+    for c in cands:
+        score, reasons = c.score, list(c.reasons)
+        codes = {r.partition(":")[0] for r in reasons}
+        if c.person.id in id_lp and "id_number" not in codes and c.person.id_number != read18:
+            share = math.exp(id_lp[c.person.id] - id_z)
+            if share >= CORRECT_MIN_P:
+                reasons.append(f"id_number_corrected:{share:.2f}")
+                score += W_ID_CORRECTED * share
+        if c.person.name in name_lp and c.person.name != page.name:
+            share = math.exp(name_lp[c.person.name] - name_z)
+            if share >= CORRECT_MIN_P:
+                if "name_mismatch" in codes:
+                    reasons.remove("name_mismatch")
+                    score += P_NAME_MISMATCH
+                near = next((float(r.partition(":")[2]) for r in reasons if r.startswith("name_near:")), 0.0)
+                reasons.append(f"name_corrected:{share:.2f}")
+                score += max(0.0, W_NAME_CORRECTED * share - W_NAME * near)
+        if score != c.score:
+            c = replace(c, score=round(max(0.0, min(100.0, score)), 1), reasons=tuple(reasons))
+        out.append(c)
+    return out
+
+
+def corrections_for(
+    fields: Sequence[ExtractedField], person: Person, reasons: Sequence[str]
+) -> list[ReadCorrection]:
+    """The readings a candidate's ``*_corrected`` reasons propose to change: raw → candidate's value.
+
+    Derived, not stored: the raw reading is the page's field, the corrected one the
+    candidate's registered value, the share is in the reason code.
+    """
+    page = PageFields.from_extracted(fields)
+    best = {f.name: f for f in sorted(fields, key=lambda f: f.confidence) if f.value}
+    out: list[ReadCorrection] = []
+    for code in reasons:
+        base, _, value = code.partition(":")
+        try:
+            share = float(value)
+        except ValueError:
+            continue
+        if base == "id_number_corrected" and "id_number" in best:
+            n = len(page.id_alternatives)
+            written = next((w for w in _written_forms(person) if len(w) == n), person.id_number)
+            raw = "".join(best["id_number"].raw.split()) or page.id_number
+            out.append(ReadCorrection("id_number", raw, written, share))
+        elif base == "name_corrected" and "name" in best:
+            out.append(ReadCorrection("name", best["name"].raw or page.name, person.name, share))
+    return out
+
+
+def _logsumexp(xs: list[float]) -> float:
+    if not xs:
+        return 0.0
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
 
 
 _RELATION_ORDER = {

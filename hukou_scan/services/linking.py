@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from hukou_scan.domain import LinkMethod, PageLink, PageState, Person, Role
+from hukou_scan.domain import ExtractedField, LinkMethod, PageLink, PageState, Person, Role, idnumber
 from hukou_scan.errors import HukouScanError, NotFoundError
-from hukou_scan.registry.matching import HOUSEHOLD_ROW_MIN, rank_page
+from hukou_scan.registry.matching import HOUSEHOLD_ROW_MIN, corrections_for, rank_page
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.registry import Proposal, RegistryStore
 from hukou_scan.storage.repositories import BatchRepository, LinkRepository, PageRepository, PersonRepository
@@ -50,6 +50,18 @@ class LinkingSettings:
             margin=num("preselect_margin", DEFAULT_MARGIN),
             limit=int(num("candidates", 10)),
         )
+
+
+def _in_page_order(
+    original: Sequence[ExtractedField], changed: Sequence[ExtractedField]
+) -> list[ExtractedField]:
+    """``changed`` (same fields, some replaced) back in the order of ``original``."""
+    pool = list(changed)
+    out: list[ExtractedField] = []
+    for f in original:
+        k = next(i for i, g in enumerate(pool) if g.name == f.name and g.raw == f.raw and g.box == f.box)
+        out.append(pool.pop(k))
+    return out
 
 
 class LinkingService:
@@ -136,9 +148,18 @@ class LinkingService:
         return out
 
     def candidates(self, page_id: str) -> list[Proposal]:
-        """Stored candidates, best first (empty until :meth:`propose` ran)."""
+        """Stored candidates, best first (empty until :meth:`propose` ran).
+
+        Each carries the readings it would correct (link-then-correct: what was read →
+        the candidate's value, with the share of the evidence) so the clerk sees why.
+        """
         self._require(page_id, Role.CLERK, Role.REVIEWER)
-        return self.store.proposals(page_id)
+        props = self.store.proposals(page_id)
+        if not any("_corrected:" in r for p in props for r in p.reasons):
+            return props
+        ocr = self.pages.get_ocr(page_id)
+        fields = ocr.fields if ocr else []
+        return [replace(p, corrections=tuple(corrections_for(fields, p.person, p.reasons))) for p in props]
 
     # -- linking -----------------------------------------------------------------------------
     def confirm(self, page_id: str, person_id: str | None = None, role: str | None = None) -> PageLink:
@@ -153,6 +174,7 @@ class LinkingService:
         chosen = props[0] if person_id is None else next((p for p in props if p.person.id == person_id), None)
         if chosen is None:
             raise NotFoundError("该人员不在候选列表中。", "That person is not among the page's candidates.")
+        self._accept_corrections(page_id, chosen)
         return self._link(
             page_id,
             chosen.person.id,
@@ -161,6 +183,39 @@ class LinkingService:
             chosen.reasons,
             LinkMethod.CONFIRMED,
         )
+
+    def _accept_corrections(self, page_id: str, chosen: Proposal) -> None:
+        """The clerk confirmed a candidate whose values correct the reading: make them the page's.
+
+        The field's ``raw`` (what was read) is kept; its value becomes the candidate's,
+        marked ``confirmed_correction``.  Nothing else ever writes a correction.
+        """
+        if not any("_corrected:" in r for r in chosen.reasons):
+            return
+        ocr = self.pages.get_ocr(page_id)
+        if ocr is None:
+            return
+        fixes = {c.field: c for c in corrections_for(ocr.fields, chosen.person, chosen.reasons)}
+        if not fixes:
+            return
+        fields = []
+        done: set[str] = set()
+        for f in sorted(ocr.fields, key=lambda f: -f.confidence):
+            c = fixes.get(f.name)
+            if c is not None and f.name not in done:
+                done.add(f.name)
+                value = (idnumber.to18(c.corrected) or c.corrected) if f.name == "id_number" else c.corrected
+                f = replace(
+                    f,
+                    value=value,
+                    valid=True,
+                    needs_review=False,
+                    reasons=(*f.reasons, "confirmed_correction"),
+                )
+            fields.append(f)
+        self.pages.save_ocr(page_id, replace(ocr, fields=_in_page_order(ocr.fields, fields)))
+        self.guard.audit("reading_corrected", page_id, person_id=chosen.person.id, fields=sorted(fixes))
+        log.info("page %s: reading corrected on confirmation (%s)", page_id, ", ".join(sorted(fixes)))
 
     def confirm_all(self, page_id: str, person_ids: Sequence[str] | None = None) -> list[PageLink]:
         """Link several proposed persons at once (a household page: all members with their roles).

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.dml import Insert
 
-from hukou_scan.domain import Person, idnumber, new_id
+from hukou_scan.domain import Person, ReadCorrection, idnumber, new_id
 from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records import BatchRecord, HouseholdRecord, PageLinkRecord, PageRecord, PersonRecord
@@ -79,6 +79,8 @@ class Proposal:
     role: str
     reasons: tuple[str, ...]
     preselected: bool
+    corrections: tuple[ReadCorrection, ...] = ()
+    """Readings this candidate would correct (filled by the linking service, not stored)."""
 
 
 @dataclass(frozen=True)

@@ -1841,6 +1841,10 @@
       <source>Linking</source>
       <translation>Linking</translation>
     </message>
+    <message>
+      <source>%1 read as %2, would be corrected to %3 (%4) when you confirm</source>
+      <translation>%1 read as %2, would be corrected to %3 (%4) when you confirm</translation>
+    </message>
   </context>
   <context>
     <name>LoginDialog</name>

@@ -1840,6 +1840,10 @@
       <source>Linking</source>
       <translation>关联</translation>
     </message>
+    <message>
+      <source>%1 read as %2, would be corrected to %3 (%4) when you confirm</source>
+      <translation>%1识别为 %2，确认关联后将更正为 %3（%4）</translation>
+    </message>
   </context>
   <context>
     <name>LoginDialog</name>

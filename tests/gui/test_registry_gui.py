@@ -153,6 +153,36 @@ def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     panel.runner.wait_all()
 
 
+def test_link_panel_shows_the_reading_a_candidate_would_correct(
+    qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
+) -> None:
+    """Link-then-correct is visible: raw reading → candidate's name, with its share, before confirming."""
+    hs = generate_households(15, seed=8)
+    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    target = hs[2].members[0]
+    misread = target.name[:-1] + ("困" if target.name[-1] != "困" else "国")
+    alts = tuple(
+        ((misread[i], 0.55), (target.name[i], 0.4)) if i == len(misread) - 1 else ((ch, 0.97),)
+        for i, ch in enumerate(misread)
+    )
+    assert target.birth_date is not None
+    page_id = _page(ctx, {"birth_date": target.birth_date.isoformat(), "sex": target.sex})
+    ocr = ctx.pages.get_ocr(page_id)
+    assert ocr is not None
+    name = ExtractedField("name", misread, misread, None, 0.6, alternatives=alts)
+    ctx.pages.save_ocr(page_id, OcrResult("", [], "fake", 10, 10, fields=[*ocr.fields, name]))
+    linking.propose(page_id)
+    panel = LinkPanel(linking)
+    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):  # type: ignore[attr-defined]
+        panel.set_page(page_id)
+    assert cell(panel.candidates_table, 0, 1).text().startswith(target.name)
+    text = panel.reasons_label.text()
+    assert misread in text and target.name in text and "%" in text
+    assert cell(panel.candidates_table, 0, 0).checkState() == Qt.CheckState.Unchecked  # a proposal only
+    panel.runner.wait_all()
+
+
 def test_link_panel_household_page_links_all_ticked(
     qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
 ) -> None:

@@ -231,3 +231,63 @@ def test_manual_search_by_old_15_digit_number(
 ) -> None:
     target = next(m for h in households for m in h.members if len(m.id_number_raw) == 15)
     assert target.id_number in {p.id_number for p in linking.search(target.id_number_raw)}
+
+
+def test_correction_is_shown_as_a_proposal_and_made_final_only_by_confirmation(
+    ctx: AppContext, households: list[SampleHousehold], linking: LinkingService, guard: OpenGuard
+) -> None:
+    """Link-then-correct: a misread digit the candidate's number explains is proposed, not applied."""
+    target = households[3].members[0]
+    number = target.id_number_raw or target.id_number
+    pos = len(number) - 3
+    wrong_digit = "7" if number[pos] != "7" else "1"
+    wrong = number[:pos] + wrong_digit + number[pos + 1 :]
+    alts = tuple(
+        ((wrong_digit, 0.6), (number[pos], 0.35)) if i == pos else ((ch, 0.97), ("8", 0.01))
+        for i, ch in enumerate(number)
+    )
+    batch = ctx.batches.add(
+        Batch(id=new_id(), archive_id="A-2", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
+    )
+    page = ctx.pages.add(
+        Page(
+            id=new_id(),
+            batch_id=batch.id,
+            seq=1,
+            original_sha256="b" * 64,
+            captured_at=datetime(2026, 11, 22, 8, 0),
+            state=PageState.RECOGNIZED,
+        )
+    )
+    id_field = ExtractedField(
+        "id_number", wrong, wrong, None, 0.6, False, ("id_check_digit",), True, alternatives=alts
+    )
+    ctx.pages.save_ocr(
+        page.id,
+        OcrResult(
+            text=f"{target.name} {wrong}",
+            words=[],
+            engine="fake",
+            width=100,
+            height=100,
+            fields=[id_field, ExtractedField("name", target.name, target.name, None, 0.9)],
+        ),
+    )
+    props = linking.propose(page.id)
+    top = linking.candidates(page.id)[0]
+    assert top.person.id_number == target.id_number
+    assert any(r.startswith("id_number_corrected:") for r in top.reasons)
+    assert not props[0].preselected  # a corrected reading never pre-selects by itself
+    (corr,) = top.corrections
+    assert (corr.field, corr.raw, corr.corrected) == ("id_number", wrong, number)
+    stored = ctx.pages.get_ocr(page.id)
+    assert stored is not None
+    assert next(f for f in stored.fields if f.name == "id_number").value == wrong  # not applied yet
+
+    linking.confirm(page.id)
+    after = ctx.pages.get_ocr(page.id)
+    assert after is not None
+    f = next(f for f in after.fields if f.name == "id_number")
+    assert f.value == target.id_number and f.raw == wrong  # the reading is kept
+    assert "confirmed_correction" in f.reasons and f.valid
+    assert "reading_corrected" in [e[0] for e in guard.events]
