@@ -28,6 +28,12 @@ Sampled every few seconds:
 - pages captured (durable captures the screen reported), processed, recognised (OCR jobs
   done), the OCR backlog, and preview frames painted per second.
 
+Each sample also records how many cores everything *outside* the workstation and its workers
+used in its window (``foreign_cores``, from ``/proc/stat`` minus the process tree's CPU time):
+``max_stall_ms_quiet`` is the max stall over the windows where others used under
+``QUIET_CORES`` — on a shared 2-core machine the scheduler, not our code, makes most stalls
+of the loaded windows (``stall_series`` = [t, max stall, foreign cores] per window).
+
 Anchor ``idle_loop``: a second child process running only an idle Qt event loop with the
 same 10 ms heartbeat for the same time, concurrently — what the machine itself (the
 soak's own OCR worker, other users of the shared cores) does to a loop that has nothing
@@ -65,6 +71,7 @@ SAMPLE_PREFIX = "SOAK-SAMPLE "
 FINAL_PREFIX = "SOAK-FINAL "
 GOAL_RSS_GROWTH_MB = 50.0
 GOAL_MAX_STALL_MS = 50.0
+QUIET_CORES = 0.25  # a sample is "quiet" when everything else on the machine used under a quarter core
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -85,6 +92,23 @@ def child_pids(pid: int) -> list[int]:
         for task in Path(f"/proc/{pid}/task").iterdir():
             out += [int(x) for x in (task / "children").read_text(encoding="ascii").split()]
     return out
+
+
+def busy_jiffies() -> int:
+    """CPU time (clock ticks, all cores) the whole machine spent busy since boot."""
+    with open("/proc/stat", encoding="ascii") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in f.readline().split()[1:9])
+    return user + nice + system + irq + softirq + steal
+
+
+def tree_jiffies(pid: int) -> int:
+    """CPU time (clock ticks) of ``pid`` and its live children, plus children it has reaped."""
+    total = 0
+    for k in (pid, *child_pids(pid)):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{k}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -239,10 +263,19 @@ def _workstation_child(args: argparse.Namespace) -> int:
             "ocr_backlog": int(ocr.get("queued", 0)) + int(ocr.get("running", 0)),
         }
 
+    ticks_per_s = os.sysconf("SC_CLK_TCK")
+
     def sampler() -> None:  # a plain thread: reading counters must not itself stall the UI thread
         seen = 0
+        last = (time.monotonic(), busy_jiffies(), tree_jiffies(os.getpid()))
         while not stop.wait(args.interval):
             try:
+                now = (time.monotonic(), busy_jiffies(), tree_jiffies(os.getpid()))
+                dt = max(1e-3, now[0] - last[0])
+                # cores used by everything outside the workstation and its workers (other users of
+                # the machine, the anchor): how loaded the box was by others in this window
+                foreign = max(0.0, ((now[1] - last[1]) - (now[2] - last[2])) / ticks_per_s / dt)
+                last = now
                 n = len(beat.lateness)
                 recent = beat.lateness[seen:n]
                 seen = n
@@ -252,6 +285,8 @@ def _workstation_child(args: argparse.Namespace) -> int:
                     "paints": view.preview.paint_count,
                     "frames_read": view.camera.grabber.frames_read if view.camera is not None else 0,
                     "threads": threading.active_count(),
+                    "load1": round(os.getloadavg()[0], 2),
+                    "foreign_cores": round(foreign, 2),
                     "rss_mb": round(rss_mb(os.getpid()) or 0.0, 1),
                     "workers_rss_mb": round(sum(rss_mb(k) or 0.0 for k in child_pids(os.getpid())), 1),
                     **counts(),
@@ -507,6 +542,10 @@ def run_soak(
     growth = rss_end - rss_start if after else float("nan")
     workers = [(float(s["t"]), float(s["workers_rss_mb"])) for s in samples if "workers_rss_mb" in s]
     w_after = [(t, m) for t, m in workers if t >= warmup_s]
+    measured = [s for s in samples if float(s.get("t", 0.0)) >= warmup_s and "stall_max_ms" in s]
+    quiet_stalls = [
+        float(s["stall_max_ms"]) for s in measured if float(s.get("foreign_cores", 99.0)) < QUIET_CORES
+    ]
     result: dict[str, Any] = {
         "benchmark": "soak",
         "minutes_planned": round(minutes, 2),
@@ -556,6 +595,11 @@ def run_soak(
             if final and anchor_stats
             else None
         ),
+        # what the machine was doing in each sample: a 2-core box shared with other work
+        # stalls any thread; the windows where others used under QUIET_CORES show our own stalls
+        "max_stall_ms_quiet": max(quiet_stalls) if quiet_stalls else None,
+        "quiet_samples": f"{len(quiet_stalls)} of {len(measured)}",
+        "stall_series": [[s.get("t"), s.get("stall_max_ms"), s.get("foreign_cores")] for s in measured],
         "timeline": [
             {
                 k: s.get(k)

@@ -15,6 +15,7 @@ slow work (encoding, storage, thumbnails, imports) runs through :class:`TaskRunn
 
 from __future__ import annotations
 
+import bisect
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -68,6 +69,7 @@ log = logging.getLogger(__name__)
 
 PAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COLOUR_ROLE = Qt.ItemDataRole.UserRole + 2  # the link colour an item shows (to change only what differs)
+SIGNATURE_ROLE = Qt.ItemDataRole.UserRole + 3  # what an item's text was made from (see _update_item)
 # Quality flags that come from the camera setting, not from the sheet: every page of a batch
 # shares them, so they are said once per batch and camera (they stay in each page's quality
 # record and in the QA report) instead of marking every thumbnail.
@@ -981,7 +983,24 @@ class CaptureView(QWidget):
                 strip.setCurrentItem(item)
 
     def _update_item(self, item: QListWidgetItem, number: int, p: Page, states: dict[str, str]) -> None:
-        """Set what a strip item shows (each property only when it differs)."""
+        """Set what a strip item shows (each property only when it differs).
+
+        Why the signature: every refresh (each capture, each OCR result) visits every item,
+        and making an item's text and tooltip costs several ``tr`` calls; for a batch of
+        hundreds of pages that was tens of milliseconds of UI-thread time per refresh on a
+        busy machine.  An item whose number, page row version, link state and duplicate
+        partner's number are unchanged shows the same text, so it is skipped.
+        """
+        dup = p.quality.get("duplicate")
+        sig = (
+            number,
+            self._versions.get(p.id),
+            states.get(p.id),
+            self._duplicate_of("duplicate", dup) if dup else None,
+        )
+        if item.data(SIGNATURE_ROLE) == sig:
+            return
+        item.setData(SIGNATURE_ROLE, sig)
         text = self._item_text(number, p)
         if item.text() != text:
             item.setText(text)
@@ -1006,15 +1025,17 @@ class CaptureView(QWidget):
         when they come back into view.
         """
         strip, n = self.strip, self.strip.count()
-        width = strip.viewport().width()
-        inside = []
-        for r in range(n):
-            rect = strip.visualItemRect(strip.item(r))
-            if rect.right() >= 0 and rect.left() <= width:
-                inside.append(r)
-        if not inside:
+        if n == 0:
             return range(0)
-        return range(max(0, inside[0] - ICON_MARGIN), min(n, inside[-1] + 1 + ICON_MARGIN))
+        width = strip.viewport().width()
+        # one row of items left to right (no wrapping): their rectangles ascend, so the ends
+        # of the view are found by bisection (a scan of every item grew with the batch)
+        rect = strip.visualItemRect
+        first = bisect.bisect_left(range(n), True, key=lambda r: rect(strip.item(r)).right() >= 0)
+        last = bisect.bisect_left(range(n), True, key=lambda r: rect(strip.item(r)).left() > width) - 1
+        if first >= n or last < first:
+            return range(0)
+        return range(max(0, first - ICON_MARGIN), min(n, last + 1 + ICON_MARGIN))
 
     def _update_visible_icons(self) -> None:
         """Give the items in view their icons (from the cache, else load them in the

@@ -103,3 +103,33 @@ def test_refresh_after_one_capture_reads_only_the_new_page(
     qtbot.waitUntil(lambda: view.strip.count() == PAGES + 1 and not view._refreshing, timeout=10000)
     assert view.strip.item(PAGES).data(PAGE_ID_ROLE) == new
     assert sum(n for _name, n in rows) == 1, rows  # the new page's row, not the batch's 41
+
+
+def test_refresh_after_one_capture_remakes_only_the_new_items_text(
+    qtbot: QtBot, ctx: AppContext, view: CaptureView, long_batch: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every refresh visited every item and remade its text (several ``tr`` calls each): UI-thread
+    work that grew with the batch.  Unchanged items are skipped now."""
+    made: list[int] = []
+    real = view._item_text
+
+    def counted(number: int, page: Any) -> str:
+        made.append(number)
+        return real(number, page)
+
+    monkeypatch.setattr(view, "_item_text", counted)
+    ctx.capture.capture(long_batch, _frame(998))
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == PAGES + 1 and not view._refreshing, timeout=10000)
+    assert made == [PAGES + 1], made
+    assert view.strip.item(PAGES).text().startswith(str(PAGES + 1))
+
+    # a delete renumbers the pages after it: those (and only those) are remade
+    made.clear()
+    ctx.capture.delete_page(view.strip.item(PAGES - 2).data(PAGE_ID_ROLE))
+    view.refresh_pages()
+    qtbot.waitUntil(lambda: view.strip.count() == PAGES and not view._refreshing, timeout=10000)
+    assert made == [PAGES - 1, PAGES], made
+    assert [view.strip.item(r).text().split(" ")[0] for r in range(PAGES)] == [
+        str(k) for k in range(1, PAGES + 1)
+    ]
