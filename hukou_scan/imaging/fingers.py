@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,10 @@ STRONG_MAX_SIDE_CV = 0.22
 STRONG_MIN_SOLIDITY = 0.9
 STRONG_MAX_TILT_DEG = 40.0
 WORK_LONG_SIDE = 900
+PAPER_CELL_MM = 30.0  # cells of the local paper map: larger than a finger's width
+MAX_HOLE_MM2 = 400.0  # holes filled inside a skin blob: a thumb's nail, not a seal's ring
+SPLIT_OPEN_MM = 5.0  # opening that cuts a finger from a seal or writing it touches
+SPLIT_MIN_LENGTH_MM = 10.0  # how far a part cut out that way must reach into the page
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,34 @@ def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
             cell = small[i * hh // cells : (i + 1) * hh // cells, j * ww // cells : (j + 1) * ww // cells]
             grid[i, j] = paper_colour(cell) if cell.shape[0] >= 8 and cell.shape[1] >= 8 else glob
     # cell centres → pixels: pad by edge replication so the border cells keep their value
+    big = cv2.resize(grid, (ww, hh), interpolation=cv2.INTER_LINEAR)
+    return np.maximum(np.asarray(big, np.float32), 1.0)
+
+
+def local_paper_map(small: U8, px_mm: float) -> NDArray[np.float32]:
+    """Paper colour at every pixel for the skin test (hh×ww×3 float), from ~30 mm cells.
+
+    Why local and this fine: under a warm lamp the bright middle of a yellowed page
+    clips its red channel while the vignetted corners and the gradient's dark side do
+    not, so against one global paper colour whole corners of bare paper look skin-red
+    and a finger there merges with them into a page-sized blob that fails the shape
+    test (and the darker paper also shifts what counts as a dark skin tone).  Each
+    cell's paper is the median of its brighter half (ink and fingers are darker than
+    paper); a 3×3 median over the grid of cells then overrules a cell that a finger
+    or a dense block of writing covers almost entirely, so a finger never becomes its
+    own paper.
+    """
+    hh, ww = small.shape[:2]
+    cell = max(8.0, PAPER_CELL_MM * px_mm)
+    ny, nx = max(2, round(hh / cell)), max(2, round(ww / cell))
+    glob = paper_colour(small)
+    grid = np.empty((ny, nx, 3), np.float32)
+    for i in range(ny):
+        for j in range(nx):
+            c = small[i * hh // ny : (i + 1) * hh // ny, j * ww // nx : (j + 1) * ww // nx]
+            grid[i, j] = paper_colour(c) if c.shape[0] >= 8 and c.shape[1] >= 8 else glob
+    if ny >= 3 and nx >= 3:
+        grid = np.asarray(cv2.medianBlur(grid, 3), np.float32)
     big = cv2.resize(grid, (ww, hh), interpolation=cv2.INTER_LINEAR)
     return np.maximum(np.asarray(big, np.float32), 1.0)
 
@@ -269,10 +302,26 @@ def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bo
         cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))),
         np.uint8,
     )
+    # fill holes up to a nail's size; a larger hole is not part of a finger (a seal's
+    # ring touching a finger must not become a disc joined to it)
     contours, _ = cv2.findContours(skin, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    skin = np.zeros_like(skin)
-    cv2.drawContours(skin, contours, -1, 1, thickness=-1)
-    return skin
+    filled = np.zeros_like(skin)
+    cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+    holes = (filled > 0) & (skin == 0)
+    n, lbl, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
+    small_hole = np.zeros(n, bool)
+    small_hole[1:] = stats[1:, cv2.CC_STAT_AREA] <= MAX_HOLE_MM2 * px_mm * px_mm
+    return np.asarray((skin > 0) | small_hole[lbl], np.uint8)
+
+
+def _open(mask: U8, diameter_px: float) -> U8:
+    """Opening with a disc, zeros beyond the image (a strip along the border is removed too)."""
+    k = max(3, round(diameter_px) | 1)
+    ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    return np.asarray(
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, ell, borderType=cv2.BORDER_CONSTANT, borderValue=0),
+        np.uint8,
+    )
 
 
 def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None = None) -> FingerReport:
@@ -296,7 +345,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     px_mm = (dpi * scale / 25.4) if dpi else min(hh, ww) / PAPER_A4_SHORT_MM
     if small.ndim != 3 or min(hh, ww) < 32:
         return FingerReport((), empty, scale, px_mm)
-    paper = paper_colour(small)
+    paper = local_paper_map(small, px_mm)
     skin = skin_blobs(small, paper, px_mm)
     tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
@@ -310,12 +359,16 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     # nothing, and only blobs whose shape is a finger beyond doubt
     for loose in (False, True):
         if loose:
-            blobs = skin_blobs(small, paper, px_mm, loose=True)
+            # against the global paper colour: the loose thresholds describe clipped red
+            # on the page as a whole, and against a local map the page's darker rim
+            # (not clipped) passes them
+            blobs = skin_blobs(small, paper_colour(small), px_mm, loose=True)
             taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
         else:
             blobs = skin
         ink = _ink(grey, blobs, px_mm)
         n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+        test = _is_strong_finger if loose else _is_finger
         for i in range(1, n):
             x, y, w, h, area = (int(v) for v in stats[i])
             if area < min_area:
@@ -326,49 +379,98 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
             comp = (lbl == i).astype(np.uint8)
             if loose and np.any(comp & taken):
                 continue
-            test = _is_strong_finger if loose else _is_finger
-            best: tuple[str, dict[str, float]] | None = None
-            for e in edges:
-                s = _shape(comp, e, px_mm)
-                if s is not None and test(s):
-                    best = (e, s)
-                    break
-                if s is not None:
-                    details.append(
-                        {
-                            "edge": e,
-                            "accepted": False,
-                            "loose": loose,
-                            **{k_: round(v, 3) for k_, v in s.items()},
-                        }
-                    )
-            if best is None:
+            best = _judge(comp, edges, test, px_mm, details, loose)
+            found: list[tuple[U8, str, dict[str, float], U8, bool]] = []
+            if best is not None:
+                found.append((comp, *best, ink, False))
+            elif not loose:
+                # a finger touching a seal, reddish handwriting or a skin-coloured rim of
+                # the page merges with it into one blob that fails the shape test: cut
+                # the thin joins and judge the thick parts on their own (not in the loose
+                # pass, whose colour is too weak evidence to carve a finger out of a blob)
+                for part in _split(comp, px_mm, min_area):
+                    bx, by, bw, bh = cv2.boundingRect(part)
+                    pe = _edge_of(bx, by, bw, bh, ww, hh, tol)
+                    pb = _judge(part, pe, test, px_mm, details, loose) if pe else None
+                    # a part must reach well past the opening: a bump of the page's rim
+                    # left by the opening is wide and shallow
+                    if pb is not None and pb[1]["length_mm"] >= SPLIT_MIN_LENGTH_MM:
+                        # what was cut off is writing or a seal: it counts as content
+                        found.append((part, *pb, _ink(grey, part, px_mm), True))
+            if not found:
                 rejected += int(not loose)
                 continue
-            edge, s = best
-            covers = _covers_content(comp, ink, px_mm, edge)
-            details.append(
-                {"edge": edge, "accepted": True, "loose": loose, **{k_: round(v, 3) for k_, v in s.items()}}
-            )
-            mask |= comp
-            inv = 1.0 / scale
-            fingers.append(
-                Finger(
-                    bbox=(
-                        int(x * inv),
-                        int(y * inv),
-                        min(w0, math.ceil(w * inv)),
-                        min(h0, math.ceil(h * inv)),
-                    ),
-                    edge=edge,
-                    width_mm=round(s["width_mm"], 1),
-                    length_mm=round(s["length_mm"], 1),
-                    covers_content=covers,
+            for part, edge, s, part_ink, was_split in found:
+                covers = _covers_content(part, part_ink, px_mm, edge)
+                details.append(
+                    {
+                        "edge": edge,
+                        "accepted": True,
+                        "loose": loose,
+                        "split": was_split,
+                        **{k_: round(v, 3) for k_, v in s.items()},
+                    }
                 )
-            )
+                mask |= part
+                px, py, pw, ph = cv2.boundingRect(part)
+                inv = 1.0 / scale
+                fingers.append(
+                    Finger(
+                        bbox=(
+                            int(px * inv),
+                            int(py * inv),
+                            min(w0, math.ceil(pw * inv)),
+                            min(h0, math.ceil(ph * inv)),
+                        ),
+                        edge=edge,
+                        width_mm=round(s["width_mm"], 1),
+                        length_mm=round(s["length_mm"], 1),
+                        covers_content=covers,
+                    )
+                )
     if fingers or rejected:
         log.debug("fingers: %d found, %d skin blobs at the edge rejected by shape", len(fingers), rejected)
     return FingerReport(tuple(fingers), mask, scale, px_mm, rejected, details)
+
+
+def _judge(
+    comp: U8,
+    edges: list[str],
+    test: Callable[[dict[str, float]], bool],
+    px_mm: float,
+    details: list[dict[str, Any]],
+    loose: bool,
+) -> tuple[str, dict[str, float]] | None:
+    """The first page edge from which ``comp`` passes ``test``, with its shape; rejections go to ``details``."""
+    for e in edges:
+        s = _shape(comp, e, px_mm)
+        if s is None:
+            continue
+        if test(s):
+            return e, s
+        details.append(
+            {"edge": e, "accepted": False, "loose": loose, **{k: round(v, 3) for k, v in s.items()}}
+        )
+    return None
+
+
+def _split(comp: U8, px_mm: float, min_area: float) -> list[U8]:
+    """The thick parts of a blob that failed the shape test, each on its own (uint8 0/1 masks).
+
+    An opening with a disc of :data:`SPLIT_OPEN_MM` (less than the narrowest finger,
+    more than a seal's ring, a pen stroke or a skin-coloured rim strip) removes the
+    thin joins; only parts of at least ``min_area`` are returned.  Nothing is returned
+    when the opening leaves the blob in one piece with (almost) nothing cut off, since
+    the shape test has already judged that blob.
+    """
+    opened = _open(comp, SPLIT_OPEN_MM * px_mm)
+    n, lbl, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    if n <= 1:
+        return []
+    cut = 1.0 - float(stats[1:, cv2.CC_STAT_AREA].sum()) / max(float(cv2.countNonZero(comp)), 1.0)
+    if n == 2 and cut < 0.05:
+        return []
+    return [(lbl == i).astype(np.uint8) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
 
 
 def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
