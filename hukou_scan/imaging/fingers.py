@@ -345,8 +345,8 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     px_mm = (dpi * scale / 25.4) if dpi else min(hh, ww) / PAPER_A4_SHORT_MM
     if small.ndim != 3 or min(hh, ww) < 32:
         return FingerReport((), empty, scale, px_mm)
-    paper = local_paper_map(small, px_mm)
-    skin = skin_blobs(small, paper, px_mm)
+    paper_local = local_paper_map(small, px_mm)
+    paper_global = paper_colour(small)
     tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -354,18 +354,18 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     fingers: list[Finger] = []
     details: list[dict[str, Any]] = []
     rejected = 0
-    # pass 1: clearly skin-coloured blobs with the ordinary shape test; pass 2: the
-    # looser colour (clipped red on warm yellowed paper), only where pass 1 found
-    # nothing, and only blobs whose shape is a finger beyond doubt
-    for loose in (False, True):
-        if loose:
-            # against the global paper colour: the loose thresholds describe clipped red
-            # on the page as a whole, and against a local map the page's darker rim
-            # (not clipped) passes them
-            blobs = skin_blobs(small, paper_colour(small), px_mm, loose=True)
-            taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-        else:
-            blobs = skin
+    # pass 1: clearly skin-coloured against the local paper, ordinary shape test;
+    # pass 2: the same against the page's global paper colour, where pass 1 found
+    # nothing (light skin is only ~8 % redder than yellowed paper: the local paper of
+    # the page's unclipped, redder rim can hide a fingertip there that the page as a
+    # whole shows; either comparison alone misses fingers the other finds);
+    # pass 3: the looser colour (clipped red on warm yellowed paper) against the
+    # global paper, where passes 1-2 found nothing, only blobs whose shape is a finger
+    # beyond doubt (against a local map the page's unclipped rim passes it)
+    for stage in ("local", "global", "loose"):
+        loose = stage == "loose"
+        blobs = skin_blobs(small, paper_local if stage == "local" else paper_global, px_mm, loose=loose)
+        taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
         ink = _ink(grey, blobs, px_mm)
         n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
         test = _is_strong_finger if loose else _is_finger
@@ -377,28 +377,29 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
             if not edges:
                 continue
             comp = (lbl == i).astype(np.uint8)
-            if loose and np.any(comp & taken):
+            if stage != "local" and np.any(comp & taken):
                 continue
-            best = _judge(comp, edges, test, px_mm, details, loose)
+            best = _judge(comp, edges, test, px_mm, details, stage)
             found: list[tuple[U8, str, dict[str, float], U8, bool]] = []
             if best is not None:
                 found.append((comp, *best, ink, False))
-            elif not loose:
+            elif stage == "local":
                 # a finger touching a seal, reddish handwriting or a skin-coloured rim of
                 # the page merges with it into one blob that fails the shape test: cut
-                # the thin joins and judge the thick parts on their own (not in the loose
-                # pass, whose colour is too weak evidence to carve a finger out of a blob)
+                # the thin joins and judge the thick parts on their own (only against the
+                # local paper: against the global colour or the loose one, bumps of the
+                # page's rim strip are cut out too, and look like fingertips)
                 for part in _split(comp, px_mm, min_area):
                     bx, by, bw, bh = cv2.boundingRect(part)
                     pe = _edge_of(bx, by, bw, bh, ww, hh, tol)
-                    pb = _judge(part, pe, test, px_mm, details, loose) if pe else None
+                    pb = _judge(part, pe, test, px_mm, details, stage) if pe else None
                     # a part must reach well past the opening: a bump of the page's rim
                     # left by the opening is wide and shallow
                     if pb is not None and pb[1]["length_mm"] >= SPLIT_MIN_LENGTH_MM:
                         # what was cut off is writing or a seal: it counts as content
                         found.append((part, *pb, _ink(grey, part, px_mm), True))
             if not found:
-                rejected += int(not loose)
+                rejected += int(stage == "local")
                 continue
             for part, edge, s, part_ink, was_split in found:
                 covers = _covers_content(part, part_ink, px_mm, edge)
@@ -406,7 +407,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
                     {
                         "edge": edge,
                         "accepted": True,
-                        "loose": loose,
+                        "stage": stage,
                         "split": was_split,
                         **{k_: round(v, 3) for k_, v in s.items()},
                     }
@@ -439,7 +440,7 @@ def _judge(
     test: Callable[[dict[str, float]], bool],
     px_mm: float,
     details: list[dict[str, Any]],
-    loose: bool,
+    stage: str,
 ) -> tuple[str, dict[str, float]] | None:
     """The first page edge from which ``comp`` passes ``test``, with its shape; rejections go to ``details``."""
     for e in edges:
@@ -449,7 +450,7 @@ def _judge(
         if test(s):
             return e, s
         details.append(
-            {"edge": e, "accepted": False, "loose": loose, **{k: round(v, 3) for k, v in s.items()}}
+            {"edge": e, "accepted": False, "stage": stage, **{k: round(v, 3) for k, v in s.items()}}
         )
     return None
 
@@ -460,7 +461,7 @@ def _split(comp: U8, px_mm: float, min_area: float) -> list[U8]:
     An opening with a disc of :data:`SPLIT_OPEN_MM` (less than the narrowest finger,
     more than a seal's ring, a pen stroke or a skin-coloured rim strip) removes the
     thin joins; only parts of at least ``min_area`` are returned.  Nothing is returned
-    when the opening leaves the blob in one piece with (almost) nothing cut off, since
+    when the opening leaves the blob in one piece with less than 1 % cut off, since
     the shape test has already judged that blob.
     """
     opened = _open(comp, SPLIT_OPEN_MM * px_mm)
@@ -468,7 +469,7 @@ def _split(comp: U8, px_mm: float, min_area: float) -> list[U8]:
     if n <= 1:
         return []
     cut = 1.0 - float(stats[1:, cv2.CC_STAT_AREA].sum()) / max(float(cv2.countNonZero(comp)), 1.0)
-    if n == 2 and cut < 0.05:
+    if n == 2 and cut < 0.01:
         return []
     return [(lbl == i).astype(np.uint8) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
 
