@@ -53,6 +53,12 @@ PAPER_A4_SHORT_MM = 210.0
 # its blobs must pass a stricter shape test (:func:`_is_strong_finger`)
 LOOSE_RG_MIN = 1.04
 LOOSE_BG_MAX = 1.45
+# third, "pale" colour pass (light skin on yellowed paper, see skin_against_paper);
+# only on a page whose paper is clearly yellow, and with the strict shape test
+PALE_RG_MIN = 1.015
+PALE_BG_MIN = 1.15
+PALE_LUM = (0.7, 1.5)
+PALE_PAPER_BG_MAX = 0.85  # B/G of the paper: yellowed
 STRONG_WIDTH_MM = (11.0, 28.0)
 STRONG_MAX_SIDE_CV = 0.22
 STRONG_MIN_SOLIDITY = 0.9
@@ -166,7 +172,7 @@ def local_paper_map(small: U8, px_mm: float) -> NDArray[np.float32]:
     return np.maximum(np.asarray(big, np.float32), 1.0)
 
 
-def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = False) -> U8:
+def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = False, pale: bool = False) -> U8:
     """Skin-coloured pixels after white-balancing on the paper (uint8 0/1).
 
     After dividing by the paper colour, paper of any age is grey (R≈G≈B) and a stain or
@@ -186,6 +192,19 @@ def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = Fal
     rg = r / g
     bg = b / g
     lum = (0.114 * b + 0.587 * g + 0.299 * r) * 1.0
+    if pale:
+        # light skin on yellowed paper: barely redder, but clearly less yellow (bluer)
+        # than the paper and about as bright; white or grey things are less red than
+        # yellowed paper, and its own darker or stained parts are not bluer
+        return np.asarray(
+            (rg > PALE_RG_MIN)
+            & (rg < 1.9)
+            & (bg > PALE_BG_MIN)
+            & (bg < LOOSE_BG_MAX)
+            & (lum > PALE_LUM[0])
+            & (lum < PALE_LUM[1]),
+            np.uint8,
+        )
     rg_min, bg_max = (LOOSE_RG_MIN, LOOSE_BG_MAX) if loose else (1.08, 1.2)
     red = (rg > rg_min) & (rg < 1.9) & (bg > 0.3) & (bg < bg_max)
     # dark pixels (a dark finger's shaded side) must be clearly red: dark ink is only slightly so
@@ -288,10 +307,12 @@ def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
     return np.asarray(ink, np.uint8)
 
 
-def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bool = False) -> U8:
+def skin_blobs(
+    small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bool = False, pale: bool = False
+) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
     blurred = cv2.GaussianBlur(small, (3, 3), 0)
-    skin = skin_against_paper(blurred, paper, loose=loose)
+    skin = skin_against_paper(blurred, paper, loose=loose, pale=pale)
     k = max(3, round(1.2 * px_mm) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
@@ -362,9 +383,18 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     # pass 3: the looser colour (clipped red on warm yellowed paper) against the
     # global paper, where passes 1-2 found nothing, only blobs whose shape is a finger
     # beyond doubt (against a local map the page's unclipped rim passes it)
-    for stage in ("local", "global", "loose"):
-        loose = stage == "loose"
-        blobs = skin_blobs(small, paper_local if stage == "local" else paper_global, px_mm, loose=loose)
+    yellowed = float(paper_global[0]) < PALE_PAPER_BG_MAX * float(paper_global[1])
+    for stage in ("local", "global", "loose", "pale"):
+        loose = stage in ("loose", "pale")
+        if stage == "pale" and not yellowed:
+            continue
+        blobs = skin_blobs(
+            small,
+            paper_local if stage == "local" else paper_global,
+            px_mm,
+            loose=stage == "loose",
+            pale=stage == "pale",
+        )
         taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
         ink = _ink(grey, blobs, px_mm)
         n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
