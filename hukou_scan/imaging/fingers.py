@@ -79,6 +79,8 @@ class Finger:
         edge: the page edge it comes from (top, bottom, left, right).
         width_mm / length_mm: its body width and how far it reaches into the page.
         covers_content: it lies over text, ruled lines or form cells.
+        split: it was cut out of a larger skin-coloured blob (writing or a seal
+            touching it), so its outline may keep a sliver of that writing.
     """
 
     bbox: tuple[int, int, int, int]
@@ -86,6 +88,7 @@ class Finger:
     width_mm: float
     length_mm: float
     covers_content: bool
+    split: bool = False
 
 
 @dataclass
@@ -457,6 +460,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
                         width_mm=round(s["width_mm"], 1),
                         length_mm=round(s["length_mm"], 1),
                         covers_content=covers,
+                        split=was_split,
                     )
                 )
     if fingers or rejected:
@@ -578,7 +582,15 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
         ring = (cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr))) > 0) & (near == 0)
         m = master[y0:y1, x0:x1]
         grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        skin = skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0
+        # skin colour excuses a dark pixel only on the finger itself (and its antialiased
+        # rim): reddish-brown handwriting or a faded seal cut off the finger's blob is as
+        # skin-coloured as the finger, and beside it, it is ink
+        # (a finger cut out of such a blob may keep a sliver of it along its outline,
+        # so there only its inside counts as the finger)
+        ko = max(3, round((SPLIT_OPEN_MM if f.split else 0.7) * report.px_per_mm * inv) | 1)
+        ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko))
+        own = (cv2.erode(core, ell) if f.split else cv2.dilate(core, ell)) > 0
+        skin = (skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0) & own
         paper_grey = float(np.median(grey[ring])) if ring.any() else float(np.percentile(grey, 90))
         ink = (grey < 0.85 * paper_grey) & ~skin
         ink = cv2.dilate(ink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
