@@ -7,15 +7,25 @@ two fingers at its edges.  On the rectified page a finger is a skin-coloured blo
 * **yellowed paper and wooden desks are close to skin hue.**  So colour is judged
   against the page's own paper: every pixel is divided by the paper colour (a white
   balance on the paper), after which paper of any age is neutral and skin is clearly
-  red of green.  A warm lamp shifts paper and skin alike and cancels out too.
+  red of green.  A warm lamp shifts paper and skin alike and cancels out too.  The
+  paper is not one colour, though: where a lamp's hot spot clips the red (and green)
+  of a yellowed page, the dimmer parts keep the paper's true, redder hue, which against
+  the page's overall paper colour is as red as skin.  So the first colour pass judges
+  each pixel against the paper *around it* (a map of ~30 mm cells), a second against
+  the page's overall paper (light skin can hide against the redder local paper of an
+  unclipped rim), and two looser ones (clipped red; pale skin on yellowed paper, which
+  is barely redder but clearly bluer than the paper) are trusted only with a strict
+  shape test.
 * **colour alone is not enough** (a strip of wood left by a loose page outline, a
   brown stain, a red seal): every candidate must pass a shape test — it touches the
   page edge, it points *into* the page (not along the edge), its width is a finger's
   (9–32 mm) with roughly parallel sides, and its far end is rounded (narrower than its
-  body), unlike a flat-ended strip of desk.
+  body), unlike a flat-ended strip of desk.  A finger touching a faded seal or
+  reddish handwriting merges with it into one blob that fails this test; a 5 mm
+  opening cuts the thin strokes off and the thick parts are judged on their own.
 * **never paint over ink.**  The fill only covers pixels that are skin-coloured or
-  paper-bright; any pixel darker than the paper that is not skin-coloured is ink and
-  is kept, however close to the finger.
+  paper-bright; any pixel darker than the paper that is not skin-coloured *on the
+  finger itself* is ink and is kept, however close to the finger.
 
 A finger that lies only over the margin is painted with the paper colour around it in
 the cleaned derivative (the master stays as captured); a finger over text or form
@@ -68,6 +78,7 @@ PAPER_CELL_MM = 30.0  # cells of the local paper map: larger than a finger's wid
 MAX_HOLE_MM2 = 400.0  # holes filled inside a skin blob: a thumb's nail, not a seal's ring
 SPLIT_OPEN_MM = 5.0  # opening that cuts a finger from a seal or writing it touches
 SPLIT_MIN_LENGTH_MM = 10.0  # how far a part cut out that way must reach into the page
+SPLIT_FILL_INSET_MM = 3.5  # such a part is the finger only this far inside its outline (fill)
 
 
 @dataclass(frozen=True)
@@ -583,11 +594,11 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
         m = master[y0:y1, x0:x1]
         grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)
         # skin colour excuses a dark pixel only on the finger itself (and its antialiased
-        # rim): reddish-brown handwriting or a faded seal cut off the finger's blob is as
-        # skin-coloured as the finger, and beside it, it is ink
-        # (a finger cut out of such a blob may keep a sliver of it along its outline,
-        # so there only its inside counts as the finger)
-        ko = max(3, round((SPLIT_OPEN_MM if f.split else 0.7) * report.px_per_mm * inv) | 1)
+        # rim): reddish-brown handwriting or a faded seal beside the finger is as
+        # skin-coloured as the finger, and it is ink.  A finger cut out of such a blob
+        # (``split``) may keep a sliver of it along its outline, so there only its inside
+        # counts; its shaded, darker sides may then stay unpainted, never the ink.
+        ko = max(3, round((SPLIT_FILL_INSET_MM if f.split else 0.7) * report.px_per_mm * inv) | 1)
         ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko))
         own = (cv2.erode(core, ell) if f.split else cv2.dilate(core, ell)) > 0
         skin = (skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0) & own

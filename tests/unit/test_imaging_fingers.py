@@ -359,3 +359,24 @@ def test_pale_pass_ignores_white_grey_and_paper_coloured_tabs(colour: tuple[int,
     img = page()
     finger(img, "right", 0.3, 11.0, colour=colour)
     assert detect_fingers(img, DPI).fingers == ()
+
+
+def test_fill_keeps_skin_coloured_ink_beside_a_margin_finger() -> None:
+    """Reddish-brown lines 1 mm from a margin finger are as skin-coloured as the finger: still ink."""
+    clean = page(text=False)
+    h = clean.shape[0]
+    y0 = round(0.5 * h)
+    half = round(8.5 * PX_MM)
+    for dy in (-half - round(1 * PX_MM), half + round(1 * PX_MM)):
+        cv2.line(clean, (0, y0 + dy), (round(30 * PX_MM), y0 + dy), (80, 100, 190), 2, cv2.LINE_AA)
+    img = clean.copy()
+    truth = finger(img, "left", 0.5, 14.0)
+    rep = detect_fingers(img, DPI)
+    assert len(rep.fingers) == 1 and rep.fingers[0].split  # the lines joined its blob
+    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
+    deriv = enhance(img, DPI).image
+    filled, n = fill_fingers(deriv, img, rep)
+    assert n > 0.8 * truth.sum()
+    ink = ink_mask(clean) & ~truth
+    assert ink.sum() > 100
+    assert int(((filled != deriv) & ink).sum()) == 0
