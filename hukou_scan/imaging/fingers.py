@@ -322,10 +322,17 @@ def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
 
 
 def skin_blobs(
-    small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bool = False, pale: bool = False
+    small: U8,
+    paper: NDArray[np.float32],
+    px_mm: float,
+    *,
+    loose: bool = False,
+    pale: bool = False,
+    blurred: U8 | None = None,
 ) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
-    blurred = cv2.GaussianBlur(small, (3, 3), 0)
+    if blurred is None:
+        blurred = cv2.GaussianBlur(small, (3, 3), 0)
     skin = skin_against_paper(blurred, paper, loose=loose, pale=pale)
     k = max(3, round(1.2 * px_mm) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
@@ -382,6 +389,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
         return FingerReport((), empty, scale, px_mm)
     paper_local = local_paper_map(small, px_mm)
     paper_global = paper_colour(small)
+    blurred = cv2.GaussianBlur(small, (3, 3), 0)
     tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -408,9 +416,16 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
             px_mm,
             loose=stage == "loose",
             pale=stage == "pale",
+            blurred=blurred,
         )
         taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-        ink = _ink(grey, blobs, px_mm)
+        stage_ink: list[U8] = []  # computed once, when a finger is found
+
+        def ink_of_stage(blobs: U8 = blobs, cache: list[U8] = stage_ink) -> U8:
+            if not cache:
+                cache.append(_ink(grey, blobs, px_mm))
+            return cache[0]
+
         n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
         test = _is_strong_finger if loose else _is_finger
         for i in range(1, n):
@@ -426,7 +441,7 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
             best = _judge(comp, edges, test, px_mm, details, stage)
             found: list[tuple[U8, str, dict[str, float], U8, bool]] = []
             if best is not None:
-                found.append((comp, *best, ink, False))
+                found.append((comp, *best, ink_of_stage(), False))
             elif stage == "local":
                 # a finger touching a seal, reddish handwriting or a skin-coloured rim of
                 # the page merges with it into one blob that fails the shape test: cut
