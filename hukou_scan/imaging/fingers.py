@@ -7,15 +7,25 @@ two fingers at its edges.  On the rectified page a finger is a skin-coloured blo
 * **yellowed paper and wooden desks are close to skin hue.**  So colour is judged
   against the page's own paper: every pixel is divided by the paper colour (a white
   balance on the paper), after which paper of any age is neutral and skin is clearly
-  red of green.  A warm lamp shifts paper and skin alike and cancels out too.
+  red of green.  A warm lamp shifts paper and skin alike and cancels out too.  The
+  paper is not one colour, though: where a lamp's hot spot clips the red (and green)
+  of a yellowed page, the dimmer parts keep the paper's true, redder hue, which against
+  the page's overall paper colour is as red as skin.  So the first colour pass judges
+  each pixel against the paper *around it* (a map of ~30 mm cells), a second against
+  the page's overall paper (light skin can hide against the redder local paper of an
+  unclipped rim), and two looser ones (clipped red; pale skin on yellowed paper, which
+  is barely redder but clearly bluer than the paper) are trusted only with a strict
+  shape test.
 * **colour alone is not enough** (a strip of wood left by a loose page outline, a
   brown stain, a red seal): every candidate must pass a shape test — it touches the
   page edge, it points *into* the page (not along the edge), its width is a finger's
   (9–32 mm) with roughly parallel sides, and its far end is rounded (narrower than its
-  body), unlike a flat-ended strip of desk.
+  body), unlike a flat-ended strip of desk.  A finger touching a faded seal or
+  reddish handwriting merges with it into one blob that fails this test; a 5 mm
+  opening cuts the thin strokes off and the thick parts are judged on their own.
 * **never paint over ink.**  The fill only covers pixels that are skin-coloured or
-  paper-bright; any pixel darker than the paper that is not skin-coloured is ink and
-  is kept, however close to the finger.
+  paper-bright; any pixel darker than the paper that is not skin-coloured *on the
+  finger itself* is ink and is kept, however close to the finger.
 
 A finger that lies only over the margin is painted with the paper colour around it in
 the cleaned derivative (the master stays as captured); a finger over text or form
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,11 +63,22 @@ PAPER_A4_SHORT_MM = 210.0
 # its blobs must pass a stricter shape test (:func:`_is_strong_finger`)
 LOOSE_RG_MIN = 1.04
 LOOSE_BG_MAX = 1.45
+# third, "pale" colour pass (light skin on yellowed paper, see skin_against_paper);
+# only on a page whose paper is clearly yellow, and with the strict shape test
+PALE_RG_MIN = 1.015
+PALE_BG_MIN = 1.15
+PALE_LUM = (0.7, 1.5)
+PALE_PAPER_BG_MAX = 0.85  # B/G of the paper: yellowed
 STRONG_WIDTH_MM = (11.0, 28.0)
 STRONG_MAX_SIDE_CV = 0.22
 STRONG_MIN_SOLIDITY = 0.9
 STRONG_MAX_TILT_DEG = 40.0
 WORK_LONG_SIDE = 900
+PAPER_CELL_MM = 30.0  # cells of the local paper map: larger than a finger's width
+MAX_HOLE_MM2 = 400.0  # holes filled inside a skin blob: a thumb's nail, not a seal's ring
+SPLIT_OPEN_MM = 5.0  # opening that cuts a finger from a seal or writing it touches
+SPLIT_MIN_LENGTH_MM = 10.0  # how far a part cut out that way must reach into the page
+SPLIT_FILL_INSET_MM = 3.5  # such a part is the finger only this far inside its outline (fill)
 
 
 @dataclass(frozen=True)
@@ -68,6 +90,8 @@ class Finger:
         edge: the page edge it comes from (top, bottom, left, right).
         width_mm / length_mm: its body width and how far it reaches into the page.
         covers_content: it lies over text, ruled lines or form cells.
+        split: it was cut out of a larger skin-coloured blob (writing or a seal
+            touching it), so its outline may keep a sliver of that writing.
     """
 
     bbox: tuple[int, int, int, int]
@@ -75,6 +99,7 @@ class Finger:
     width_mm: float
     length_mm: float
     covers_content: bool
+    split: bool = False
 
 
 @dataclass
@@ -133,7 +158,35 @@ def paper_map(small: U8, cells: int = 4) -> NDArray[np.float32]:
     return np.maximum(np.asarray(big, np.float32), 1.0)
 
 
-def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = False) -> U8:
+def local_paper_map(small: U8, px_mm: float) -> NDArray[np.float32]:
+    """Paper colour at every pixel for the skin test (hh×ww×3 float), from ~30 mm cells.
+
+    Why local and this fine: under a warm lamp the bright middle of a yellowed page
+    clips its red channel while the vignetted corners and the gradient's dark side do
+    not, so against one global paper colour whole corners of bare paper look skin-red
+    and a finger there merges with them into a page-sized blob that fails the shape
+    test (and the darker paper also shifts what counts as a dark skin tone).  Each
+    cell's paper is the median of its brighter half (ink and fingers are darker than
+    paper); a 3×3 median over the grid of cells then overrules a cell that a finger
+    or a dense block of writing covers almost entirely, so a finger never becomes its
+    own paper.
+    """
+    hh, ww = small.shape[:2]
+    cell = max(8.0, PAPER_CELL_MM * px_mm)
+    ny, nx = max(2, round(hh / cell)), max(2, round(ww / cell))
+    glob = paper_colour(small)
+    grid = np.empty((ny, nx, 3), np.float32)
+    for i in range(ny):
+        for j in range(nx):
+            c = small[i * hh // ny : (i + 1) * hh // ny, j * ww // nx : (j + 1) * ww // nx]
+            grid[i, j] = paper_colour(c) if c.shape[0] >= 8 and c.shape[1] >= 8 else glob
+    if ny >= 3 and nx >= 3:
+        grid = np.asarray(cv2.medianBlur(grid, 3), np.float32)
+    big = cv2.resize(grid, (ww, hh), interpolation=cv2.INTER_LINEAR)
+    return np.maximum(np.asarray(big, np.float32), 1.0)
+
+
+def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = False, pale: bool = False) -> U8:
     """Skin-coloured pixels after white-balancing on the paper (uint8 0/1).
 
     After dividing by the paper colour, paper of any age is grey (R≈G≈B) and a stain or
@@ -153,6 +206,19 @@ def skin_against_paper(bgr: U8, paper: NDArray[np.float32], *, loose: bool = Fal
     rg = r / g
     bg = b / g
     lum = (0.114 * b + 0.587 * g + 0.299 * r) * 1.0
+    if pale:
+        # light skin on yellowed paper: barely redder, but clearly less yellow (bluer)
+        # than the paper and about as bright; white or grey things are less red than
+        # yellowed paper, and its own darker or stained parts are not bluer
+        return np.asarray(
+            (rg > PALE_RG_MIN)
+            & (rg < 1.9)
+            & (bg > PALE_BG_MIN)
+            & (bg < LOOSE_BG_MAX)
+            & (lum > PALE_LUM[0])
+            & (lum < PALE_LUM[1]),
+            np.uint8,
+        )
     rg_min, bg_max = (LOOSE_RG_MIN, LOOSE_BG_MAX) if loose else (1.08, 1.2)
     red = (rg > rg_min) & (rg < 1.9) & (bg > 0.3) & (bg < bg_max)
     # dark pixels (a dark finger's shaded side) must be clearly red: dark ink is only slightly so
@@ -255,10 +321,19 @@ def _ink(grey: U8, skin: U8, px_mm: float) -> U8:
     return np.asarray(ink, np.uint8)
 
 
-def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bool = False) -> U8:
+def skin_blobs(
+    small: U8,
+    paper: NDArray[np.float32],
+    px_mm: float,
+    *,
+    loose: bool = False,
+    pale: bool = False,
+    blurred: U8 | None = None,
+) -> U8:
     """Skin-coloured blobs, cleaned: specks removed, one finger one filled blob (uint8 0/1)."""
-    blurred = cv2.GaussianBlur(small, (3, 3), 0)
-    skin = skin_against_paper(blurred, paper, loose=loose)
+    if blurred is None:
+        blurred = cv2.GaussianBlur(small, (3, 3), 0)
+    skin = skin_against_paper(blurred, paper, loose=loose, pale=pale)
     k = max(3, round(1.2 * px_mm) | 1)
     ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     skin = np.asarray(cv2.morphologyEx(skin, cv2.MORPH_OPEN, ell), np.uint8)
@@ -269,10 +344,26 @@ def skin_blobs(small: U8, paper: NDArray[np.float32], px_mm: float, *, loose: bo
         cv2.morphologyEx(skin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k2, k2))),
         np.uint8,
     )
+    # fill holes up to a nail's size; a larger hole is not part of a finger (a seal's
+    # ring touching a finger must not become a disc joined to it)
     contours, _ = cv2.findContours(skin, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    skin = np.zeros_like(skin)
-    cv2.drawContours(skin, contours, -1, 1, thickness=-1)
-    return skin
+    filled = np.zeros_like(skin)
+    cv2.drawContours(filled, contours, -1, 1, thickness=-1)
+    holes = (filled > 0) & (skin == 0)
+    n, lbl, stats, _ = cv2.connectedComponentsWithStats(holes.astype(np.uint8), connectivity=4)
+    small_hole = np.zeros(n, bool)
+    small_hole[1:] = stats[1:, cv2.CC_STAT_AREA] <= MAX_HOLE_MM2 * px_mm * px_mm
+    return np.asarray((skin > 0) | small_hole[lbl], np.uint8)
+
+
+def _open(mask: U8, diameter_px: float) -> U8:
+    """Opening with a disc, zeros beyond the image (a strip along the border is removed too)."""
+    k = max(3, round(diameter_px) | 1)
+    ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    return np.asarray(
+        cv2.morphologyEx(mask, cv2.MORPH_OPEN, ell, borderType=cv2.BORDER_CONSTANT, borderValue=0),
+        np.uint8,
+    )
 
 
 def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None = None) -> FingerReport:
@@ -296,8 +387,9 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     px_mm = (dpi * scale / 25.4) if dpi else min(hh, ww) / PAPER_A4_SHORT_MM
     if small.ndim != 3 or min(hh, ww) < 32:
         return FingerReport((), empty, scale, px_mm)
-    paper = paper_colour(small)
-    skin = skin_blobs(small, paper, px_mm)
+    paper_local = local_paper_map(small, px_mm)
+    paper_global = paper_colour(small)
+    blurred = cv2.GaussianBlur(small, (3, 3), 0)
     tol = max(2, round(0.01 * min(hh, ww)))
     min_area = (FINGER_WIDTH_MM[0] * px_mm) ** 2 * 0.6
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
@@ -305,17 +397,37 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
     fingers: list[Finger] = []
     details: list[dict[str, Any]] = []
     rejected = 0
-    # pass 1: clearly skin-coloured blobs with the ordinary shape test; pass 2: the
-    # looser colour (clipped red on warm yellowed paper), only where pass 1 found
-    # nothing, and only blobs whose shape is a finger beyond doubt
-    for loose in (False, True):
-        if loose:
-            blobs = skin_blobs(small, paper, px_mm, loose=True)
-            taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-        else:
-            blobs = skin
-        ink = _ink(grey, blobs, px_mm)
+    # pass 1: clearly skin-coloured against the local paper, ordinary shape test;
+    # pass 2: the same against the page's global paper colour, where pass 1 found
+    # nothing (light skin is only ~8 % redder than yellowed paper: the local paper of
+    # the page's unclipped, redder rim can hide a fingertip there that the page as a
+    # whole shows; either comparison alone misses fingers the other finds);
+    # pass 3: the looser colour (clipped red on warm yellowed paper) against the
+    # global paper, where passes 1-2 found nothing, only blobs whose shape is a finger
+    # beyond doubt (against a local map the page's unclipped rim passes it)
+    yellowed = float(paper_global[0]) < PALE_PAPER_BG_MAX * float(paper_global[1])
+    for stage in ("local", "global", "loose", "pale"):
+        loose = stage in ("loose", "pale")
+        if stage == "pale" and not yellowed:
+            continue
+        blobs = skin_blobs(
+            small,
+            paper_local if stage == "local" else paper_global,
+            px_mm,
+            loose=stage == "loose",
+            pale=stage == "pale",
+            blurred=blurred,
+        )
+        taken = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        stage_ink: list[U8] = []  # computed once, when a finger is found
+
+        def ink_of_stage(blobs: U8 = blobs, cache: list[U8] = stage_ink) -> U8:
+            if not cache:
+                cache.append(_ink(grey, blobs, px_mm))
+            return cache[0]
+
         n, lbl, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+        test = _is_strong_finger if loose else _is_finger
         for i in range(1, n):
             x, y, w, h, area = (int(v) for v in stats[i])
             if area < min_area:
@@ -324,51 +436,102 @@ def detect_fingers(page_bgr: U8, dpi: float | None = None, *, reduced: U8 | None
             if not edges:
                 continue
             comp = (lbl == i).astype(np.uint8)
-            if loose and np.any(comp & taken):
+            if stage != "local" and np.any(comp & taken):
                 continue
-            test = _is_strong_finger if loose else _is_finger
-            best: tuple[str, dict[str, float]] | None = None
-            for e in edges:
-                s = _shape(comp, e, px_mm)
-                if s is not None and test(s):
-                    best = (e, s)
-                    break
-                if s is not None:
-                    details.append(
-                        {
-                            "edge": e,
-                            "accepted": False,
-                            "loose": loose,
-                            **{k_: round(v, 3) for k_, v in s.items()},
-                        }
-                    )
-            if best is None:
-                rejected += int(not loose)
+            best = _judge(comp, edges, test, px_mm, details, stage)
+            found: list[tuple[U8, str, dict[str, float], U8, bool]] = []
+            if best is not None:
+                found.append((comp, *best, ink_of_stage(), False))
+            elif stage == "local":
+                # a finger touching a seal, reddish handwriting or a skin-coloured rim of
+                # the page merges with it into one blob that fails the shape test: cut
+                # the thin joins and judge the thick parts on their own (only against the
+                # local paper: against the global colour or the loose one, bumps of the
+                # page's rim strip are cut out too, and look like fingertips)
+                for part in _split(comp, px_mm, min_area):
+                    bx, by, bw, bh = cv2.boundingRect(part)
+                    pe = _edge_of(bx, by, bw, bh, ww, hh, tol)
+                    pb = _judge(part, pe, test, px_mm, details, stage) if pe else None
+                    # a part must reach well past the opening: a bump of the page's rim
+                    # left by the opening is wide and shallow
+                    if pb is not None and pb[1]["length_mm"] >= SPLIT_MIN_LENGTH_MM:
+                        # what was cut off is writing or a seal: it counts as content
+                        found.append((part, *pb, _ink(grey, part, px_mm), True))
+            if not found:
+                rejected += int(stage == "local")
                 continue
-            edge, s = best
-            covers = _covers_content(comp, ink, px_mm, edge)
-            details.append(
-                {"edge": edge, "accepted": True, "loose": loose, **{k_: round(v, 3) for k_, v in s.items()}}
-            )
-            mask |= comp
-            inv = 1.0 / scale
-            fingers.append(
-                Finger(
-                    bbox=(
-                        int(x * inv),
-                        int(y * inv),
-                        min(w0, math.ceil(w * inv)),
-                        min(h0, math.ceil(h * inv)),
-                    ),
-                    edge=edge,
-                    width_mm=round(s["width_mm"], 1),
-                    length_mm=round(s["length_mm"], 1),
-                    covers_content=covers,
+            for part, edge, s, part_ink, was_split in found:
+                covers = _covers_content(part, part_ink, px_mm, edge)
+                details.append(
+                    {
+                        "edge": edge,
+                        "accepted": True,
+                        "stage": stage,
+                        "split": was_split,
+                        **{k_: round(v, 3) for k_, v in s.items()},
+                    }
                 )
-            )
+                mask |= part
+                px, py, pw, ph = cv2.boundingRect(part)
+                inv = 1.0 / scale
+                fingers.append(
+                    Finger(
+                        bbox=(
+                            int(px * inv),
+                            int(py * inv),
+                            min(w0, math.ceil(pw * inv)),
+                            min(h0, math.ceil(ph * inv)),
+                        ),
+                        edge=edge,
+                        width_mm=round(s["width_mm"], 1),
+                        length_mm=round(s["length_mm"], 1),
+                        covers_content=covers,
+                        split=was_split,
+                    )
+                )
     if fingers or rejected:
         log.debug("fingers: %d found, %d skin blobs at the edge rejected by shape", len(fingers), rejected)
     return FingerReport(tuple(fingers), mask, scale, px_mm, rejected, details)
+
+
+def _judge(
+    comp: U8,
+    edges: list[str],
+    test: Callable[[dict[str, float]], bool],
+    px_mm: float,
+    details: list[dict[str, Any]],
+    stage: str,
+) -> tuple[str, dict[str, float]] | None:
+    """The first page edge from which ``comp`` passes ``test``, with its shape; rejections go to ``details``."""
+    for e in edges:
+        s = _shape(comp, e, px_mm)
+        if s is None:
+            continue
+        if test(s):
+            return e, s
+        details.append(
+            {"edge": e, "accepted": False, "stage": stage, **{k: round(v, 3) for k, v in s.items()}}
+        )
+    return None
+
+
+def _split(comp: U8, px_mm: float, min_area: float) -> list[U8]:
+    """The thick parts of a blob that failed the shape test, each on its own (uint8 0/1 masks).
+
+    An opening with a disc of :data:`SPLIT_OPEN_MM` (less than the narrowest finger,
+    more than a seal's ring, a pen stroke or a skin-coloured rim strip) removes the
+    thin joins; only parts of at least ``min_area`` are returned.  Nothing is returned
+    when the opening leaves the blob in one piece with less than 1 % cut off, since
+    the shape test has already judged that blob.
+    """
+    opened = _open(comp, SPLIT_OPEN_MM * px_mm)
+    n, lbl, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    if n <= 1:
+        return []
+    cut = 1.0 - float(stats[1:, cv2.CC_STAT_AREA].sum()) / max(float(cv2.countNonZero(comp)), 1.0)
+    if n == 2 and cut < 0.01:
+        return []
+    return [(lbl == i).astype(np.uint8) for i in range(1, n) if stats[i, cv2.CC_STAT_AREA] >= min_area]
 
 
 def _covers_content(comp: U8, ink: U8, px_mm: float, edge: str) -> bool:
@@ -445,7 +608,15 @@ def fill_fingers(derivative: U8, master: U8, report: FingerReport) -> tuple[U8, 
         ring = (cv2.dilate(near, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kr, kr))) > 0) & (near == 0)
         m = master[y0:y1, x0:x1]
         grey = cv2.cvtColor(m, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        skin = skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0
+        # skin colour excuses a dark pixel only on the finger itself (and its antialiased
+        # rim): reddish-brown handwriting or a faded seal beside the finger is as
+        # skin-coloured as the finger, and it is ink.  A finger cut out of such a blob
+        # (``split``) may keep a sliver of it along its outline, so there only its inside
+        # counts; its shaded, darker sides may then stay unpainted, never the ink.
+        ko = max(3, round((SPLIT_FILL_INSET_MM if f.split else 0.7) * report.px_per_mm * inv) | 1)
+        ell = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ko, ko))
+        own = (cv2.erode(core, ell) if f.split else cv2.dilate(core, ell)) > 0
+        skin = (skin_against_paper(m, paper_full[y0:y1, x0:x1]) > 0) & own
         paper_grey = float(np.median(grey[ring])) if ring.any() else float(np.percentile(grey, 90))
         ink = (grey < 0.85 * paper_grey) & ~skin
         ink = cv2.dilate(ink.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hukou_scan.imaging.enhance import enhance
-from hukou_scan.imaging.fingers import detect_fingers, fill_fingers
+from hukou_scan.imaging.fingers import FingerReport, detect_fingers, fill_fingers
 from hukou_scan.imaging.io import decode_image
 from hukou_scan.imaging.pipeline import process_frame
 from hukou_scan.imaging.quality import assess_page
@@ -259,3 +259,124 @@ def test_wilson_interval_of_the_recall() -> None:
     lo, hi = wilson(95, 100) or (0.0, 0.0)
     assert lo < 0.95 < hi and hi - lo < 0.9806 - 0.8463
     assert wilson(0, 0) is None
+
+
+def _hit(rep: FingerReport, img: np.ndarray, truth: np.ndarray) -> float:
+    """Share of the true finger that the detected fingers cover."""
+    det = cv2.resize(rep.mask, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
+    return float((det & truth).sum()) / float(truth.sum())
+
+
+def _lamp_hotspot(img: np.ndarray) -> np.ndarray:
+    """Light 1.4× over the upper left two thirds of the page, falling to 0.65× at the lower right corner.
+
+    On yellowed paper the bright part clips red *and* green, so the page's overall
+    paper colour is (B, 255, 255); the dim corner keeps the paper's true, redder hue,
+    which against that colour is as red as skin.
+    """
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gain = 1.4 - 0.75 * np.clip((xx / w + yy / h - 0.8) / 1.2, 0, 1)
+    return np.clip(img.astype(np.float32) * gain[..., None], 0, 255).astype(np.uint8)
+
+
+def test_finger_in_the_dim_corner_of_an_overexposed_page_is_found() -> None:
+    """Cause (a): skin is judged against the paper *around it*, not the page's one paper colour."""
+    clean = page()
+    img = clean.copy()
+    truth = finger(img, "right", 0.85, 45.0)
+    img, clean = _lamp_hotspot(img), _lamp_hotspot(clean)
+    rep = detect_fingers(img, DPI)
+    assert [f.edge for f in rep.fingers] == ["right"]
+    assert _hit(rep, img, truth) >= 0.9
+    assert rep.fingers[0].covers_content
+    # the dim, redder paper itself is no finger
+    assert detect_fingers(clean, DPI).fingers == ()
+
+
+def test_finger_touching_a_faded_seal_is_found() -> None:
+    """Cause (b): a faded red seal's ring touching the finger must not join it into one odd blob."""
+    img = page()
+    h, w = img.shape[:2]
+    centre = (round(0.5 * w), round(h - 55 * PX_MM))
+    faded_red = (100, 140, 225)  # as skin-coloured as a finger against the paper
+    cv2.circle(img, centre, round(16 * PX_MM), faded_red, round(1.5 * PX_MM), cv2.LINE_AA)
+    img[:] = cv2.GaussianBlur(img, (3, 3), 0)
+    truth = finger(img, "bottom", (centre[0] + 17 * PX_MM) / w, 60.0)
+    rep = detect_fingers(img, DPI)
+    assert [f.edge for f in rep.fingers] == ["bottom"]
+    assert _hit(rep, img, truth) >= 0.9
+    assert rep.fingers[0].covers_content
+    assert 14 <= rep.fingers[0].width_mm <= 24  # the finger, not finger + seal
+
+
+def test_finger_touching_reddish_handwriting_is_cut_free() -> None:
+    """Cause (b): reddish-brown strokes touching the finger are cut off before the shape test."""
+    clean = page()
+    h, w = clean.shape[:2]
+    y = round(h - 40 * PX_MM)
+    for k in range(6):
+        x0 = round(0.3 * w + k * 9 * PX_MM)
+        cv2.line(clean, (x0, y), (x0 + round(6 * PX_MM), y - round(5 * PX_MM)), (60, 70, 150), 3, cv2.LINE_AA)
+    cv2.line(clean, (round(0.3 * w), y + 6), (round(0.75 * w), y + 6), (80, 100, 190), 4, cv2.LINE_AA)
+    img = clean.copy()
+    truth = finger(img, "bottom", 0.5, 60.0)
+    rep = detect_fingers(img, DPI)
+    assert [f.edge for f in rep.fingers] == ["bottom"]
+    assert _hit(rep, img, truth) >= 0.9
+    assert rep.fingers[0].covers_content
+    # forced fill: the strokes that were cut off are ink and stay untouched
+    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
+    deriv = enhance(img, DPI).image
+    filled, n = fill_fingers(deriv, img, rep)
+    assert n > 0
+    assert int(((filled != deriv) & ink_mask(clean) & ~truth).sum()) == 0
+
+
+PALE_SKIN = (187, 200, 233)  # BGR: against YELLOWED only ~3 % redder than green, 25 % bluer
+
+
+def test_pale_fingertip_on_yellowed_paper_is_found_and_filled() -> None:
+    """Cause (c): a very light fingertip over the margin of a yellowed page."""
+    clean = page()
+    img = clean.copy()
+    truth = finger(img, "right", 0.3, 11.0, colour=PALE_SKIN)
+    rep = detect_fingers(img, DPI)
+    assert [f.edge for f in rep.fingers] == ["right"]
+    assert not rep.fingers[0].covers_content
+    assert _hit(rep, img, truth) >= 0.8
+    deriv = enhance(img, DPI).image
+    filled, n = fill_fingers(deriv, img, rep)
+    assert n > 0.5 * truth.sum()
+    assert int(((filled != deriv) & ink_mask(clean) & ~truth).sum()) == 0
+
+
+@pytest.mark.parametrize(
+    "colour", [(236, 238, 240), (200, 200, 200), (150, 200, 226)], ids=["white", "grey", "paper"]
+)
+def test_pale_pass_ignores_white_grey_and_paper_coloured_tabs(colour: tuple[int, int, int]) -> None:
+    """The same fingertip shape in white, grey or the paper's own colour is no finger."""
+    img = page()
+    finger(img, "right", 0.3, 11.0, colour=colour)
+    assert detect_fingers(img, DPI).fingers == ()
+
+
+def test_fill_keeps_skin_coloured_ink_beside_a_margin_finger() -> None:
+    """Reddish-brown lines 1 mm from a margin finger are as skin-coloured as the finger: still ink."""
+    clean = page(text=False)
+    h = clean.shape[0]
+    y0 = round(0.5 * h)
+    half = round(8.5 * PX_MM)
+    for dy in (-half - round(1 * PX_MM), half + round(1 * PX_MM)):
+        cv2.line(clean, (0, y0 + dy), (round(30 * PX_MM), y0 + dy), (80, 100, 190), 2, cv2.LINE_AA)
+    img = clean.copy()
+    truth = finger(img, "left", 0.5, 14.0)
+    rep = detect_fingers(img, DPI)
+    assert len(rep.fingers) == 1 and rep.fingers[0].split  # the lines joined its blob
+    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
+    deriv = enhance(img, DPI).image
+    filled, n = fill_fingers(deriv, img, rep)
+    assert n > 0.8 * truth.sum()
+    ink = ink_mask(clean) & ~truth
+    assert ink.sum() > 100
+    assert int(((filled != deriv) & ink).sum()) == 0
