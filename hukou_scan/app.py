@@ -456,6 +456,7 @@ class AppContext:
     def linking(self) -> LinkingService:
         """Link proposals after OCR (hook: ``ctx.linking.propose``), confirmation, manual links."""
         from hukou_scan.services.linking import LinkingService, LinkingSettings
+        from hukou_scan.storage.qa import StatsQueries
 
         return LinkingService(
             self.pages,
@@ -465,6 +466,7 @@ class AppContext:
             self.guard,
             LinkingSettings.from_section(self.settings.section("registry")),
             batches=self.batches,
+            user_names=StatsQueries(self.db).operator_names,
         )
 
     # --- search (issue 7) --------------------------------------------------------------

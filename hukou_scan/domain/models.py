@@ -53,6 +53,28 @@ class PageState(enum.StrEnum):
     DELETED = "deleted"
 
 
+DELETED_FROM = "deleted_from:"  # state_reason of a deleted page: the state an undo gives back
+
+
+def recognised_state(state: PageState, reason: str) -> tuple[PageState, str] | None:
+    """The (state, reason) a page takes when its recognition succeeds; ``None`` = unchanged.
+
+    Why: a clerk may delete a page while it waits for OCR; the reading that lands later
+    must not bring it back into the batch (it came back as page 3 with the counter one
+    higher, issue 15 journeys).  A deleted page stays deleted and remembers it is now
+    recognised, so "undo delete" restores it as such.  Pages already further along
+    (linked, reviewed, synced) keep their state.
+    """
+    if state == PageState.DELETED:
+        before = reason.removeprefix(DELETED_FROM) if reason.startswith(DELETED_FROM) else None
+        if before in (PageState.CAPTURED.value, PageState.PROCESSED.value, PageState.FAILED.value):
+            return PageState.DELETED, DELETED_FROM + PageState.RECOGNIZED.value
+        return None  # replaced by a re-take, or deleted from a later state: as it is
+    if state in (PageState.LINKED, PageState.REVIEWED, PageState.SYNCED):
+        return None
+    return PageState.RECOGNIZED, ""
+
+
 class SyncState(enum.StrEnum):
     LOCAL = "local"
     UPLOADED = "uploaded"

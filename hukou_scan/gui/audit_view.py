@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -346,6 +347,9 @@ class AuditView(QWidget):
         self.until_edit = QDateEdit(self)
         self.until_edit.setCalendarPopup(True)
         self.until_edit.setDate(QDate.currentDate())
+        for edit in (self.since_edit, self.until_edit):
+            edit.setDisplayFormat("yyyy-MM-dd")  # as every date in the table and on the other screens
+        self._loaded_once = False
         self.search_button = QPushButton(self.tr("Filter"), self)
         self.search_button.setObjectName("filterButton")
         for w in (
@@ -425,6 +429,14 @@ class AuditView(QWidget):
             return events, self.security.audit_names(events)
 
         self.runner.run_simple(load, self._on_task_loaded, self._on_task_failed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Load the last 30 days the first time the screen is opened: an empty table read as
+        an empty log until the administrator found the Filter button (issue 15 journeys)."""
+        super().showEvent(event)
+        if not self._loaded_once and self.search_button.isEnabled():
+            self._loaded_once = True
+            self.refresh()
 
     def _on_search_button_clicked(self) -> None:
         self.refresh()

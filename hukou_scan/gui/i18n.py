@@ -133,15 +133,26 @@ def category_label(value: str) -> str:
     return labels.get(str(value), str(value))
 
 
+def _with_unit(pattern: str, value: str) -> str:
+    """``value`` in its unit's pattern (「%1库房」), unless the clerk already typed the unit:
+    「一号库房」 stayed 「一号库房」 instead of 「一号库房库房」 (issue 15 journeys)."""
+    before, _, after = pattern.partition("%1")
+    if (after.strip() and value.endswith(after.strip())) or (
+        before.strip() and value.lower().startswith(before.strip().lower())
+    ):
+        return value
+    return pattern.replace("%1", value)
+
+
 def location_label(loc: PaperLocation) -> str:
     """Where the paper original is kept, in the UI language (the Chinese catalogue gives
     the archive room's own notation, 1库房A柜2架15盒3卷 第1-40页)."""
     parts = [
-        tr("room %1").replace("%1", loc.room) if loc.room else "",
-        tr("cabinet %1").replace("%1", loc.cabinet) if loc.cabinet else "",
-        tr("shelf %1").replace("%1", loc.shelf) if loc.shelf else "",
-        tr("box %1").replace("%1", loc.box) if loc.box else "",
-        tr("volume %1").replace("%1", loc.volume) if loc.volume else "",
+        _with_unit(tr("room %1"), loc.room) if loc.room else "",
+        _with_unit(tr("cabinet %1"), loc.cabinet) if loc.cabinet else "",
+        _with_unit(tr("shelf %1"), loc.shelf) if loc.shelf else "",
+        _with_unit(tr("box %1"), loc.box) if loc.box else "",
+        _with_unit(tr("volume %1"), loc.volume) if loc.volume else "",
     ]
     chinese = QLocale().language() == QLocale.Language.Chinese
     sep = "" if chinese else ", "  # 1库房A柜2架 runs together

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from hukou_scan.domain import PageLink, Person, idnumber
 from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.gui.i18n import local_time
 from hukou_scan.gui.tasks import TaskRunner
 from hukou_scan.registry.matching import describe_reason
 from hukou_scan.services.linking import LinkingService
@@ -69,6 +70,7 @@ class LinkPanel(QWidget):
         self._proposals: list[Proposal] = []
         self._search_results: list[Person] = []
         self._links: list[PageLink] = []
+        self._linker_names: dict[str, str] = {}  # user name → display name (who linked)
         self._loading = False  # a refresh read is in flight
         self._reload = False  # refresh asked for meanwhile: read again when it lands
         self._shown_for: str | None = None  # the page the tables were last filled for
@@ -200,15 +202,17 @@ class LinkPanel(QWidget):
             return
         self._loading = True
         linking = self.linking
-        self.runner.run_simple(
-            lambda: (page_id, linking.candidates(page_id), linking.links(page_id)),
-            on_done=self._on_refresh_loaded,
-            on_error=self._on_refresh_failed,
-        )
 
-    def _on_refresh_loaded(self, result: tuple[str, list[Proposal], list[PageLink]]) -> None:
+        def read() -> tuple[str, list[Proposal], list[PageLink], dict[str, str]]:
+            links = linking.links(page_id)
+            return page_id, linking.candidates(page_id), links, linking.linker_names() if links else {}
+
+        self.runner.run_simple(read, on_done=self._on_refresh_loaded, on_error=self._on_refresh_failed)
+
+    def _on_refresh_loaded(self, result: tuple[str, list[Proposal], list[PageLink], dict[str, str]]) -> None:
         self._loading = False
-        page_id, proposals, links = result
+        page_id, proposals, links, names = result
+        self._linker_names.update(names)
         if self._reload or page_id != self.page_id:
             self._reload = False
             self.refresh()
@@ -408,11 +412,18 @@ class LinkPanel(QWidget):
         }
         for r, lk in enumerate(self._links):
             name = names.get(lk.person_id) or self._person_name(lk.person_id)
-            when = lk.linked_at.strftime("%Y-%m-%d %H:%M") if lk.linked_at else ""
-            for c, v in enumerate(
-                [name, lk.role, methods.get(lk.method.value, lk.method.value), lk.linked_by, when]
-            ):
+            when = local_time(lk.linked_at)  # stored as UTC; the clerk reads the office clock
+            by = self._linker_names.get(lk.linked_by) or lk.linked_by  # 张丽, not zhangli
+            for c, v in enumerate([name, lk.role, methods.get(lk.method.value, lk.method.value), by, when]):
                 t.setItem(r, c, QTableWidgetItem(v))
+        # a household page linked to five persons lists all five (it showed one and a half
+        # rows under an empty search table); the search results give up the room
+        rows = min(max(len(self._links), 1), VISIBLE_CANDIDATES)
+        t.setMinimumHeight(
+            t.horizontalHeader().sizeHint().height()
+            + rows * t.verticalHeader().defaultSectionSize()
+            + 2 * t.frameWidth()
+        )
 
     def _person_name(self, person_id: str) -> str:
         try:

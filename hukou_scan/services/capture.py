@@ -50,7 +50,7 @@ from hukou_scan.domain import (
     Role,
     Station,
 )
-from hukou_scan.domain.models import new_id
+from hukou_scan.domain.models import DELETED_FROM, new_id
 from hukou_scan.domain.validation import (
     MAX_ARCHIVE_ID,
     MAX_FILE_NAME,
@@ -658,7 +658,7 @@ class CaptureService:
         self._open_batch(p.batch_id)
         if p.state == PageState.DELETED:
             return p
-        self.pages.update(page_id, state=PageState.DELETED, state_reason=f"deleted_from:{p.state.value}")
+        self.pages.update(page_id, state=PageState.DELETED, state_reason=f"{DELETED_FROM}{p.state.value}")
         self.guard.audit("delete_page", page_id, batch=p.batch_id, seq=p.seq)
         log.info("page %s deleted from batch %s", page_id, p.batch_id)
         return self.pages.get(page_id)
@@ -668,9 +668,7 @@ class CaptureService:
         self._open_batch(p.batch_id)
         if p.state != PageState.DELETED:
             return p
-        prev = (
-            p.state_reason.removeprefix("deleted_from:") if p.state_reason.startswith("deleted_from:") else ""
-        )
+        prev = p.state_reason.removeprefix(DELETED_FROM) if p.state_reason.startswith(DELETED_FROM) else ""
         try:
             state = PageState(prev)
         except ValueError:

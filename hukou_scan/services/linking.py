@@ -13,7 +13,7 @@ is audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from hukou_scan.domain import ExtractedField, LinkMethod, PageLink, PageState, Person, Role, idnumber
@@ -74,6 +74,7 @@ class LinkingService:
         guard: Guard,
         settings: LinkingSettings | None = None,
         batches: BatchRepository | None = None,
+        user_names: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.pages = pages
         self.persons = persons
@@ -82,6 +83,7 @@ class LinkingService:
         self.guard = guard
         self.settings = settings or LinkingSettings()
         self.batches = batches  # for station scoping (a clerk links only their station's pages)
+        self._user_names = user_names
 
     def _require(self, page_id: str, *roles: Role) -> None:
         """Role check plus the station of the page's batch (when the batches are known)."""
@@ -255,6 +257,13 @@ class LinkingService:
     def links(self, page_id: str) -> list[PageLink]:
         self._require(page_id, Role.CLERK, Role.REVIEWER, Role.SEARCHER)
         return self.links_repo.for_page(page_id)
+
+    def linker_names(self) -> dict[str, str]:
+        """User name → display name, for showing who linked a page (links store the user name).
+
+        Why: the link panel showed 「zhangli」 where the station knows the clerk as 「张丽」.
+        """
+        return self._user_names() if self._user_names is not None else {}
 
     def search(self, text: str, limit: int = 50) -> list[Person]:
         """Manual search by ID number (or its start), household number or name (audited with the query)."""

@@ -28,7 +28,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.domain.models import Job, JobState, OcrResult, Page, PageState, Role
+from hukou_scan.domain.models import Job, JobState, OcrResult, Page, PageState, Role, recognised_state
 from hukou_scan.errors import NotFoundError
 from hukou_scan.ocr.duplicates import (
     ID_AGREE_THRESHOLD,
@@ -53,7 +53,6 @@ KIND = "ocr"
 ProgressFn = Callable[[int, int, str], None]
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
-_LATER_STATES = {PageState.LINKED, PageState.REVIEWED, PageState.SYNCED}
 DUPLICATE_CANDIDATES = 20  # closest pages by text whose stored fields are then compared (a cap on DB reads)
 
 
@@ -405,9 +404,10 @@ class OcrService:
             self.mark_duplicate(page_id, result)
         except Exception:  # the warning is a help; it must not lose the recognition
             log.exception("duplicate check failed for page %s", page_id)
-        state = self.pages.get(page_id).state
-        if state not in _LATER_STATES:
-            self.pages.update(page_id, state=PageState.RECOGNIZED, state_reason="")
+        page = self.pages.get(page_id)
+        after = recognised_state(page.state, page.state_reason)  # a page deleted meanwhile stays deleted
+        if after is not None:
+            self.pages.update(page_id, state=after[0], state_reason=after[1])
         self.jobs.finish(job.id, JobState.DONE)
         summary.done += 1
         log.info("page %s recognised (%d words, %d fields)", page_id, len(result.words), len(result.fields))
@@ -477,7 +477,12 @@ class OcrService:
             return
         self.jobs.finish(job.id, JobState.FAILED, reason)
         if job.page_id:
-            self.pages.update(job.page_id, state=PageState.FAILED, state_reason=reason, ocr_state="failed")
+            if self.pages.get(job.page_id).state == PageState.DELETED:  # deleted meanwhile: stays deleted
+                self.pages.update(job.page_id, ocr_state="failed")
+            else:
+                self.pages.update(
+                    job.page_id, state=PageState.FAILED, state_reason=reason, ocr_state="failed"
+                )
         summary.failed += 1
         log.warning("job %s for page %s failed: %s", job.id, job.page_id, en)
 

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, event, func, select, text, update
 from sqlalchemy.orm import Session, UOWTransaction
 
-from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, new_id
+from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, new_id, recognised_state
 from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.records.base import utcnow
@@ -49,7 +49,6 @@ TASKS: dict[str, tuple[str, int]] = {
     "thumb": ("hukou.thumb", 50),
     "reocr": ("hukou.reocr", 10),
 }
-_LATER_STATES = {PageState.LINKED.value, PageState.REVIEWED.value, PageState.SYNCED.value}
 _FINAL = {JobState.DONE.value, JobState.CANCELLED.value, JobState.FAILED.value}
 
 # One statement for any number of jobs: the rows travel as one JSON array.
@@ -167,8 +166,9 @@ class QueueStore:
         with self.db.session() as s:
             write_ocr(s, job.page_id, result)
             page = s.get(PageRecord, job.page_id)
-            if page is not None and page.state not in _LATER_STATES:
-                page.state, page.state_reason = PageState.RECOGNIZED.value, ""
+            after = recognised_state(PageState(page.state), page.state_reason) if page is not None else None
+            if page is not None and after is not None:  # a page deleted meanwhile stays deleted
+                page.state, page.state_reason = after[0].value, after[1]
             self._close(s, job.id, JobState.DONE)
             if self.defer_index:
                 s.add(JobRecord(id=new_id(), kind="index", page_id=job.page_id, params={}, state="queued"))
@@ -232,7 +232,7 @@ class QueueStore:
             if mark_page and job.page_id:
                 s.execute(
                     update(PageRecord)
-                    .where(PageRecord.id == job.page_id)
+                    .where(PageRecord.id == job.page_id, PageRecord.state != PageState.DELETED.value)
                     .values(state=PageState.FAILED.value, state_reason=reason, ocr_state="failed")
                 )
 

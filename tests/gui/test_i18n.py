@@ -248,3 +248,14 @@ def test_decoding_in_workers_while_the_ui_thread_translates_does_not_deadlock() 
         timeout=90,
     )
     assert out.stdout.startswith("done"), out.stderr[-2000:]
+
+
+def test_location_label_does_not_repeat_a_typed_unit(qtbot: QtBot) -> None:
+    """Journeys (issue 15): a room typed as 「一号库房」 read 「一号库房库房3柜」 on the batch line."""
+    from hukou_scan.domain import PaperLocation
+    from hukou_scan.gui.app import create_application
+    from hukou_scan.gui.i18n import location_label
+
+    create_application("zh_CN")
+    assert location_label(PaperLocation(room="一号库房", cabinet="3", box="15盒")) == "一号库房3柜15盒"
+    assert location_label(PaperLocation(room="2", cabinet="A")) == "2库房A柜"

@@ -222,3 +222,60 @@ def test_warnings_view_scan_colours_and_export(
     out = tmp_path / "w.csv"
     assert view.export_csv(out) == counts["id_not_upgraded"]
     assert out.read_text(encoding="utf-8-sig").startswith("规则,rule")
+
+
+def test_link_panel_names_who_linked_in_local_time_and_lists_every_link(
+    qtbot: object,
+    registry: RegistryService,
+    ctx: AppContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Journeys (issue 15): the 已关联人员 table said 「zhangli」 and a UTC time (12:42 for a link
+    made at 20:42 in Beijing), and showed one and a half of a household's five links."""
+    import time as time_mod
+    from datetime import UTC, timedelta
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time_mod.tzset()
+    try:
+        linking = LinkingService(
+            ctx.pages,
+            ctx.persons,
+            ctx.links,
+            ctx.registry_store,
+            OpenGuard(username="clerk1"),
+            user_names=lambda: {"clerk1": "张丽"},
+        )
+        hs = generate_households(15, seed=9)
+        registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+        h = max(hs, key=lambda x: len(x.members))
+        assert len(h.members) >= 4
+        page_id = _page(ctx, {"household_no": h.household_no})
+        linking.propose(page_id)
+        panel = LinkPanel(linking)
+        qtbot.addWidget(panel)  # type: ignore[attr-defined]
+        panel.resize(560, 600)  # the side panel of the capture screen
+        panel.show()
+        with qtbot.waitSignal(panel.candidates_loaded, timeout=5000):  # type: ignore[attr-defined]
+            panel.set_page(page_id)
+        with qtbot.waitSignals([panel.links_changed, panel.candidates_loaded], timeout=5000):  # type: ignore[attr-defined]
+            panel.confirm_ticked()
+        t = panel.links_table
+        assert t.rowCount() == len(h.members)
+        linked_at = linking.links(page_id)[0].linked_at
+        assert linked_at is not None
+        local = (linked_at.replace(tzinfo=UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+        assert cell(t, 0, 3).text() == "张丽"
+        assert cell(t, 0, 4).text() == local
+        qtbot.wait(50)  # type: ignore[attr-defined]
+        visible = [
+            r
+            for r in range(t.rowCount())
+            if t.visualRect(t.model().index(r, 0)).bottom() <= t.viewport().height()
+        ]
+        assert len(visible) == min(t.rowCount(), 5), (len(visible), t.viewport().height())
+        panel.runner.wait_all()
+    finally:
+        monkeypatch.delenv("TZ")
+        time_mod.tzset()

@@ -268,6 +268,28 @@ def test_audit_view_shows_names_local_time_and_words(
         time_mod.tzset()
 
 
+def test_audit_view_loads_when_first_shown(
+    qtbot: QtBot, ctx: AppContext, sec: SecurityService, runner: TaskRunner
+) -> None:
+    """Journeys (issue 15): the 审计日志 screen opened empty until 筛选 was clicked; an
+    administrator read that as "nothing was logged"."""
+    _logged_in_admin(sec)
+    ctx.guard.audit("search", target="王小明", query="王小明")
+    view = AuditView(sec, runner)
+    qtbot.addWidget(view)
+    loads: list[int] = []
+    view.events_loaded.connect(loads.append)
+    with qtbot.waitSignal(view.events_loaded, timeout=5000) as blocker:
+        view.show()
+    assert blocker.args[0] >= 3 and view.model.rowCount() == blocker.args[0]
+    assert view.since_edit.displayFormat() == "yyyy-MM-dd"
+    view.hide()
+    view.show()  # later visits keep the administrator's filter and rows: no reload by itself
+    runner.wait_all()
+    qtbot.wait(100)
+    assert len(loads) == 1
+
+
 def test_audit_view_refuses_non_admin(
     qtbot: QtBot, ctx: AppContext, sec: SecurityService, runner: TaskRunner
 ) -> None:

@@ -313,3 +313,50 @@ def test_recaptured_sheet_is_flagged_after_recognition(ctx: AppContext) -> None:
     finally:
         svc.close()
     assert "duplicate" not in ctx.pages.get(again).quality
+
+
+def test_a_page_deleted_while_waiting_for_ocr_stays_deleted(ctx: AppContext) -> None:
+    """Journeys (issue 15): a page the clerk deleted while it waited for recognition came back
+    into the batch when its reading landed (the counter went from 18 to 19 by itself)."""
+    svc = service(ctx)
+    kept, deleted = add_page(ctx), add_page(ctx)
+    for p in (kept, deleted):
+        svc.enqueue(p)
+    succeed = svc._succeed
+
+    def deleted_while_read(job, result, summary):  # type: ignore[no-untyped-def]
+        if job.page_id == deleted:  # the clerk pressed Delete while the worker was reading it
+            ctx.pages.update(deleted, state=PageState.DELETED, state_reason="deleted_from:processed")
+        succeed(job, result, summary)
+
+    svc._succeed = deleted_while_read  # type: ignore[method-assign]
+    try:
+        assert svc.run_pending().done == 2
+    finally:
+        svc.close()
+    assert ctx.pages.get(kept).state == PageState.RECOGNIZED
+    page = ctx.pages.get(deleted)
+    assert page.state == PageState.DELETED and page.ocr_state == "done"
+    # an undo brings it back as what it now is: recognised
+    assert page.state_reason == "deleted_from:recognized"
+
+
+def test_queue_store_keeps_a_deleted_page_deleted(ctx: AppContext) -> None:
+    """The shared queue's transaction (storage.queue) follows the same rule as the station's."""
+    from hukou_scan.domain.models import OcrResult
+    from hukou_scan.storage.queue import QueueStore
+
+    store = QueueStore(ctx.db, defer_index=False)
+    pid = add_page(ctx)
+    job = ctx.jobs.enqueue("ocr", pid)
+    ctx.pages.update(pid, state=PageState.DELETED, state_reason="deleted_from:processed")
+    began = store.begin(job.id, "w1")
+    assert began is not None
+    store.complete_ocr(began, OcrResult(text="t", words=[], engine="fake", width=1, height=1))
+    page = ctx.pages.get(pid)
+    assert page.state == PageState.DELETED and page.state_reason == "deleted_from:recognized"
+    job2 = ctx.jobs.enqueue("ocr", pid)
+    began2 = store.begin(job2.id, "w1")
+    assert began2 is not None
+    store.fail(began2, "识别失败。 / Recognition failed.", mark_page=True)
+    assert ctx.pages.get(pid).state == PageState.DELETED
