@@ -43,7 +43,7 @@ from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.services.ocr import OcrOptions
 from hukou_scan.services.processing_worker import THUMBNAIL_QUALITY, THUMBNAIL_WIDTH
 from hukou_scan.storage.blobstore import BlobStore, sha256_bytes
-from hukou_scan.storage.queue import Campaign, Candidate, QueueStore
+from hukou_scan.storage.queue import SYNC_KIND, TASK_ATTEMPTS, Campaign, Candidate, QueueStore
 from hukou_scan.storage.repositories import JobRepository, PageRepository
 from hukou_scan.sync.crypto import Cipher
 from hukou_scan.sync.manifest import object_key
@@ -52,7 +52,7 @@ from hukou_scan.sync.store import ObjectStore
 log = logging.getLogger(__name__)
 
 BACKENDS = ("local", "procrastinate")
-LOCAL_ORDER = ("ocr", "index", "thumb", "reocr")  # fresh captures first, campaigns last
+LOCAL_ORDER = ("ocr", "index", "thumb", "sync", "reocr")  # fresh captures first, campaigns last
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
 
@@ -163,6 +163,8 @@ class JobHandlers:
         system_scope: runs each job as ``system:queue`` (allowed and audited).
         after_text: runs first after a page's new text is stored (the duplicate-capture
             check the station's own OCR service runs), before the hooks.
+        sync_runner: runs an upload of the given station (``sync`` jobs); only a worker on
+            the station's own machine has one (its files are there).
     """
 
     def __init__(
@@ -175,8 +177,10 @@ class JobHandlers:
         system_scope: SystemScope | None = None,
         worker_name: str = "",
         after_text: Hook | None = None,
+        sync_runner: Hook | None = None,
     ) -> None:
         self.after_text = after_text
+        self.sync_runner = sync_runner
         self.pages = pages
         self.store = store
         self.images = images
@@ -222,6 +226,8 @@ class JobHandlers:
                     self._index(job)
                 elif job.kind == "thumb":
                     self._thumb(job)
+                elif job.kind == SYNC_KIND:
+                    self._sync(job)
                 else:
                     raise ValueError(f"unknown job kind {job.kind!r}")
             except (ImageProcessingError, NotFoundError) as e:  # the page, not the machine
@@ -282,6 +288,14 @@ class JobHandlers:
         except Exception:  # a warning for the clerk; it must not fail the job
             log.exception("duplicate check failed for page %s", page_id)
 
+    def _sync(self, job: Job) -> None:
+        """Upload the station's pending objects and manifests (the sync engine skips what the
+        target already holds, so a repeated or concurrent request costs one listing)."""
+        if self.sync_runner is None:
+            raise ValueError("this worker has no upload target (start it with --sync on the station)")
+        self.sync_runner(str(job.params.get("station_id", "")))
+        self.store.finish(job.id, JobState.DONE)
+
     def _thumb(self, job: Job) -> None:
         """(Re)make a page's stored thumbnail from its current derivative (pages processed
         before thumbnails were stored, or whose thumbnail shows an older derivative)."""
@@ -333,6 +347,8 @@ class LocalWorker:
         while not stop.is_set():
             job = None
             for kind in LOCAL_ORDER:
+                if kind == SYNC_KIND and self.handlers.sync_runner is None:
+                    continue  # uploads are left to the station's background sync
                 job = self.jobs.claim(kind, self.handlers.worker_name)
                 if job is not None:
                     break
@@ -341,8 +357,9 @@ class LocalWorker:
                     break
                 stop.wait(self.options.poll_s)
                 continue
+            attempts = TASK_ATTEMPTS.get(job.kind, self.max_attempts)
             with contextlib.suppress(RetryJob):  # retry_later put it back in the queue
-                self.handlers.run(job, last=job.attempts >= self.max_attempts)
+                self.handlers.run(job, last=job.attempts >= attempts)
         return self.handlers.summary
 
 
@@ -350,12 +367,18 @@ class ProcrastinateWorker:
     """A procrastinate worker on the central PostgreSQL (see ``storage/pgqueue.py``)."""
 
     def __init__(
-        self, db_url: str, handlers: JobHandlers, options: QueueOptions, max_attempts: int = 2
+        self,
+        db_url: str,
+        handlers: JobHandlers,
+        options: QueueOptions,
+        max_attempts: int = 2,
+        queues: list[str] | None = None,
     ) -> None:
         self.db_url = db_url
         self.handlers = handlers
         self.options = options
         self.max_attempts = max_attempts
+        self.queues = queues
 
     def run(self, *, until_idle: bool, stop: threading.Event | None = None) -> RunSummary:
         from hukou_scan.storage.pgqueue import run_worker
@@ -370,6 +393,7 @@ class ProcrastinateWorker:
             max_attempts=self.max_attempts,
             stop=stop,
             install_signal_handlers=threading.current_thread() is threading.main_thread(),
+            queues=self.queues,
         )
         return self.handlers.summary
 

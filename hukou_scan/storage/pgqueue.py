@@ -21,7 +21,7 @@ from typing import Any
 from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import make_url
 
-from hukou_scan.storage.queue import QUEUE_NAME, TASKS
+from hukou_scan.storage.queue import QUEUE_NAME, TASK_ATTEMPTS, TASKS
 
 log = logging.getLogger(__name__)
 
@@ -41,17 +41,19 @@ def build_app(db_url: str, execute: Execute, max_attempts: int = 2) -> App:
     """A procrastinate app whose tasks hand every job of ``TASKS`` to ``execute``."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(db_url), min_size=1, max_size=3))
     for kind, (task_name, _priority) in TASKS.items():
+        attempts = TASK_ATTEMPTS.get(kind, max_attempts)
 
-        def run(context: JobContext, job_id: str, _kind: str = kind) -> None:
+        def run(context: JobContext, job_id: str, _kind: str = kind, _attempts: int = attempts) -> None:
             attempt = int(context.job.attempts) + 1 if context.job is not None else 1
-            execute(_kind, job_id, attempt, attempt >= max_attempts)
+            execute(_kind, job_id, attempt, attempt >= _attempts)
 
-        app.task(
-            name=task_name,
-            queue=QUEUE_NAME,
-            pass_context=True,
-            retry=RetryStrategy(max_attempts=max(0, max_attempts - 1), wait=1),
-        )(run)
+        # uploads wait longer between tries (2, 4, 8 … s): a network outage, not a bad page
+        retry = (
+            RetryStrategy(max_attempts=max(0, attempts - 1), exponential_wait=2)
+            if kind in TASK_ATTEMPTS
+            else RetryStrategy(max_attempts=max(0, attempts - 1), wait=1)
+        )
+        app.task(name=task_name, queue=QUEUE_NAME, pass_context=True, retry=retry)(run)
     return app
 
 
@@ -85,9 +87,11 @@ def run_worker(
     max_attempts: int = 2,
     stop: threading.Event | None = None,
     install_signal_handlers: bool = True,
+    queues: list[str] | None = None,
 ) -> None:
     """Run one procrastinate worker until stopped (SIGINT/SIGTERM, ``stop``) or, with
-    ``until_idle``, until the queue has nothing left for it."""
+    ``until_idle``, until the queue has nothing left for it.  ``queues``: the shared
+    queue by default; a station's upload worker adds its own sync queue."""
     app = build_app(db_url, execute, max_attempts)
 
     async def main() -> None:
@@ -95,7 +99,7 @@ def run_worker(
         async with app.open_async():
             recovery = asyncio.create_task(_recover_stalled(app, stalled_s, halt))
             options: dict[str, Any] = {
-                "queues": [QUEUE_NAME],
+                "queues": queues or [QUEUE_NAME],
                 "name": name,
                 "concurrency": concurrency,
                 "wait": not until_idle,

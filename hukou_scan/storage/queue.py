@@ -47,15 +47,27 @@ TASKS: dict[str, tuple[str, int]] = {
     "ocr": ("hukou.ocr", 100),
     "index": ("hukou.index", 90),
     "thumb": ("hukou.thumb", 50),
+    "sync": ("hukou.sync", 40),
     "reocr": ("hukou.reocr", 10),
 }
+# Uploads run where the files are: a station's sync jobs wait in that station's own queue,
+# taken by its GUI's background sync or its ``hukou-scan worker --sync``.
+SYNC_KIND = "sync"
+# A station that lost its network must not fail its upload for good after two tries: the
+# job is retried with growing waits (and the periodic run catches up after that).
+TASK_ATTEMPTS: dict[str, int] = {SYNC_KIND: 8}
+
+
+def sync_queue(station_id: str) -> str:
+    """The procrastinate queue of one station's uploads."""
+    return f"hukou-sync-{station_id}"
 _LATER_STATES = {PageState.LINKED.value, PageState.REVIEWED.value, PageState.SYNCED.value}
 _FINAL = {JobState.DONE.value, JobState.CANCELLED.value, JobState.FAILED.value}
 
 # One statement for any number of jobs: the rows travel as one JSON array.
 _DEFER_SQL = text(
     "SELECT procrastinate_defer_jobs_v1(ARRAY("
-    " SELECT ROW(:queue, j->>'task', (j->>'priority')::int, j->>'lock', NULL,"
+    " SELECT ROW(j->>'queue', j->>'task', (j->>'priority')::int, j->>'lock', NULL,"
     " j->'args', NULL)::procrastinate_job_to_defer_v1"
     " FROM jsonb_array_elements(CAST(:jobs AS jsonb)) AS j))"
 )
@@ -79,15 +91,21 @@ def install_defer_hook(db: Database) -> None:
         for r in rows:
             task, priority = TASKS[r.kind]
             params = r.params or {}
+            station = str(params.get("station_id") or "")
+            if r.kind == SYNC_KIND:  # one upload run per station at a time, on its own machine
+                queue, lock = sync_queue(station), f"sync:{station}"
+            else:
+                queue, lock = QUEUE_NAME, (f"page:{r.page_id}" if r.page_id else None)
             jobs.append(
                 {
+                    "queue": queue,
                     "task": task,
                     "priority": int(params.get("priority", priority)),
-                    "lock": f"page:{r.page_id}" if r.page_id else None,
+                    "lock": lock,
                     "args": {"job_id": r.id},
                 }
             )
-        session.connection().execute(_DEFER_SQL, {"queue": QUEUE_NAME, "jobs": json.dumps(jobs)})
+        session.connection().execute(_DEFER_SQL, {"jobs": json.dumps(jobs)})
         log.debug("deferred %d job(s) to procrastinate", len(jobs))
 
     event.listen(db.session_factory, "after_flush", _after_flush)
@@ -220,6 +238,70 @@ class QueueStore:
                 JobRecord(id=new_id(), kind="thumb", page_id=pid, params={}, state="queued") for pid in fresh
             )
         return len(fresh)
+
+    def request_sync(self, station_id: str) -> bool:
+        """Ask for an upload run of ``station_id`` (after a capture or a processed page);
+        ``False`` when one is already waiting.  Two concurrent requests may both queue
+        one: the second run then finds nothing left to upload."""
+        with self.db.session() as s:
+            waiting = s.scalar(
+                select(JobRecord.id)
+                .where(
+                    JobRecord.kind == SYNC_KIND,
+                    JobRecord.state == JobState.QUEUED.value,
+                    JobRecord.params["station_id"].as_string() == station_id,
+                )
+                .limit(1)
+            )
+            if waiting is not None:
+                return False
+            s.add(JobRecord(id=new_id(), kind=SYNC_KIND, params={"station_id": station_id}, state="queued"))
+        return True
+
+    def waiting_sync_requests(self, station_id: str) -> int:
+        """How many upload requests of the station wait (the background sync polls this, so
+        a page captured by another process of the station is uploaded soon too)."""
+        with self.db.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count()).where(
+                        JobRecord.kind == SYNC_KIND,
+                        JobRecord.state == JobState.QUEUED.value,
+                        JobRecord.params["station_id"].as_string() == station_id,
+                    )
+                )
+                or 0
+            )
+
+    def take_sync_requests(self, station_id: str, worker: str) -> list[str]:
+        """Mark the station's waiting upload requests as running (the run about to start
+        answers them all); returns their ids for :meth:`close_sync_requests`."""
+        with self.db.session() as s:
+            rows = list(
+                s.scalars(
+                    select(JobRecord).where(
+                        JobRecord.kind == SYNC_KIND,
+                        JobRecord.state == JobState.QUEUED.value,
+                        JobRecord.params["station_id"].as_string() == station_id,
+                    )
+                )
+            )
+            for r in rows:
+                r.state, r.worker, r.started_at = JobState.RUNNING.value, worker[:100], utcnow()
+                r.attempts = (r.attempts or 0) + 1
+            return [r.id for r in rows]
+
+    def close_sync_requests(self, job_ids: Sequence[str], error: str = "") -> None:
+        """Done after a run that reached the target; waiting again (with the error) if not."""
+        if not job_ids:
+            return
+        state = JobState.QUEUED if error else JobState.DONE
+        with self.db.session() as s:
+            s.execute(
+                update(JobRecord)
+                .where(JobRecord.id.in_(list(job_ids)), JobRecord.state == JobState.RUNNING.value)
+                .values(state=state.value, error=error, finished_at=None if error else utcnow())
+            )
 
     def finish(self, job_id: str, state: JobState, error: str = "") -> None:
         with self.db.session() as s:
