@@ -1,4 +1,4 @@
-"""Background work from one job queue: OCR, re-OCR campaigns, index updates and thumbnails (issue 19).
+"""Background work from one job queue: OCR, re-OCR campaigns, index updates, thumbnails and uploads (issue 19).
 
 Two backends behind one interface (:class:`QueueWorker`), chosen by ``[queue] backend``:
 
@@ -35,7 +35,7 @@ from typing import Any, Protocol
 
 from hukou_scan.capture.encode import thumbnail_jpeg
 from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
-from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundError
+from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundError, SyncError
 from hukou_scan.ocr.engine import OcrEngine, create_engine
 from hukou_scan.ocr.form import DEFAULT_MODE, recognize_page
 from hukou_scan.ocr.worker import image_size, load_image
@@ -43,7 +43,7 @@ from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.services.ocr import OcrOptions
 from hukou_scan.services.processing_worker import THUMBNAIL_QUALITY, THUMBNAIL_WIDTH
 from hukou_scan.storage.blobstore import BlobStore, sha256_bytes
-from hukou_scan.storage.queue import SYNC_KIND, TASK_ATTEMPTS, Campaign, Candidate, QueueStore
+from hukou_scan.storage.queue import SYNC_KIND, Campaign, Candidate, QueueStore, SyncBackoff
 from hukou_scan.storage.repositories import JobRepository, PageRepository
 from hukou_scan.sync.crypto import Cipher
 from hukou_scan.sync.manifest import object_key
@@ -163,8 +163,11 @@ class JobHandlers:
         system_scope: runs each job as ``system:queue`` (allowed and audited).
         after_text: runs first after a page's new text is stored (the duplicate-capture
             check the station's own OCR service runs), before the hooks.
-        sync_runner: runs an upload of the given station (``sync`` jobs); only a worker on
-            the station's own machine has one (its files are there).
+        sync_runner: one upload run of the given station (``sync`` jobs): the station's
+            SyncService, given only to ``worker --sync`` on the machine that holds the
+            station's page store (the files to upload are read from there).
+        sync_station: the station whose upload requests this worker answers.
+        sync_backoff: attempts and waits of upload jobs.
     """
 
     def __init__(
@@ -178,9 +181,13 @@ class JobHandlers:
         worker_name: str = "",
         after_text: Hook | None = None,
         sync_runner: Hook | None = None,
+        sync_station: str = "",
+        sync_backoff: SyncBackoff | None = None,
     ) -> None:
         self.after_text = after_text
         self.sync_runner = sync_runner
+        self.sync_station = sync_station
+        self.sync_backoff = sync_backoff or SyncBackoff()
         self.pages = pages
         self.store = store
         self.images = images
@@ -236,14 +243,16 @@ class JobHandlers:
                 log.warning("job %s (%s) failed: %s", job.id, job.kind, e.en)
                 return
             except Exception as e:  # task boundary: retried, then failed
-                reason = f"{type(e).__name__}: {e}"
-                if last:
+                reason = f"{e.zh} / {e.en}" if isinstance(e, HukouScanError) else f"{type(e).__name__}: {e}"
+                hopeless = isinstance(e, SyncError) and not e.retryable  # settings, not the network
+                if last or hopeless:
                     log.exception("job %s (%s) failed on its last attempt", job.id, job.kind)
                     self.store.fail(job, reason, mark_page=job.kind == "ocr")
                     self.summary.failed += 1
                     return
                 log.warning("job %s (%s) will be retried: %s", job.id, job.kind, reason)
-                self.store.retry_later(job.id, reason)
+                delay = self.sync_backoff.delay(job.attempts) if job.kind == SYNC_KIND else 0.0
+                self.store.retry_later(job.id, reason, delay)
                 self.summary.retried += 1
                 raise RetryJob(reason) from e
         self.summary.done += 1
@@ -289,11 +298,21 @@ class JobHandlers:
             log.exception("duplicate check failed for page %s", page_id)
 
     def _sync(self, job: Job) -> None:
-        """Upload the station's pending objects and manifests (the sync engine skips what the
-        target already holds, so a repeated or concurrent request costs one listing)."""
-        if self.sync_runner is None:
-            raise ValueError("this worker has no upload target (start it with --sync on the station)")
-        self.sync_runner(str(job.params.get("station_id", "")))
+        """One upload run of the job's station: its pending objects, then its manifests.
+
+        Safe to repeat: objects are content-addressed and checked by SHA-256 after each put,
+        an object a killed run may have put is re-checked before it is put again, and the
+        page states are recomputed from the verified objects at the end of every run.
+        """
+        station = str(job.params.get("station_id", ""))
+        if self.sync_runner is None or station != self.sync_station:
+            # only reachable through a misrouted job: its station's queue is taken by
+            # ``worker --sync`` of that station alone
+            raise NotFoundError(
+                "此工作进程不负责该派出所的上传。",
+                f"This worker does not upload station {station}'s pages (start one with --sync there).",
+            )
+        self.sync_runner(station)
         self.store.finish(job.id, JobState.DONE)
 
     def _thumb(self, job: Job) -> None:
@@ -344,12 +363,20 @@ class LocalWorker:
 
     def run(self, *, until_idle: bool, stop: threading.Event | None = None) -> RunSummary:
         stop = stop or threading.Event()
+        uploads = self.handlers.sync_runner is not None
+        if uploads:  # requests a killed ``worker --sync`` of this station left running
+            self.handlers.store.recover_sync_requests(self.handlers.sync_station)
         while not stop.is_set():
             job = None
             for kind in LOCAL_ORDER:
-                if kind == SYNC_KIND and self.handlers.sync_runner is None:
-                    continue  # uploads are left to the station's background sync
-                job = self.jobs.claim(kind, self.handlers.worker_name)
+                if kind == SYNC_KIND:
+                    if not uploads:
+                        continue  # uploads are left to the station's background sync
+                    job = self.handlers.store.claim_sync(
+                        self.handlers.sync_station, self.handlers.worker_name
+                    )
+                else:
+                    job = self.jobs.claim(kind, self.handlers.worker_name)
                 if job is not None:
                     break
             if job is None:
@@ -357,7 +384,7 @@ class LocalWorker:
                     break
                 stop.wait(self.options.poll_s)
                 continue
-            attempts = TASK_ATTEMPTS.get(job.kind, self.max_attempts)
+            attempts = self.handlers.sync_backoff.attempts if job.kind == SYNC_KIND else self.max_attempts
             with contextlib.suppress(RetryJob):  # retry_later put it back in the queue
                 self.handlers.run(job, last=job.attempts >= attempts)
         return self.handlers.summary
@@ -374,6 +401,7 @@ class ProcrastinateWorker:
         max_attempts: int = 2,
         queues: list[str] | None = None,
     ) -> None:
+        """``queues``: the shared queue by default; ``worker --sync`` adds its station's."""
         self.db_url = db_url
         self.handlers = handlers
         self.options = options
@@ -394,6 +422,7 @@ class ProcrastinateWorker:
             stop=stop,
             install_signal_handlers=threading.current_thread() is threading.main_thread(),
             queues=self.queues,
+            sync_backoff=self.handlers.sync_backoff,
         )
         return self.handlers.summary
 
