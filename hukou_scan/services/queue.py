@@ -11,6 +11,12 @@ Two backends behind one interface (:class:`QueueWorker`), chosen by ``[queue] ba
     the database and the page store takes jobs from it, so adding machines adds
     throughput.
 
+Uploads (``sync`` jobs, one upload run of a station each) are jobs of the same queue but
+not for any machine: they wait in their station's own procrastinate queue and only a
+``worker --sync`` started with that station's settings, where its page store is, takes them
+(the local runner: only that station's rows, with the retry waits of :class:`SyncBackoff`).
+The station's background sync answers them as well (``services/sync.py``).
+
 Both run the same :class:`JobHandlers`.  Page images come from :class:`PageImages`: the
 local page store when the file is there, else the station's sync target (S3 or any
 fsspec store, decrypted and checked against the page's sha256) — an OCR machine needs no

@@ -12,6 +12,10 @@ replaces the page's text rows, moves its state, closes the job and asks for the 
 update in one transaction, so a worker killed at any moment leaves either everything or
 nothing, and :meth:`QueueStore.begin` turns a redelivered job that already finished into a
 no-op.
+
+Upload requests (``sync`` jobs) are rows of the same table, deferred to their station's own
+procrastinate queue; an upload run is idempotent by itself (content-addressed objects,
+verified by SHA-256), so answering a request twice costs a listing, never a duplicate.
 """
 
 from __future__ import annotations
