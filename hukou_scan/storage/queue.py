@@ -443,28 +443,25 @@ class QueueStore:
                     self._station_sync(station_id), JobRecord.state == JobState.DONE.value
                 )
             )
-            failed_q = select(func.count()).where(
-                self._station_sync(station_id), JobRecord.state == JobState.FAILED.value
+            recent_failure = JobRecord.state == JobState.FAILED.value
+            if last_done is not None:  # a failure an answered request has made good no longer counts
+                recent_failure = and_(recent_failure, JobRecord.finished_at > last_done)
+            failed = int(
+                s.scalar(select(func.count()).where(self._station_sync(station_id), recent_failure)) or 0
             )
-            if last_done is not None:
-                failed_q = failed_q.where(JobRecord.finished_at > last_done)
-            failed = int(s.scalar(failed_q) or 0)
+            open_rows = or_(
+                JobRecord.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]), recent_failure
+            )
             latest = s.execute(
-                select(JobRecord.error, JobRecord.attempts, JobRecord.params)
-                .where(
-                    self._station_sync(station_id),
-                    JobRecord.state.in_(
-                        [JobState.QUEUED.value, JobState.RUNNING.value, JobState.FAILED.value]
-                    ),
-                    JobRecord.error != "",
-                )
+                select(JobRecord.error, JobRecord.attempts, JobRecord.params, JobRecord.state)
+                .where(self._station_sync(station_id), open_rows, JobRecord.error != "")
                 .order_by(JobRecord.created_at.desc())
                 .limit(1)
             ).first()
         waiting = int(counts.get(JobState.QUEUED.value, 0)) + int(counts.get(JobState.RUNNING.value, 0))
-        if latest is None or (not waiting and not failed):
+        if latest is None:
             return SyncRequests(waiting, failed)
-        retry_at = (latest.params or {}).get("retry_at")
+        retry_at = (latest.params or {}).get("retry_at") if latest.state == JobState.QUEUED.value else None
         return SyncRequests(
             waiting,
             failed,

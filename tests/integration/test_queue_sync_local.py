@@ -6,6 +6,8 @@ retried with growing waits and shows on the sync screen's status."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -223,5 +225,86 @@ def test_worker_sync_refuses_where_the_station_page_store_is_not(
         assert main(["worker", "--sync", "--until-idle"]) == 2
         assert "图像库" in capsys.readouterr().err
         assert [r.state for r in sync_rows(ctx)] == ["queued"]  # left for the station itself
+    finally:
+        ctx.close()
+
+
+def test_two_local_sync_workers_answer_each_request_once_and_never_overlap(
+    settings: object, s3: MotoS3, bucket: str, tmp_path: Path
+) -> None:
+    from tests.integration.test_queue_postgres import start_worker, summary_of, wait_until, worker_env
+    from tests.sync_helpers import make_batch
+
+    ctx = local_ctx(tmp_path / "config", sync_section(s3, bucket, bandwidth_kbps=800))
+    env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
+    workers = [start_worker(env, "--sync", "--name", f"w{i}") for i in range(2)]
+    try:
+        for seed in range(4):
+            make_batch(ctx, 3, size=30_000, seed=seed)
+            with ctx.db.session() as s:  # two processes' requests racing past the "one waiting" check
+                s.add_all(
+                    JobRecord(id=new_id(), kind="sync", params={"station_id": ctx.station.id})
+                    for _ in range(2)
+                )
+            time.sleep(0.8)
+        wait_until(lambda: all(r.state == "done" for r in sync_rows(ctx)), 120)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+    summaries = [summary_of(w) for w in workers]
+    rows = sync_rows(ctx)
+    assert len(rows) == 8 and all(r.attempts == 1 for r in rows)  # each answered once
+    ran = sum(s["by_kind"].get("sync", 0) for s in summaries)
+    with ctx.session_guard.acting_as_system("test"):
+        runs = [e.details for e in ctx.security.audit_events(AuditFilter(action="sync"), limit=100)]
+    assert 1 <= ran <= 8 and len(runs) == ran
+    objects = 4 * 3 * 2
+    assert sum(int(r["uploaded"]) for r in runs) == objects  # no object put twice
+    assert len(bucket_keys(s3, bucket)) == objects
+    ctx.close()
+
+
+def test_local_sync_worker_killed_mid_upload_runs_the_job_again_nothing_lost_or_duplicated(
+    settings: object, s3: MotoS3, bucket: str, tmp_path: Path
+) -> None:
+    from hukou_scan.storage.sync import SyncRepository
+    from hukou_scan.sync.store import open_store
+    from tests.integration.test_queue_postgres import start_worker, summary_of, wait_until, worker_env
+    from tests.sync_helpers import check_remote, make_batch
+
+    ctx = local_ctx(tmp_path / "config", sync_section(s3, bucket, bandwidth_kbps=300, workers=2))
+    try:
+        for seed in range(2):
+            make_batch(ctx, 15, size=40_000, seed=seed)
+        assert ctx.sync.request()
+        target, repo = ctx.sync.target, SyncRepository(ctx.db)
+        env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
+        doomed = start_worker(env, "--sync", "--name", "doomed")
+        try:
+            wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
+            os.kill(doomed.pid, signal.SIGKILL)
+            doomed.wait(10)
+        finally:
+            if doomed.poll() is None:
+                doomed.kill()
+            doomed.communicate()
+        partial = len(repo.objects(target, ["verified"]))
+        assert 6 <= partial < 60
+        assert [r.state for r in sync_rows(ctx)] == ["running"]  # left by the dead worker
+        fast = tmp_path / "fast-config"
+        fast.mkdir()
+        (fast / "settings.toml").write_text(
+            (tmp_path / "config" / "settings.toml").read_text("utf-8").replace("bandwidth_kbps = 300", ""),
+            "utf-8",
+        )
+        summary = summary_of(
+            start_worker(worker_env(tmp_path, fast, tmp_path / "data"), "--sync", "--until-idle")
+        )
+        assert summary["by_kind"].get("sync") == 1 and summary["failed"] == 0
+        [row] = sync_rows(ctx)
+        assert (row.state, row.attempts) == ("done", 2)
+        assert len(repo.objects(target)) == 60 and len(repo.objects(target, ["verified"])) == 60
+        result = check_remote(ctx, open_store(target, s3.options()))
+        assert result["lost"] == 0 and result["duplicates"] == 0
     finally:
         ctx.close()
