@@ -25,7 +25,9 @@ from __future__ import annotations
 import argparse
 import logging
 import resource
+import signal
 import sys
+import threading
 from typing import Any
 
 from hukou_scan.cli import print_json
@@ -100,7 +102,12 @@ def _run(args: argparse.Namespace) -> int:
             _check_uploads_here(ctx)
         worker = ctx.queue_worker(args.name, sync=args.sync)
         worker.handlers.warm_up()
-        summary = worker.run(until_idle=args.until_idle)
+        stop = None
+        if backend == "local":  # procrastinate installs its own handlers
+            stop = threading.Event()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, lambda _n, _f: stop.set())  # after the current job
+        summary = worker.run(until_idle=args.until_idle, stop=stop)
         ctx.session_guard.audit("worker_stop", backend=backend, done=summary.done, failed=summary.failed)
         out = {
             "backend": backend,

@@ -280,7 +280,7 @@ class SyncService:
                 self.guard.audit("sync", self.target, "busy", error=e.en)
                 raise
             with locks:
-                answered = self._waiting_requests(due_only=False)
+                answered = self._answer_requests()
                 try:
                     report = self._run_sync_locked(progress, cancel)
                 except HukouScanError as e:
@@ -313,6 +313,16 @@ class SyncService:
             return []
         try:
             return self._requests.waiting_sync_requests(self.station.id, due_only=due_only)
+        except StorageError as e:
+            log.info("upload requests not read: %s", e.en)
+            return []
+
+    def _answer_requests(self) -> list[str]:
+        """The requests this run answers: those waiting now (a page captured later asks anew)."""
+        if self._requests is None:
+            return []
+        try:
+            return self._requests.answer_sync_requests(self.station.id, self._lock_owner)
         except StorageError as e:
             log.info("upload requests not read: %s", e.en)
             return []

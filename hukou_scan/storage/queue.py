@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, new_id
 from hukou_scan.errors import NotFoundError
 from hukou_scan.storage.db import Database
+from hukou_scan.storage.locks import holder_is_dead
 from hukou_scan.storage.records.base import utcnow
 from hukou_scan.storage.records.core import BatchRecord, JobRecord, PageRecord
 from hukou_scan.storage.records.queue import (
@@ -89,6 +92,11 @@ class SyncBackoff:
             base_s=float(sec.get("sync_backoff_s", cls.base_s)),
             max_s=float(sec.get("sync_backoff_max_s", cls.max_s)),
         )
+
+
+def _process_id() -> str:
+    """``host:pid`` of this process (the holder of a request the local runner took)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def sync_queue(station_id: str) -> str:
@@ -317,12 +325,17 @@ class QueueStore:
 
     def request_sync(self, station_id: str) -> bool:
         """Ask for an upload run of ``station_id`` (after a capture); ``False`` when one is
-        already waiting (it will see this page too).  Two concurrent requests may both
-        queue one: the second run then finds nothing left to upload."""
+        already waiting that no run has begun to answer (that run will see this page too).
+        Two concurrent requests may both queue one: the second run then finds nothing left.
+        """
         with self.db.session() as s:
             waiting = s.scalar(
                 select(JobRecord.id)
-                .where(self._station_sync(station_id), JobRecord.state == JobState.QUEUED.value)
+                .where(
+                    self._station_sync(station_id),
+                    JobRecord.state == JobState.QUEUED.value,
+                    JobRecord.params["answering"].as_string().is_(None),
+                )
                 .limit(1)
             )
             if waiting is not None:
@@ -335,7 +348,7 @@ class QueueStore:
 
         The station's background sync polls this, so a request queued by another process
         (a hot-folder import, a second window, ``worker`` on a shared database) is served
-        within a poll interval, and notes the ids before a run to close them after it.
+        within a poll interval (a run then notes them with :meth:`answer_sync_requests`).
         """
         q = select(JobRecord.id).where(
             self._station_sync(station_id), JobRecord.state == JobState.QUEUED.value
@@ -344,6 +357,25 @@ class QueueStore:
             q = q.where(self._due(time.time()))
         with self.db.session() as s:
             return list(s.scalars(q.order_by(JobRecord.created_at)))
+
+    def answer_sync_requests(self, station_id: str, answerer: str) -> list[str]:
+        """Before an upload run: the station's waiting requests, noted as being answered.
+
+        Their state stays "waiting" (a killed run leaves them to the next one, no recovery
+        needed); the note only makes :meth:`request_sync` queue a fresh request for a page
+        captured from now on, which this run may not see.
+        """
+        with self.db.session() as s:
+            rows = list(
+                s.scalars(
+                    select(JobRecord)
+                    .where(self._station_sync(station_id), JobRecord.state == JobState.QUEUED.value)
+                    .order_by(JobRecord.created_at)
+                )
+            )
+            for r in rows:
+                r.params = {**(r.params or {}), "answering": answerer[:100]}
+            return [r.id for r in rows]
 
     def close_sync_requests(
         self, job_ids: Sequence[str], worker: str, error: str = "", retry_in_s: float = 0.0
@@ -366,10 +398,12 @@ class QueueStore:
             )
             for r in rows:
                 r.worker, r.attempts = worker[:100], (r.attempts or 0) + 1
+                params = {k: v for k, v in (r.params or {}).items() if k != "answering"}
                 if error:
                     r.error = error
-                    r.params = {**(r.params or {}), "retry_at": time.time() + max(0.0, retry_in_s)}
+                    r.params = {**params, "retry_at": time.time() + max(0.0, retry_in_s)}
                 else:
+                    r.params = params
                     r.state, r.error, r.finished_at = JobState.DONE.value, "", utcnow()
             if rows and not error and not self.db.is_sqlite:
                 s.flush()
@@ -414,19 +448,28 @@ class QueueStore:
                     r = s.get(JobRecord, cand)
                     assert r is not None
                     s.refresh(r)
+                    # who holds it, so that only a dead holder's request is taken back
+                    r.params = {**(r.params or {}), "holder": _process_id()}
+                    s.flush()
                     return job_from(r)
         return None
 
     def recover_sync_requests(self, station_id: str) -> int:
-        """The local runner's start: the station's requests left running by a killed
-        ``worker --sync`` wait again (an upload run is safe to repeat)."""
+        """The local runner's start: the station's requests left running by a ``worker --sync``
+        that was killed wait again (an upload run is safe to repeat).  Only requests whose
+        holder process is gone: another live worker's request stays its own."""
         with self.db.session() as s:
-            res = s.execute(
-                update(JobRecord)
-                .where(self._station_sync(station_id), JobRecord.state == JobState.RUNNING.value)
-                .values(state=JobState.QUEUED.value)
+            rows = list(
+                s.scalars(
+                    select(JobRecord).where(
+                        self._station_sync(station_id), JobRecord.state == JobState.RUNNING.value
+                    )
+                )
             )
-            return int(res.rowcount or 0)  # type: ignore[attr-defined]
+            dead = [r for r in rows if holder_is_dead(str((r.params or {}).get("holder", "")))]
+            for r in dead:
+                r.state = JobState.QUEUED.value
+            return len(dead)
 
     def sync_requests(self, station_id: str) -> SyncRequests:
         """What the sync screen shows of the station's upload requests."""
@@ -493,8 +536,10 @@ class QueueStore:
             if r is None:
                 return
             r.state, r.error = JobState.QUEUED.value, reason
+            params = {k: v for k, v in (r.params or {}).items() if k != "answering"}  # waiting anew
             if delay_s > 0:
-                r.params = {**(r.params or {}), "retry_at": time.time() + delay_s}
+                params["retry_at"] = time.time() + delay_s
+            r.params = params
 
     @staticmethod
     def _close(s: Session, job_id: str, state: JobState, error: str = "") -> None:

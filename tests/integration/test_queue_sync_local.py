@@ -26,6 +26,7 @@ from hukou_scan.storage.records.core import JobRecord
 from hukou_scan.storage.security import AuditFilter
 from hukou_scan.sync.manifest import object_key
 from tests.integration.test_queue_local import local_ctx
+from tests.integration.test_queue_postgres import ENGINE
 from tests.s3_server import MotoS3
 
 pytestmark = pytest.mark.s3
@@ -153,10 +154,13 @@ def test_background_sync_answers_a_request_queued_by_another_process(
             time.sleep(0.1)
         assert {other.pages.get(p).sync_state for p in pages} == {SyncState.VERIFIED}
         deadline = time.monotonic() + 10
-        while sync_rows(ctx)[0].state != "done" and time.monotonic() < deadline:
+        while any(r.state != "done" for r in sync_rows(ctx)) and time.monotonic() < deadline:
             time.sleep(0.05)
-        [row] = sync_rows(ctx)
-        assert row.state == "done"  # answered by the loop's run, never marked running
+        rows = sync_rows(ctx)
+        # one request, or more when a capture came while a run was already under way (that
+        # run may not have seen it); all answered by the loop, none left waiting
+        assert 1 <= len(rows) <= 3 and {(r.state, r.attempts) for r in rows} == {("done", 1)}
+        assert all(r.started_at is None for r in rows)  # answered by a run, never taken as jobs
         assert len(bucket_keys(s3, bucket)) == 3
     finally:
         ctx.sync.stop()
@@ -253,7 +257,9 @@ def test_two_local_sync_workers_answer_each_request_once_and_never_overlap(
             w.send_signal(signal.SIGTERM)
     summaries = [summary_of(w) for w in workers]
     rows = sync_rows(ctx)
-    assert len(rows) == 8 and all(r.attempts == 1 for r in rows)  # each answered once
+    assert [(r.attempts, r.error) for r in rows] == [(1, "")] * 8, [
+        (r.attempts, r.worker, r.error) for r in rows
+    ]
     ran = sum(s["by_kind"].get("sync", 0) for s in summaries)
     with ctx.session_guard.acting_as_system("test"):
         runs = [e.details for e in ctx.security.audit_events(AuditFilter(action="sync"), limit=100)]
@@ -293,8 +299,8 @@ def test_local_sync_worker_killed_mid_upload_runs_the_job_again_nothing_lost_or_
         assert [r.state for r in sync_rows(ctx)] == ["running"]  # left by the dead worker
         fast = tmp_path / "fast-config"
         fast.mkdir()
-        (fast / "settings.toml").write_text(
-            (tmp_path / "config" / "settings.toml").read_text("utf-8").replace("bandwidth_kbps = 300", ""),
+        (fast / "settings.toml").write_text(  # the same station, no bandwidth limit
+            f'[general]\nocr_engine = "{ENGINE}"\n\n[ocr]\nmode = "plain"\n' + sync_section(s3, bucket),
             "utf-8",
         )
         summary = summary_of(
