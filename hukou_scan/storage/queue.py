@@ -20,6 +20,7 @@ verified by SHA-256), so answering a request twice costs a listing, never a dupl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -100,8 +101,15 @@ def _process_id() -> str:
 
 
 def sync_queue(station_id: str) -> str:
-    """The procrastinate queue of one station's uploads."""
-    return f"hukou-sync-{station_id}"
+    """The procrastinate queue of one station's uploads.
+
+    Short on purpose: procrastinate notifies workers on the channel
+    ``procrastinate_queue_v1#<queue>`` and PostgreSQL cuts channel names at 63 bytes, so
+    ``sync-`` plus a 32-character station id is the most that fits (a longer id is hashed).
+    """
+    if len(station_id) > 32:
+        station_id = hashlib.sha256(station_id.encode()).hexdigest()[:32]
+    return f"sync-{station_id}"
 
 
 def sync_lock(station_id: str) -> str:

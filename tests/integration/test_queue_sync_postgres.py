@@ -100,14 +100,14 @@ def test_a_capture_becomes_an_upload_job_only_worker_sync_takes(
             pg_db_url,
             "SELECT queue_name, lock, status::text FROM procrastinate_jobs WHERE task_name = 'hukou.sync'",
         )
-        assert rows == [(f"hukou-sync-{station}", f"sync:{station}", "todo")]
+        assert rows == [(f"sync-{station}", f"sync:{station}", "todo")]
         env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
         # an OCR machine's worker (no --sync) never takes the station's uploads
         assert summary_of(start_worker(env, "--until-idle"))["by_kind"].get("sync") is None
-        assert sync_jobs(pg_db_url) == [("todo", f"hukou-sync-{station}")]
+        assert sync_jobs(pg_db_url) == [("todo", f"sync-{station}")]
         summary = summary_of(start_worker(env, "--until-idle", "--sync"))
         assert summary["by_kind"].get("sync") == 1 and summary["failed"] == 0
-        assert sync_jobs(pg_db_url) == [("succeeded", f"hukou-sync-{station}")]
+        assert sync_jobs(pg_db_url) == [("succeeded", f"sync-{station}")]
         keys = bucket_keys(s3, bucket)
         for p in pages:
             page = ctx.pages.get(p)

@@ -36,5 +36,8 @@ def test_procrastinate_retries_with_the_same_waits_then_gives_up() -> None:
 
 
 def test_each_station_has_its_own_upload_queue_and_lock() -> None:
-    assert sync_queue("a") != sync_queue("b") and sync_queue("a").startswith("hukou-sync-")
+    assert sync_queue("a") != sync_queue("b") and sync_queue("a").startswith("sync-")
     assert sync_lock("a") == "sync:a"
+    # PostgreSQL's 63-byte NOTIFY channel names: procrastinate_queue_v1#<queue>
+    for station in ("0" * 32, "x" * 80):
+        assert len(f"procrastinate_queue_v1#{sync_queue(station)}".encode()) <= 63
