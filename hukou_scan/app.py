@@ -227,7 +227,7 @@ class AppContext:
         from hukou_scan.services.capture import CaptureService
         from hukou_scan.storage.capture import CaptureRepository
 
-        return CaptureService(
+        service = CaptureService(
             settings=self.settings,
             station=self.station,
             batches=self.batches,
@@ -238,6 +238,15 @@ class AppContext:
             guard=self.guard,
             save_section=self.save_settings_section,
         )
+        service.add_listener(self._request_upload)
+        return service
+
+    def _request_upload(self, _page: object) -> None:
+        """After every durable capture — GUI, hot folder, ``hukou-scan capture`` — ask for an
+        upload run (a ``sync`` job; a no-op without a ``[sync]`` target).  Whichever process
+        runs uploads for this station answers it: the GUI's background sync, ``hukou-scan sync
+        --watch`` or ``hukou-scan worker --sync``."""
+        self.sync.request()
 
     # Settings that only a restart can apply (read once while the window and station are built).
     RESTART_FIELDS = ("language", "station_code", "station_name", "camera")
@@ -399,11 +408,18 @@ class AppContext:
         # local runner: the hooks run right after the text is stored, as before
         return QueueStore(self.db, defer_index=self.queue_options.backend == "procrastinate")
 
-    def queue_worker(self, name: str = "") -> QueueWorker:
+    def queue_worker(self, name: str = "", *, sync: bool = False) -> QueueWorker:
         """A worker of the configured backend that reads page images from the local page store,
-        else from the ``[sync]`` target (S3): an OCR machine needs no copy of the stations' disks."""
+        else from the ``[sync]`` target (S3): an OCR machine needs no copy of the stations' disks.
+
+        ``sync``: it also answers this station's upload requests (its own queue on
+        PostgreSQL), running :meth:`SyncService.sync_now` as ``system:queue`` (audited as
+        ``sync``).  Only for the machine holding this station's page store: the files to
+        upload are read from it (``hukou-scan worker --sync`` checks that at start).
+        """
         from hukou_scan.services.queue import JobHandlers, LocalWorker, PageImages, ProcrastinateWorker
         from hukou_scan.services.sync import SyncConfig
+        from hukou_scan.storage.queue import QUEUE_NAME, SyncBackoff, sync_queue
         from hukou_scan.sync.store import open_store
 
         config = SyncConfig.from_section(resolved_section(self.settings, "sync"), self.settings.storage_url)
@@ -419,10 +435,31 @@ class AppContext:
             system_scope=self.session_guard.acting_as_system,
             worker_name=name,
             after_text=lambda page_id: self.ocr.mark_duplicate(page_id),
+            sync_runner=self._upload_job if sync else None,
+            sync_station=self.station.id if sync else "",
+            sync_backoff=SyncBackoff.from_section(dict(self.settings.section("queue"))),
         )
         if self.queue_options.backend == "procrastinate":
-            return ProcrastinateWorker(self.settings.db_url, handlers, self.queue_options, ocr.max_attempts)
+            queues = [QUEUE_NAME, sync_queue(self.station.id)] if sync else [QUEUE_NAME]
+            return ProcrastinateWorker(
+                self.settings.db_url, handlers, self.queue_options, ocr.max_attempts, queues=queues
+            )
         return LocalWorker(self.jobs, handlers, self.queue_options, ocr.max_attempts)
+
+    # A queued upload waits this long for a run of the same station already under way (the
+    # GUI's loop, "Sync now") before it is retried later with the queue's backoff.
+    UPLOAD_JOB_LOCK_WAIT_S = 30.0
+
+    def _upload_job(self, station_id: str) -> None:
+        """A ``sync`` job: one upload run of this station (in the job's ``system:queue`` scope)."""
+        if station_id != self.station.id:
+            from hukou_scan.errors import NotFoundError
+
+            raise NotFoundError(
+                "此工作进程只上传本派出所的页面。",
+                f"This worker uploads station {self.station.code}'s pages only, not {station_id}'s.",
+            )
+        self.sync.sync_now(wait_s=self.UPLOAD_JOB_LOCK_WAIT_S)
 
     @cached_property
     def reocr(self) -> ReocrService:
@@ -543,6 +580,7 @@ class AppContext:
             system_scope=self.session_guard.acting_as_system,
             audit_anchor=lambda: self.security.audit_anchor().to_dict(),
             check_anchor=self._check_audit_anchor,
+            requests=self.queue_store,
         )
 
     def _check_audit_anchor(self, anchor: dict[str, object]) -> dict[str, object]:

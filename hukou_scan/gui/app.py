@@ -205,7 +205,9 @@ def seed_sample_registry(ctx: AppContext, window: MainWindow) -> None:
 
 
 def start_backup(ctx: AppContext, window: MainWindow) -> None:
-    """Background sync to the configured target; each durable capture wakes it.
+    """Background sync to the configured target.  Each durable capture already requests an
+    upload (``AppContext.capture``: a job of the shared queue, kept until a run reached the
+    target); this loop answers the requests (woken at once) or a ``worker --sync`` does.
 
     Called at start and again after the settings were saved, so a target set in the
     Settings dialog starts the backup at once (it is idempotent).
@@ -222,9 +224,6 @@ def start_backup(ctx: AppContext, window: MainWindow) -> None:
     except HukouScanError as e:  # e.g. a searcher-only account: no background sync from this login
         log.info("background sync not started: %s", e)
         return
-    if not window.property("backup_wakes_on_capture"):
-        window.setProperty("backup_wakes_on_capture", True)
-        ctx.capture.add_listener(lambda _page: ctx.sync.wake())
 
 
 def page_store_message(report: SweepReport, affected: list[tuple[str, int]], ctx: AppContext) -> str:

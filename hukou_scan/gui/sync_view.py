@@ -1,4 +1,6 @@
-"""Sync status panel: target, queue counts, last error, per-page states; sync now / verify.
+"""Sync status panel: target, queue counts, upload requests, last error, per-page states;
+sync now / verify.  An upload request that failed (network down) shows here with its next
+try, whichever process runs it (this station's background sync or ``worker --sync``).
 
 Thin over :class:`~hukou_scan.services.sync.SyncService`: every call that touches the
 network or the database runs through :class:`~hukou_scan.gui.tasks.TaskRunner`, and
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Protocol
 
 from PySide6.QtCore import QTimer, Signal
@@ -81,6 +84,7 @@ class SyncView(QWidget):
         self.pages_label = QLabel()
         self.objects_label = QLabel()
         self.state_label = QLabel()
+        self.requests_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b00020;")
@@ -89,6 +93,7 @@ class SyncView(QWidget):
         form.addRow(self.tr("Pages:"), self.pages_label)
         form.addRow(self.tr("Objects:"), self.objects_label)
         form.addRow(self.tr("State:"), self.state_label)
+        form.addRow(self.tr("Upload requests:"), self.requests_label)
         form.addRow(self.tr("Last error:"), self.error_label)
 
         self.sync_button = QPushButton(self.tr("Sync now"))
@@ -221,10 +226,24 @@ class SyncView(QWidget):
                 failed=objects.get("failed", 0),
             )
         )
+        waiting = int(getattr(status, "requests_waiting", 0))
+        failed = int(getattr(status, "requests_failed", 0))
+        retry_at = getattr(status, "next_retry_at", None)
+        request_error = str(getattr(status, "request_error", "") or "")
+        self.requests_label.setText(
+            self.tr("{waiting} waiting, {failed} failed").format(waiting=waiting, failed=failed)
+        )
         if status.running:
             state = self.tr("Syncing…")
         elif status.offline:
             state = self.tr("Offline – will retry automatically")
+        elif waiting and request_error and retry_at:
+            when = time.strftime("%H:%M:%S", time.localtime(float(retry_at)))
+            state = self.tr("Upload failed – next try at {time}").format(time=when)
+        elif failed and not waiting:
+            state = self.tr("Upload failed after repeated tries – use Sync now")
+        elif waiting:
+            state = self.tr("Upload waiting")
         else:
             state = self.tr("Idle")
         self.state_label.setText(state)

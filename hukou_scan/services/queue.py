@@ -1,4 +1,4 @@
-"""Background work from one job queue: OCR, re-OCR campaigns, index updates and thumbnails (issue 19).
+"""Background work from one job queue: OCR, re-OCR campaigns, index updates, thumbnails and uploads (issue 19).
 
 Two backends behind one interface (:class:`QueueWorker`), chosen by ``[queue] backend``:
 
@@ -10,6 +10,12 @@ Two backends behind one interface (:class:`QueueWorker`), chosen by ``[queue] ba
     transaction (``storage/queue.py``); ``hukou-scan worker`` on any machine that reaches
     the database and the page store takes jobs from it, so adding machines adds
     throughput.
+
+Uploads (``sync`` jobs, one upload run of a station each) are jobs of the same queue but
+not for any machine: they wait in their station's own procrastinate queue and only a
+``worker --sync`` started with that station's settings, where its page store is, takes them
+(the local runner: only that station's rows, with the retry waits of :class:`SyncBackoff`).
+The station's background sync answers them as well (``services/sync.py``).
 
 Both run the same :class:`JobHandlers`.  Page images come from :class:`PageImages`: the
 local page store when the file is there, else the station's sync target (S3 or any
@@ -35,7 +41,7 @@ from typing import Any, Protocol
 
 from hukou_scan.capture.encode import thumbnail_jpeg
 from hukou_scan.domain.models import Job, JobState, OcrResult, PageState, Role
-from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundError
+from hukou_scan.errors import HukouScanError, ImageProcessingError, NotFoundError, SyncError
 from hukou_scan.ocr.engine import OcrEngine, create_engine
 from hukou_scan.ocr.form import DEFAULT_MODE, recognize_page
 from hukou_scan.ocr.worker import image_size, load_image
@@ -43,7 +49,7 @@ from hukou_scan.services.guard import Guard, OpenGuard, station_scope
 from hukou_scan.services.ocr import OcrOptions
 from hukou_scan.services.processing_worker import THUMBNAIL_QUALITY, THUMBNAIL_WIDTH
 from hukou_scan.storage.blobstore import BlobStore, sha256_bytes
-from hukou_scan.storage.queue import Campaign, Candidate, QueueStore
+from hukou_scan.storage.queue import SYNC_KIND, Campaign, Candidate, QueueStore, SyncBackoff
 from hukou_scan.storage.repositories import JobRepository, PageRepository
 from hukou_scan.sync.crypto import Cipher
 from hukou_scan.sync.manifest import object_key
@@ -52,7 +58,7 @@ from hukou_scan.sync.store import ObjectStore
 log = logging.getLogger(__name__)
 
 BACKENDS = ("local", "procrastinate")
-LOCAL_ORDER = ("ocr", "index", "thumb", "reocr")  # fresh captures first, campaigns last
+LOCAL_ORDER = ("ocr", "index", "thumb", "sync", "reocr")  # fresh captures first, campaigns last
 Hook = Callable[[str], None]
 SystemScope = Callable[[str], AbstractContextManager[None]]
 
@@ -163,6 +169,11 @@ class JobHandlers:
         system_scope: runs each job as ``system:queue`` (allowed and audited).
         after_text: runs first after a page's new text is stored (the duplicate-capture
             check the station's own OCR service runs), before the hooks.
+        sync_runner: one upload run of the given station (``sync`` jobs): the station's
+            SyncService, given only to ``worker --sync`` on the machine that holds the
+            station's page store (the files to upload are read from there).
+        sync_station: the station whose upload requests this worker answers.
+        sync_backoff: attempts and waits of upload jobs.
     """
 
     def __init__(
@@ -175,8 +186,14 @@ class JobHandlers:
         system_scope: SystemScope | None = None,
         worker_name: str = "",
         after_text: Hook | None = None,
+        sync_runner: Hook | None = None,
+        sync_station: str = "",
+        sync_backoff: SyncBackoff | None = None,
     ) -> None:
         self.after_text = after_text
+        self.sync_runner = sync_runner
+        self.sync_station = sync_station
+        self.sync_backoff = sync_backoff or SyncBackoff()
         self.pages = pages
         self.store = store
         self.images = images
@@ -222,6 +239,8 @@ class JobHandlers:
                     self._index(job)
                 elif job.kind == "thumb":
                     self._thumb(job)
+                elif job.kind == SYNC_KIND:
+                    self._sync(job)
                 else:
                     raise ValueError(f"unknown job kind {job.kind!r}")
             except (ImageProcessingError, NotFoundError) as e:  # the page, not the machine
@@ -230,14 +249,16 @@ class JobHandlers:
                 log.warning("job %s (%s) failed: %s", job.id, job.kind, e.en)
                 return
             except Exception as e:  # task boundary: retried, then failed
-                reason = f"{type(e).__name__}: {e}"
-                if last:
+                reason = f"{e.zh} / {e.en}" if isinstance(e, HukouScanError) else f"{type(e).__name__}: {e}"
+                hopeless = isinstance(e, SyncError) and not e.retryable  # settings, not the network
+                if last or hopeless:
                     log.exception("job %s (%s) failed on its last attempt", job.id, job.kind)
                     self.store.fail(job, reason, mark_page=job.kind == "ocr")
                     self.summary.failed += 1
                     return
                 log.warning("job %s (%s) will be retried: %s", job.id, job.kind, reason)
-                self.store.retry_later(job.id, reason)
+                delay = self.sync_backoff.delay(job.attempts) if job.kind == SYNC_KIND else 0.0
+                self.store.retry_later(job.id, reason, delay)
                 self.summary.retried += 1
                 raise RetryJob(reason) from e
         self.summary.done += 1
@@ -281,6 +302,24 @@ class JobHandlers:
             self.after_text(page_id)
         except Exception:  # a warning for the clerk; it must not fail the job
             log.exception("duplicate check failed for page %s", page_id)
+
+    def _sync(self, job: Job) -> None:
+        """One upload run of the job's station: its pending objects, then its manifests.
+
+        Safe to repeat: objects are content-addressed and checked by SHA-256 after each put,
+        an object a killed run may have put is re-checked before it is put again, and the
+        page states are recomputed from the verified objects at the end of every run.
+        """
+        station = str(job.params.get("station_id", ""))
+        if self.sync_runner is None or station != self.sync_station:
+            # only reachable through a misrouted job: its station's queue is taken by
+            # ``worker --sync`` of that station alone
+            raise NotFoundError(
+                "此工作进程不负责该派出所的上传。",
+                f"This worker does not upload station {station}'s pages (start one with --sync there).",
+            )
+        self.sync_runner(station)
+        self.store.finish(job.id, JobState.DONE)
 
     def _thumb(self, job: Job) -> None:
         """(Re)make a page's stored thumbnail from its current derivative (pages processed
@@ -330,10 +369,20 @@ class LocalWorker:
 
     def run(self, *, until_idle: bool, stop: threading.Event | None = None) -> RunSummary:
         stop = stop or threading.Event()
+        uploads = self.handlers.sync_runner is not None
+        if uploads:  # requests a killed ``worker --sync`` of this station left running
+            self.handlers.store.recover_sync_requests(self.handlers.sync_station)
         while not stop.is_set():
             job = None
             for kind in LOCAL_ORDER:
-                job = self.jobs.claim(kind, self.handlers.worker_name)
+                if kind == SYNC_KIND:
+                    if not uploads:
+                        continue  # uploads are left to the station's background sync
+                    job = self.handlers.store.claim_sync(
+                        self.handlers.sync_station, self.handlers.worker_name
+                    )
+                else:
+                    job = self.jobs.claim(kind, self.handlers.worker_name)
                 if job is not None:
                     break
             if job is None:
@@ -341,8 +390,9 @@ class LocalWorker:
                     break
                 stop.wait(self.options.poll_s)
                 continue
+            attempts = self.handlers.sync_backoff.attempts if job.kind == SYNC_KIND else self.max_attempts
             with contextlib.suppress(RetryJob):  # retry_later put it back in the queue
-                self.handlers.run(job, last=job.attempts >= self.max_attempts)
+                self.handlers.run(job, last=job.attempts >= attempts)
         return self.handlers.summary
 
 
@@ -350,12 +400,19 @@ class ProcrastinateWorker:
     """A procrastinate worker on the central PostgreSQL (see ``storage/pgqueue.py``)."""
 
     def __init__(
-        self, db_url: str, handlers: JobHandlers, options: QueueOptions, max_attempts: int = 2
+        self,
+        db_url: str,
+        handlers: JobHandlers,
+        options: QueueOptions,
+        max_attempts: int = 2,
+        queues: list[str] | None = None,
     ) -> None:
+        """``queues``: the shared queue by default; ``worker --sync`` adds its station's."""
         self.db_url = db_url
         self.handlers = handlers
         self.options = options
         self.max_attempts = max_attempts
+        self.queues = queues
 
     def run(self, *, until_idle: bool, stop: threading.Event | None = None) -> RunSummary:
         from hukou_scan.storage.pgqueue import run_worker
@@ -370,6 +427,8 @@ class ProcrastinateWorker:
             max_attempts=self.max_attempts,
             stop=stop,
             install_signal_handlers=threading.current_thread() is threading.main_thread(),
+            queues=self.queues,
+            sync_backoff=self.handlers.sync_backoff,
         )
         return self.handlers.summary
 

@@ -5,6 +5,15 @@ wait with growing backoff and try again, so a station that lost its network catc
 up by itself), checks roles through the :class:`Guard`, and audits ``sync`` and
 ``restore``.  The work itself is in :mod:`hukou_scan.sync`.
 
+Uploads are jobs of the shared job queue (issue 19): :meth:`SyncService.request` queues a
+``sync`` request of this station (after a capture) and wakes the loop.  Every run —
+the loop's, "Sync now", ``hukou-scan sync``, or a ``hukou-scan worker --sync`` job —
+notes the requests waiting when it starts and closes them when it reached the target,
+so a request is answered by whichever run comes first; the loop also polls for requests
+queued by other processes (``request_poll_s``).  On a single SQLite station this is
+today's background sync with the requests in the station's ``jobs`` table; on the
+central PostgreSQL the same rows are procrastinate jobs in the station's own queue.
+
 Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL``)::
 
     target = "s3://bucket/prefix"       # or file:///mnt/nas/hukou
@@ -19,6 +28,7 @@ Settings (``[sync]`` section; the target may also come from ``HUKOU_STORAGE_URL`
                                         # "read" downloads and hashes again (servers that do
                                         # not validate x-amz-checksum-sha256, e.g. moto)
     workers = 4; interval_s = 300; max_attempts = 4
+    request_poll_s = 5                  # how often the loop looks for requests of other processes
 """
 
 from __future__ import annotations
@@ -38,6 +48,7 @@ from hukou_scan.errors import HukouScanError, StorageError, SyncError
 from hukou_scan.services.guard import Guard
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.locks import DbLock, LockBusy, lock_owner
+from hukou_scan.storage.queue import QueueStore, SyncRequests
 from hukou_scan.storage.sync import SyncRepository
 from hukou_scan.sync.catalogue import CatalogueReplicator
 from hukou_scan.sync.crypto import Cipher, load_key
@@ -70,6 +81,7 @@ class SyncConfig:
     max_attempts: int = 4
     backoff_base_s: float = 0.5
     offline_backoff_max_s: float = 300.0
+    request_poll_s: float = 5.0
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any], storage_url: str = "") -> SyncConfig:
@@ -92,6 +104,7 @@ class SyncConfig:
             max_attempts=int(s.get("max_attempts", 4)),
             backoff_base_s=float(s.get("backoff_base_s", 0.5)),
             offline_backoff_max_s=float(s.get("offline_backoff_max_s", 300)),
+            request_poll_s=float(s.get("request_poll_s", 5)),
         )
 
     def cipher(self) -> Cipher | None:
@@ -114,6 +127,11 @@ class SyncStatus:
     last_run_at: float | None
     last_report: dict[str, Any] | None
     page_states: list[tuple[str, str, int, str]]
+    # upload requests (jobs of the shared queue), see ``QueueStore.sync_requests``
+    requests_waiting: int = 0
+    requests_failed: int = 0
+    request_error: str = ""
+    next_retry_at: float | None = None
 
 
 class SyncService:
@@ -130,6 +148,8 @@ class SyncService:
         audit_anchor: the local audit chain tip, embedded in the station catalogue.
         check_anchor: verifies the local audit chain against an anchor read back from the
             target (returns the verification report as a dict).
+        requests: the job queue's upload requests (``None``: runs only on wake-ups and
+            the interval, as before the shared queue).
     """
 
     def __init__(
@@ -143,7 +163,9 @@ class SyncService:
         system_scope: SystemScope | None = None,
         audit_anchor: AnchorFn | None = None,
         check_anchor: AnchorCheck | None = None,
+        requests: QueueStore | None = None,
     ) -> None:
+        self._requests = requests
         self._scope: SystemScope = system_scope or (lambda _name: contextlib.nullcontext())
         self._audit_anchor = audit_anchor
         self._check_anchor = check_anchor
@@ -258,7 +280,60 @@ class SyncService:
                 self.guard.audit("sync", self.target, "busy", error=e.en)
                 raise
             with locks:
-                return self._run_sync_locked(progress, cancel)
+                answered = self._answer_requests()
+                try:
+                    report = self._run_sync_locked(progress, cancel)
+                except HukouScanError as e:
+                    self._close_requests(answered, f"{e.zh} / {e.en}")
+                    raise
+                if not report.cancelled:
+                    self._close_requests(answered)
+                return report
+
+    # -- upload requests ---------------------------------------------------------------
+    def request(self) -> bool:
+        """Ask for an upload run soon (a page was captured); ``True`` if a request was queued.
+
+        The request is a ``sync`` job of the shared queue, answered by this station's
+        background loop (woken now) or by ``hukou-scan worker --sync``; a request is kept
+        until a run reached the target, so a station that is closed or offline uploads the
+        page later.  Without a configured target only the loop is woken.
+        """
+        queued = False
+        if self._requests is not None and (self.config.target or self.config.catalogue_url):
+            try:
+                queued = self._requests.request_sync(self.station.id)
+            except StorageError as e:  # the database is away: the periodic run catches up
+                log.warning("upload request not queued: %s", e.en)
+        self._wake.set()
+        return queued
+
+    def _waiting_requests(self, *, due_only: bool) -> list[str]:
+        if self._requests is None:
+            return []
+        try:
+            return self._requests.waiting_sync_requests(self.station.id, due_only=due_only)
+        except StorageError as e:
+            log.info("upload requests not read: %s", e.en)
+            return []
+
+    def _answer_requests(self) -> list[str]:
+        """The requests this run answers: those waiting now (a page captured later asks anew)."""
+        if self._requests is None:
+            return []
+        try:
+            return self._requests.answer_sync_requests(self.station.id, self._lock_owner)
+        except StorageError as e:
+            log.info("upload requests not read: %s", e.en)
+            return []
+
+    def _close_requests(self, ids: list[str], error: str = "") -> None:
+        if self._requests is None or not ids:
+            return
+        try:
+            self._requests.close_sync_requests(ids, self._lock_owner, error)
+        except StorageError as e:  # they stay waiting: the next run answers them
+            log.warning("upload requests not closed: %s", e.en)
 
     def _run_sync_locked(self, progress: Progress | None, cancel: threading.Event | None) -> SyncReport:
         self._set(running=True)
@@ -346,19 +421,36 @@ class SyncService:
     def status(self, page_limit: int = 200) -> SyncStatus:
         self.guard.require(Role.CLERK, Role.REVIEWER, Role.SEARCHER, station_id=self.station.id)
         counts = self.repo.counts(self.target, self.station.id)
+        req = self._requests.sync_requests(self.station.id) if self._requests is not None else SyncRequests()
         with self._state_lock:
             return SyncStatus(
                 target=self.target,
                 pages=counts.pages,
                 objects=counts.objects,
-                last_error=self._last_error or counts.last_error,
+                last_error=self._last_error or counts.last_error or req.error,
                 running=self._running,
                 background=self._thread is not None and self._thread.is_alive(),
                 offline=self._offline,
                 last_run_at=self._last_run_at,
                 last_report=self._last_report,
                 page_states=self.repo.page_states(self.station.id, page_limit),
+                requests_waiting=req.waiting,
+                requests_failed=req.failed,
+                request_error=req.error,
+                next_retry_at=req.retry_at,
             )
+
+    def holds_page_store(self, sample: int = 20) -> bool:
+        """Whether this machine's page store holds the station's files still to upload.
+
+        ``hukou-scan worker --sync`` on a machine without them would only mark every object
+        unreadable; it refuses to start instead.  A sample of the oldest pending objects is
+        enough: any of them present means the station's store is here (a damaged file or
+        two still shows up per object, as on the station itself).
+        """
+        self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.station.id)
+        pending = self.repo.pending_objects(self.target, self.station.id)[: max(1, sample)]
+        return not pending or any(self.blobs.path_for(p.sha256).exists() for p in pending)
 
     def pages_in_state(self, state: str | None = None, limit: int = 1000) -> list[tuple[str, str, int, str]]:
         """Pages by sync state (``local`` / ``uploaded`` / ``verified``), newest first."""
@@ -480,9 +572,11 @@ class SyncService:
         backoff = max(self.config.backoff_base_s, 1.0)
         while not self._stop.is_set():
             wait_s = interval
+            failed = True
             try:
                 self._run_sync(None, self._stop)
                 backoff = max(self.config.backoff_base_s, 1.0)
+                failed = False
             except LockBusy:
                 log.info("background sync skipped: another sync to the same target is running")
             except SyncError as e:
@@ -500,8 +594,22 @@ class SyncService:
                 log.warning("background sync: database unavailable, next try in %.0fs", wait_s)
             except Exception:  # thread boundary: never let the loop die silently
                 log.exception("background sync crashed; retrying later")
-            self._wake.wait(wait_s)
-            self._wake.clear()
+            self._pause(wait_s, poll=not failed)
+
+    def _pause(self, wait_s: float, *, poll: bool) -> None:
+        """Wait for the next run: a wake-up, the interval, or (``poll``: not backing off
+        after a failure) an upload request queued by another process."""
+        deadline = time.monotonic() + wait_s
+        step = max(0.05, self.config.request_poll_s) if poll and self._requests is not None else wait_s
+        while not self._stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._wake.wait(min(remaining, step)):
+                self._wake.clear()
+                return
+            if poll and self._waiting_requests(due_only=True):
+                return
 
     def _set(
         self,

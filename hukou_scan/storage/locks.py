@@ -49,7 +49,7 @@ def lock_owner(label: str = "") -> str:
     return f"{base}:{label}"[:300] if label else base
 
 
-def _holder_is_dead(owner: str) -> bool:
+def holder_is_dead(owner: str) -> bool:
     """The holder ran on this machine and its process is gone (``kill -9``): no need to wait
     for the heartbeat to go stale.  Holders on other machines only expire by staleness."""
     host, _, rest = owner.partition(":")
@@ -131,7 +131,7 @@ class DbLock:
                 return False  # released in between: the caller's next attempt inserts
             if row.owner == self.owner:
                 return self._started()
-            if now - row.heartbeat_at < self.stale_after and not _holder_is_dead(row.owner):
+            if now - row.heartbeat_at < self.stale_after and not holder_is_dead(row.owner):
                 return False
             old_owner, old_beat = row.owner, row.heartbeat_at
             res = s.execute(

@@ -18,10 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
+from procrastinate import App, BaseRetryStrategy, JobContext, PsycopgConnector, RetryDecision, RetryStrategy
+from procrastinate.jobs import Job
 from sqlalchemy.engine import make_url
 
-from hukou_scan.storage.queue import QUEUE_NAME, TASKS
+from hukou_scan.storage.queue import QUEUE_NAME, SYNC_KIND, TASKS, SyncBackoff
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +38,40 @@ def conninfo(db_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def build_app(db_url: str, execute: Execute, max_attempts: int = 2) -> App:
+class SyncRetry(BaseRetryStrategy):
+    """procrastinate's side of :class:`SyncBackoff`: capped exponential waits (procrastinate's
+    own exponential strategy has no cap, so its later waits would grow past hours)."""
+
+    def __init__(self, backoff: SyncBackoff) -> None:
+        self.backoff = backoff
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        tried = int(job.attempts) + 1  # job.attempts counts the attempts before this one
+        if tried >= self.backoff.attempts:
+            return None
+        return RetryDecision(retry_in={"seconds": round(self.backoff.delay(tried))})
+
+
+def build_app(
+    db_url: str, execute: Execute, max_attempts: int = 2, sync_backoff: SyncBackoff | None = None
+) -> App:
     """A procrastinate app whose tasks hand every job of ``TASKS`` to ``execute``."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(db_url), min_size=1, max_size=3))
+    backoff = sync_backoff or SyncBackoff()
     for kind, (task_name, _priority) in TASKS.items():
+        attempts = backoff.attempts if kind == SYNC_KIND else max_attempts
 
-        def run(context: JobContext, job_id: str, _kind: str = kind) -> None:
+        def run(context: JobContext, job_id: str, _kind: str = kind, _attempts: int = attempts) -> None:
             attempt = int(context.job.attempts) + 1 if context.job is not None else 1
-            execute(_kind, job_id, attempt, attempt >= max_attempts)
+            execute(_kind, job_id, attempt, attempt >= _attempts)
 
-        app.task(
-            name=task_name,
-            queue=QUEUE_NAME,
-            pass_context=True,
-            retry=RetryStrategy(max_attempts=max(0, max_attempts - 1), wait=1),
-        )(run)
+        # uploads wait longer and longer between tries: a network outage, not a bad page
+        retry: BaseRetryStrategy = (
+            SyncRetry(backoff)
+            if kind == SYNC_KIND
+            else RetryStrategy(max_attempts=max(0, attempts - 1), wait=1)
+        )
+        app.task(name=task_name, queue=QUEUE_NAME, pass_context=True, retry=retry)(run)
     return app
 
 
@@ -85,17 +105,20 @@ def run_worker(
     max_attempts: int = 2,
     stop: threading.Event | None = None,
     install_signal_handlers: bool = True,
+    queues: list[str] | None = None,
+    sync_backoff: SyncBackoff | None = None,
 ) -> None:
     """Run one procrastinate worker until stopped (SIGINT/SIGTERM, ``stop``) or, with
-    ``until_idle``, until the queue has nothing left for it."""
-    app = build_app(db_url, execute, max_attempts)
+    ``until_idle``, until the queue has nothing left for it.  ``queues``: the shared
+    queue by default; ``worker --sync`` adds its station's upload queue (``sync_queue``)."""
+    app = build_app(db_url, execute, max_attempts, sync_backoff)
 
     async def main() -> None:
         halt = asyncio.Event()
         async with app.open_async():
             recovery = asyncio.create_task(_recover_stalled(app, stalled_s, halt))
             options: dict[str, Any] = {
-                "queues": [QUEUE_NAME],
+                "queues": queues or [QUEUE_NAME],
                 "name": name,
                 "concurrency": concurrency,
                 "wait": not until_idle,

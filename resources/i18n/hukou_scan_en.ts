@@ -2900,6 +2900,26 @@
       <source>Idle</source>
       <translation>Idle</translation>
     </message>
+    <message>
+      <source>Upload requests:</source>
+      <translation>Upload requests:</translation>
+    </message>
+    <message>
+      <source>{waiting} waiting, {failed} failed</source>
+      <translation>{waiting} waiting, {failed} failed</translation>
+    </message>
+    <message>
+      <source>Upload failed – next try at {time}</source>
+      <translation>Upload failed – next try at {time}</translation>
+    </message>
+    <message>
+      <source>Upload failed after repeated tries – use Sync now</source>
+      <translation>Upload failed after repeated tries – use Sync now</translation>
+    </message>
+    <message>
+      <source>Upload waiting</source>
+      <translation>Upload waiting</translation>
+    </message>
   </context>
   <context>
     <name>UnlockDialog</name>

@@ -2898,6 +2898,26 @@
       <source>Idle</source>
       <translation>空闲</translation>
     </message>
+    <message>
+      <source>Upload requests:</source>
+      <translation>上传请求：</translation>
+    </message>
+    <message>
+      <source>{waiting} waiting, {failed} failed</source>
+      <translation>{waiting} 个等待，{failed} 个失败</translation>
+    </message>
+    <message>
+      <source>Upload failed – next try at {time}</source>
+      <translation>上传失败——将于 {time} 重试</translation>
+    </message>
+    <message>
+      <source>Upload failed after repeated tries – use Sync now</source>
+      <translation>多次重试后上传失败——请点击“立即同步”</translation>
+    </message>
+    <message>
+      <source>Upload waiting</source>
+      <translation>等待上传</translation>
+    </message>
   </context>
   <context>
     <name>UnlockDialog</name>

@@ -28,6 +28,10 @@ class FakeStatus:
     page_states: list[tuple[str, str, int, str]] = field(
         default_factory=lambda: [("p1", "A-1", 1, "verified"), ("p2", "A-1", 2, "local")]
     )
+    requests_waiting: int = 0
+    requests_failed: int = 0
+    request_error: str = ""
+    next_retry_at: float | None = None
 
 
 class FakeSyncService:
@@ -106,3 +110,32 @@ def test_failure_is_shown_in_the_users_language(
     with qtbot.waitSignal(v.status_refreshed, timeout=5000):
         v.refresh()
     assert "同步目标无法访问" in v.error_label.text()  # a refresh does not hide the failure
+
+
+def test_a_failed_upload_request_shows_its_next_try_then_its_failure(
+    view: tuple[SyncView, FakeSyncService, TaskRunner], qtbot: Any
+) -> None:
+    """Issue 19: an upload job that failed (network down, whichever process ran it) shows on
+    the sync screen with its next try; once the tries are used up it says so."""
+    import time
+
+    v, service, _ = view
+    retry_at = time.time() + 90
+    error = "同步目标无法访问 / The sync target is unreachable"
+    service.state = FakeStatus(
+        requests_waiting=1, request_error=error, next_retry_at=retry_at, last_error=error
+    )
+    with qtbot.waitSignal(v.status_refreshed, timeout=5000):
+        v.refresh()
+    when = time.strftime("%H:%M:%S", time.localtime(retry_at))
+    assert v.state_label.text() == v.tr("Upload failed – next try at {time}").format(time=when)
+    assert v.requests_label.text() == v.tr("{waiting} waiting, {failed} failed").format(waiting=1, failed=0)
+    assert "同步目标无法访问" in v.error_label.text()
+    service.state = FakeStatus(requests_failed=1, request_error=error, last_error=error)
+    with qtbot.waitSignal(v.status_refreshed, timeout=5000):
+        v.refresh()
+    assert v.state_label.text() == v.tr("Upload failed after repeated tries – use Sync now")
+    service.state = FakeStatus(requests_waiting=1)
+    with qtbot.waitSignal(v.status_refreshed, timeout=5000):
+        v.refresh()
+    assert v.state_label.text() == v.tr("Upload waiting")

@@ -370,6 +370,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "SyncService.verify": ((C, R), lambda e: e.ctx.sync.verify()),
     "SyncService.status": ((C, R, S), lambda e: e.ctx.sync.status()),
     "SyncService.pages_in_state": ((C, R, S), lambda e: e.ctx.sync.pages_in_state()),
+    "SyncService.holds_page_store": ((C, R), lambda e: e.ctx.sync.holds_page_store()),
     "SyncService.restore": ((A,), lambda e: e.ctx.sync.restore(e.ctx.sync.target, e.tmp / "restored")),
     "SyncService.check_audit_anchor": ((A,), lambda e: e.ctx.sync.check_audit_anchor()),
     "SyncService.remote_audit_anchor": ((A,), lambda e: e.ctx.sync.remote_audit_anchor()),
@@ -412,6 +413,8 @@ EXEMPT: dict[str, str] = {
     "PipelineService.notify": "only wakes the processing thread",
     "PipelineService.stop": "stopping a worker must work at logout and shutdown",
     "SyncService.wake": "only wakes the background loop (started by an authorised user)",
+    "SyncService.request": "queues at most one upload request of the station's own pages (after a "
+    "role-checked capture); the run that answers it is role-checked and audited",
     "SyncService.stop": "stopping a worker must work at logout and shutdown",
     "SecurityService.begin_interactive": "only tightens: from then on nothing is allowed before login",
     "SecurityService.needs_first_admin": "whether the first-start dialog is shown; no data",
