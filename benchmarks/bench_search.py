@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -447,6 +448,50 @@ def _sqlite_like_all(db: Database, q: str) -> list[str]:
         ]
 
 
+def project_p95(
+    by_size: dict[int, dict[str, float]], prefix: str, target: int = 10_000_000
+) -> dict[str, Any]:
+    """Projected service p95 at ``target`` pages per query type from the sizes measured.
+
+    Two fits over (pages, p95) per type: a power law ``p95 = a * pages**b`` (least
+    squares in log-log: right for costs that grow like a posting list or a B-tree
+    fan-out) and a straight line ``p95 = a + b * pages`` (least squares: the pessimistic
+    case when growth is linear, e.g. a scan of every match).  The key
+    ``<prefix>_p95_ms_<type>_proj_10m`` holds the larger of the two (never below the
+    largest measured p95); ``..._proj_10m_power``/``_linear`` and the exponent are
+    reported too.  Needs two sizes or more; with one it says so and projects nothing.
+    """
+    sizes = sorted(by_size)
+    out: dict[str, Any] = {
+        f"{prefix}_proj_sizes": sizes,
+        f"{prefix}_proj_basis": (
+            f"max(power law a*N^b fitted in log-log, line a+b*N) over the service p95 at {sizes} pages, "
+            f"evaluated at N={target}"
+            if len(sizes) >= 2
+            else "one size measured: no projection"
+        ),
+    }
+    if len(sizes) < 2:
+        return out
+    xs = [math.log(m) for m in sizes]
+    for kind in by_size[sizes[-1]]:
+        ys = [by_size[m][kind] for m in sizes]
+        mx, my = statistics.fmean(xs), statistics.fmean(math.log(max(y, 1e-3)) for y in ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        b = sum((x - mx) * (math.log(max(y, 1e-3)) - my) for x, y in zip(xs, ys, strict=True)) / sxx
+        power = math.exp(my + b * (math.log(target) - mx))
+        nx, ny = statistics.fmean(sizes), statistics.fmean(ys)
+        slope = sum((m - nx) * (y - ny) for m, y in zip(sizes, ys, strict=True)) / sum(
+            (m - nx) ** 2 for m in sizes
+        )
+        linear = ny + slope * (target - nx)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m"] = round(max(power, linear, max(ys)), 1)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m_power"] = round(power, 1)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m_linear"] = round(linear, 1)
+        out[f"{prefix}_p95_growth_exponent_{kind}"] = round(b, 3)
+    return out
+
+
 def _pg_latency_keys(lat: dict[str, Any], prefix: str, pages: int) -> dict[str, Any]:
     """Flat keys (issue 19): ``<prefix>_pages`` and ``<prefix>_p95_ms_<type>`` / ``_p50_ms_``."""
     out: dict[str, Any] = {f"{prefix}_pages": pages}
@@ -462,20 +507,44 @@ PG_SETTINGS = {"shared_buffers": "512MB", "effective_cache_size": "4GB", "random
 
 
 def bench_postgres(
-    n: int, seed: int, tmp: Path, k: int, anchor_k: int, prepare_only: bool = False
+    n: int,
+    seed: int,
+    tmp: Path,
+    k: int,
+    anchor_k: int,
+    prepare_only: bool = False,
+    from_pages: int | None = None,
 ) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks import _search_pg as pgdata
     from tests.postgres_server import PostgresServer
 
-    cdir = pgdata.cache_dir(n, seed)
+    def start(d: Path) -> PostgresServer:
+        return PostgresServer(persistent_dir=d, settings=PG_SETTINGS)
+
+    if from_pages is not None and from_pages < n:
+        if n % from_pages:
+            raise SystemExit(f"--from-pages {from_pages} must divide --pages {n}")
+        cdir = pgdata.replicated_dir(n, seed, from_pages)
+        if pgdata.load_samples(cdir / "samples.json") is None:
+            base_dir = pgdata.cache_dir(from_pages, seed)
+            if pgdata.load_samples(base_dir / "samples.json") is None:
+                bench_postgres(from_pages, seed, tmp, k, anchor_k, prepare_only=True)
+            need = n * 12e3 / 1e9 + 2
+            if pgdata.free_gb(pgdata.CACHE_ROOT) < need:
+                raise SystemExit(f"not enough disk under {pgdata.CACHE_ROOT} for {n} pages (~{need:.0f} GB)")
+            t0 = time.perf_counter()
+            pgdata.replicate(base_dir, cdir, from_pages, n // from_pages, start)
+            log.warning("replicated %d pages to %d in %.0f s", from_pages, n, time.perf_counter() - t0)
+    else:
+        cdir = pgdata.cache_dir(n, seed)
     cached = pgdata.load_samples(cdir / "samples.json")
     if cached is None:
         shutil.rmtree(cdir, ignore_errors=True)  # an interrupted load: start over
         need = n * 12e3 / 1e9 + 2
         if pgdata.free_gb(pgdata.CACHE_ROOT) < need:
             raise SystemExit(f"not enough disk under {pgdata.CACHE_ROOT} for {n} pages (~{need:.0f} GB)")
-    with PostgresServer(persistent_dir=cdir, settings=PG_SETTINGS) as server:
+    with start(cdir) as server:
         load_s = 0.0
         if cached is None:
             url = server.create_database("bench")
@@ -526,8 +595,14 @@ def bench_postgres(
         db.dispose()
     return {
         "pages": n,
+        "data": (
+            f"the {from_pages}-page generated archive copied {n // from_pages}x (fresh ids, later dates)"
+            if from_pages is not None and from_pages < n
+            else "generated"
+        ),
         "load_s": round(load_s, 1),
         "cache": str(cdir),
+        "load_avg_after": os.getloadavg(),
         "index_rows_differing_from_service_path": mismatched,
         "gin_bytes_per_page": round(size["tokens"] / n, 1),
         "gin_to_raw": round(size["tokens"] / raw, 3),
@@ -587,6 +662,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--prepare", action="store_true", help="only load (and cache) the PostgreSQL data, no queries"
     )
+    ap.add_argument(
+        "--pg-sizes",
+        default=None,
+        help="comma-separated page counts to measure on PostgreSQL in this run (default: --pages); "
+        "with two or more, the p95 growth is fitted and projected to 10 M pages",
+    )
+    ap.add_argument(
+        "--from-pages",
+        type=int,
+        default=None,
+        help="build PostgreSQL sizes above this page count by copying the archive of this size "
+        "(see benchmarks._search_pg.replicate) instead of generating and indexing every page",
+    )
     ap.add_argument("--workdir", type=Path, default=None, help="where the databases go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated databases (printed at the end)")
     args = ap.parse_args(argv)
@@ -604,7 +692,13 @@ def main(argv: list[str] | None = None) -> int:
             d = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.workdir))
         tmp = Path(d)
         t0 = time.perf_counter()
-        pg_res = bench_postgres(n, args.seed, tmp, k, anchor_k, args.prepare) if run_pg else None
+        pg_sizes = sorted({int(x) for x in args.pg_sizes.split(",")}) if args.pg_sizes else [n]
+        pg_runs = (
+            [bench_postgres(m, args.seed, tmp, k, anchor_k, args.prepare, args.from_pages) for m in pg_sizes]
+            if run_pg
+            else []
+        )
+        pg_res = pg_runs[-1] if pg_runs else None
         sqlite_res = bench_sqlite(n, args.seed, tmp, k, anchor_k)[0] if run_sqlite else None
     summary: dict[str, Any] = {
         "bench": "search",
@@ -613,10 +707,25 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg": os.getloadavg(),
     }
     if pg_res is not None and "latency_ms" in pg_res:
-        summary |= _pg_latency_keys(pg_res["latency_ms"], "pg", n)
+        summary |= _pg_latency_keys(pg_res["latency_ms"], "pg", pg_res["pages"])
+        summary["pg_by_size"] = {
+            str(r["pages"]): {
+                "data": r["data"],
+                "load_avg_after": r["load_avg_after"],
+                "p95_ms": {kind: v["p95"] for kind, v in r["latency_ms"]["ours_service"].items()},
+            }
+            for r in pg_runs
+        }
+        summary |= project_p95(
+            {
+                r["pages"]: {kd: v["p95"] for kd, v in r["latency_ms"]["ours_service"].items()}
+                for r in pg_runs
+            },
+            "pg",
+        )
     if sqlite_res is not None:
         summary |= _pg_latency_keys(sqlite_res["latency_ms"], "sqlite", n)
-    summary |= {"sqlite": sqlite_res, "postgresql": pg_res}
+    summary |= {"sqlite": sqlite_res, "postgresql": pg_res if len(pg_runs) < 2 else pg_runs}
     goals: dict[str, Any] = {"p95_ms_goal": 50}
     for name, res in (("sqlite", sqlite_res), ("pg", pg_res)):
         if res is not None and "latency_ms" in res:
