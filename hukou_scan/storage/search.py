@@ -575,7 +575,7 @@ class SearchIndexStore:
             "FROM page_links l JOIN persons pr ON pr.id = l.person_id WHERE l.page_id = p.id"
         )
         page_no = (
-            "SELECT count(o.id) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
+            "SELECT count(*) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
             f"AND o.state != '{PageState.DELETED.value}'"
         )
         sql = (

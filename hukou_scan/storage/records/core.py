@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +64,14 @@ class PageRecord(Base):
     __table_args__ = (
         Index("ix_pages_batch_seq", "batch_id", "seq"),
         Index("ix_pages_state", "state"),
+        # Page numbers (visible pages up to this one) as an index-only count; 0013_search_scale.
+        Index(
+            "ix_pages_batch_seq_live",
+            "batch_id",
+            "seq",
+            postgresql_where=text("state <> 'deleted'"),
+            sqlite_where=text("state <> 'deleted'"),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
