@@ -453,6 +453,9 @@ class SearchIndexStore:
     #: measured at a million pages (6.5 µs / ~0.1 µs, issue 19).  Sets where walking
     #: beats the GIN bitmap: see :meth:`_pg_plan_tier`.
     pg_walk_cost_ratio = 65.0
+    #: Expected GIN matches up to which filters are checked on the rows found rather
+    #: than through their own indexes (:meth:`_pg_filter_sql`).
+    pg_small_bitmap = 50_000
     #: How long token statistics read from ``pg_stats`` are used (seconds).
     pg_stats_ttl = 600.0
     #: Newest index id seen by the last search (returned by the statement itself): the
@@ -568,7 +571,16 @@ class SearchIndexStore:
         ctes: list[str] = ["mx AS (SELECT max(id) AS v FROM search_docs)"]
         parts: list[tuple[str, str]] = []  # (cte name, tier), in rank order
 
-        def add_part(name: str, tier: str, where: str, order: str = "d.id DESC", join: str = "") -> None:
+        f_scan, _ = self._pg_filter_sql(filters, indexable=False)
+
+        def add_part(
+            name: str,
+            tier: str,
+            where: str,
+            order: str = "d.id DESC",
+            join: str = "",
+            fsql: str | None = None,
+        ) -> None:
             excl = "".join(f" AND d.page_id NOT IN (SELECT page_id FROM {c})" for c, _t in parts)
             guard = ""
             if parts:
@@ -576,7 +588,7 @@ class SearchIndexStore:
                 guard = f" AND ({counted}) < :lim"
             ctes.append(
                 f"{name} AS MATERIALIZED (SELECT d.page_id, d.id FROM search_docs d{join} "
-                f"WHERE {where}{excl}{f_sql}{guard} ORDER BY {order} LIMIT :lim)"
+                f"WHERE true{f_sql if fsql is None else fsql} AND {where}{excl}{guard} ORDER BY {order} LIMIT :lim)"
             )
             parts.append((name, tier))
 
@@ -634,6 +646,8 @@ class SearchIndexStore:
             for tier, mark in (("meta", META_MARK), ("text", "")):
                 full = meta_q if tier == "meta" else body_q
                 share = self._pg_estimate(groups, mark, freq, floor)
+                # A small bitmap is checked against the filters row by row (see _pg_filter_sql).
+                gin_f = f_scan if share * rows <= self.pg_small_bitmap else None
                 if f_sql:
                     share *= 0.1  # filters leave fewer matches per row read
                 walk, window = self._pg_plan_tier(share, rows, limit)
@@ -653,18 +667,26 @@ class SearchIndexStore:
                 edge = window
                 if walk:
                     # the newest rows, then up to 15 windows more if the estimate was too high
-                    add_part(f"{tier}_walk", tier, f"{newest} AND {walk_cond}{rest}", "d.id DESC", tjoin)
+                    add_part(
+                        f"{tier}_walk", tier, f"{newest} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
+                    )
                     if rows == 0 or window < rows:
                         edge = window * 16
                         rng = f"d.id <= {top_id} - {window}"
                         if rows == 0 or edge < rows:
                             rng += f" AND d.id > {top_id} - {edge}"
-                        add_part(f"{tier}_walk2", tier, f"{rng} AND {walk_cond}{rest}", "d.id DESC", tjoin)
+                        add_part(
+                            f"{tier}_walk2", tier, f"{rng} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
+                        )
                 else:
-                    add_part(f"{tier}_new", tier, f"{newest} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin)
+                    add_part(
+                        f"{tier}_new", tier, f"{newest} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
+                    )
                 if rows == 0 or edge < rows:
                     older = f"d.id <= {top_id} - {edge}"
-                    add_part(f"{tier}_old", tier, f"{older} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin)
+                    add_part(
+                        f"{tier}_old", tier, f"{older} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
+                    )
         if not parts:
             return []
         # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
@@ -724,8 +746,14 @@ class SearchIndexStore:
         ]
 
     @staticmethod
-    def _pg_filter_sql(f: SearchFilters) -> tuple[str, dict[str, Any]]:
-        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters."""
+    def _pg_filter_sql(f: SearchFilters, indexable: bool = True) -> tuple[str, dict[str, Any]]:
+        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters.
+
+        ``indexable=False`` writes the indexed columns so that no index serves them
+        (same truth, checked row by row): for a part that walks the newest rows, or
+        whose GIN bitmap is small, where a bitmap of a station's year (a tenth of
+        the archive, growing with it) cost more than checking the candidates.
+        """
         sql = ""
         params: dict[str, Any] = {}
         for key, cond, value in (
@@ -738,7 +766,10 @@ class SearchIndexStore:
             ("f_review", "d.review_state = :f_review", f.review_state),
         ):
             if value is not None and (value != "" or key in ("f_linked", "f_review")):
-                sql += f" AND {cond}"
+                # "(...) IS TRUE" is the same test for these NOT NULL columns, but no index
+                # condition, and costs the planner no more than the token check written
+                # after it, so it runs first (quals of equal cost run in written order).
+                sql += f" AND {cond}" if indexable else f" AND ({cond}) IS TRUE"
                 params[key] = value
         return sql, params
 
