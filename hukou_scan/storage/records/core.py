@@ -150,7 +150,10 @@ class PersonRecord(Base):
 
 class PageLinkRecord(Base):
     __tablename__ = "page_links"
-    __table_args__ = (UniqueConstraint("page_id", "person_id", name="uq_page_links_page_person"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "person_id", name="uq_page_links_page_person"),
+        Index("ix_page_links_person_page", "person_id", "page_id"),  # 0013_search_scale
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     page_id: Mapped[str] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
