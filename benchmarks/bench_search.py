@@ -21,8 +21,25 @@ go through the real ``SearchService.search``; flat keys ``pg_pages``,
 ``pg_p95_ms_<type>``/``pg_p50_ms_<type>`` (and ``sqlite_*`` of the same run), plus the
 ``EXPLAIN ANALYZE`` of the slowest query of the slowest type.
 
+Growth (issue 19: p95 <= 50 ms per type at 10 M pages): ``--pg-sizes 10000,1000000,2000000``
+measures several sizes in one run (same code, same load) and fits each type's p95 against
+the page count (:func:`project_p95`: the larger of a log-log power law and a straight
+line), printing ``pg_p95_ms_<type>_proj_10m`` with the basis in ``pg_proj_basis`` and the
+load average after each size in ``pg_by_size``.  Sizes above ``--from-pages`` are made by
+copying that cached archive inside the server (:func:`benchmarks._search_pg.replicate`:
+fresh ids, later capture dates, same token frequencies; every posting list, name look-up
+and older-rows part grows with the copy) because generating and indexing millions more
+pages takes hours on this machine.
+
+What the figures rest on (see :mod:`hukou_scan.storage.search`): each metadata/text tier
+either walks the newest rows (a common token: ~4/share rows read, 6.5 us each) or reads
+the GIN posting list within a newest-rows window (a rare token: share x pages entries,
+~0.1 us each), chosen from the planner's token statistics; filters are checked on the rows
+found; person tiers and page numbers are index-only; JIT is off (it added ~200 ms).
+
 Run: ``python -m benchmarks.bench_search [--quick] [--pages N] [--backend both|sqlite|postgresql]
-[--anchor-queries K] [--prepare]`` (``--no-postgres`` / ``--no-sqlite`` still work).
+[--anchor-queries K] [--prepare] [--pg-sizes N1,N2,...] [--from-pages N]``
+(``--no-postgres`` / ``--no-sqlite`` still work).
 The last line of output is one JSON object with all figures and ratios.
 """
 

@@ -22,6 +22,16 @@ On PostgreSQL a search is ONE statement (:meth:`SearchIndexStore.search_ranked`,
 the result lines come back with it; SQLite keeps the step-by-step path (local calls
 cost microseconds there).  ``tests/integration/test_search_pg_parity.py`` holds the two
 to identical answers.
+
+Index design on PostgreSQL at millions of pages (issue 19, migration 0013_search_scale;
+measured in ``benchmarks/bench_search.py``): finding the newest 50 pages that hold a token
+costs either a walk of the newest rows (reading each row's ~4 kB token set: cheap for a
+common token, ruinous for a rare one) or the GIN posting list (cheap for a rare token,
+and growing with the archive for a common one).  Each metadata and text tier picks one by
+the token's share of rows, taken from the planner's statistics (:meth:`_pg_plan_tier`),
+inside a newest-rows window sized for the expected matches; filters are checked on the
+rows found rather than through bitmaps that grow with the archive; the person tiers and
+page numbers are index-only look-ups; JIT compilation is off on our connections.
 """
 
 from __future__ import annotations
@@ -560,8 +570,10 @@ class SearchIndexStore:
         meta and text matches, each tier newest first.  Every part is a materialised CTE
         that excludes the pages of earlier parts (so parts are disjoint) and carries a
         one-time guard "earlier parts found fewer than ``limit``": PostgreSQL skips a part
-        that is not needed, so a common character never reaches the GIN bitmap of all its
-        pages, and a field match never runs the text tiers.  Person-linked pages are a
+        that is not needed, so a field match never runs the text tiers.  A metadata or
+        text tier is a walk of the newest rows (then 15 windows more) or a GIN part over
+        a newest-rows window, then a GIN part for the older rows, as
+        :meth:`_pg_plan_tier` decides from the token statistics.  Person-linked pages are a
         semi-join in SQL, not id lists; 3+ character phrases are confirmed on the
         page text inside the statement (``normalize``/``regexp_replace`` like
         :func:`hukou_scan.search.highlight.contains_phrases`).
