@@ -647,7 +647,7 @@ class SearchIndexStore:
 
             known = self._pg_max_id
             top_id = str(int(known)) if known is not None else "(SELECT v FROM mx)"
-            rows = int(known) if known is not None else stat_rows
+            n_rows = int(known) if known is not None else stat_rows
             meta_q, body_q = pg_tsquery(groups, IndexScope.META), pg_tsquery(groups, IndexScope.ALL)
             phrase_sql = ""
             if phrases:
@@ -659,10 +659,10 @@ class SearchIndexStore:
                 full = meta_q if tier == "meta" else body_q
                 share = self._pg_estimate(groups, mark, freq, floor)
                 # A small bitmap is checked against the filters row by row (see _pg_filter_sql).
-                gin_f = f_scan if share * rows <= self.pg_small_bitmap else None
+                gin_f = f_scan if share * n_rows <= self.pg_small_bitmap else None
                 if f_sql:
                     share *= 0.1  # filters leave fewer matches per row read
-                walk, window = self._pg_plan_tier(share, rows, limit)
+                walk, window = self._pg_plan_tier(share, n_rows, limit)
                 # ts_match_vq(...) is ``@@`` written so that the planner cannot serve it from
                 # the GIN index: a walk reads the newest rows by primary key and tests each.
                 # The id range comes first: quals of equal cost run in the order written,
@@ -682,10 +682,10 @@ class SearchIndexStore:
                     add_part(
                         f"{tier}_walk", tier, f"{newest} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
                     )
-                    if rows == 0 or window < rows:
+                    if n_rows == 0 or window < n_rows:
                         edge = window * 16
                         rng = f"d.id <= {top_id} - {window}"
-                        if rows == 0 or edge < rows:
+                        if n_rows == 0 or edge < n_rows:
                             rng += f" AND d.id > {top_id} - {edge}"
                         add_part(
                             f"{tier}_walk2", tier, f"{rng} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
@@ -694,7 +694,7 @@ class SearchIndexStore:
                     add_part(
                         f"{tier}_new", tier, f"{newest} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
                     )
-                if rows == 0 or edge < rows:
+                if n_rows == 0 or edge < n_rows:
                     older = f"d.id <= {top_id} - {edge}"
                     add_part(
                         f"{tier}_old", tier, f"{older} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
