@@ -593,7 +593,14 @@ class SearchIndexStore:
             join: str = "",
             fsql: str | None = None,
         ) -> None:
-            excl = "".join(f" AND d.page_id NOT IN (SELECT page_id FROM {c})" for c, _t in parts)
+            # Parts of one metadata/text tier are disjoint id ranges: only earlier tiers'
+            # pages need excluding (fewer subplans to plan; the field tier's two parts can
+            # share pages, so they do exclude each other).
+            excl = "".join(
+                f" AND d.page_id NOT IN (SELECT page_id FROM {c})"
+                for c, t in parts
+                if t != tier or tier not in ("meta", "text")
+            )
             guard = ""
             if parts:
                 counted = " + ".join(f"(SELECT count(*) FROM {c})" for c, _t in parts)
