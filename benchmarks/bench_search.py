@@ -371,7 +371,8 @@ def run_engine(
 
 
 class PgCpuMeter:
-    """CPU seconds used by this process plus every server backend of a database.
+    """CPU seconds used by this process plus every client backend of a database (not
+    autovacuum, whose work is not the search's).
 
     Wall-clock latency on a shared two-core machine measures the other users' load as
     much as our code (load averages of 10+ stretch a 7 ms search to 40 ms).  The CPU a
@@ -400,7 +401,9 @@ class PgCpuMeter:
         pids = [
             int(r[0])
             for r in self._conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s", (self._db, self._own)
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s "
+                "AND backend_type = 'client backend'",
+                (self._db, self._own),
             )
         ]
         total = 0.0
