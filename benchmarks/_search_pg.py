@@ -281,3 +281,115 @@ def free_gb(path: Path) -> float:
 
 def eprint(*a: object) -> None:
     print(*a, file=sys.stderr)
+
+
+def replicated_dir(n: int, seed: int, base: int) -> Path:
+    """Cache of an ``n``-page archive made from the ``base``-page one (see :func:`replicate`)."""
+    return CACHE_ROOT / f"pg-{n}-{seed}-v{DATA_VERSION}-from{base}"
+
+
+#: Per copy, the first character of every copied text id (generated ids start with
+#: ``p``/``b``/``l`` or a hex digit, so these never collide with them or each other).
+_COPY_MARKS = "qrstuvwxyz"
+
+#: Columns a copy changes; every other column is copied as it is.  ``{m}`` is the copy's
+#: mark, ``{k}`` its number (1, 2, …), ``{base}`` the base page count, ``{span}`` the
+#: captured_at span of the base data as an interval literal.
+_COPY_RULES: dict[str, dict[str, str]] = {
+    "batches": {
+        "id": "'{m}' || substr(id, 2)",
+        "created_at": "created_at + {k} * interval '{span}'",
+    },
+    "pages": {
+        "id": "'{m}' || substr(id, 2)",
+        "batch_id": "'{m}' || substr(batch_id, 2)",
+        "captured_at": "captured_at + {k} * interval '{span}'",
+        "updated_at": "updated_at + {k} * interval '{span}'",
+    },
+    "persons": {"id": "'{m}' || substr(id, 2)"},
+    "page_links": {
+        "id": "'{m}' || substr(id, 2)",
+        "page_id": "'{m}' || substr(page_id, 2)",
+        "person_id": "'{m}' || substr(person_id, 2)",
+    },
+    "search_docs": {
+        "id": "id + {k} * {base}",
+        "page_id": "'{m}' || substr(page_id, 2)",
+        "batch_id": "'{m}' || substr(batch_id, 2)",
+        "captured_at": "captured_at + {k} * interval '{span}'",
+        "indexed_at": "indexed_at + {k} * interval '{span}'",
+    },
+}
+
+
+def replicate(base_dir: Path, dst_dir: Path, base: int, factor: int, start: Callable[[Path], Any]) -> None:
+    """An archive ``factor`` times the cached ``base``-page one, for measuring growth when
+    generating and indexing millions more pages does not fit the time available.
+
+    The base cluster directory is copied, then every batch, page, person, link and index
+    row is copied ``factor - 1`` times inside the server with fresh ids and capture dates
+    moved on by the base data's whole span per copy: the newest rows are a copy, token
+    frequencies, names per person, pages per batch and the query samples stay as they
+    were, while every posting list, person look-up and older-rows part grows ``factor``
+    times — what a steadily growing archive does to a search.  The index rows are
+    copied with their pages (same tokens: the copied pages have the same text,
+    persons and batch fields), so :func:`check_index_matches_service` still holds.
+    The GIN index is dropped for the copy and rebuilt once at the end.
+
+    ``start(dir)`` starts a server on a cluster directory and returns it (a context
+    manager with ``dsn``); the caller keeps it away from the test server module here.
+    """
+    if dst_dir.exists():
+        shutil.rmtree(dst_dir)
+    t0 = time.perf_counter()
+    shutil.copytree(base_dir, dst_dir, symlinks=True, ignore=shutil.ignore_patterns("*.pid", "sock"))
+    (dst_dir / "sock").mkdir()
+    shutil.copystat(base_dir / "sock", dst_dir / "sock")
+    st = (base_dir / "data").stat()
+    for p in [dst_dir, dst_dir / "sock", *dst_dir.rglob("*")]:
+        shutil.chown(p, st.st_uid, st.st_gid)
+    log.warning("cluster copied in %.0f s", time.perf_counter() - t0)
+    (dst_dir / "samples.json").unlink(missing_ok=True)  # written last: marks a finished copy
+    with start(dst_dir) as server, psycopg.connect(server.dsn("bench"), autocommit=True) as conn:
+        conn.execute("DROP INDEX IF EXISTS ix_search_docs_tsv")
+        row = conn.execute(
+            "SELECT max(captured_at) - min(captured_at) + interval '1 day' FROM pages"
+        ).fetchone()
+        assert row is not None
+        span = f"{row[0].days} days"
+        for k in range(1, factor):
+            for table, rules in _COPY_RULES.items():
+                cols = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                        "ORDER BY ordinal_position",
+                        (table,),
+                    )
+                ]
+                exprs = [
+                    rules[c].format(m=_COPY_MARKS[k - 1], k=k, base=base, span=span) if c in rules else c
+                    for c in cols
+                ]
+                marks = ", ".join(f"'{c}'" for c in _COPY_MARKS)
+                where = (
+                    f" WHERE id <= {base}"
+                    if table == "search_docs"
+                    else f" WHERE substr(id, 1, 1) NOT IN ({marks})"
+                )
+                t1 = time.perf_counter()
+                conn.execute(
+                    f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(exprs)} FROM {table}{where}"
+                )
+                log.warning("copy %d of %s in %.0f s", k, table, time.perf_counter() - t1)
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('search_docs', 'id'), (SELECT max(id) FROM search_docs))"
+        )
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        t1 = time.perf_counter()
+        conn.execute("CREATE INDEX IF NOT EXISTS ix_search_docs_tsv ON search_docs USING gin (tsv)")
+        log.warning("GIN index built in %.0f s", time.perf_counter() - t1)
+        conn.execute("VACUUM ANALYZE")
+    d = json.loads((base_dir / "samples.json").read_text())
+    d["raw"] = int(d["raw"]) * factor
+    (dst_dir / "samples.json").write_text(json.dumps(d, ensure_ascii=False))

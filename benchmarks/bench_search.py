@@ -21,8 +21,25 @@ go through the real ``SearchService.search``; flat keys ``pg_pages``,
 ``pg_p95_ms_<type>``/``pg_p50_ms_<type>`` (and ``sqlite_*`` of the same run), plus the
 ``EXPLAIN ANALYZE`` of the slowest query of the slowest type.
 
+Growth (issue 19: p95 <= 50 ms per type at 10 M pages): ``--pg-sizes 10000,1000000,2000000``
+measures several sizes in one run (same code, same load) and fits each type's p95 against
+the page count (:func:`project_p95`: the larger of a log-log power law and a straight
+line), printing ``pg_p95_ms_<type>_proj_10m`` with the basis in ``pg_proj_basis`` and the
+load average after each size in ``pg_by_size``.  Sizes above ``--from-pages`` are made by
+copying that cached archive inside the server (:func:`benchmarks._search_pg.replicate`:
+fresh ids, later capture dates, same token frequencies; every posting list, name look-up
+and older-rows part grows with the copy) because generating and indexing millions more
+pages takes hours on this machine.
+
+What the figures rest on (see :mod:`hukou_scan.storage.search`): each metadata/text tier
+either walks the newest rows (a common token: ~4/share rows read, 6.5 us each) or reads
+the GIN posting list within a newest-rows window (a rare token: share x pages entries,
+~0.1 us each), chosen from the planner's token statistics; filters are checked on the rows
+found; person tiers and page numbers are index-only; JIT is off (it added ~200 ms).
+
 Run: ``python -m benchmarks.bench_search [--quick] [--pages N] [--backend both|sqlite|postgresql]
-[--anchor-queries K] [--prepare]`` (``--no-postgres`` / ``--no-sqlite`` still work).
+[--anchor-queries K] [--prepare] [--pg-sizes N1,N2,...] [--from-pages N]``
+(``--no-postgres`` / ``--no-sqlite`` still work).
 The last line of output is one JSON object with all figures and ratios.
 """
 
@@ -32,6 +49,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -324,21 +342,80 @@ def run_engine(
     name: str,
     queries: dict[str, list[tuple[str, SearchFilters]]],
     fn: Callable[[str, SearchFilters], list[str]],
+    cpu: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
+    """p50/p95/max wall time per query type; with ``cpu`` (seconds of CPU used so far by
+    everything that serves a query) also the CPU time per query (``cpu_p50``/``cpu_p95``)."""
     out: dict[str, Any] = {}
     for kind, qs in queries.items():
         fn(*qs[0])  # warm the cache for this kind
-        times, counts = [], []
+        times, counts, cpu_ms = [], [], []
         for q, f in qs:
+            c0 = cpu() if cpu else 0.0
             ms, res = _time(lambda q=q, f=f: fn(q, f))
+            if cpu:
+                cpu_ms.append((cpu() - c0) * 1000)
             times.append(ms)
             counts.append(len(res))
         out[kind] = _percentiles(times) | {"mean_hits": round(sum(counts) / len(counts), 1)}
+        if cpu_ms:
+            cp = _percentiles(cpu_ms)
+            out[kind] |= {"cpu_p50": cp["p50"], "cpu_p95": cp["p95"]}
         print(
-            f"  {name:>10} {kind:>9}: p50 {out[kind]['p50']:8.2f} ms  p95 {out[kind]['p95']:8.2f} ms  hits {out[kind]['mean_hits']}",
+            f"  {name:>10} {kind:>9}: p50 {out[kind]['p50']:8.2f} ms  p95 {out[kind]['p95']:8.2f} ms  "
+            + (f"cpu p95 {out[kind]['cpu_p95']:7.2f} ms  " if cpu_ms else "")
+            + f"hits {out[kind]['mean_hits']}",
             file=sys.stderr,
         )
     return out
+
+
+class PgCpuMeter:
+    """CPU seconds used by this process plus every client backend of a database (not
+    autovacuum, whose work is not the search's).
+
+    Wall-clock latency on a shared two-core machine measures the other users' load as
+    much as our code (load averages of 10+ stretch a 7 ms search to 40 ms).  The CPU a
+    search burns in the client and in the PostgreSQL backend that serves it is what it
+    would take on an idle server with the data cached, so it is reported next to the
+    wall times.  Backends' CPU comes from ``/proc/<pid>/schedstat`` (nanoseconds on the
+    CPU); needs the server on this machine and permission to read it (root or the same
+    user), otherwise the meter is off.
+    """
+
+    def __init__(self, dsn: str, dbname: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(dsn, autocommit=True)
+        self._own = int(self._conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+        self._db = dbname
+
+    def available(self) -> bool:
+        try:
+            self()
+        except OSError:
+            return False
+        return True
+
+    def __call__(self) -> float:
+        pids = [
+            int(r[0])
+            for r in self._conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s "
+                "AND backend_type = 'client backend'",
+                (self._db, self._own),
+            )
+        ]
+        total = 0.0
+        for pid in pids:
+            try:
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+            except FileNotFoundError:
+                continue  # a backend that just ended
+        return total + time.process_time()
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 def service_for(db: Database, tmp: Path) -> SearchService:
@@ -447,12 +524,58 @@ def _sqlite_like_all(db: Database, q: str) -> list[str]:
         ]
 
 
+def project_p95(
+    by_size: dict[int, dict[str, float]], prefix: str, target: int = 10_000_000
+) -> dict[str, Any]:
+    """Projected service p95 at ``target`` pages per query type from the sizes measured.
+
+    Two fits over (pages, p95) per type: a power law ``p95 = a * pages**b`` (least
+    squares in log-log: right for costs that grow like a posting list or a B-tree
+    fan-out) and a straight line ``p95 = a + b * pages`` (least squares: the pessimistic
+    case when growth is linear, e.g. a scan of every match).  The key
+    ``<prefix>_p95_ms_<type>_proj_10m`` holds the larger of the two (never below the
+    largest measured p95); ``..._proj_10m_power``/``_linear`` and the exponent are
+    reported too.  Needs two sizes or more; with one it says so and projects nothing.
+    """
+    sizes = sorted(by_size)
+    out: dict[str, Any] = {
+        f"{prefix}_proj_sizes": sizes,
+        f"{prefix}_proj_basis": (
+            f"max(power law a*N^b fitted in log-log, line a+b*N) over the service p95 at {sizes} pages, "
+            f"evaluated at N={target}"
+            if len(sizes) >= 2
+            else "one size measured: no projection"
+        ),
+    }
+    if len(sizes) < 2:
+        return out
+    xs = [math.log(m) for m in sizes]
+    for kind in by_size[sizes[-1]]:
+        ys = [by_size[m][kind] for m in sizes]
+        mx, my = statistics.fmean(xs), statistics.fmean(math.log(max(y, 1e-3)) for y in ys)
+        sxx = sum((x - mx) ** 2 for x in xs)
+        b = sum((x - mx) * (math.log(max(y, 1e-3)) - my) for x, y in zip(xs, ys, strict=True)) / sxx
+        power = math.exp(my + b * (math.log(target) - mx))
+        nx, ny = statistics.fmean(sizes), statistics.fmean(ys)
+        slope = sum((m - nx) * (y - ny) for m, y in zip(sizes, ys, strict=True)) / sum(
+            (m - nx) ** 2 for m in sizes
+        )
+        linear = ny + slope * (target - nx)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m"] = round(max(power, linear, max(ys)), 1)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m_power"] = round(power, 1)
+        out[f"{prefix}_p95_ms_{kind}_proj_10m_linear"] = round(linear, 1)
+        out[f"{prefix}_p95_growth_exponent_{kind}"] = round(b, 3)
+    return out
+
+
 def _pg_latency_keys(lat: dict[str, Any], prefix: str, pages: int) -> dict[str, Any]:
     """Flat keys (issue 19): ``<prefix>_pages`` and ``<prefix>_p95_ms_<type>`` / ``_p50_ms_``."""
     out: dict[str, Any] = {f"{prefix}_pages": pages}
     for kind, v in lat["ours_service"].items():
         out[f"{prefix}_p95_ms_{kind}"] = v["p95"]
         out[f"{prefix}_p50_ms_{kind}"] = v["p50"]
+        if "cpu_p95" in v:
+            out[f"{prefix}_cpu_p95_ms_{kind}"] = v["cpu_p95"]
     return out
 
 
@@ -462,20 +585,44 @@ PG_SETTINGS = {"shared_buffers": "512MB", "effective_cache_size": "4GB", "random
 
 
 def bench_postgres(
-    n: int, seed: int, tmp: Path, k: int, anchor_k: int, prepare_only: bool = False
+    n: int,
+    seed: int,
+    tmp: Path,
+    k: int,
+    anchor_k: int,
+    prepare_only: bool = False,
+    from_pages: int | None = None,
 ) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from benchmarks import _search_pg as pgdata
     from tests.postgres_server import PostgresServer
 
-    cdir = pgdata.cache_dir(n, seed)
+    def start(d: Path) -> PostgresServer:
+        return PostgresServer(persistent_dir=d, settings=PG_SETTINGS)
+
+    if from_pages is not None and from_pages < n:
+        if n % from_pages:
+            raise SystemExit(f"--from-pages {from_pages} must divide --pages {n}")
+        cdir = pgdata.replicated_dir(n, seed, from_pages)
+        if pgdata.load_samples(cdir / "samples.json") is None:
+            base_dir = pgdata.cache_dir(from_pages, seed)
+            if pgdata.load_samples(base_dir / "samples.json") is None:
+                bench_postgres(from_pages, seed, tmp, k, anchor_k, prepare_only=True)
+            need = n * 12e3 / 1e9 + 2
+            if pgdata.free_gb(pgdata.CACHE_ROOT) < need:
+                raise SystemExit(f"not enough disk under {pgdata.CACHE_ROOT} for {n} pages (~{need:.0f} GB)")
+            t0 = time.perf_counter()
+            pgdata.replicate(base_dir, cdir, from_pages, n // from_pages, start)
+            log.warning("replicated %d pages to %d in %.0f s", from_pages, n, time.perf_counter() - t0)
+    else:
+        cdir = pgdata.cache_dir(n, seed)
     cached = pgdata.load_samples(cdir / "samples.json")
     if cached is None:
         shutil.rmtree(cdir, ignore_errors=True)  # an interrupted load: start over
         need = n * 12e3 / 1e9 + 2
         if pgdata.free_gb(pgdata.CACHE_ROOT) < need:
             raise SystemExit(f"not enough disk under {pgdata.CACHE_ROOT} for {n} pages (~{need:.0f} GB)")
-    with PostgresServer(persistent_dir=cdir, settings=PG_SETTINGS) as server:
+    with start(cdir) as server:
         load_s = 0.0
         if cached is None:
             url = server.create_database("bench")
@@ -510,9 +657,14 @@ def bench_postgres(
         queries = query_set(samples, k, seed, (span[0], span[1]))
         anchor_queries = {kind: qs[:anchor_k] for kind, qs in queries.items()}
         store = svc.store
+        meter: PgCpuMeter | None = PgCpuMeter(server.dsn("bench"), "bench")
+        assert meter is not None
+        if not meter.available():
+            meter.close()
+            meter = None
         lat = {
             "ours_service": run_engine(
-                "pg service", queries, lambda q, f: [h.page_id for h in svc.search(q, f, LIMIT).hits]
+                "pg service", queries, lambda q, f: [h.page_id for h in svc.search(q, f, LIMIT).hits], meter
             ),
             "ours_index": run_engine(
                 "pg index",
@@ -521,13 +673,21 @@ def bench_postgres(
             ),
             "like_scan": run_engine("pg like", anchor_queries, lambda q, f: _pg_like(db, q, f)),
         }
+        if meter is not None:
+            meter.close()
         slowest = max(lat["ours_service"], key=lambda kind: lat["ours_service"][kind]["p95"])
         explain = _pg_explain(db, svc, queries[slowest])
         db.dispose()
     return {
         "pages": n,
+        "data": (
+            f"the {from_pages}-page generated archive copied {n // from_pages}x (fresh ids, later dates)"
+            if from_pages is not None and from_pages < n
+            else "generated"
+        ),
         "load_s": round(load_s, 1),
         "cache": str(cdir),
+        "load_avg_after": os.getloadavg(),
         "index_rows_differing_from_service_path": mismatched,
         "gin_bytes_per_page": round(size["tokens"] / n, 1),
         "gin_to_raw": round(size["tokens"] / raw, 3),
@@ -587,6 +747,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--prepare", action="store_true", help="only load (and cache) the PostgreSQL data, no queries"
     )
+    ap.add_argument(
+        "--pg-sizes",
+        default=None,
+        help="comma-separated page counts to measure on PostgreSQL in this run (default: --pages); "
+        "with two or more, the p95 growth is fitted and projected to 10 M pages",
+    )
+    ap.add_argument(
+        "--from-pages",
+        type=int,
+        default=None,
+        help="build PostgreSQL sizes above this page count by copying the archive of this size "
+        "(see benchmarks._search_pg.replicate) instead of generating and indexing every page",
+    )
     ap.add_argument("--workdir", type=Path, default=None, help="where the databases go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the generated databases (printed at the end)")
     args = ap.parse_args(argv)
@@ -604,7 +777,13 @@ def main(argv: list[str] | None = None) -> int:
             d = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-", dir=args.workdir))
         tmp = Path(d)
         t0 = time.perf_counter()
-        pg_res = bench_postgres(n, args.seed, tmp, k, anchor_k, args.prepare) if run_pg else None
+        pg_sizes = sorted({int(x) for x in args.pg_sizes.split(",")}) if args.pg_sizes else [n]
+        pg_runs = (
+            [bench_postgres(m, args.seed, tmp, k, anchor_k, args.prepare, args.from_pages) for m in pg_sizes]
+            if run_pg
+            else []
+        )
+        pg_res = pg_runs[-1] if pg_runs else None
         sqlite_res = bench_sqlite(n, args.seed, tmp, k, anchor_k)[0] if run_sqlite else None
     summary: dict[str, Any] = {
         "bench": "search",
@@ -613,10 +792,34 @@ def main(argv: list[str] | None = None) -> int:
         "load_avg": os.getloadavg(),
     }
     if pg_res is not None and "latency_ms" in pg_res:
-        summary |= _pg_latency_keys(pg_res["latency_ms"], "pg", n)
+        summary |= _pg_latency_keys(pg_res["latency_ms"], "pg", pg_res["pages"])
+        summary["pg_by_size"] = {
+            str(r["pages"]): {
+                "data": r["data"],
+                "load_avg_after": r["load_avg_after"],
+                "p95_ms": {kind: v["p95"] for kind, v in r["latency_ms"]["ours_service"].items()},
+                "cpu_p95_ms": {kind: v.get("cpu_p95") for kind, v in r["latency_ms"]["ours_service"].items()},
+            }
+            for r in pg_runs
+        }
+        summary |= project_p95(
+            {
+                r["pages"]: {kd: v["p95"] for kd, v in r["latency_ms"]["ours_service"].items()}
+                for r in pg_runs
+            },
+            "pg",
+        )
+        if all("cpu_p95" in v for r in pg_runs for v in r["latency_ms"]["ours_service"].values()):
+            summary |= project_p95(
+                {
+                    r["pages"]: {kd: v["cpu_p95"] for kd, v in r["latency_ms"]["ours_service"].items()}
+                    for r in pg_runs
+                },
+                "pg_cpu",
+            )
     if sqlite_res is not None:
         summary |= _pg_latency_keys(sqlite_res["latency_ms"], "sqlite", n)
-    summary |= {"sqlite": sqlite_res, "postgresql": pg_res}
+    summary |= {"sqlite": sqlite_res, "postgresql": pg_res if len(pg_runs) < 2 else pg_runs}
     goals: dict[str, Any] = {"p95_ms_goal": 50}
     for name, res in (("sqlite", sqlite_res), ("pg", pg_res)):
         if res is not None and "latency_ms" in res:

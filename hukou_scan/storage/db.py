@@ -65,7 +65,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    # No JIT compilation: our statements are short look-ups, but the planner's cost of a
+    # guarded search part that never runs (a sequential-scan estimate for an old-rows
+    # part) crosses ``jit_above_cost``, and compiling the search statement's few hundred
+    # expressions took ~200 ms of a 5 ms search at a million pages (issue 19).
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    connect_args["options"] = (str(connect_args.get("options", "")) + " -c jit=off").strip()
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 def _private_sqlite_file(path: Path) -> None:

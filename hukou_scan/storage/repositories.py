@@ -310,7 +310,7 @@ def page_number_column() -> ScalarSelect[int]:
     served by the ``(batch_id, seq)`` index)."""
     other = aliased(PageRecord)
     return (
-        select(func.count(other.id))
+        select(func.count())
         .where(
             other.batch_id == PageRecord.batch_id,
             other.seq <= PageRecord.seq,

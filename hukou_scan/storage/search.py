@@ -22,11 +22,22 @@ On PostgreSQL a search is ONE statement (:meth:`SearchIndexStore.search_ranked`,
 the result lines come back with it; SQLite keeps the step-by-step path (local calls
 cost microseconds there).  ``tests/integration/test_search_pg_parity.py`` holds the two
 to identical answers.
+
+Index design on PostgreSQL at millions of pages (issue 19, migration 0013_search_scale;
+measured in ``benchmarks/bench_search.py``): finding the newest 50 pages that hold a token
+costs either a walk of the newest rows (reading each row's ~4 kB token set: cheap for a
+common token, ruinous for a rare one) or the GIN posting list (cheap for a rare token,
+and growing with the archive for a common one).  Each metadata and text tier picks one by
+the token's share of rows, taken from the planner's statistics (:meth:`_pg_plan_tier`),
+inside a newest-rows window sized for the expected matches; filters are checked on the
+rows found rather than through bitmaps that grow with the archive; the person tiers and
+page numbers are index-only look-ups; JIT compilation is off on our connections.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -323,6 +334,7 @@ class SearchIndexStore:
                     text("CREATE INDEX IF NOT EXISTS ix_search_docs_tsv ON search_docs USING gin (tsv)")
                 )
                 conn.execute(text("VACUUM ANALYZE search_docs"))
+            self.forget_token_stats()
 
     def count_docs(self) -> int:
         with self.db.session() as s:
@@ -444,15 +456,100 @@ class SearchIndexStore:
             rows = s.execute(self._filtered(older, filters).limit(limit - len(out)))
             return out + [(str(r[0]), int(r[1])) for r in rows]
 
-    #: Newest-first windows of the single-statement PostgreSQL search: a token common
-    #: enough fills the result inside the newest window (a short primary-key walk); a rare
-    #: one falls through to the older rows (GIN bitmap and a top-N sort).
-    pg_windows: tuple[int, ...] = (2000, 50000)
+    #: Smallest newest-rows window of the single-statement PostgreSQL search (rows).
+    pg_min_window = 2000
+    #: Cost of testing one row's token set by reading it (a walk of the newest rows:
+    #: the tsvector is TOASTed, ~4 kB) over the cost of one GIN posting entry, both
+    #: measured at a million pages (6.5 µs / ~0.1 µs, issue 19).  Sets where walking
+    #: beats the GIN bitmap: see :meth:`_pg_plan_tier`.
+    pg_walk_cost_ratio = 65.0
+    #: Expected GIN matches up to which filters are checked on the rows found rather
+    #: than through their own indexes (:meth:`_pg_filter_sql`): ~2 µs a candidate row
+    #: against ~0.2 µs a bitmap entry of e.g. one station's year (2.5 % of the archive),
+    #: even at 10 M pages.
+    pg_small_bitmap = 25_000
+    #: How long token statistics read from ``pg_stats`` are used (seconds).
+    pg_stats_ttl = 600.0
     #: Newest index id seen by the last search (returned by the statement itself): the
     #: window bounds go into the next statement as constants the planner can read (it
     #: estimates an id range from the statistics, not a third of the table).  Stale is
     #: harmless: the bounds only split the id range into parts, never change an answer.
     _pg_max_id: int | None = None
+    #: (read at, token shares, share below which a token is not listed, rows).
+    _pg_stats: tuple[float, dict[str, float], float, int] | None = None
+
+    def _pg_token_stats(self) -> tuple[dict[str, float], float, int]:
+        """Share of index rows holding each common token, from the planner's own
+        statistics of ``search_docs.tsv`` (``most_common_elems``, kept by ANALYZE and
+        autovacuum; 0013_search_scale raises it to ~10,000 tokens), the share below
+        which a token is not listed, and the table's row estimate.  Read at most every
+        :attr:`pg_stats_ttl` seconds (the one statement a search may add)."""
+        now = time.monotonic()
+        if self._pg_stats is not None and now - self._pg_stats[0] < self.pg_stats_ttl:
+            return self._pg_stats[1], self._pg_stats[2], self._pg_stats[3]
+        with self.db.session() as s:
+            row = s.execute(
+                text(
+                    "SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_docs'::regclass), "
+                    "most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                    "WHERE schemaname = current_schema() AND tablename = 'search_docs' AND attname = 'tsv'"
+                )
+            ).first()
+        freq: dict[str, float] = {}
+        floor, rows = 0.0, 0
+        if row is not None and row[1] is not None:
+            rows = max(int(row[0] or 0), 0)
+            elems, fr = list(row[1]), [float(x) for x in row[2]]
+            freq = dict(zip(elems, fr[: len(elems)], strict=True))
+            # after the element shares come their minimum, maximum and the empty share
+            floor = fr[len(elems)] if len(fr) > len(elems) else min(freq.values(), default=0.0)
+        self._pg_stats = (now, freq, floor, rows)
+        return freq, floor, rows
+
+    def forget_token_stats(self) -> None:
+        """Read the token statistics again at the next search (after a bulk load)."""
+        self._pg_stats = None
+
+    @staticmethod
+    def _pg_estimate(groups: Sequence[MatchGroup], mark: str, freq: dict[str, float], floor: float) -> float:
+        """Estimated share of rows matching all groups.
+
+        Bigrams of one phrase come together: their share is taken as the smallest of
+        theirs, not the product the planner assumes (which made it fetch every match
+        of a common address from the heap).  Separate words are taken as independent.
+        A token missing from the statistics is rarer than ``floor``; a prefix is at
+        least as common as the listed tokens it starts.
+        """
+
+        def share_of(t: str) -> float:
+            return freq.get(mark + t, floor / 2)
+
+        total = 1.0
+        for g in groups:
+            share = 0.0
+            for a in g.alternatives:
+                if a.kind == AtomKind.PREFIX:
+                    hit = sum(f for e, f in freq.items() if e.startswith(mark + a.tokens[0]))
+                    share += max(hit, floor / 2)
+                else:
+                    share += min(share_of(t) for t in a.tokens)
+            total *= min(share, 1.0)
+        return total
+
+    def _pg_plan_tier(self, share: float, rows: int, limit: int) -> tuple[bool, int]:
+        """Walk the newest rows, or use the GIN bitmap, and the newest-rows window size.
+
+        Walking reads ``limit / share`` rows at ``pg_walk_cost_ratio`` GIN entries each;
+        the bitmap reads ``share * rows`` posting entries whatever the window: walk when
+        ``share`` is above sqrt(ratio * limit / rows) (~6 % at 1 M rows, ~2 % at 10 M),
+        where both cost the same.  The window holds ~4 times the rows expected to give
+        ``limit`` matches (at least :attr:`pg_min_window`), so a good estimate finishes
+        in it; the part after it is the safety net for a wrong one.
+        """
+        share = max(share, 1e-9)
+        walk = share * share * max(rows, 1) >= self.pg_walk_cost_ratio * limit
+        window = int(min(max(4 * limit / share, self.pg_min_window), max(rows, 1)))
+        return walk, window
 
     def search_ranked(
         self,
@@ -475,8 +572,10 @@ class SearchIndexStore:
         meta and text matches, each tier newest first.  Every part is a materialised CTE
         that excludes the pages of earlier parts (so parts are disjoint) and carries a
         one-time guard "earlier parts found fewer than ``limit``": PostgreSQL skips a part
-        that is not needed, so a common character never reaches the GIN bitmap of all its
-        pages, and a field match never runs the text tiers.  Person-linked pages are a
+        that is not needed, so a field match never runs the text tiers.  A metadata or
+        text tier is a walk of the newest rows (then 15 windows more) or a GIN part over
+        a newest-rows window, then a GIN part for the older rows, as
+        :meth:`_pg_plan_tier` decides from the token statistics.  Person-linked pages are a
         semi-join in SQL, not id lists; 3+ character phrases are confirmed on the
         page text inside the statement (``normalize``/``regexp_replace`` like
         :func:`hukou_scan.search.highlight.contains_phrases`).
@@ -486,15 +585,31 @@ class SearchIndexStore:
         ctes: list[str] = ["mx AS (SELECT max(id) AS v FROM search_docs)"]
         parts: list[tuple[str, str]] = []  # (cte name, tier), in rank order
 
-        def add_part(name: str, tier: str, where: str, order: str = "d.id DESC", join: str = "") -> None:
-            excl = "".join(f" AND d.page_id NOT IN (SELECT page_id FROM {c})" for c, _t in parts)
+        f_scan, _ = self._pg_filter_sql(filters, indexable=False)
+
+        def add_part(
+            name: str,
+            tier: str,
+            where: str,
+            order: str = "d.id DESC",
+            join: str = "",
+            fsql: str | None = None,
+        ) -> None:
+            # Parts of one metadata/text tier are disjoint id ranges: only earlier tiers'
+            # pages need excluding (fewer subplans to plan; the field tier's two parts can
+            # share pages, so they do exclude each other).
+            excl = "".join(
+                f" AND d.page_id NOT IN (SELECT page_id FROM {c})"
+                for c, t in parts
+                if t != tier or tier not in ("meta", "text")
+            )
             guard = ""
             if parts:
                 counted = " + ".join(f"(SELECT count(*) FROM {c})" for c, _t in parts)
                 guard = f" AND ({counted}) < :lim"
             ctes.append(
                 f"{name} AS MATERIALIZED (SELECT d.page_id, d.id FROM search_docs d{join} "
-                f"WHERE {where}{excl}{f_sql}{guard} ORDER BY {order} LIMIT :lim)"
+                f"WHERE true{f_sql if fsql is None else fsql} AND {where}{excl}{guard} ORDER BY {order} LIMIT :lim)"
             )
             parts.append((name, tier))
 
@@ -533,29 +648,66 @@ class SearchIndexStore:
                 "d.page_id IN (SELECT l.page_id FROM page_links l JOIN pp ON pp.id = l.person_id)",
             )
         if groups:
-            # Literals, not bind parameters: a cached generic plan would not see the tokens.
-            meta = "'" + pg_tsquery(groups, IndexScope.META).replace("'", "''") + "'::tsquery"
-            body = "'" + pg_tsquery(groups, IndexScope.ALL).replace("'", "''") + "'::tsquery"
-            text_where = f"d.tsv @@ {body} AND NOT d.tsv @@ {meta}"
-            join = ""
+            freq, floor, stat_rows = self._pg_token_stats()
+
+            def lit(q: str) -> str:
+                # Literals, not bind parameters: a cached generic plan would not see the tokens.
+                return "'" + q.replace("'", "''") + "'::tsquery"
+
+            known = self._pg_max_id
+            top_id = str(int(known)) if known is not None else "(SELECT v FROM mx)"
+            n_rows = int(known) if known is not None else stat_rows
+            meta_q, body_q = pg_tsquery(groups, IndexScope.META), pg_tsquery(groups, IndexScope.ALL)
+            phrase_sql = ""
             if phrases:
-                join = " JOIN pages p ON p.id = d.page_id"
                 compact = "regexp_replace(normalize(p.ocr_text, NFKC), '[ \\t\\n\\r\\u3000]+', '', 'g')"
                 for k, ph in enumerate(phrases):
                     params[f"ph{k}"] = ph
-                    text_where += f" AND strpos({compact}, :ph{k}) > 0"
-            known = self._pg_max_id
-            top_id = str(int(known)) if known is not None else "(SELECT v FROM mx)"
-            for tier, where, tjoin in (("meta", f"d.tsv @@ {meta}", ""), ("text", text_where, join)):
-                bounds = [0, *self.pg_windows]
-                for k, lo in enumerate(bounds):
-                    rng = f" AND d.id <= {top_id} - {lo}" if lo else ""
-                    if k + 1 < len(bounds):
-                        rng += f" AND d.id > {top_id} - {bounds[k + 1]}"
-                        order = "d.id DESC"
-                    else:
-                        order = "d.id + 0 DESC"  # not a walk of the whole primary key for a rare token
-                    add_part(f"{tier}_{k}", tier, where + rng, order, tjoin)
+                    phrase_sql += f" AND strpos({compact}, :ph{k}) > 0"
+            for tier, mark in (("meta", META_MARK), ("text", "")):
+                full = meta_q if tier == "meta" else body_q
+                share = self._pg_estimate(groups, mark, freq, floor)
+                # A small bitmap is checked against the filters row by row (see _pg_filter_sql).
+                gin_f = f_scan if share * n_rows <= self.pg_small_bitmap else None
+                if f_sql:
+                    share *= 0.1  # filters leave fewer matches per row read
+                walk, window = self._pg_plan_tier(share, n_rows, limit)
+                # ts_match_vq(...) is ``@@`` written so that the planner cannot serve it from
+                # the GIN index: a walk reads the newest rows by primary key and tests each.
+                # The id range comes first: quals of equal cost run in the order written,
+                # and a row outside the range must not have its token set read.
+                walk_cond = f"ts_match_vq(d.tsv, {lit(full)})"
+                gin_cond = f"d.tsv @@ {lit(full)}"
+                rest = ""
+                if tier == "text":
+                    rest = f" AND NOT ts_match_vq(d.tsv, {lit(meta_q)})"
+                tjoin = " JOIN pages p ON p.id = d.page_id" if tier == "text" and phrases else ""
+                if tjoin:
+                    rest += phrase_sql
+                newest = f"d.id > {top_id} - {window}"
+                edge = window
+                if walk:
+                    # the newest rows, then up to 15 windows more if the estimate was too high
+                    add_part(
+                        f"{tier}_walk", tier, f"{newest} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
+                    )
+                    if n_rows == 0 or window < n_rows:
+                        edge = window * 16
+                        rng = f"d.id <= {top_id} - {window}"
+                        if n_rows == 0 or edge < n_rows:
+                            rng += f" AND d.id > {top_id} - {edge}"
+                        add_part(
+                            f"{tier}_walk2", tier, f"{rng} AND {walk_cond}{rest}", "d.id DESC", tjoin, f_scan
+                        )
+                else:
+                    add_part(
+                        f"{tier}_new", tier, f"{newest} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
+                    )
+                if n_rows == 0 or edge < n_rows:
+                    older = f"d.id <= {top_id} - {edge}"
+                    add_part(
+                        f"{tier}_old", tier, f"{older} AND {gin_cond}{rest}", "d.id + 0 DESC", tjoin, gin_f
+                    )
         if not parts:
             return []
         # Parts of one tier are disjoint id ranges, newest first: order by the tier's rank.
@@ -575,7 +727,7 @@ class SearchIndexStore:
             "FROM page_links l JOIN persons pr ON pr.id = l.person_id WHERE l.page_id = p.id"
         )
         page_no = (
-            "SELECT count(o.id) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
+            "SELECT count(*) FROM pages o WHERE o.batch_id = p.batch_id AND o.seq <= p.seq "
             f"AND o.state != '{PageState.DELETED.value}'"
         )
         sql = (
@@ -615,8 +767,14 @@ class SearchIndexStore:
         ]
 
     @staticmethod
-    def _pg_filter_sql(f: SearchFilters) -> tuple[str, dict[str, Any]]:
-        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters."""
+    def _pg_filter_sql(f: SearchFilters, indexable: bool = True) -> tuple[str, dict[str, Any]]:
+        """The filters of :meth:`_filtered` as SQL text on ``search_docs d`` with bind parameters.
+
+        ``indexable=False`` writes the indexed columns so that no index serves them
+        (same truth, checked row by row): for a part that walks the newest rows, or
+        whose GIN bitmap is small, where a bitmap of a station's year (a tenth of
+        the archive, growing with it) cost more than checking the candidates.
+        """
         sql = ""
         params: dict[str, Any] = {}
         for key, cond, value in (
@@ -629,7 +787,10 @@ class SearchIndexStore:
             ("f_review", "d.review_state = :f_review", f.review_state),
         ):
             if value is not None and (value != "" or key in ("f_linked", "f_review")):
-                sql += f" AND {cond}"
+                # "(...) IS TRUE" is the same test for these NOT NULL columns, but no index
+                # condition, and costs the planner no more than the token check written
+                # after it, so it runs first (quals of equal cost run in written order).
+                sql += f" AND {cond}" if indexable else f" AND ({cond}) IS TRUE"
                 params[key] = value
         return sql, params
 

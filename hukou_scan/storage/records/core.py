@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +64,14 @@ class PageRecord(Base):
     __table_args__ = (
         Index("ix_pages_batch_seq", "batch_id", "seq"),
         Index("ix_pages_state", "state"),
+        # Page numbers (visible pages up to this one) as an index-only count; 0013_search_scale.
+        Index(
+            "ix_pages_batch_seq_live",
+            "batch_id",
+            "seq",
+            postgresql_where=text("state <> 'deleted'"),
+            sqlite_where=text("state <> 'deleted'"),
+        ),
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
@@ -141,7 +150,10 @@ class PersonRecord(Base):
 
 class PageLinkRecord(Base):
     __tablename__ = "page_links"
-    __table_args__ = (UniqueConstraint("page_id", "person_id", name="uq_page_links_page_person"),)
+    __table_args__ = (
+        UniqueConstraint("page_id", "person_id", name="uq_page_links_page_person"),
+        Index("ix_page_links_person_page", "person_id", "page_id"),  # 0013_search_scale
+    )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     page_id: Mapped[str] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)

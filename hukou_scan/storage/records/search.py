@@ -29,6 +29,7 @@ class SearchDocRecord(Base):
         Index("ix_search_docs_batch_id", "batch_id"),
         Index("ix_search_docs_captured_at", "captured_at"),
         Index("ix_search_docs_category", "category"),
+        Index("ix_search_docs_page_id_id", "page_id", "id"),  # 0013_search_scale: index-only
         {"sqlite_autoincrement": True},
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
