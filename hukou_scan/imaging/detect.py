@@ -33,6 +33,18 @@ inwards for a blank-paper to blank-paper step along its sides,
 ``details["sheet_sides"]``), and a picture saved with a dark frame drawn round it
 (the detection runs inside the frame, ``details["picture_frame"]``).
 
+When the caller has a picture of the empty desk (the capture side learns it from the
+still frames between two pages), a fourth detector compares the frame with it: what
+changed is the page, whatever the desk's colour (issue 17: "colour/brightness
+segmentation against a desk model learnt from the empty-desk frames").  A pale desk
+close to the paper, a writing pad of the page's own colour under it, a shadow across
+the desk are all in the empty picture too, so only the page differs — in colour,
+where its rim and shadow darken the desk and where its text is.  The comparison
+allows a global change of light (per-channel gain), a small shift of the camera and
+sensor noise; the candidate is scored like the others and, with a reference, every
+candidate must also show a change along its outline and none outside it.  A
+reference that no longer matches the desk (camera moved, desk changed) is ignored.
+
 Everything is vectorised NumPy/OpenCV; the full-resolution frame is touched only
 by one ``resize`` and a few thousand ``remap`` samples, so 8 MP frames take a few
 tens of milliseconds.
@@ -493,6 +505,8 @@ class _Candidate:
     unlike_centre: float = 0.0
     score: float = 0.0
     reason: str = ""
+    ref_edge: float = -1.0  # with an empty-desk reference: change along the outline (else -1)
+    ref_same: float = -1.0  # ... and fraction of the desk outside left unchanged
 
 
 def _component(binary: NDArray[Any]) -> NDArray[np.uint8] | None:
@@ -927,13 +941,16 @@ def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
     coloured one, or one whose outline is mostly not on a colour step.
     """
     sh, sw = c.mask.shape
+    if c.name == "desk_ref":  # its evidence is the change against the empty desk, not contrast
+        evidence = c.ref_same >= REF_OUTSIDE_SAME - 0.05 and c.ref_edge >= 0.6 * REF_EDGE_MIN
+    else:
+        evidence = c.contrast >= 8.0 and c.support >= 0.5
     return (
         c.reason not in ("region_too_small", "fills_frame", "no_contrast_to_desk")
         and c.area >= min_area
         and _angles_ok(c.quad)
         and 0.8 <= c.solidity <= 1.15
-        and c.contrast >= 8.0
-        and c.support >= 0.5
+        and evidence
         and c.chroma <= 1.4 * max_chroma
         and len(_touching(c.quad, sw, sh, tol=2.0)) <= 2
     )
@@ -972,8 +989,210 @@ def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
     return widths[0], widths[1], widths[2], widths[3]
 
 
+# --- the empty-desk reference ------------------------------------------------------------------
+
+REF_MIN_DIFF = 7.0  # smallest colour change (Lab units) that counts as "not the empty desk"
+REF_NOISE_K = 5.0  # ... or this many robust sigmas of the desk's own difference, if larger
+REF_MAX_RING_CHANGED = 0.45  # more of the frame border changed than this: the reference is stale
+REF_MAX_SHIFT = 0.04  # camera shifts up to this fraction of the size are undone
+REF_OUTSIDE_SAME = 0.9  # a page candidate leaves at least this much of the rest of the desk unchanged
+REF_EDGE_MIN = 0.5  # ... and shows a change along at least this much of its outline
+
+
+@dataclass
+class _Reference:
+    """The frame compared with the empty desk, on the working copy."""
+
+    diff: F32  # colour difference to the (light- and shift-corrected) empty desk, Lab units
+    thr: float  # difference that counts as a change
+    changed: NDArray[np.bool_]  # diff > thr
+    ring_changed: float  # fraction of the frame border that changed
+    shift: tuple[float, float]  # camera shift undone (working pixels)
+
+
+def _ring_mask(h: int, w: int, frac: float) -> NDArray[np.bool_]:
+    b = max(2, round(min(h, w) * frac))
+    ring = np.zeros((h, w), bool)
+    ring[:b, :] = ring[-b:, :] = True
+    ring[:, :b] = ring[:, -b:] = True
+    return ring
+
+
+def _reference_diff(small: NDArray[Any], reference: NDArray[Any]) -> _Reference | None:
+    """Compare the working copy with the empty desk; None when the reference cannot be used.
+
+    Why each step: the empty desk was taken a few seconds earlier, so auto-exposure and
+    white balance may differ (a gain per colour channel, measured on the frame border
+    where the desk shows in both, and then on everything that did not change); the
+    camera arm may have been knocked (a shift, measured by phase correlation on the
+    border band only: the page in the middle has no counterpart in the reference);
+    sensor noise and JPEG differ (a small blur, and a threshold above the difference
+    the desk itself shows).
+    """
+    h, w = small.shape[:2]
+    if reference.ndim == 2:
+        reference = cv2.cvtColor(reference, cv2.COLOR_GRAY2BGR)
+    elif reference.ndim != 3 or reference.shape[2] != 3 or min(reference.shape[:2]) < 16:
+        return None
+    rh, rw = reference.shape[:2]
+    if abs(rw / rh - w / h) > 0.03 * (w / h):
+        log.info("empty-desk reference ignored: aspect %.3f vs frame %.3f", rw / rh, w / h)
+        return None
+    interp = cv2.INTER_AREA if rw > w else cv2.INTER_LINEAR
+    ref = cv2.resize(reference, (w, h), interpolation=interp) if (rw, rh) != (w, h) else reference
+    cur = cv2.GaussianBlur(small, (0, 0), 1.0).astype(np.float32)
+    ref_f = cv2.GaussianBlur(ref, (0, 0), 1.0).astype(np.float32)
+    ring = _ring_mask(h, w, 0.04)
+    # camera shift: phase correlation of the border band (the centre is where the page is)
+    band = _ring_mask(h, w, 0.12).astype(np.float32)
+    g_cur = cv2.cvtColor(cur, cv2.COLOR_BGR2GRAY)
+    g_ref = cv2.cvtColor(ref_f, cv2.COLOR_BGR2GRAY)
+    win = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    a = (g_cur - float(g_cur[band > 0].mean())) * band
+    b = (g_ref - float(g_ref[band > 0].mean())) * band
+    (dx, dy), response = cv2.phaseCorrelate(b, a, win)
+    shift = (0.0, 0.0)
+    if response > 0.15 and 0.75 <= math.hypot(dx, dy) <= REF_MAX_SHIFT * max(w, h):
+        m = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+        ref_f = np.asarray(cv2.warpAffine(ref_f, m, (w, h), borderMode=cv2.BORDER_REPLICATE), np.float32)
+        shift = (float(dx), float(dy))
+    gain = np.ones(3, np.float32)
+    valid = ring
+    for _ in range(2):
+        for ch in range(3):
+            r = ref_f[..., ch][valid]
+            c = cur[..., ch][valid]
+            ok = r > 8
+            if ok.sum() > 50:
+                gain[ch] = float(np.median(c[ok] / r[ok]))
+        corrected = np.clip(ref_f * gain, 0, 255)
+        lab_c = np.asarray(cv2.cvtColor((cur * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32)
+        lab_r = np.asarray(
+            cv2.cvtColor((corrected * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32
+        )
+        lab_c[..., 0] *= 2.55  # L on the 0..255 scale of the other Lab units here
+        lab_r[..., 0] *= 2.55
+        diff = np.linalg.norm(lab_c - lab_r, axis=2)
+        rd = diff[ring]
+        med = float(np.median(rd))
+        sigma = 1.4826 * float(np.median(np.abs(rd - med))) + 0.5
+        thr = max(REF_MIN_DIFF, med + REF_NOISE_K * sigma)
+        valid = diff < thr  # the second gain uses everything that did not change
+        if valid.sum() < 0.1 * h * w:
+            valid = ring
+    changed = diff > thr
+    ring_changed = float(changed[ring].mean())
+    return _Reference(diff.astype(np.float32), thr, changed, ring_changed, shift)
+
+
+def _reference_region(ref: _Reference) -> NDArray[np.uint8] | None:
+    """Detector 4: what changed against the empty desk, gaps closed, holes filled.
+
+    A page of the desk's own colour changes only along its rim and shadow and where
+    its text is: closing by about 2 % of the size joins those into one outline, and
+    filling it gives the page.
+    """
+    h, w = ref.changed.shape
+    k = max(3, round(max(h, w) * 0.02) | 1)
+    m = cv2.morphologyEx(
+        ref.changed.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
+    # specks of noise or dust never join the page
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return _component(m)
+
+
+def _band_points(quad: F64, offsets: tuple[float, ...], n: int = 24) -> tuple[F64, F64]:
+    """Sample points along the four sides at the given offsets (positive = into the quad)."""
+    c = quad.mean(axis=0)
+    ts = np.linspace(0.08, 0.92, n)
+    pts_all, side_idx = [], []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d)) + 1e-9
+        nrm = np.array([-d[1], d[0]]) / length
+        if (c - a) @ nrm < 0:
+            nrm = -nrm
+        base = a[None, :] + ts[:, None] * d[None, :]
+        for o in offsets:
+            pts_all.append(base + o * nrm)
+            side_idx.append(np.full(n, i))
+    return np.vstack(pts_all), np.concatenate(side_idx)
+
+
+def _sample(img: NDArray[Any], pts: F64) -> NDArray[Any]:
+    h, w = img.shape[:2]
+    x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+    return np.asarray(img[y, x])
+
+
+def _reference_evidence(ref: _Reference, quad: F64) -> tuple[float, float]:
+    """How well a quad agrees with the empty desk: (change along its outline, desk unchanged outside).
+
+    The outline of the true page is where the frame differs from the empty desk (the
+    page's rim, its shadow, or simply paper where desk was); outside it, beyond the
+    page's shadow, the desk is as it was.  A writing pad's or a sheet's outline that is
+    in the empty picture too shows no change.
+    """
+    h, w = ref.changed.shape
+    edge_pts, _ = _band_points(quad, (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0))
+    n = len(edge_pts) // 6
+    d = _sample(ref.diff, edge_pts).reshape(6, n)
+    inside = (edge_pts[:n, 0] >= 0) & (edge_pts[:n, 0] <= w - 1) & (edge_pts[:n, 1] >= 0)
+    inside &= edge_pts[:n, 1] <= h - 1
+    edge = float(((d.max(axis=0) > ref.thr) & inside).sum()) / max(1, int(inside.sum()))
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(mask, [np.round(quad).astype(np.int32)], 1)
+    k = max(3, round(max(h, w) * 0.03) | 1)  # the page's own shadow and a finger's width
+    grown = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(bool)
+    outside = ~grown
+    same = float((~ref.changed[outside]).mean()) if outside.any() else 0.0
+    return edge, same
+
+
+def _score_reference(c: _Candidate, ref: _Reference, labf: F32, min_area: float, max_chroma: float) -> None:
+    """Evidence for the empty-desk candidate: change along the outline, none outside, shape."""
+    sh, sw = c.mask.shape
+    c.contrast = _edge_contrast(labf, c.quad)
+    c.support = _edge_support(labf, c.quad)
+    c.ref_edge, c.ref_same = _reference_evidence(ref, c.quad)
+    inner = cv2.erode(c.mask, _mark_kernel(c.mask.shape)).astype(bool)
+    if not inner.any():
+        inner = c.mask.astype(bool)
+    page_col = np.median(labf[inner], axis=0)
+    c.chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / CHROMA_GAIN
+    c.gap = float(np.median(ref.diff[inner]))
+    qarea = abs(cv2.contourArea(c.quad.astype(np.float32))) / float(sh * sw)
+    if c.area < min_area or qarea < min_area:
+        c.reason = "region_too_small"
+    elif c.area > 0.985 or qarea > 0.995:
+        c.reason = "fills_frame"
+    elif not _angles_ok(c.quad) or c.solidity < 0.85 or c.solidity > 1.08:
+        c.reason = "not_quadrilateral"
+    elif c.ref_same < REF_OUTSIDE_SAME:
+        c.reason = "desk_changed_outside"
+    elif c.ref_edge < REF_EDGE_MIN:
+        c.reason = "no_change_along_outline"
+    elif c.chroma > max_chroma:
+        c.reason = "not_paper_coloured"
+    elif len(_touching(c.quad, sw, sh, tol=2.0)) >= 3:
+        c.reason = "runs_off_frame"
+    shape = max(0.0, 1.0 - abs(1.0 - min(c.solidity, 1.2)) * 4)
+    same = float(np.clip((c.ref_same - 0.8) / 0.15, 0.0, 1.0))
+    c.score = float(shape * same * (0.4 + 0.6 * c.ref_edge) * (0.7 + 0.3 * c.support))
+    if not _angles_ok(c.quad):
+        c.score *= 0.3
+
+
 def detect_page(
-    frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04, max_page_chroma: float = 35.0
+    frame: NDArray[Any],
+    *,
+    refine: bool = True,
+    min_area: float = 0.04,
+    max_page_chroma: float = 35.0,
+    desk_reference: NDArray[Any] | None = None,
 ) -> Detection:
     """Find the page quadrilateral in a BGR camera frame.
 
@@ -991,6 +1210,11 @@ def detect_page(
         min_area: smallest page area accepted, as a fraction of the frame.
         max_page_chroma: the page's colour saturation limit (Lab chroma): white or
             yellowed paper is well below it, a green mat or coloured cloth is above.
+        desk_reference: the same camera's picture of the empty desk (BGR, any size with
+            the frame's aspect ratio, e.g. a 640-pixel-wide copy), taken between pages.
+            Adds the detector "what changed against the empty desk" and checks every
+            candidate against it; None (or a reference that no longer matches the
+            desk) gives exactly the detection without it.
 
     Returns:
         A :class:`Detection`; ``quad`` is None when no page stands out (empty desk,
@@ -1009,7 +1233,7 @@ def detect_page(
             refine=refine,
             min_area=min_area,
             max_page_chroma=max_page_chroma,
-        )
+        )  # (a reference of the whole picture does not fit inside the frame: not passed)
         if det.quad is not None:
             det.quad = quad_from_array(quad_array(det.quad) + np.array([left, top], np.float64))
         det.details["picture_frame"] = float(max(border))
@@ -1029,6 +1253,27 @@ def detect_page(
         region, dm_desk = _desk_model_region(labf, page_col)
         return region
 
+    details: dict[str, float] = {"colour_gap": colour_gap}
+    ref: _Reference | None = None
+    ref_ok = False  # the empty-desk candidate passed every check
+    if desk_reference is not None:
+        ref = _reference_diff(small, desk_reference)
+        if ref is not None:
+            details["ref_ring_changed"] = round(ref.ring_changed, 4)
+            details["ref_thr"] = round(ref.thr, 2)
+            if ref.ring_changed > REF_MAX_RING_CHANGED:
+                log.info(
+                    "empty-desk reference ignored: %.0f %% of the border changed", 100 * ref.ring_changed
+                )
+                ref = None
+        details["desk_ref"] = float(ref is not None)
+        if ref is not None:
+            ref_region = _reference_region(ref)
+            rc = _quad_of_region("desk_ref", ref_region) if ref_region is not None else None
+            if rc is not None:
+                _score_reference(rc, ref, labf, min_area, max_page_chroma)
+                cands.append(rc)
+                ref_ok = not rc.reason
     regions: list[tuple[str, Callable[[], NDArray[np.uint8] | None] | NDArray[np.uint8] | None]] = [
         (
             "watershed",
@@ -1038,7 +1283,8 @@ def detect_page(
         ("desk_model", desk_model),
     ]
     for name, region in regions:
-        if cands and cands[0].name == "watershed" and not cands[0].reason and cands[0].score > 0.85:
+        ws = next((c for c in cands if c.name == "watershed"), None)
+        if ws is not None and not ws.reason and ws.score > 0.85:
             break  # no other detector could beat it by the required margin: skip their cost
         if callable(region):
             region = region()
@@ -1056,9 +1302,14 @@ def detect_page(
             min_area,
             max_page_chroma,
         )
+        if ref is not None:
+            c.ref_edge, c.ref_same = _reference_evidence(ref, c.quad)
+            if ref_ok and not c.reason and c.ref_edge < REF_EDGE_MIN:
+                # its outline was on the empty desk already: a pad or sheet, not the page
+                c.reason = "no_change_along_outline"
         cands.append(c)
     if not cands:
-        return Detection(None, reason="no_region")
+        return Detection(None, reason="no_region", details=details)
     ok = [c for c in cands if not c.reason]
     best: _Candidate | None = None
     fallback = False
@@ -1080,9 +1331,12 @@ def detect_page(
             m = np.zeros_like(best.mask)
             cv2.fillPoly(m, [np.round(inner).astype(np.int32)], 1)
             best = _Candidate(best.name, m, inner, float(m.mean()), 1.0, contrast=_edge_contrast(labf, inner))
-    details: dict[str, float] = {"colour_gap": colour_gap, "sheet_sides": float(sheet_sides)}
+    details["sheet_sides"] = float(sheet_sides)
     for c in cands:
         details[f"score_{c.name}"] = round(c.score, 4)
+        if c.ref_edge >= 0:
+            details[f"ref_edge_{c.name}"] = round(c.ref_edge, 3)
+            details[f"ref_same_{c.name}"] = round(c.ref_same, 3)
     if best is None:
         ws_c = next((c for c in cands if c.name == "watershed"), cands[0])
         details.update({"area": ws_c.area, "solidity": ws_c.solidity, "contrast": ws_c.contrast})
@@ -1095,7 +1349,7 @@ def detect_page(
             "solidity": best.solidity,
             "contrast": best.contrast,
             "page_chroma": best.chroma,
-            "detector": float([n for n, _ in regions].index(best.name)),
+            "detector": float(([n for n, _ in regions] + ["desk_ref"]).index(best.name)),
             "fallback": float(fallback),
         }
     )
@@ -1120,9 +1374,10 @@ def detect_page(
     }
     touching = tuple(sorted(set(touching) | {k for k, v in sides.items() if v > run}))
     cut_off = bool(touching)
-    conf = float(
-        np.clip(min(best.contrast / 25.0, 1.0) * min(best.solidity, 1.0) * (0.5 + 0.5 * good), 0.0, 1.0)
-    )
+    evidence = min(best.contrast / 25.0, 1.0)
+    if best.name == "desk_ref":  # a page of the desk's own colour: the change is the evidence
+        evidence = max(evidence, best.ref_edge * best.ref_same)
+    conf = float(np.clip(evidence * min(best.solidity, 1.0) * (0.5 + 0.5 * good), 0.0, 1.0))
     if fallback:
         conf = min(conf, 0.4) * max(0.25, best.score)
     details["edge_support"] = good
