@@ -1003,9 +1003,12 @@ REF_EDGE_MIN = 0.5  # ... and shows a change along at least this much of its out
 class _Reference:
     """The frame compared with the empty desk, on the working copy."""
 
-    diff: F32  # colour difference to the (light- and shift-corrected) empty desk, Lab units
+    delta: F32  # frame minus (light- and shift-corrected) empty desk, Lab, h × w × 3
+    smooth_delta: F32  # the same without thin strokes (text, rules): for finding the page edge
+    diff: F32  # its length: how much the colour changed, Lab units
     thr: float  # difference that counts as a change
     changed: NDArray[np.bool_]  # diff > thr
+    tint_changed: NDArray[np.bool_]  # the colour's tint (a, b) changed: paper, not a shadow
     ring_changed: float  # fraction of the frame border that changed
     shift: tuple[float, float]  # camera shift undone (working pixels)
 
@@ -1018,7 +1021,14 @@ def _ring_mask(h: int, w: int, frac: float) -> NDArray[np.bool_]:
     return ring
 
 
-def _reference_diff(small: NDArray[Any], reference: NDArray[Any]) -> _Reference | None:
+def _lab_float(bgr: NDArray[Any]) -> F32:
+    """Lab as float32 with L on the 0..255 scale (so one Lab unit is alike in every channel)."""
+    lab = np.asarray(cv2.cvtColor((bgr * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32)
+    lab[..., 0] *= 2.55
+    return lab
+
+
+def _reference_diff(small: NDArray[Any], sm: NDArray[Any], reference: NDArray[Any]) -> _Reference | None:
     """Compare the working copy with the empty desk; None when the reference cannot be used.
 
     Why each step: the empty desk was taken a few seconds earlier, so auto-exposure and
@@ -1066,13 +1076,10 @@ def _reference_diff(small: NDArray[Any], reference: NDArray[Any]) -> _Reference 
             if ok.sum() > 50:
                 gain[ch] = float(np.median(c[ok] / r[ok]))
         corrected = np.clip(ref_f * gain, 0, 255)
-        lab_c = np.asarray(cv2.cvtColor((cur * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32)
-        lab_r = np.asarray(
-            cv2.cvtColor((corrected * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32
-        )
-        lab_c[..., 0] *= 2.55  # L on the 0..255 scale of the other Lab units here
-        lab_r[..., 0] *= 2.55
-        diff = np.linalg.norm(lab_c - lab_r, axis=2)
+        lab_c = _lab_float(cur)
+        lab_r = _lab_float(corrected)
+        delta = lab_c - lab_r
+        diff = np.linalg.norm(delta, axis=2)
         rd = diff[ring]
         med = float(np.median(rd))
         sigma = 1.4826 * float(np.median(np.abs(rd - med))) + 0.5
@@ -1082,24 +1089,97 @@ def _reference_diff(small: NDArray[Any], reference: NDArray[Any]) -> _Reference 
             valid = ring
     changed = diff > thr
     ring_changed = float(changed[ring].mean())
-    return _Reference(diff.astype(np.float32), thr, changed, ring_changed, shift)
+    # a shadow darkens the desk but keeps its tint; a page of another tint changes it
+    tint = np.hypot(delta[..., 1], delta[..., 2])
+    td = tint[ring]
+    t_med = float(np.median(td))
+    t_thr = max(
+        0.6 * REF_MIN_DIFF, t_med + REF_NOISE_K * (1.4826 * float(np.median(np.abs(td - t_med))) + 0.5)
+    )
+    tint_changed = tint > t_thr
+    smooth_delta = _lab_float(sm.astype(np.float32)) - _lab_float(
+        _smooth(corrected.astype(np.uint8)).astype(np.float32)
+    )
+    return _Reference(
+        delta, smooth_delta, diff.astype(np.float32), thr, changed, tint_changed, ring_changed, shift
+    )
 
 
-def _reference_region(ref: _Reference) -> NDArray[np.uint8] | None:
+def _reference_region(changed: NDArray[np.bool_]) -> NDArray[np.uint8] | None:
     """Detector 4: what changed against the empty desk, gaps closed, holes filled.
 
     A page of the desk's own colour changes only along its rim and shadow and where
     its text is: closing by about 2 % of the size joins those into one outline, and
-    filling it gives the page.
+    filling it gives the page.  (Run on every change, and on changes of tint alone:
+    those leave out the page's soft shadow on the desk.)
     """
-    h, w = ref.changed.shape
+    h, w = changed.shape
     k = max(3, round(max(h, w) * 0.02) | 1)
     m = cv2.morphologyEx(
-        ref.changed.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+        changed.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     )
     # specks of noise or dust never join the page
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return _component(m)
+
+
+def _snap_to_edges(delta: F32, quad: F64, inward: float = 12.0, outward: float = 3.0, n: int = 40) -> F64:
+    """Move each side of a change region's quad onto the strongest *new* colour step just inside it.
+
+    What changed against the empty desk includes the page's soft shadow on the desk, so
+    the region's outline lies a few pixels outside the page; the page edge is the
+    sharp step within that band (the shadow fades gradually).  Steps are read on the
+    change itself (frame minus empty desk), so a pen, a pad's edge or desk markings —
+    there before the page came — do not pull a side.  The search stops before a form's
+    printed border.  Sides without a clear step on one line keep their position.
+    """
+    labf = delta
+    h, w = labf.shape[:2]
+    c = quad.mean(axis=0)
+    offs = np.arange(-outward, inward + 1.0, 1.0)
+    lines: list[tuple[F64, F64]] = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 16:
+            return quad
+        u = d / length
+        nrm = np.array([-u[1], u[0]])
+        if (c - a) @ nrm < 0:
+            nrm = -nrm
+        base = a[None, :] + np.linspace(0.1, 0.9, n)[:, None] * d[None, :]
+        pts = base[:, None, :] + offs[None, :, None] * nrm[None, None, :]
+        prof = cv2.remap(
+            labf,
+            pts[..., 0].astype(np.float32),
+            pts[..., 1].astype(np.float32),
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        step = np.linalg.norm(prof[:, 2:] - prof[:, :-2], axis=2)
+        k = np.argmax(step, axis=1)
+        peak = step[np.arange(n), k]
+        # the page edge against its own shadow can be faint: a step well above the profile's
+        # gradual shading counts, and the line fit below demands that the steps line up
+        strong = peak > np.maximum(3.0, 1.6 * np.median(step, axis=1))
+        if strong.sum() < 0.5 * n:
+            lines.append((a, u))
+            continue
+        edge = base[strong] + offs[k[strong] + 1][:, None] * nrm[None, :]
+        line = _robust_line(edge)
+        res = np.abs((edge - line[0]) @ np.array([-line[1][1], line[1][0]]))
+        if (res < 1.5).sum() < 0.4 * n or abs(float(line[1] @ nrm)) > math.sin(math.radians(8)):
+            lines.append((a, u))
+            continue
+        lines.append(line)
+    out = _intersect_all(lines)
+    if out is None or not _angles_ok(out):
+        return quad
+    out = order_corners(out)
+    if (out[:, 0] < -1).any() or (out[:, 0] > w).any() or (out[:, 1] < -1).any() or (out[:, 1] > h).any():
+        return quad
+    return out
 
 
 def _band_points(quad: F64, offsets: tuple[float, ...], n: int = 24) -> tuple[F64, F64]:
@@ -1257,7 +1337,7 @@ def detect_page(
     ref: _Reference | None = None
     ref_ok = False  # the empty-desk candidate passed every check
     if desk_reference is not None:
-        ref = _reference_diff(small, desk_reference)
+        ref = _reference_diff(small, sm, desk_reference)
         if ref is not None:
             details["ref_ring_changed"] = round(ref.ring_changed, 4)
             details["ref_thr"] = round(ref.thr, 2)
@@ -1268,10 +1348,25 @@ def detect_page(
                 ref = None
         details["desk_ref"] = float(ref is not None)
         if ref is not None:
-            ref_region = _reference_region(ref)
-            rc = _quad_of_region("desk_ref", ref_region) if ref_region is not None else None
-            if rc is not None:
-                _score_reference(rc, ref, labf, min_area, max_page_chroma)
+            ref_cands: list[_Candidate] = []
+            for changed in (ref.tint_changed, ref.changed):
+                ref_region = _reference_region(changed)
+                rc = _quad_of_region("desk_ref", ref_region) if ref_region is not None else None
+                if rc is not None:
+                    if changed is ref.changed:  # (its outline takes in the page's soft shadow)
+                        rc.quad = _snap_to_edges(
+                            ref.smooth_delta, rc.quad, inward=max(12.0, 0.05 * min(h, w))
+                        )
+                    _score_reference(rc, ref, labf, min_area, max_page_chroma)
+                    ref_cands.append(rc)
+            if ref_cands:
+                # the tint's outline (first) leaves the shadow out: keep it unless clearly worse
+                rc = ref_cands[0]
+                for other in ref_cands[1:]:
+                    if (rc.reason and not other.reason) or (
+                        not other.reason and other.score > rc.score + 0.1
+                    ):
+                        rc = other
                 cands.append(rc)
                 ref_ok = not rc.reason
     regions: list[tuple[str, Callable[[], NDArray[np.uint8] | None] | NDArray[np.uint8] | None]] = [
@@ -1307,6 +1402,8 @@ def detect_page(
             if ref_ok and not c.reason and c.ref_edge < REF_EDGE_MIN:
                 # its outline was on the empty desk already: a pad or sheet, not the page
                 c.reason = "no_change_along_outline"
+            elif ref_ok and not c.reason and c.ref_same < REF_OUTSIDE_SAME:
+                c.reason = "desk_changed_outside"  # part of what is new lies outside: too small
         cands.append(c)
     if not cands:
         return Detection(None, reason="no_region", details=details)
