@@ -23,6 +23,12 @@ second held-out range 76000… drawn after the first had been measured once), an
 (``benchmarks/independent/real_quads.json``).  On those sets a page counts as found
 at IoU ≥ 0.90.
 
+Every independent set is measured twice: as before (one frame alone) and with the
+camera's picture of the empty desk (``*_desk_ref`` keys): the same scene drawn by
+``make_empty_desk`` without the page, another exposure (±6 %) and fresh noise, kept
+the way the capture side stores it (640 px wide, JPEG q90).  The real photos have
+no such picture (``real_fail_rate_desk_ref`` is null).
+
 Note on the ceiling: the simulator's true quad is the page outline in continuous
 coordinates, while the rendered page edge sits half a source pixel inside it, so a
 perfect detector scores IoU ≈ 0.9987 on these frames, not 1.0.
@@ -93,21 +99,41 @@ def _iou(q: Quad | None, truth: Quad) -> float:
 
 
 def _score_set(
-    items: Iterable[tuple[str, np.ndarray, Quad]],
+    items: Iterable[tuple[str, np.ndarray, Quad] | tuple[str, np.ndarray, Quad, np.ndarray]],
     methods: dict[str, Callable[[np.ndarray], Quad | None]],
 ) -> dict[str, Any]:
-    """Found rate (IoU ≥ 0.90) per method, overall and per group, plus our time and failures."""
+    """Found rate (IoU ≥ 0.90) per method, overall and per group, plus our time and failures.
+
+    Items that carry the empty desk (a fourth element, as the capture side stores it)
+    are detected a second time with it: ``ours_desk_ref_*``.
+    """
     ious: dict[str, list[float]] = {m: [] for m in methods}
     groups: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
     wall: list[float] = []
     cpu: list[float] = []
     failures: list[str] = []
     fallback = 0
-    for name, img, truth in items:
+    ref_ious: list[float] = []
+    ref_groups: dict[str, list[float]] = {}
+    ref_cpu: list[float] = []
+    ref_failures: list[str] = []
+    ref_used = 0
+    for item in items:
+        name, img, truth = item[0], item[1], item[2]
         det, dt, c = timed_cpu(lambda img=img: detect_page(img))
         wall.append(dt)
         cpu.append(c)
         fallback += int(det.quad is not None and det.details.get("fallback", 0.0) > 0)
+        if len(item) == 4:
+            ref = item[3]
+            rdet, _, rc = timed_cpu(lambda img=img, ref=ref: detect_page(img, desk_reference=ref))
+            ref_cpu.append(rc)
+            ref_used += int(rdet.details.get("desk_ref", 0.0) > 0)
+            riou = _iou(rdet.quad, truth)
+            ref_ious.append(riou)
+            ref_groups.setdefault(name.split(":")[0], []).append(riou)
+            if riou < FOUND_IOU:
+                ref_failures.append(f"{name} iou={riou:.3f} {rdet.reason}")
         for m, fn in methods.items():
             iou = _iou(det.quad, truth) if m == "ours" else _iou(fn(img), truth)
             ious[m].append(iou)
@@ -127,13 +153,36 @@ def _score_set(
     out["ours_ms_per_frame"] = round(float(np.mean(wall)) * 1000, 1) if wall else None
     out["ours_cpu_ms_per_frame"] = round(float(np.mean(cpu)) * 1000, 1) if cpu else None
     out["ours_failures"] = failures
+    if ref_ious:
+        r = np.array(ref_ious)
+        out["ours_desk_ref_fail_rate"] = round(float((r < FOUND_IOU).mean()), 4)
+        out["ours_desk_ref_fail_by_group"] = {
+            g: round(float((np.array(v) < FOUND_IOU).mean()), 3) for g, v in sorted(ref_groups.items())
+        }
+        out["ours_desk_ref_median_iou"] = round(float(np.median(r)), 4)
+        out["ours_desk_ref_used_frames"] = ref_used
+        out["ours_desk_ref_cpu_ms_per_frame"] = round(float(np.mean(ref_cpu)) * 1000, 1)
+        out["ours_desk_ref_failures"] = ref_failures
     return out
 
 
-def independent_items(seeds: Iterable[int]) -> Iterable[tuple[str, np.ndarray, Quad]]:
+def desk_reference(seed: int) -> np.ndarray:
+    """The empty desk of frame ``seed`` as the capture side keeps it: 640 px wide, JPEG q90."""
+    e = independent.make_empty_desk(seed).image
+    h, w = e.shape[:2]
+    small = cv2.resize(e, (640, round(h * 640 / w)), interpolation=cv2.INTER_AREA)
+    ok, enc = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return np.asarray(cv2.imdecode(enc, cv2.IMREAD_COLOR))
+
+
+def independent_items(
+    seeds: Iterable[int],
+) -> Iterable[tuple[str, np.ndarray, Quad, np.ndarray]]:
+    """Frames with their truth and the empty desk the camera saw before the page came."""
     for s in seeds:
         f = independent.make_frame(s)
-        yield f"{f.desk}:{s}", f.image, quad_from_array(f.quad)
+        yield f"{f.desk}:{s}", f.image, quad_from_array(f.quad), desk_reference(s)
 
 
 def real_items() -> list[tuple[str, np.ndarray, Quad]]:
@@ -248,18 +297,36 @@ def main() -> None:
         "independent_ms_per_frame": held["ours_ms_per_frame"],
         "independent_cpu_ms_per_frame": held["ours_cpu_ms_per_frame"],
         "independent_failures": held["ours_failures"],
+        "independent_fail_rate_desk_ref": held.get("ours_desk_ref_fail_rate"),
+        "independent_fail_by_scene_desk_ref": held.get("ours_desk_ref_fail_by_group"),
+        "independent_median_iou_desk_ref": held.get("ours_desk_ref_median_iou"),
+        "independent_desk_ref_used_frames": held.get("ours_desk_ref_used_frames"),
+        "independent_cpu_ms_per_frame_desk_ref": held.get("ours_desk_ref_cpu_ms_per_frame"),
+        "independent_failures_desk_ref": held.get("ours_desk_ref_failures"),
         "tuning_fail_rate": tuning["ours_fail_rate"],
         "tuning_frames": tuning["frames"],
         "tuning_fail_by_desk": tuning["ours_fail_by_group"],
         "tuning_otsu_fail_rate": tuning["otsu_fail_rate"],
         "tuning_contour_fail_rate": tuning["contour_fail_rate"],
         "tuning_failures": tuning["ours_failures"],
+        "tuning_fail_rate_desk_ref": tuning.get("ours_desk_ref_fail_rate"),
+        "tuning_fail_by_scene_desk_ref": tuning.get("ours_desk_ref_fail_by_group"),
+        "tuning_median_iou_desk_ref": tuning.get("ours_desk_ref_median_iou"),
+        "tuning_desk_ref_used_frames": tuning.get("ours_desk_ref_used_frames"),
+        "tuning_cpu_ms_per_frame_desk_ref": tuning.get("ours_desk_ref_cpu_ms_per_frame"),
+        "tuning_failures_desk_ref": tuning.get("ours_desk_ref_failures"),
         "hard_tuning_fail_rate": hard_tuning["ours_fail_rate"],
         "hard_tuning_frames": hard_tuning["frames"],
         "hard_tuning_fail_by_scene": hard_tuning["ours_fail_by_group"],
         "hard_tuning_otsu_fail_rate": hard_tuning["otsu_fail_rate"],
         "hard_tuning_contour_fail_rate": hard_tuning["contour_fail_rate"],
         "hard_tuning_failures": hard_tuning["ours_failures"],
+        "hard_tuning_fail_rate_desk_ref": hard_tuning.get("ours_desk_ref_fail_rate"),
+        "hard_tuning_fail_by_scene_desk_ref": hard_tuning.get("ours_desk_ref_fail_by_group"),
+        "hard_tuning_median_iou_desk_ref": hard_tuning.get("ours_desk_ref_median_iou"),
+        "hard_tuning_desk_ref_used_frames": hard_tuning.get("ours_desk_ref_used_frames"),
+        "hard_tuning_cpu_ms_per_frame_desk_ref": hard_tuning.get("ours_desk_ref_cpu_ms_per_frame"),
+        "hard_tuning_failures_desk_ref": hard_tuning.get("ours_desk_ref_failures"),
         "hard_independent_fail_rate": hard_held["ours_fail_rate"],
         "hard_independent_frames": hard_held["frames"],
         "hard_independent_fail_by_scene": hard_held["ours_fail_by_group"],
@@ -270,6 +337,12 @@ def main() -> None:
         "hard_independent_ms_per_frame": hard_held["ours_ms_per_frame"],
         "hard_independent_cpu_ms_per_frame": hard_held["ours_cpu_ms_per_frame"],
         "hard_independent_failures": hard_held["ours_failures"],
+        "hard_independent_fail_rate_desk_ref": hard_held.get("ours_desk_ref_fail_rate"),
+        "hard_independent_fail_by_scene_desk_ref": hard_held.get("ours_desk_ref_fail_by_group"),
+        "hard_independent_median_iou_desk_ref": hard_held.get("ours_desk_ref_median_iou"),
+        "hard_independent_desk_ref_used_frames": hard_held.get("ours_desk_ref_used_frames"),
+        "hard_independent_cpu_ms_per_frame_desk_ref": hard_held.get("ours_desk_ref_cpu_ms_per_frame"),
+        "hard_independent_failures_desk_ref": hard_held.get("ours_desk_ref_failures"),
         "hard_independent2_fail_rate": hard_held2["ours_fail_rate"],
         "hard_independent2_frames": hard_held2["frames"],
         "hard_independent2_fail_by_scene": hard_held2["ours_fail_by_group"],
@@ -280,12 +353,19 @@ def main() -> None:
         "hard_independent2_fallback_frames": hard_held2["ours_fallback_frames"],
         "hard_independent2_cpu_ms_per_frame": hard_held2["ours_cpu_ms_per_frame"],
         "hard_independent2_failures": hard_held2["ours_failures"],
+        "hard_independent2_fail_rate_desk_ref": hard_held2.get("ours_desk_ref_fail_rate"),
+        "hard_independent2_fail_by_scene_desk_ref": hard_held2.get("ours_desk_ref_fail_by_group"),
+        "hard_independent2_median_iou_desk_ref": hard_held2.get("ours_desk_ref_median_iou"),
+        "hard_independent2_desk_ref_used_frames": hard_held2.get("ours_desk_ref_used_frames"),
+        "hard_independent2_cpu_ms_per_frame_desk_ref": hard_held2.get("ours_desk_ref_cpu_ms_per_frame"),
+        "hard_independent2_failures_desk_ref": hard_held2.get("ours_desk_ref_failures"),
         "real_frames": real["frames"],
         "real_median_iou": real["ours_median_iou"],
         "real_fail_rate": real["ours_fail_rate"],
         "real_otsu_fail_rate": real["otsu_fail_rate"],
         "real_contour_fail_rate": real["contour_fail_rate"],
         "real_failures": real["ours_failures"],
+        "real_fail_rate_desk_ref": None,  # no picture of the empty desk exists for these photos
         "ratio_independent_found_vs_otsu": round(
             (1 - held["ours_fail_rate"]) / max(1e-9, 1 - held["otsu_fail_rate"]), 3
         ),
