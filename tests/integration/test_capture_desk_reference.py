@@ -7,13 +7,18 @@ finds it only against the empty desk, so a reference lost anywhere on the way sh
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
+import cv2
 import numpy as np
+import pytest
 
 from hukou_scan.app import AppContext
+from hukou_scan.cli import main
 from hukou_scan.domain import BatchCategory, PageState
-from hukou_scan.domain.models import PageGeometry
+from hukou_scan.domain.models import PageGeometry, Quad
 from hukou_scan.imaging.detect import quad_from_array, quad_iou
 from hukou_scan.imaging.io import decode_image
 from hukou_scan.imaging.pipeline import ProcessOptions
@@ -104,3 +109,18 @@ def test_reference_of_another_shape_is_not_stored(ctx: AppContext) -> None:
     square = np.zeros((300, 300, 3), np.uint8)
     page = svc.capture(batch.id, frame, desk_reference=square).page
     assert ctx.pages.get(page.id).geometry.desk_ref == ""
+
+
+def test_process_command_takes_a_desk_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frame = tmp_path / "page.jpg"
+    cv2.imwrite(str(frame), pale_desk_scene())
+    desk = tmp_path / "desk.jpg"
+    cv2.imwrite(str(desk), pale_desk_scene(with_page=False, light=1.03, noise_seed=8))
+    assert main(["process", str(frame), "--json", "--desk-reference", str(desk)]) == 0
+    rec = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert rec["found"] and quad_iou(Quad.from_list(rec["quad"]), TRUTH) >= 0.95
+    main(["process", str(frame), "--json"])
+    alone = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert alone["quad"] is None or quad_iou(Quad.from_list(alone["quad"]), TRUTH) < 0.9
+    code = main(["process", str(frame), "--desk-reference", str(tmp_path / "missing.jpg")])
+    assert code != 0
