@@ -997,6 +997,7 @@ REF_MAX_RING_CHANGED = 0.45  # more of the frame border changed than this: the r
 REF_MAX_SHIFT = 0.04  # camera shifts up to this fraction of the size are undone
 REF_OUTSIDE_SAME = 0.9  # a page candidate leaves at least this much of the rest of the desk unchanged
 REF_EDGE_MIN = 0.5  # ... and shows a change along at least this much of its outline
+REF_TINT_COVER = 0.6  # a region found by its change of tint has that change over this much of it
 
 
 @dataclass
@@ -1141,6 +1142,30 @@ def _reference_region(changed: NDArray[np.bool_]) -> NDArray[np.uint8] | None:
     # specks of noise or dust never join the page
     m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return _component(m)
+
+
+def _reference_watershed(lab: NDArray[Any], region: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The page's outline inside a change region's rim: a flood from its core against the desk.
+
+    What changed against the empty desk includes the page's soft shadow on the desk,
+    so the region's outline can lie a fair way outside the page.  The core of the
+    region is certainly page and everything a little outside it is certainly unchanged
+    desk; the watershed flood between them (as detector 1's) meets on the strongest
+    colour edge in the band — the page's sharp edge, not the shadow's gradual fade.
+    """
+    h, w = region.shape[:2]
+    inward = max(3, round(0.05 * min(h, w)))
+    outward = max(2, round(0.015 * min(h, w)))
+    core = cv2.erode(region, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * inward + 1, 2 * inward + 1)))
+    if int(core.sum()) < 0.02 * h * w:
+        return region
+    grown = cv2.dilate(region, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * outward + 1, 2 * outward + 1)))
+    markers = np.zeros((h, w), np.int32)
+    markers[grown == 0] = 1
+    markers[core > 0] = 2
+    cv2.watershed(lab, markers)
+    page = _component((markers == 2).astype(np.uint8))
+    return region if page is None else page
 
 
 def _snap_to_edges(delta: F32, quad: F64, inward: float = 12.0, outward: float = 3.0, n: int = 40) -> F64:
@@ -1375,13 +1400,18 @@ def detect_page(
                 if ref_cands and not ref_cands[0].reason and ref_cands[0].score > 0.85:
                     break  # the tint's outline is clearly the page: the other cannot beat it
                 ref_region = _reference_region(changed)
+                if ref_region is not None:
+                    ref_region = _reference_watershed(lab, ref_region)
                 rc = _quad_of_region("desk_ref", ref_region) if ref_region is not None else None
                 if rc is not None:
-                    if changed is ref.changed:  # (its outline takes in the page's soft shadow)
-                        rc.quad = _snap_to_edges(
-                            ref.smooth_delta, rc.quad, inward=max(12.0, 0.05 * min(h, w))
-                        )
                     _score_reference(rc, ref, labf, min_area, max_page_chroma)
+                    if changed is ref.tint_changed and not rc.reason:
+                        # a page of another tint changes it all over; a page of the desk's or
+                        # pad's own tint only where its ink is, and the ink's outline is not the page
+                        inside = np.zeros(changed.shape, np.uint8)
+                        cv2.fillPoly(inside, [np.round(rc.quad).astype(np.int32)], 1)
+                        if float(changed[inside.astype(bool)].mean()) < REF_TINT_COVER:
+                            rc.reason = "tint_change_sparse"
                     ref_cands.append(rc)
             if ref_cands:
                 # the tint's outline (first) leaves the shadow out: keep it unless clearly worse
