@@ -1026,6 +1026,13 @@ class _Reference:
             )
         return self._smooth_delta
 
+    @property
+    def flood_image(self) -> NDArray[np.uint8]:
+        """The smoothed change as an 8-bit picture for the watershed flood: only edges that
+        are new (the page's) are edges in it; a shadow across the desk or a pad's edge is not."""
+        gain = np.array([1.5, 1.5 * CHROMA_GAIN, 1.5 * CHROMA_GAIN], np.float32)  # tint, as detector 1
+        return np.clip(self.smooth_delta * gain + 128.0, 0, 255).astype(np.uint8)
+
 
 def _ring_mask(h: int, w: int, frac: float) -> NDArray[np.bool_]:
     b = max(2, round(min(h, w) * frac))
@@ -1144,14 +1151,15 @@ def _reference_region(changed: NDArray[np.bool_]) -> NDArray[np.uint8] | None:
     return _component(m)
 
 
-def _reference_watershed(lab: NDArray[Any], region: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def _reference_watershed(image: NDArray[np.uint8], region: NDArray[np.uint8]) -> NDArray[np.uint8]:
     """The page's outline inside a change region's rim: a flood from its core against the desk.
 
     What changed against the empty desk includes the page's soft shadow on the desk,
     so the region's outline can lie a fair way outside the page.  The core of the
     region is certainly page and everything a little outside it is certainly unchanged
-    desk; the watershed flood between them (as detector 1's) meets on the strongest
-    colour edge in the band — the page's sharp edge, not the shadow's gradual fade.
+    desk; the watershed flood between them (as detector 1's) over the change itself
+    (:attr:`_Reference.flood_image`) meets on the strongest new edge in the band — the
+    page's sharp edge, not the shadow's gradual fade nor an edge the desk had before.
     """
     h, w = region.shape[:2]
     inward = max(3, round(0.05 * min(h, w)))
@@ -1163,7 +1171,7 @@ def _reference_watershed(lab: NDArray[Any], region: NDArray[np.uint8]) -> NDArra
     markers = np.zeros((h, w), np.int32)
     markers[grown == 0] = 1
     markers[core > 0] = 2
-    cv2.watershed(lab, markers)
+    cv2.watershed(image, markers)
     page = _component((markers == 2).astype(np.uint8))
     return region if page is None else page
 
@@ -1396,14 +1404,22 @@ def detect_page(
         details["desk_ref"] = float(ref is not None)
         if ref is not None:
             ref_cands: list[_Candidate] = []
-            for changed in (ref.tint_changed, ref.changed):
+            # the change of tint first (tight: a shadow keeps the desk's tint), then every
+            # change, flooded once over the change itself and once over the frame's colours
+            # (a page of the pad's own tint shows in the first, a yellowed page in a shadow
+            # in the second); the best-scored of the latter two competes with the first
+            tries = ((ref.tint_changed, (ref.flood_image,)), (ref.changed, (ref.flood_image, lab)))
+            for changed, floods in tries:
                 if ref_cands and not ref_cands[0].reason and ref_cands[0].score > 0.85:
                     break  # the tint's outline is clearly the page: the other cannot beat it
                 ref_region = _reference_region(changed)
-                if ref_region is not None:
-                    ref_region = _reference_watershed(lab, ref_region)
-                rc = _quad_of_region("desk_ref", ref_region) if ref_region is not None else None
-                if rc is not None:
+                if ref_region is None:
+                    continue
+                best_here: _Candidate | None = None
+                for flood in floods:
+                    rc = _quad_of_region("desk_ref", _reference_watershed(flood, ref_region))
+                    if rc is None:
+                        continue
                     _score_reference(rc, ref, labf, min_area, max_page_chroma)
                     if changed is ref.tint_changed and not rc.reason:
                         # a page of another tint changes it all over; a page of the desk's or
@@ -1412,7 +1428,10 @@ def detect_page(
                         cv2.fillPoly(inside, [np.round(rc.quad).astype(np.int32)], 1)
                         if float(changed[inside.astype(bool)].mean()) < REF_TINT_COVER:
                             rc.reason = "tint_change_sparse"
-                    ref_cands.append(rc)
+                    if best_here is None or (best_here.reason, -best_here.score) > (rc.reason, -rc.score):
+                        best_here = rc
+                if best_here is not None:
+                    ref_cands.append(best_here)
             if ref_cands:
                 # the tint's outline (first) leaves the shadow out: keep it unless clearly worse
                 rc = ref_cands[0]
