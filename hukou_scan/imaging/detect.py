@@ -997,6 +997,7 @@ REF_MAX_RING_CHANGED = 0.45  # more of the frame border changed than this: the r
 REF_MAX_SHIFT = 0.04  # camera shifts up to this fraction of the size are undone
 REF_OUTSIDE_SAME = 0.9  # a page candidate leaves at least this much of the rest of the desk unchanged
 REF_EDGE_MIN = 0.5  # ... and shows a change along at least this much of its outline
+REF_CHROMA_SLACK = 1.5  # the empty-desk candidate may be this much more saturated than paper
 REF_TINT_COVER = 0.6  # a region found by its change of tint has that change over this much of it
 
 
@@ -1310,7 +1311,9 @@ def _score_reference(c: _Candidate, ref: _Reference, labf: F32, min_area: float,
         c.reason = "desk_changed_outside"
     elif c.ref_edge < REF_EDGE_MIN:
         c.reason = "no_change_along_outline"
-    elif c.chroma > max_chroma:
+    elif (
+        c.chroma > REF_CHROMA_SLACK * max_chroma
+    ):  # (warm light on yellowed paper; the change is the evidence)
         c.reason = "not_paper_coloured"
     elif len(_touching(c.quad, sw, sh, tol=2.0)) >= 3:
         c.reason = "runs_off_frame"
@@ -1391,6 +1394,7 @@ def detect_page(
     details: dict[str, float] = {"colour_gap": colour_gap}
     ref: _Reference | None = None
     ref_ok = False  # the empty-desk candidate passed every check
+    ref_same_best = 1.0  # ... and how much of the desk outside it is unchanged
     if desk_reference is not None:
         ref = _reference_diff(small, sm, desk_reference)
         if ref is not None:
@@ -1442,6 +1446,7 @@ def detect_page(
                         rc = other
                 cands.append(rc)
                 ref_ok = not rc.reason
+                ref_same_best = rc.ref_same
     regions: list[tuple[str, Callable[[], NDArray[np.uint8] | None] | NDArray[np.uint8] | None]] = [
         (
             "watershed",
@@ -1475,8 +1480,10 @@ def detect_page(
             if ref_ok and not c.reason and c.ref_edge < REF_EDGE_MIN:
                 # its outline was on the empty desk already: a pad or sheet, not the page
                 c.reason = "no_change_along_outline"
-            elif ref_ok and not c.reason and c.ref_same < REF_OUTSIDE_SAME:
-                c.reason = "desk_changed_outside"  # part of what is new lies outside: too small
+            elif ref_ok and not c.reason and c.ref_same < max(REF_OUTSIDE_SAME, ref_same_best - 0.03):
+                # part of what is new lies outside it (it is too small, or the shadow edge of a
+                # pale page): the change's own outline accounts for more of it
+                c.reason = "desk_changed_outside"
         cands.append(c)
     if not cands:
         return Detection(None, reason="no_region", details=details)
