@@ -993,6 +993,7 @@ def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
 
 REF_MIN_DIFF = 7.0  # smallest colour change (Lab units) that counts as "not the empty desk"
 REF_NOISE_K = 5.0  # ... or this many robust sigmas of the desk's own difference, if larger
+REF_MAX_THR = 25.0  # a desk that differs more than this from its own empty picture: stale reference
 REF_MAX_RING_CHANGED = 0.45  # more of the frame border changed than this: the reference is stale
 REF_MAX_SHIFT = 0.04  # camera shifts up to this fraction of the size are undone
 REF_OUTSIDE_SAME = 0.9  # a page candidate leaves at least this much of the rest of the desk unchanged
@@ -1400,7 +1401,12 @@ def detect_page(
         if ref is not None:
             details["ref_ring_changed"] = round(ref.ring_changed, 4)
             details["ref_thr"] = round(ref.thr, 2)
-            if ref.ring_changed > REF_MAX_RING_CHANGED:
+            if ref.thr > REF_MAX_THR:
+                # the desk itself differs that much from its picture (clipped highlights,
+                # another desk): nothing would stand out against it
+                log.info("empty-desk reference ignored: the desk differs by %.0f from it", ref.thr)
+                ref = None
+            elif ref.ring_changed > REF_MAX_RING_CHANGED:
                 log.info(
                     "empty-desk reference ignored: %.0f %% of the border changed", 100 * ref.ring_changed
                 )
