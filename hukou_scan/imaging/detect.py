@@ -1272,12 +1272,17 @@ def _reference_evidence(ref: _Reference, quad: F64) -> tuple[float, float]:
     in the empty picture too shows no change.
     """
     h, w = ref.changed.shape
-    edge_pts, _ = _band_points(quad, (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0))
-    n = len(edge_pts) // 6
-    d = _sample(ref.diff, edge_pts).reshape(6, n)
-    inside = (edge_pts[:n, 0] >= 0) & (edge_pts[:n, 0] <= w - 1) & (edge_pts[:n, 1] >= 0)
-    inside &= edge_pts[:n, 1] <= h - 1
-    edge = float(((d.max(axis=0) > ref.thr) & inside).sum()) / max(1, int(inside.sum()))
+    offsets = tuple(float(o) for o in range(-5, 7))  # a coarse quad may sit a few pixels off
+    edge_pts, _ = _band_points(quad, offsets, n=24)
+    d = _sample(ref.diff, edge_pts).reshape(4, len(offsets), 24)
+    on_line = edge_pts.reshape(4, len(offsets), 24, 2)[:, offsets.index(0.0)]
+    inside = (on_line[..., 0] >= 0) & (on_line[..., 0] <= w - 1) & (on_line[..., 1] >= 0)
+    inside &= on_line[..., 1] <= h - 1
+    hit = (d.max(axis=1) > ref.thr) & inside
+    # the weakest side counts: a pad's or sheet's side that was there before shows no
+    # change even when the page's own sides next to it do
+    per_side = [float(hit[i].sum()) / int(inside[i].sum()) for i in range(4) if inside[i].sum() >= 4]
+    edge = min(per_side) if per_side else 0.0
     # (on every other pixel: a fraction of the desk needs no full resolution)
     changed = ref.changed[::2, ::2]
     mask = np.zeros(changed.shape, np.uint8)
