@@ -1033,7 +1033,7 @@ class _Reference:
         """The smoothed change as an 8-bit picture for the watershed flood: only edges that
         are new (the page's) are edges in it; a shadow across the desk or a pad's edge is not."""
         gain = np.array([1.5, 1.5 * CHROMA_GAIN, 1.5 * CHROMA_GAIN], np.float32)  # tint, as detector 1
-        return np.clip(self.smooth_delta * gain + 128.0, 0, 255).astype(np.uint8)
+        return np.asarray(np.clip(self.smooth_delta * gain + 128.0, 0, 255), np.uint8)
 
 
 def _ring_mask(h: int, w: int, frac: float) -> NDArray[np.bool_]:
