@@ -1178,65 +1178,6 @@ def _reference_watershed(image: NDArray[np.uint8], region: NDArray[np.uint8]) ->
     return region if page is None else page
 
 
-def _snap_to_edges(delta: F32, quad: F64, inward: float = 12.0, outward: float = 3.0, n: int = 40) -> F64:
-    """Move each side of a change region's quad onto the strongest *new* colour step just inside it.
-
-    What changed against the empty desk includes the page's soft shadow on the desk, so
-    the region's outline lies a few pixels outside the page; the page edge is the
-    sharp step within that band (the shadow fades gradually).  Steps are read on the
-    change itself (frame minus empty desk), so a pen, a pad's edge or desk markings —
-    there before the page came — do not pull a side.  The search stops before a form's
-    printed border.  Sides without a clear step on one line keep their position.
-    """
-    labf = delta
-    h, w = labf.shape[:2]
-    c = quad.mean(axis=0)
-    offs = np.arange(-outward, inward + 1.0, 1.0)
-    lines: list[tuple[F64, F64]] = []
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        d = b - a
-        length = float(np.hypot(*d))
-        if length < 16:
-            return quad
-        u = d / length
-        nrm = np.array([-u[1], u[0]])
-        if (c - a) @ nrm < 0:
-            nrm = -nrm
-        base = a[None, :] + np.linspace(0.1, 0.9, n)[:, None] * d[None, :]
-        pts = base[:, None, :] + offs[None, :, None] * nrm[None, None, :]
-        prof = cv2.remap(
-            labf,
-            pts[..., 0].astype(np.float32),
-            pts[..., 1].astype(np.float32),
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
-        step = np.linalg.norm(prof[:, 2:] - prof[:, :-2], axis=2)
-        k = np.argmax(step, axis=1)
-        peak = step[np.arange(n), k]
-        # the page edge against its own shadow can be faint: a step well above the profile's
-        # gradual shading counts, and the line fit below demands that the steps line up
-        strong = peak > np.maximum(3.0, 1.6 * np.median(step, axis=1))
-        if strong.sum() < 0.5 * n:
-            lines.append((a, u))
-            continue
-        edge = base[strong] + offs[k[strong] + 1][:, None] * nrm[None, :]
-        line = _robust_line(edge)
-        res = np.abs((edge - line[0]) @ np.array([-line[1][1], line[1][0]]))
-        if (res < 1.5).sum() < 0.4 * n or abs(float(line[1] @ nrm)) > math.sin(math.radians(8)):
-            lines.append((a, u))
-            continue
-        lines.append(line)
-    out = _intersect_all(lines)
-    if out is None or not _angles_ok(out):
-        return quad
-    out = order_corners(out)
-    if (out[:, 0] < -1).any() or (out[:, 0] > w).any() or (out[:, 1] < -1).any() or (out[:, 1] > h).any():
-        return quad
-    return out
-
-
 def _band_points(quad: F64, offsets: tuple[float, ...], n: int = 24) -> tuple[F64, F64]:
     """Sample points along the four sides at the given offsets (positive = into the quad)."""
     c = quad.mean(axis=0)
