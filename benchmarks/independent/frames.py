@@ -352,10 +352,15 @@ def _paint(frame: np.ndarray, layer: np.ndarray, quad: np.ndarray) -> None:
     frame += warped.astype(np.float32) * a
 
 
+def _shadow_offset(rng: random.Random, w: int) -> np.ndarray:
+    """Where a sheet's soft shadow falls (the light comes from above and a little to one side)."""
+    return np.array([rng.uniform(-1, 1), rng.uniform(0.2, 1)]) * 0.004 * w
+
+
 def _shadow(frame: np.ndarray, quad: np.ndarray, rng: random.Random, strength: float) -> None:
     h, w = frame.shape[:2]
     m = np.zeros((h // 4, w // 4), np.float32)
-    off = np.array([rng.uniform(-1, 1), rng.uniform(0.2, 1)]) * 0.004 * w
+    off = _shadow_offset(rng, w)
     cv2.fillPoly(m, [np.round((quad + off) / 4).astype(np.int32)], 1.0)
     m = cv2.GaussianBlur(m, (0, 0), 0.004 * w)
     big = cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -452,14 +457,28 @@ def _lighting(w: int, h: int, rng: random.Random) -> tuple[np.ndarray, str]:
 
 
 def _camera(
-    frame: np.ndarray, rng: random.Random, nrng: np.random.Generator, features: list[str]
+    frame: np.ndarray,
+    rng: random.Random,
+    nrng: np.random.Generator,
+    features: list[str],
+    *,
+    light: float = 1.0,
+    noise_rng: np.random.Generator | None = None,
 ) -> np.ndarray:
-    """What the camera adds to the lit scene: light and colour cast, sensor noise, JPEG."""
+    """What the camera adds to the lit scene: light and colour cast, sensor noise, JPEG.
+
+    ``light`` scales the exposure and ``noise_rng`` draws the sensor noise instead of
+    ``nrng``: another moment of the same camera over the same scene (the empty desk
+    between two pages) has the same lamp but another exposure and fresh noise.
+    """
     h, w = frame.shape[:2]
     gain, cast = _lighting(w, h, rng)
+    if light != 1.0:
+        gain = gain * np.float32(light)
     frame *= gain
     features.append(cast)
-    frame += nrng.normal(0, rng.uniform(1.5, 4), (h, w, 1)).astype(np.float32)
+    sigma = rng.uniform(1.5, 4)
+    frame += (noise_rng or nrng).normal(0, sigma, (h, w, 1)).astype(np.float32)
     out = np.clip(frame, 0, 255).astype(np.uint8)
     ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, rng.randrange(82, 96)])
     if not ok:  # pragma: no cover - OpenCV always encodes a valid array
@@ -479,6 +498,44 @@ def make_frame(
     ``empty`` draws the same desk, markings, light and pen without any paper (what the
     camera sees between pages): nothing in it may be taken for a page.
     """
+    return _make(seed, size, empty=empty, page_image=page_image, between=None)
+
+
+@dataclass(frozen=True)
+class _Between:
+    """How the camera's picture of the empty desk differs from the frame with the page."""
+
+    light: float
+    noise: np.random.Generator
+
+
+def make_empty_desk(
+    seed: int, size: tuple[int, int] = FRAME_8MP, *, light: float | None = None
+) -> IndependentFrame:
+    """Frame ``seed``'s scene without its page: the empty desk the camera sees between two pages.
+
+    Everything else on the desk stays where :func:`make_frame` draws it (markings, a
+    pen, a sheet or writing pad under the page, a shadow across the desk) and so does
+    the lamp; the page and its own shadow are gone, the exposure differs by ``light``
+    (drawn within ±6 % from the seed when None, as auto-exposure drifts between two
+    pictures) and the sensor noise and JPEG artefacts are fresh.  Works for the hard
+    scenes too.  :func:`make_frame` draws exactly the same frames as before this
+    function existed (its random streams are consumed in the same order).
+    """
+    if light is None:
+        light = random.Random(seed * 104729 + 7).uniform(0.94, 1.06)
+    between = _Between(float(light), np.random.default_rng([seed, 104729]))
+    return _make(seed, size, empty=False, page_image=None, between=between)
+
+
+def _make(
+    seed: int,
+    size: tuple[int, int],
+    *,
+    empty: bool,
+    page_image: np.ndarray | None,
+    between: _Between | None,
+) -> IndependentFrame:
     rng = random.Random(seed * 7919 + 13)
     nrng = np.random.default_rng(seed)
     w, h = size
@@ -501,7 +558,7 @@ def make_frame(
     if is_hard(seed):
         if empty or page_image is not None:
             raise ValueError("hard scenes draw their own page and have no empty-desk variant")
-        return _hard_frame(seed, desk, w, h, pw, ph, px_cm, rng, nrng)
+        return _hard_frame(seed, desk, w, h, pw, ph, px_cm, rng, nrng, between)
     frame = _desk(desk, w, h, px_cm, rng, nrng)
     quad = _fit_inside(_camera_quad(pw, ph, w, h, rng), w, h, 0.01 * w)
     features = [desk]
@@ -533,13 +590,44 @@ def make_frame(
         _shadow(frame, under, rng, 0.2)
         _paint(frame, sheet, under)
         features.append("under_sheet")
-    _shadow(frame, quad, rng, rng.uniform(0.15, 0.4))
-    _paint(frame, page, quad)
+    _place_page(frame, page, quad, rng, rng.uniform(0.15, 0.4), between)
     if rng.random() < 0.45:
         _pen(frame, quad, rng)
         features.append("pen")
-    img = _camera(frame, rng, nrng, features)
-    return IndependentFrame(img, quad.astype(np.float64), desk, seed, tuple(features))
+    return _finish(frame, quad, desk, seed, features, rng, nrng, between)
+
+
+def _place_page(
+    frame: np.ndarray,
+    page: np.ndarray,
+    quad: np.ndarray,
+    rng: random.Random,
+    shadow: float,
+    between: _Between | None,
+) -> None:
+    """The page and its soft shadow; for the empty desk only the shadow's random draw (same stream)."""
+    if between is None:
+        _shadow(frame, quad, rng, shadow)
+        _paint(frame, page, quad)
+    else:
+        _shadow_offset(rng, frame.shape[1])
+
+
+def _finish(
+    frame: np.ndarray,
+    quad: np.ndarray,
+    desk: str,
+    seed: int,
+    features: list[str],
+    rng: random.Random,
+    nrng: np.random.Generator,
+    between: _Between | None,
+) -> IndependentFrame:
+    if between is None:
+        img = _camera(frame, rng, nrng, features)
+        return IndependentFrame(img, quad.astype(np.float64), desk, seed, tuple(features))
+    img = _camera(frame, rng, nrng, features, light=between.light, noise_rng=between.noise)
+    return IndependentFrame(img, None, desk, seed, (*features, "empty_desk"))
 
 
 def _hard_frame(
@@ -552,6 +640,7 @@ def _hard_frame(
     px_cm: float,
     rng: random.Random,
     nrng: np.random.Generator,
+    between: _Between | None = None,
 ) -> IndependentFrame:
     """A harder scene: page on a blank sheet or writing pad, on a pale desk, or crossed by a shadow.
 
@@ -586,16 +675,14 @@ def _hard_frame(
         sheet[:] = np.clip(tint + rng.uniform(-6, 6), 0, 255)
         _shadow(frame, under, rng, rng.uniform(0.1, 0.25))
         _paint(frame, sheet, under)
-    _shadow(frame, quad, rng, rng.uniform(0.1, 0.35))
-    _paint(frame, page, quad)
+    _place_page(frame, page, quad, rng, rng.uniform(0.1, 0.35), between)
     if rng.random() < 0.35:
         _pen(frame, quad, rng)
         features.append("pen")
     if scene == "shadow_across" or rng.random() < 0.25:
         _shadow_across(frame, rng)
         features.append("shadow")
-    img = _camera(frame, rng, nrng, features)
-    return IndependentFrame(img, quad.astype(np.float64), scene, seed, tuple(features))
+    return _finish(frame, quad, scene, seed, features, rng, nrng, between)
 
 
 def frames(seeds: range | list[int], size: tuple[int, int] = FRAME_8MP) -> list[IndependentFrame]:

@@ -12,7 +12,9 @@ Rules, in the order they are checked for every frame:
    page flat): skin-coloured pixels that are new against the empty desk and lie in
    the border band the hand must come through.
 3. Once the scene has been still for ``still_seconds`` and the trigger is armed:
-   an empty desk (close to the learned background) is not captured; a scene whose
+   an empty desk (close to the learned background) is not captured — but kept as the
+   latest picture of the empty desk (:attr:`AutoCapture.desk_reference`), which page
+   detection compares the next captures with; a scene whose
    perceptual hash is close to the previous capture's is the *same page left lying*
    and is not captured again; otherwise the decision is ``CAPTURE`` and the trigger
    disarms until the next motion — so exactly one capture per page.
@@ -31,6 +33,9 @@ import cv2
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+# the empty-desk picture kept for page detection (which works on a ~560-pixel copy)
+DESK_REFERENCE_WIDTH = 640
 
 
 class Decision(enum.StrEnum):
@@ -122,6 +127,7 @@ class AutoCapture:
         self._bg_bgr: np.ndarray | None = None
         self._bg_hash: np.ndarray | None = None
         self._seen_motion = False
+        self._desk_reference: np.ndarray | None = None
         self.captures = 0
 
     # --- public ------------------------------------------------------------------------------
@@ -137,10 +143,22 @@ class AutoCapture:
         self._bg_bgr = small
         self._bg_grey = self._grey(small)
         self._bg_hash = phash(self._bg_grey)
+        self._desk_reference = self._reference(frame_bgr)
 
     @property
     def has_background(self) -> bool:
         return self._bg_hash is not None
+
+    @property
+    def desk_reference(self) -> np.ndarray | None:
+        """The latest still picture of the empty desk (≤ 640 px wide, BGR), or None.
+
+        Renewed every time the desk is seen empty and still (between two pages), so it
+        follows the lamp and the desk through the day; page detection compares a
+        capture with it (``CaptureService.capture(desk_reference=…)``).  The array is
+        replaced, never changed in place: another thread may read it at any time.
+        """
+        return self._desk_reference
 
     def frame_hash(self, frame_bgr: np.ndarray) -> np.ndarray:
         return phash(self._grey(self._small(frame_bgr)))
@@ -198,6 +216,7 @@ class AutoCapture:
             if self._bg_hash is None:
                 self._bg_bgr, self._bg_grey, self._bg_hash = small, grey, h
                 log.info("auto-capture learned the empty desk")
+            self._desk_reference = self._reference(frame_bgr)
             return Observation(t, Decision.EMPTY, motion, still_for, hand)
         if self._last_hash is not None:
             d = hash_distance(h, self._last_hash)
@@ -217,6 +236,16 @@ class AutoCapture:
             return frame_bgr
         ah = max(1, round(h * aw / w))
         return np.asarray(cv2.resize(frame_bgr, (aw, ah), interpolation=cv2.INTER_AREA))
+
+    @staticmethod
+    def _reference(frame_bgr: np.ndarray) -> np.ndarray | None:
+        if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3:
+            return None
+        h, w = frame_bgr.shape[:2]
+        if w <= DESK_REFERENCE_WIDTH:
+            return np.array(frame_bgr, copy=True)  # the caller may reuse its buffer
+        rh = max(1, round(h * DESK_REFERENCE_WIDTH / w))
+        return np.asarray(cv2.resize(frame_bgr, (DESK_REFERENCE_WIDTH, rh), interpolation=cv2.INTER_AREA))
 
     @staticmethod
     def _grey(small: np.ndarray) -> np.ndarray:

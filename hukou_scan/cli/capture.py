@@ -224,7 +224,8 @@ def _snap(args: argparse.Namespace) -> int:
     def take(frame: GrabbedFrame) -> None:
         if len(captured) >= args.count:
             return
-        r = svc.capture(args.batch, frame.full, source_device=source.info.id)
+        desk = auto.desk_reference if auto is not None else None
+        r = svc.capture(args.batch, frame.full, source_device=source.info.id, desk_reference=desk)
         captured.append(r)
         if args.json:
             print_json({"page_id": r.page.id, "page_no": r.number, "durable_ms": round(r.durable_ms, 1)})

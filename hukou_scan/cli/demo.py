@@ -110,7 +110,9 @@ def run_demo(
                 report.frames_seen += 1
                 obs = auto.feed(frame, report.frames_seen / fps)
                 if obs.decision == Decision.CAPTURE:
-                    ctx.capture.capture(batch.id, frame, source_device=camera.info.name)
+                    ctx.capture.capture(
+                        batch.id, frame, source_device=camera.info.name, desk_reference=auto.desk_reference
+                    )
                     auto.notify_captured(frame)
                     report.pages_captured += 1
                     step.tick(report.pages_captured, pages, "captured")

@@ -16,6 +16,7 @@ from typing import Any
 from hukou_scan.cli import print_json
 from hukou_scan.config import load_settings
 from hukou_scan.errors import ImageProcessingError, current_language
+from hukou_scan.imaging.io import decode_image
 from hukou_scan.imaging.pipeline import ProcessOptions
 from hukou_scan.services.processing import iter_process_files
 
@@ -43,6 +44,12 @@ def register(sub: Any) -> None:
     p.add_argument("--no-deskew", action="store_true", help="不纠偏 / no deskew")
     p.add_argument("--no-orientation", action="store_true", help="不自动转向 / no 90° orientation")
     p.add_argument("--no-dewarp", action="store_true", help="不做曲面展平 / no curved-page flattening")
+    p.add_argument(
+        "--desk-reference",
+        metavar="IMAGE",
+        help="同一相机拍的空桌面（放页面之前），用于页面检测 / "
+        "the same camera's picture of the empty desk (before the page came), for page detection",
+    )
     p.set_defaults(handler=_run, auth="system")  # see cli/_auth.py
 
 
@@ -92,9 +99,22 @@ def _human(rec: dict[str, Any]) -> str:
 def _run(args: argparse.Namespace) -> int:
     options, master_format = _options(args)
     out_dir = Path(args.out) if args.out else None
+    desk = None
+    if args.desk_reference:
+        path = Path(args.desk_reference)
+        try:
+            desk = decode_image(path.read_bytes(), name=str(path))
+        except OSError as e:
+            raise ImageProcessingError(
+                f"无法读取空桌面照片：{path}", f"Cannot read the empty-desk picture: {path} ({e.strerror})"
+            ) from e
     failed = 0
     for rec in iter_process_files(
-        [Path(f) for f in args.files], out_dir=out_dir, options=options, master_format=master_format
+        [Path(f) for f in args.files],
+        out_dir=out_dir,
+        options=options,
+        master_format=master_format,
+        desk_reference=desk,
     ):
         if not rec["ok"]:
             failed += 1

@@ -170,8 +170,18 @@ class PageGeometry:
     extra_rotation: int = 0  # clerk's 90° turns
     spread: str = "auto"  # clerk's choice for this capture: auto | always (split) | never (one page)
     dewarp: str = "auto"  # curved-page flattening: auto (when curved) | off (the clerk switched it off)
+    # sha256 of the camera's picture of the empty desk taken just before this capture (in
+    # the page store), or "": page detection compares the frame with it, now and whenever
+    # the page is remade from its original
+    desk_ref: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        d = self._fields()
+        if self.desk_ref:  # (absent when unset: older rows and exports keep their exact shape)
+            d["desk_ref"] = self.desk_ref
+        return d
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "quad": self.quad.to_list() if self.quad else None,
             "quad_manual": self.quad_manual,
@@ -203,6 +213,7 @@ class PageGeometry:
             extra_rotation=int(d.get("extra_rotation", 0)),
             spread=str(d.get("spread", "auto")),
             dewarp=str(d.get("dewarp", "auto")),
+            desk_ref=str(d.get("desk_ref") or ""),
         )
 
 

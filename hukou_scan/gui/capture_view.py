@@ -817,11 +817,14 @@ class CaptureView(QWidget):
         self._pending_captures += 1
         t0 = time.perf_counter()
 
+        # the latest still picture of the empty desk: page detection compares the capture with it
+        desk = self.autocapture.desk_reference
+
         def work() -> CaptureReceipt:
             full = frame.full  # full resolution made here, off the UI thread
             if replace_id is not None:
-                return svc.replace_page(replace_id, full, source_device=device)
-            return svc.capture(batch_id, full, source_device=device, position=position)
+                return svc.replace_page(replace_id, full, source_device=device, desk_reference=desk)
+            return svc.capture(batch_id, full, source_device=device, position=position, desk_reference=desk)
 
         def done(receipt: Any) -> None:
             self._on_capture_done(receipt, t0)

@@ -33,6 +33,18 @@ inwards for a blank-paper to blank-paper step along its sides,
 ``details["sheet_sides"]``), and a picture saved with a dark frame drawn round it
 (the detection runs inside the frame, ``details["picture_frame"]``).
 
+When the caller has a picture of the empty desk (the capture side learns it from the
+still frames between two pages), a fourth detector compares the frame with it: what
+changed is the page, whatever the desk's colour (issue 17: "colour/brightness
+segmentation against a desk model learnt from the empty-desk frames").  A pale desk
+close to the paper, a writing pad of the page's own colour under it, a shadow across
+the desk are all in the empty picture too, so only the page differs — in colour,
+where its rim and shadow darken the desk and where its text is.  The comparison
+allows a global change of light (per-channel gain), a small shift of the camera and
+sensor noise; the candidate is scored like the others and, with a reference, every
+candidate must also show a change along its outline and none outside it.  A
+reference that no longer matches the desk (camera moved, desk changed) is ignored.
+
 Everything is vectorised NumPy/OpenCV; the full-resolution frame is touched only
 by one ``resize`` and a few thousand ``remap`` samples, so 8 MP frames take a few
 tens of milliseconds.
@@ -493,6 +505,8 @@ class _Candidate:
     unlike_centre: float = 0.0
     score: float = 0.0
     reason: str = ""
+    ref_edge: float = -1.0  # with an empty-desk reference: change along the outline (else -1)
+    ref_same: float = -1.0  # ... and fraction of the desk outside left unchanged
 
 
 def _component(binary: NDArray[Any]) -> NDArray[np.uint8] | None:
@@ -927,13 +941,16 @@ def _plausible(c: _Candidate, min_area: float, max_chroma: float) -> bool:
     coloured one, or one whose outline is mostly not on a colour step.
     """
     sh, sw = c.mask.shape
+    if c.name == "desk_ref":  # its evidence is the change against the empty desk, not contrast
+        evidence = c.ref_same >= REF_OUTSIDE_SAME - 0.05 and c.ref_edge >= 0.6 * REF_EDGE_MIN
+    else:
+        evidence = c.contrast >= 8.0 and c.support >= 0.5
     return (
         c.reason not in ("region_too_small", "fills_frame", "no_contrast_to_desk")
         and c.area >= min_area
         and _angles_ok(c.quad)
         and 0.8 <= c.solidity <= 1.15
-        and c.contrast >= 8.0
-        and c.support >= 0.5
+        and evidence
         and c.chroma <= 1.4 * max_chroma
         and len(_touching(c.quad, sw, sh, tol=2.0)) <= 2
     )
@@ -972,8 +989,295 @@ def _picture_frame(frame: NDArray[Any]) -> tuple[int, int, int, int] | None:
     return widths[0], widths[1], widths[2], widths[3]
 
 
+# --- the empty-desk reference ------------------------------------------------------------------
+
+REF_MIN_DIFF = 7.0  # smallest colour change (Lab units) that counts as "not the empty desk"
+REF_NOISE_K = 5.0  # ... or this many robust sigmas of the desk's own difference, if larger
+REF_MAX_THR = 25.0  # a desk that differs more than this from its own empty picture: stale reference
+REF_MAX_RING_CHANGED = 0.45  # more of the frame border changed than this: the reference is stale
+REF_MAX_SHIFT = 0.04  # camera shifts up to this fraction of the size are undone
+REF_OUTSIDE_SAME = 0.9  # a page candidate leaves at least this much of the rest of the desk unchanged
+REF_EDGE_MIN = 0.5  # ... and shows a change along at least this much of its outline
+REF_CHROMA_SLACK = 1.5  # the empty-desk candidate may be this much more saturated than paper
+REF_TINT_COVER = 0.6  # a region found by its change of tint has that change over this much of it
+
+
+@dataclass
+class _Reference:
+    """The frame compared with the empty desk, on the working copy."""
+
+    delta: F32  # frame minus (light- and shift-corrected) empty desk, Lab, h × w × 3
+    diff: F32  # its length: how much the colour changed, Lab units
+    thr: float  # difference that counts as a change
+    changed: NDArray[np.bool_]  # diff > thr
+    tint_changed: NDArray[np.bool_]  # the colour's tint (a, b) changed: paper, not a shadow
+    ring_changed: float  # fraction of the frame border that changed
+    shift: tuple[float, float]  # camera shift undone (working pixels)
+    sm: NDArray[Any]  # the frame's smoothed working copy
+    corrected: F32  # the empty desk, light- and shift-corrected (BGR float)
+    _smooth_delta: F32 | None = None
+
+    @property
+    def smooth_delta(self) -> F32:
+        """The change without thin strokes (text, rules), as for the other detectors: what
+        is left is the page's edge.  Made on first use (only a region with the page's
+        shadow in it needs it)."""
+        if self._smooth_delta is None:
+            self._smooth_delta = _lab_float(self.sm.astype(np.float32)) - _lab_float(
+                _smooth(self.corrected.astype(np.uint8)).astype(np.float32)
+            )
+        return self._smooth_delta
+
+    @property
+    def flood_image(self) -> NDArray[np.uint8]:
+        """The smoothed change as an 8-bit picture for the watershed flood: only edges that
+        are new (the page's) are edges in it; a shadow across the desk or a pad's edge is not."""
+        gain = np.array([1.5, 1.5 * CHROMA_GAIN, 1.5 * CHROMA_GAIN], np.float32)  # tint, as detector 1
+        return np.asarray(np.clip(self.smooth_delta * gain + 128.0, 0, 255), np.uint8)
+
+
+def _ring_mask(h: int, w: int, frac: float) -> NDArray[np.bool_]:
+    b = max(2, round(min(h, w) * frac))
+    ring = np.zeros((h, w), bool)
+    ring[:b, :] = ring[-b:, :] = True
+    ring[:, :b] = ring[:, -b:] = True
+    return ring
+
+
+def _lab_float(bgr: NDArray[Any]) -> F32:
+    """Lab as float32 with L on the 0..255 scale (so one Lab unit is alike in every channel)."""
+    lab = np.asarray(cv2.cvtColor((bgr * (1 / 255)).astype(np.float32), cv2.COLOR_BGR2Lab), np.float32)
+    lab[..., 0] *= 2.55
+    return lab
+
+
+def _reference_diff(small: NDArray[Any], sm: NDArray[Any], reference: NDArray[Any]) -> _Reference | None:
+    """Compare the working copy with the empty desk; None when the reference cannot be used.
+
+    Why each step: the empty desk was taken a few seconds earlier, so auto-exposure and
+    white balance may differ (a gain per colour channel, measured on the frame border
+    where the desk shows in both, and then on everything that did not change); the
+    camera arm may have been knocked (a shift, measured by phase correlation on the
+    border band only: the page in the middle has no counterpart in the reference);
+    sensor noise and JPEG differ (a small blur, and a threshold above the difference
+    the desk itself shows).
+    """
+    h, w = small.shape[:2]
+    if reference.ndim == 2:
+        reference = cv2.cvtColor(reference, cv2.COLOR_GRAY2BGR)
+    elif reference.ndim != 3 or reference.shape[2] != 3 or min(reference.shape[:2]) < 16:
+        return None
+    rh, rw = reference.shape[:2]
+    if abs(rw / rh - w / h) > 0.03 * (w / h):
+        log.info("empty-desk reference ignored: aspect %.3f vs frame %.3f", rw / rh, w / h)
+        return None
+    interp = cv2.INTER_AREA if rw > w else cv2.INTER_LINEAR
+    ref = cv2.resize(reference, (w, h), interpolation=interp) if (rw, rh) != (w, h) else reference
+    cur = cv2.GaussianBlur(small, (0, 0), 1.0).astype(np.float32)
+    ref_f = cv2.GaussianBlur(ref, (0, 0), 1.0).astype(np.float32)
+    ring = _ring_mask(h, w, 0.04)
+    # camera shift: phase correlation of the border band (the centre is where the page is),
+    # on a half-size copy (a shift of a pixel or two does not matter at this scale)
+    hh, hw = h // 2, w // 2
+    band = _ring_mask(hh, hw, 0.12).astype(np.float32)
+    g_cur = cv2.resize(cv2.cvtColor(cur, cv2.COLOR_BGR2GRAY), (hw, hh), interpolation=cv2.INTER_AREA)
+    g_ref = cv2.resize(cv2.cvtColor(ref_f, cv2.COLOR_BGR2GRAY), (hw, hh), interpolation=cv2.INTER_AREA)
+    a = (g_cur - float(g_cur[band > 0].mean())) * band
+    b = (g_ref - float(g_ref[band > 0].mean())) * band
+    (dx, dy), response = cv2.phaseCorrelate(b, a, cv2.createHanningWindow((hw, hh), cv2.CV_32F))
+    dx, dy = 2 * dx, 2 * dy
+    shift = (0.0, 0.0)
+    if response > 0.15 and 1.0 <= math.hypot(dx, dy) <= REF_MAX_SHIFT * max(w, h):
+        m = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+        ref_f = np.asarray(cv2.warpAffine(ref_f, m, (w, h), borderMode=cv2.BORDER_REPLICATE), np.float32)
+        shift = (float(dx), float(dy))
+    lab_c = _lab_float(cur)
+    # gain per channel: first from the border, then from everything that did not change
+    # (medians over every other pixel in each direction: plenty, and four times cheaper)
+    sub = (slice(None, None, 2), slice(None, None, 2))
+    cur_s, ref_s = cur[sub], ref_f[sub]
+    valid = ring[sub]
+    ring_s = valid
+    gain = np.ones(3, np.float32)
+    corrected = ref_f
+    delta = diff = np.zeros((h, w), np.float32)
+    thr = REF_MIN_DIFF
+    for it in range(2):
+        for ch in range(3):
+            r = ref_s[..., ch][valid]
+            c = cur_s[..., ch][valid]
+            ok = r > 8
+            if ok.sum() > 50:
+                gain[ch] = float(np.median(c[ok] / r[ok]))
+        corrected = np.clip(ref_f * gain, 0, 255)
+        delta = lab_c - _lab_float(corrected)
+        diff = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
+        rd = diff[ring]
+        med = float(np.median(rd))
+        sigma = 1.4826 * float(np.median(np.abs(rd - med))) + 0.5
+        thr = max(REF_MIN_DIFF, med + REF_NOISE_K * sigma)
+        if it == 0:
+            valid = diff[sub] < thr  # the second gain uses everything that did not change
+            if valid.sum() < 0.1 * valid.size:
+                valid = ring_s
+    changed = diff > thr
+    ring_changed = float(changed[ring].mean())
+    # a shadow darkens the desk but keeps its tint; a page of another tint changes it
+    tint = np.hypot(delta[..., 1], delta[..., 2])
+    td = tint[ring]
+    t_med = float(np.median(td))
+    t_thr = max(
+        0.6 * REF_MIN_DIFF, t_med + REF_NOISE_K * (1.4826 * float(np.median(np.abs(td - t_med))) + 0.5)
+    )
+    tint_changed = tint > t_thr
+    return _Reference(
+        delta, diff.astype(np.float32), thr, changed, tint_changed, ring_changed, shift, sm, corrected
+    )
+
+
+def _reference_region(changed: NDArray[np.bool_]) -> NDArray[np.uint8] | None:
+    """Detector 4: what changed against the empty desk, gaps closed, holes filled.
+
+    A page of the desk's own colour changes only along its rim and shadow and where
+    its text is: closing by about 2 % of the size joins those into one outline, and
+    filling it gives the page.  (Run on every change, and on changes of tint alone:
+    those leave out the page's soft shadow on the desk.)
+    """
+    h, w = changed.shape
+    k = max(3, round(max(h, w) * 0.02) | 1)
+    m = cv2.morphologyEx(
+        changed.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+    )
+    # specks of noise or dust never join the page
+    m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return _component(m)
+
+
+def _reference_watershed(image: NDArray[np.uint8], region: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """The page's outline inside a change region's rim: a flood from its core against the desk.
+
+    What changed against the empty desk includes the page's soft shadow on the desk,
+    so the region's outline can lie a fair way outside the page.  The core of the
+    region is certainly page and everything a little outside it is certainly unchanged
+    desk; the watershed flood between them (as detector 1's) over the change itself
+    (:attr:`_Reference.flood_image`) meets on the strongest new edge in the band — the
+    page's sharp edge, not the shadow's gradual fade nor an edge the desk had before.
+    """
+    h, w = region.shape[:2]
+    inward = max(3, round(0.05 * min(h, w)))
+    outward = max(2, round(0.015 * min(h, w)))
+    core = cv2.erode(region, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * inward + 1, 2 * inward + 1)))
+    if int(core.sum()) < 0.02 * h * w:
+        return region
+    grown = cv2.dilate(region, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * outward + 1, 2 * outward + 1)))
+    markers = np.zeros((h, w), np.int32)
+    markers[grown == 0] = 1
+    markers[core > 0] = 2
+    cv2.watershed(image, markers)
+    page = _component((markers == 2).astype(np.uint8))
+    return region if page is None else page
+
+
+def _band_points(quad: F64, offsets: tuple[float, ...], n: int = 24) -> tuple[F64, F64]:
+    """Sample points along the four sides at the given offsets (positive = into the quad)."""
+    c = quad.mean(axis=0)
+    ts = np.linspace(0.08, 0.92, n)
+    pts_all, side_idx = [], []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d)) + 1e-9
+        nrm = np.array([-d[1], d[0]]) / length
+        if (c - a) @ nrm < 0:
+            nrm = -nrm
+        base = a[None, :] + ts[:, None] * d[None, :]
+        for o in offsets:
+            pts_all.append(base + o * nrm)
+            side_idx.append(np.full(n, i))
+    return np.vstack(pts_all), np.concatenate(side_idx)
+
+
+def _sample(img: NDArray[Any], pts: F64) -> NDArray[Any]:
+    h, w = img.shape[:2]
+    x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+    return np.asarray(img[y, x])
+
+
+def _reference_evidence(ref: _Reference, quad: F64) -> tuple[float, float]:
+    """How well a quad agrees with the empty desk: (change along its outline, desk unchanged outside).
+
+    The outline of the true page is where the frame differs from the empty desk (the
+    page's rim, its shadow, or simply paper where desk was); outside it, beyond the
+    page's shadow, the desk is as it was.  A writing pad's or a sheet's outline that is
+    in the empty picture too shows no change.
+    """
+    h, w = ref.changed.shape
+    offsets = tuple(float(o) for o in range(-5, 7))  # a coarse quad may sit a few pixels off
+    edge_pts, _ = _band_points(quad, offsets, n=24)
+    d = _sample(ref.diff, edge_pts).reshape(4, len(offsets), 24)
+    on_line = edge_pts.reshape(4, len(offsets), 24, 2)[:, offsets.index(0.0)]
+    inside = (on_line[..., 0] >= 0) & (on_line[..., 0] <= w - 1) & (on_line[..., 1] >= 0)
+    inside &= on_line[..., 1] <= h - 1
+    hit = (d.max(axis=1) > ref.thr) & inside
+    # the weakest side counts: a pad's or sheet's side that was there before shows no
+    # change even when the page's own sides next to it do
+    per_side = [float(hit[i].sum()) / int(inside[i].sum()) for i in range(4) if inside[i].sum() >= 4]
+    edge = min(per_side) if per_side else 0.0
+    # (on every other pixel: a fraction of the desk needs no full resolution)
+    changed = ref.changed[::2, ::2]
+    mask = np.zeros(changed.shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(quad * 0.5).astype(np.int32)], 1)
+    k = max(3, round(max(h, w) * 0.015) | 1)  # the page's own shadow and a finger's width
+    grown = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(bool)
+    outside = ~grown
+    same = float((~changed[outside]).mean()) if outside.any() else 0.0
+    return edge, same
+
+
+def _score_reference(c: _Candidate, ref: _Reference, labf: F32, min_area: float, max_chroma: float) -> None:
+    """Evidence for the empty-desk candidate: change along the outline, none outside, shape."""
+    sh, sw = c.mask.shape
+    c.contrast = _edge_contrast(labf, c.quad)
+    c.support = _edge_support(labf, c.quad)
+    c.ref_edge, c.ref_same = _reference_evidence(ref, c.quad)
+    inner = cv2.erode(c.mask, _mark_kernel(c.mask.shape)).astype(bool)
+    if not inner.any():
+        inner = c.mask.astype(bool)
+    page_col = np.median(labf[inner], axis=0)
+    c.chroma = float(np.hypot(page_col[1] - 128, page_col[2] - 128)) / CHROMA_GAIN
+    c.gap = float(np.median(ref.diff[inner]))
+    qarea = abs(cv2.contourArea(c.quad.astype(np.float32))) / float(sh * sw)
+    if c.area < min_area or qarea < min_area:
+        c.reason = "region_too_small"
+    elif c.area > 0.985 or qarea > 0.995:
+        c.reason = "fills_frame"
+    elif not _angles_ok(c.quad) or c.solidity < 0.85 or c.solidity > 1.08:
+        c.reason = "not_quadrilateral"
+    elif c.ref_same < REF_OUTSIDE_SAME:
+        c.reason = "desk_changed_outside"
+    elif c.ref_edge < REF_EDGE_MIN:
+        c.reason = "no_change_along_outline"
+    elif (
+        c.chroma > REF_CHROMA_SLACK * max_chroma
+    ):  # (warm light on yellowed paper; the change is the evidence)
+        c.reason = "not_paper_coloured"
+    elif len(_touching(c.quad, sw, sh, tol=2.0)) >= 3:
+        c.reason = "runs_off_frame"
+    shape = max(0.0, 1.0 - abs(1.0 - min(c.solidity, 1.2)) * 4)
+    same = float(np.clip((c.ref_same - 0.8) / 0.15, 0.0, 1.0))
+    c.score = float(shape * same * (0.4 + 0.6 * c.ref_edge) * (0.7 + 0.3 * c.support))
+    if not _angles_ok(c.quad):
+        c.score *= 0.3
+
+
 def detect_page(
-    frame: NDArray[Any], *, refine: bool = True, min_area: float = 0.04, max_page_chroma: float = 35.0
+    frame: NDArray[Any],
+    *,
+    refine: bool = True,
+    min_area: float = 0.04,
+    max_page_chroma: float = 35.0,
+    desk_reference: NDArray[Any] | None = None,
 ) -> Detection:
     """Find the page quadrilateral in a BGR camera frame.
 
@@ -991,6 +1295,11 @@ def detect_page(
         min_area: smallest page area accepted, as a fraction of the frame.
         max_page_chroma: the page's colour saturation limit (Lab chroma): white or
             yellowed paper is well below it, a green mat or coloured cloth is above.
+        desk_reference: the same camera's picture of the empty desk (BGR, any size with
+            the frame's aspect ratio, e.g. a 640-pixel-wide copy), taken between pages.
+            Adds the detector "what changed against the empty desk" and checks every
+            candidate against it; None (or a reference that no longer matches the
+            desk) gives exactly the detection without it.
 
     Returns:
         A :class:`Detection`; ``quad`` is None when no page stands out (empty desk,
@@ -1009,7 +1318,7 @@ def detect_page(
             refine=refine,
             min_area=min_area,
             max_page_chroma=max_page_chroma,
-        )
+        )  # (a reference of the whole picture does not fit inside the frame: not passed)
         if det.quad is not None:
             det.quad = quad_from_array(quad_array(det.quad) + np.array([left, top], np.float64))
         det.details["picture_frame"] = float(max(border))
@@ -1029,6 +1338,67 @@ def detect_page(
         region, dm_desk = _desk_model_region(labf, page_col)
         return region
 
+    details: dict[str, float] = {"colour_gap": colour_gap}
+    ref: _Reference | None = None
+    ref_ok = False  # the empty-desk candidate passed every check
+    ref_same_best = 1.0  # ... and how much of the desk outside it is unchanged
+    if desk_reference is not None:
+        ref = _reference_diff(small, sm, desk_reference)
+        if ref is not None:
+            details["ref_ring_changed"] = round(ref.ring_changed, 4)
+            details["ref_thr"] = round(ref.thr, 2)
+            if ref.thr > REF_MAX_THR:
+                # the desk itself differs that much from its picture (clipped highlights,
+                # another desk): nothing would stand out against it
+                log.info("empty-desk reference ignored: the desk differs by %.0f from it", ref.thr)
+                ref = None
+            elif ref.ring_changed > REF_MAX_RING_CHANGED:
+                log.info(
+                    "empty-desk reference ignored: %.0f %% of the border changed", 100 * ref.ring_changed
+                )
+                ref = None
+        details["desk_ref"] = float(ref is not None)
+        if ref is not None:
+            ref_cands: list[_Candidate] = []
+            # the change of tint first (tight: a shadow keeps the desk's tint), then every
+            # change, flooded once over the change itself and once over the frame's colours
+            # (a page of the pad's own tint shows in the first, a yellowed page in a shadow
+            # in the second); the best-scored of the latter two competes with the first
+            tries = ((ref.tint_changed, (ref.flood_image,)), (ref.changed, (ref.flood_image, lab)))
+            for changed, floods in tries:
+                if ref_cands and not ref_cands[0].reason and ref_cands[0].score > 0.85:
+                    break  # the tint's outline is clearly the page: the other cannot beat it
+                ref_region = _reference_region(changed)
+                if ref_region is None:
+                    continue
+                best_here: _Candidate | None = None
+                for flood in floods:
+                    rc = _quad_of_region("desk_ref", _reference_watershed(flood, ref_region))
+                    if rc is None:
+                        continue
+                    _score_reference(rc, ref, labf, min_area, max_page_chroma)
+                    if changed is ref.tint_changed and not rc.reason:
+                        # a page of another tint changes it all over; a page of the desk's or
+                        # pad's own tint only where its ink is, and the ink's outline is not the page
+                        inside = np.zeros(changed.shape, np.uint8)
+                        cv2.fillPoly(inside, [np.round(rc.quad).astype(np.int32)], 1)
+                        if float(changed[inside.astype(bool)].mean()) < REF_TINT_COVER:
+                            rc.reason = "tint_change_sparse"
+                    if best_here is None or (best_here.reason, -best_here.score) > (rc.reason, -rc.score):
+                        best_here = rc
+                if best_here is not None:
+                    ref_cands.append(best_here)
+            if ref_cands:
+                # the tint's outline (first) leaves the shadow out: keep it unless clearly worse
+                rc = ref_cands[0]
+                for other in ref_cands[1:]:
+                    if (rc.reason and not other.reason) or (
+                        not other.reason and other.score > rc.score + 0.1
+                    ):
+                        rc = other
+                cands.append(rc)
+                ref_ok = not rc.reason
+                ref_same_best = rc.ref_same
     regions: list[tuple[str, Callable[[], NDArray[np.uint8] | None] | NDArray[np.uint8] | None]] = [
         (
             "watershed",
@@ -1038,7 +1408,8 @@ def detect_page(
         ("desk_model", desk_model),
     ]
     for name, region in regions:
-        if cands and cands[0].name == "watershed" and not cands[0].reason and cands[0].score > 0.85:
+        ws = next((c for c in cands if c.name == "watershed"), None)
+        if ws is not None and not ws.reason and ws.score > 0.85:
             break  # no other detector could beat it by the required margin: skip their cost
         if callable(region):
             region = region()
@@ -1056,9 +1427,18 @@ def detect_page(
             min_area,
             max_page_chroma,
         )
+        if ref is not None:
+            c.ref_edge, c.ref_same = _reference_evidence(ref, c.quad)
+            if ref_ok and not c.reason and c.ref_edge < REF_EDGE_MIN:
+                # its outline was on the empty desk already: a pad or sheet, not the page
+                c.reason = "no_change_along_outline"
+            elif ref_ok and not c.reason and c.ref_same < max(REF_OUTSIDE_SAME, ref_same_best - 0.03):
+                # part of what is new lies outside it (it is too small, or the shadow edge of a
+                # pale page): the change's own outline accounts for more of it
+                c.reason = "desk_changed_outside"
         cands.append(c)
     if not cands:
-        return Detection(None, reason="no_region")
+        return Detection(None, reason="no_region", details=details)
     ok = [c for c in cands if not c.reason]
     best: _Candidate | None = None
     fallback = False
@@ -1080,9 +1460,12 @@ def detect_page(
             m = np.zeros_like(best.mask)
             cv2.fillPoly(m, [np.round(inner).astype(np.int32)], 1)
             best = _Candidate(best.name, m, inner, float(m.mean()), 1.0, contrast=_edge_contrast(labf, inner))
-    details: dict[str, float] = {"colour_gap": colour_gap, "sheet_sides": float(sheet_sides)}
+    details["sheet_sides"] = float(sheet_sides)
     for c in cands:
         details[f"score_{c.name}"] = round(c.score, 4)
+        if c.ref_edge >= 0:
+            details[f"ref_edge_{c.name}"] = round(c.ref_edge, 3)
+            details[f"ref_same_{c.name}"] = round(c.ref_same, 3)
     if best is None:
         ws_c = next((c for c in cands if c.name == "watershed"), cands[0])
         details.update({"area": ws_c.area, "solidity": ws_c.solidity, "contrast": ws_c.contrast})
@@ -1095,7 +1478,7 @@ def detect_page(
             "solidity": best.solidity,
             "contrast": best.contrast,
             "page_chroma": best.chroma,
-            "detector": float([n for n, _ in regions].index(best.name)),
+            "detector": float(([n for n, _ in regions] + ["desk_ref"]).index(best.name)),
             "fallback": float(fallback),
         }
     )
@@ -1120,9 +1503,10 @@ def detect_page(
     }
     touching = tuple(sorted(set(touching) | {k for k, v in sides.items() if v > run}))
     cut_off = bool(touching)
-    conf = float(
-        np.clip(min(best.contrast / 25.0, 1.0) * min(best.solidity, 1.0) * (0.5 + 0.5 * good), 0.0, 1.0)
-    )
+    evidence = min(best.contrast / 25.0, 1.0)
+    if best.name == "desk_ref":  # a page of the desk's own colour: the change is the evidence
+        evidence = max(evidence, best.ref_edge * best.ref_same)
+    conf = float(np.clip(evidence * min(best.solidity, 1.0) * (0.5 + 0.5 * good), 0.0, 1.0))
     if fallback:
         conf = min(conf, 0.4) * max(0.25, best.score)
     details["edge_support"] = good

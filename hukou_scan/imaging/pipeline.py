@@ -273,6 +273,8 @@ def process_frame(
     image_bgr: NDArray[Any],
     geometry: PageGeometry | None = None,
     options: ProcessOptions | None = None,
+    *,
+    desk_reference: NDArray[Any] | None = None,
 ) -> ProcessResult:
     """Run the whole pipeline on one frame.
 
@@ -283,6 +285,9 @@ def process_frame(
             and a ``split`` of left/right means "this is already one half: use its quad";
             ``spread`` always/never overrides ``options.spread`` for this page.
         options: processing parameters.
+        desk_reference: the camera's picture of the empty desk before this capture
+            (``geometry.desk_ref`` loaded by the caller); page detection compares the
+            frame with it (see :func:`~hukou_scan.imaging.detect.detect_page`).
 
     Returns:
         A :class:`ProcessResult`; never raises for "no page" (``found`` is False).
@@ -305,7 +310,7 @@ def process_frame(
         quad_arr = persp.quad_to_array(geo.quad)
         source = "manual" if geo.quad_manual else "part"
     else:
-        det = detect_page(frame)
+        det = detect_page(frame, desk_reference=desk_reference)
         if det.quad is not None:
             quad_arr = persp.quad_to_array(det.quad)
             source = "detected"
@@ -500,6 +505,7 @@ def process_frame(
             extra_rotation=geo.extra_rotation,
             spread=geo.spread,
             dewarp=geo.dewarp,
+            desk_ref=geo.desk_ref,
         )
         parts.append(
             PartResult(

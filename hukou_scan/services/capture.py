@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from hukou_scan.capture.autocapture import AutoCaptureConfig
-from hukou_scan.capture.encode import encode_jpeg, rotate_quarter, thumbnail_jpeg
+from hukou_scan.capture.encode import encode_jpeg, resize_to_width, rotate_quarter, thumbnail_jpeg
 from hukou_scan.capture.opencv_camera import (
     CameraControls,
     controls_from_section,
@@ -79,6 +79,10 @@ CAPTURE_SECTION = "capture"
 DEFAULT_PEDAL_KEYS = ("F9", "PgDown")  # what common USB foot pedals send out of the box
 CONFIRM_KEYS = ("return", "enter")  # the capture screen's confirm key; never a capture key
 CAMERA_SECTION = "camera"
+# the stored empty-desk picture: page detection works on a ~560-pixel copy, so 640 pixels
+# wide at JPEG q90 (30–60 KB, shared by every page until the desk is seen empty again)
+DESK_REFERENCE_WIDTH = 640
+DESK_REFERENCE_QUALITY = 90
 
 
 class BatchClosedError(HukouScanError):
@@ -414,24 +418,51 @@ class CaptureService:
         source_device: str = "",
         position: int | None = None,
         jpeg_quality: int = 95,
+        desk_reference: np.ndarray | None = None,
     ) -> CaptureReceipt:
         """Make one camera frame a durable page (JPEG q95 original → blob → row + job).
 
         Args:
             position: 0-based index in the batch's page order to insert at (``None`` = append).
+            desk_reference: the camera's latest picture of the empty desk
+                (:attr:`AutoCapture.desk_reference`); stored next to the original and
+                named in the page's geometry, so that page detection — in the worker
+                now and whenever the page is remade — can compare the frame with it.
         """
         t0 = time.perf_counter()
         self._open_batch(batch_id)
         data = encode_jpeg(frame_bgr, jpeg_quality)
         h, w = frame_bgr.shape[:2]
         meta = {"source_kind": "camera", "width": int(w), "height": int(h)}
-        page = self._store(batch_id, data, source_device, meta, position)
+        geometry = PageGeometry(desk_ref=self._store_desk_reference(desk_reference, w, h))
+        page = self._store(batch_id, data, source_device, meta, position, geometry)
         ms = (time.perf_counter() - t0) * 1000
         self.guard.audit("capture", page.id, batch=batch_id, seq=page.seq, device=source_device)
         log.info("page %s captured into batch %s (seq %d, %.0f ms)", page.id, batch_id, page.seq, ms)
         self._notify(page)
         number = self.pages.page_numbers([page.id]).get(page.id, 0)
         return CaptureReceipt(page, ms, number)
+
+    def _store_desk_reference(self, reference: np.ndarray | None, width: int, height: int) -> str:
+        """Store the empty-desk picture (small JPEG, content-addressed) and return its hash, or "".
+
+        Pages captured between two empty-desk pictures share one stored file.  A
+        reference of another shape than the frame (another camera, another mode) is not
+        stored; neither is anything when writing it fails: the capture itself matters
+        more than the help for its page detection.
+        """
+        if reference is None or reference.ndim != 3 or min(reference.shape[:2]) < 16:
+            return ""
+        rh, rw = reference.shape[:2]
+        if abs(rw / rh - width / height) > 0.03 * width / height:
+            log.info("desk reference %dx%d does not match the frame %dx%d: not stored", rw, rh, width, height)
+            return ""
+        small = resize_to_width(reference, DESK_REFERENCE_WIDTH)
+        try:
+            return self.blobs.put(encode_jpeg(small, DESK_REFERENCE_QUALITY))
+        except HukouScanError:
+            log.exception("desk reference not stored")
+            return ""
 
     def _store(
         self,
@@ -440,6 +471,7 @@ class CaptureService:
         source_device: str,
         meta: dict[str, Any],
         position: int | None,
+        geometry: PageGeometry | None = None,
     ) -> Page:
         sha = self.blobs.put(data)
         with self._lock:
@@ -453,6 +485,7 @@ class CaptureService:
                 source_device=source_device,
                 process_meta=meta,
                 state=PageState.CAPTURED,
+                geometry=geometry or PageGeometry(),
             )
             self.repo.add_pages([page])
             if position is not None:
@@ -732,13 +765,26 @@ class CaptureService:
         self._notify(page)
         return page
 
-    def replace_page(self, page_id: str, frame_bgr: np.ndarray, *, source_device: str = "") -> CaptureReceipt:
+    def replace_page(
+        self,
+        page_id: str,
+        frame_bgr: np.ndarray,
+        *,
+        source_device: str = "",
+        desk_reference: np.ndarray | None = None,
+    ) -> CaptureReceipt:
         """Re-capture: a new page takes the old one's place; the old one is kept as deleted (undo-able)."""
         old = self.pages.get(page_id)
         self._open_batch(old.batch_id)
         ids = [p.id for p in self.pages.list_batch(old.batch_id)]
         position = ids.index(page_id) if page_id in ids else None
-        receipt = self.capture(old.batch_id, frame_bgr, source_device=source_device, position=position)
+        receipt = self.capture(
+            old.batch_id,
+            frame_bgr,
+            source_device=source_device,
+            position=position,
+            desk_reference=desk_reference,
+        )
         self.pages.update(page_id, state=PageState.DELETED, state_reason=f"replaced_by:{receipt.page.id}")
         self.guard.audit("replace_page", page_id, batch=old.batch_id, new_page=receipt.page.id)
         return receipt
@@ -771,7 +817,7 @@ class CaptureService:
         """The untouched original at display size, with its full pixel size (width, height):
         page corners are recorded in the original's pixels (see :meth:`set_corners`)."""
         self.guard.require(Role.CLERK, Role.REVIEWER, station_id=self.batches.get(page.batch_id).station_id)
-        from hukou_scan.capture.encode import decode_image, resize_to_width
+        from hukou_scan.capture.encode import decode_image
 
         full = decode_image(self.blobs.get(page.original_sha256))  # full size: corners need precision
         h, w = full.shape[:2]

@@ -576,8 +576,12 @@ def process_file(
     options: ProcessOptions | None = None,
     master_format: str = "jpeg",
     jpeg_quality: int = 95,
+    desk_reference: NDArray[Any] | None = None,
 ) -> dict[str, Any]:
     """Process one image file; write master/derivative files into ``out_dir`` when given.
+
+    ``desk_reference`` is the same camera's picture of the empty desk (page detection
+    compares the frame with it; see :func:`~hukou_scan.imaging.detect.detect_page`).
 
     Raises:
         ImageProcessingError: the file cannot be read or decoded.
@@ -587,7 +591,7 @@ def process_file(
     except OSError as e:
         raise ImageProcessingError(f"无法读取文件：{path}", f"Cannot read file: {path} ({e.strerror})") from e
     image = decode_image(data, name=str(path))
-    result = process_frame(image, None, options)
+    result = process_frame(image, None, options, desk_reference=desk_reference)
     outputs: list[list[str]] = []
     if out_dir is not None:
         ext = ".jpg" if master_format == "jpeg" else ".tif"
@@ -613,6 +617,7 @@ def iter_process_files(
     master_format: str = "jpeg",
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    desk_reference: NDArray[Any] | None = None,
 ) -> Iterable[dict[str, Any]]:
     """Process files one by one; a bad file yields an error record and the run goes on."""
     items = list(paths)
@@ -624,7 +629,13 @@ def iter_process_files(
         try:
             yield {
                 "ok": True,
-                **process_file(path, out_dir=out_dir, options=options, master_format=master_format),
+                **process_file(
+                    path,
+                    out_dir=out_dir,
+                    options=options,
+                    master_format=master_format,
+                    desk_reference=desk_reference,
+                ),
             }
         except HukouScanError as e:
             yield {

@@ -21,8 +21,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from numpy.typing import NDArray
+
 from hukou_scan.capture.encode import thumbnail_from_array
 from hukou_scan.domain.models import PageGeometry
+from hukou_scan.errors import HukouScanError
 from hukou_scan.imaging.colour import detect_red_marks
 from hukou_scan.imaging.io import decode_image, encode_master, encode_png
 from hukou_scan.imaging.pipeline import ProcessOptions, limit_threads, process_frame
@@ -34,6 +37,21 @@ log = logging.getLogger(__name__)
 # 2x the search list's 72-px-wide thumbnail (HiDPI screens); ~3-5 KB per page as JPEG
 THUMBNAIL_WIDTH = 144
 THUMBNAIL_QUALITY = 75
+
+
+def load_desk_reference(blobs: BlobStore, sha: str, label: str = "") -> NDArray[Any] | None:
+    """The empty-desk picture stored with a capture, or None (none stored, missing or unreadable).
+
+    The reference only helps page detection: without it the page is processed exactly
+    as before, so a lost or damaged reference is logged and never fails the page.
+    """
+    if not sha:
+        return None
+    try:
+        return decode_image(blobs.get(sha), name=f"desk reference of {label or 'page'}")
+    except HukouScanError as e:
+        log.warning("desk reference %s of %s not used: %s", sha[:12], label or "page", e.en)
+        return None
 
 
 def process_stored_page(
@@ -62,7 +80,8 @@ def process_stored_page(
     """
     image = decode_image(blobs.get(original_sha256), name=label or original_sha256[:12])
     opts = ProcessOptions.from_dict(options)
-    result = process_frame(image, PageGeometry.from_dict(geometry), opts)
+    geo = PageGeometry.from_dict(geometry)
+    result = process_frame(image, geo, opts, desk_reference=load_desk_reference(blobs, geo.desk_ref, label))
     del image
     if not result.found:
         return {

@@ -535,13 +535,23 @@ class PageRepository:
             return [str(r) for r in s.scalars(q)]
 
     def referenced_hashes(self) -> set[str]:
+        """Every page-store file a page refers to: its images and the empty-desk picture
+        its detection compares with (``geometry.desk_ref``), which the sweep must keep."""
         with self.db.session() as s:
             rows = s.execute(
-                select(PageRecord.original_sha256, PageRecord.processed_sha256, PageRecord.derivative_sha256)
+                select(
+                    PageRecord.original_sha256,
+                    PageRecord.processed_sha256,
+                    PageRecord.derivative_sha256,
+                    PageRecord.geometry,
+                )
             ).all()
         out: set[str] = set()
-        for row in rows:
-            out.update(h for h in row if h)
+        for *hashes, geometry in rows:
+            out.update(h for h in hashes if h)
+            ref = (geometry or {}).get("desk_ref") if isinstance(geometry, dict) else None
+            if ref:
+                out.add(str(ref))
         return out
 
     def archive_pages_by_blob(self, shas: Sequence[str], limit: int = 50) -> list[tuple[str, int]]:

@@ -158,3 +158,53 @@ def test_forgetting_the_last_capture_needs_movement_before_the_page_is_taken_aga
             ac.forget_last_capture()  # e.g. the clerk deleted it / storing failed
     assert len(caps) == 2  # once when placed, once more only after the hand moved
     assert caps[1] > 12 + 6 + 20 + 20
+
+
+def test_latest_empty_desk_is_kept_for_page_detection() -> None:
+    """Every still empty desk (between pages) renews :attr:`AutoCapture.desk_reference`;
+    a capture finds the empty desk seen before it, not the page."""
+    from hukou_scan.capture.simulated.camera import remove_page as _remove
+
+    script = empty(20) + place_page(0, fps=FPS, still_s=3.0) + _remove(0, fps=FPS, empty_s=2.5)
+    script += place_page(1, fps=FPS, still_s=3.0)
+    cam = SimulatedCamera(script, size=SIZE, fps=FPS, realtime=False, loop=False)
+    cam.prepare()
+    cam.open()
+    ac = AutoCapture()
+    assert ac.desk_reference is None
+    refs_at_capture: list[np.ndarray] = []
+    frames_at_capture: list[np.ndarray] = []
+    empty_frames: list[np.ndarray] = []
+    i = 0
+    while True:
+        try:
+            frame = cam.read()
+        except DeviceError:
+            break
+        obs = ac.feed(frame, i / FPS)
+        truth = cam.last_truth
+        assert truth is not None
+        if truth.kind == "empty":
+            empty_frames.append(frame)
+        if obs.decision == Decision.CAPTURE:
+            ref = ac.desk_reference
+            assert ref is not None
+            refs_at_capture.append(ref)
+            frames_at_capture.append(frame)
+        i += 1
+    assert len(refs_at_capture) == 2
+    first, second = refs_at_capture
+    assert first is not second  # renewed by the empty desk between the two pages
+    for ref, frame in zip(refs_at_capture, frames_at_capture, strict=True):
+        assert ref.shape == frame.shape  # 640 px wide already: kept at that size
+        to_empty = float(np.mean(np.abs(ref.astype(np.float32) - empty_frames[0].astype(np.float32))))
+        to_page = float(np.mean(np.abs(ref.astype(np.float32) - frame.astype(np.float32))))
+        assert to_empty < 0.3 * to_page
+
+
+def test_background_set_by_hand_is_the_desk_reference_downscaled() -> None:
+    ac = AutoCapture()
+    big = np.full((1224, 1632, 3), 120, np.uint8)
+    ac.set_background(big)
+    ref = ac.desk_reference
+    assert ref is not None and ref.shape == (480, 640, 3)
