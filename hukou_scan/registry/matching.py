@@ -301,6 +301,30 @@ def _one_slip(body: str) -> list[str]:
     return out
 
 
+DECODED_LOOKUPS = 6
+"""Valid numbers the decoder ranks best (after its first) that are looked up as candidates."""
+
+
+def decoded_numbers(page: PageFields) -> list[str]:
+    """Canonical 18-digit forms of the decoder's best valid readings of the ID options.
+
+    Empty without options of a 15/18-character line.  Looked up without any score of
+    their own: :func:`reread_against` decides how well each owner's number fits.
+    """
+    if len(page.id_alternatives) not in (15, 18):
+        return []
+    dec = iddecode.decode(
+        page.id_alternatives,
+        birth=page.birth_date,
+        sex=page.sex or None,
+        n_runners=DECODED_LOOKUPS,
+    )
+    if dec is None:
+        return []
+    written = [dec.written, *(n for n, _p in dec.runners)]
+    return [n for n in dict.fromkeys(idnumber.to18(w) or w for w in written) if n]
+
+
 def _id_birth(number: str) -> date | None:
     s = idnumber.normalize(number)
     if len(s) in (15, 18) and s[:-1].isdigit():
@@ -336,15 +360,29 @@ def rank(
                 add([p])
                 acc[p.id].id_near = True
                 acc[p.id].probe = bool(found)
+    # The decoder's runner-up valid numbers: a digit it got wrong is usually the
+    # runner-up there, and that number's owner must reach the re-read below.
+    alt_numbers = [n for n in decoded_numbers(page) if n not in {raw_id, exact}]
+    if alt_numbers:
+        add(source.by_id_numbers(alt_numbers, limit=len(alt_numbers)))
     if page.name or page.former_name:
         keys: list[str] = []
         for n in (page.name, page.former_name):
             if n:
                 keys.append(fold(n))
                 keys.extend(confusion_variants(n))
-        add(source.by_name_keys(keys, birth) if birth else source.by_name_keys(keys, limit=100))
-        if birth:
-            add(source.by_birth_date(birth))
+        # Runner-up readings of the name (link-then-correct needs the true person in the list).
+        keys.extend(fold(n) for n, _p in iddecode.top_readings(page.name_alternatives) if n != page.name)
+        keys = list(dict.fromkeys(keys))
+        # A misread date (on the page or in the number) must not hide the person born on
+        # the other one: look up under every birth date the page gives.
+        births = list(dict.fromkeys(b for b in (birth, page.birth_date, _id_birth(exact or raw_id)) if b))
+        if births:
+            for b in births:
+                add(source.by_name_keys(keys, b))
+                add(source.by_birth_date(b))
+        else:
+            add(source.by_name_keys(keys, limit=100))
     if page.household_no:
         add(source.by_household(page.household_no))
 
