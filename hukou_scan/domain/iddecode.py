@@ -254,3 +254,51 @@ def top_readings(
         top = nxt[0][0] if nxt else 0.0
         beam = [t for t in nxt[:limit] if t[0] - top >= floor]
     return [(s, math.exp(lp)) for lp, s in beam]
+
+
+BLANK = ""
+"""The CTC blank in frame options (:func:`ctc_logprob`)."""
+
+
+def ctc_logprob(frames: Sequence[Options], text: str) -> float | None:
+    """Log probability that a CTC recogniser's frames spell exactly ``text`` (any length).
+
+    Why not :func:`sequence_logprob`: that needs one option set per written character,
+    so a name the recogniser read with a character too many or too few (a stroke taken
+    for 一, two characters run together) could not be re-read against a registry
+    candidate at all.  The CTC forward algorithm sums over every alignment of ``text``
+    to the frames instead.  ``frames`` holds, per frame, the recogniser's top classes
+    with their probabilities, :data:`BLANK` for the blank; a class not kept gets
+    :data:`FLOOR`.  ``None`` for no frames or no text.
+    """
+    if not frames or not text:
+        return None
+    floor = math.log(FLOOR)
+    ext = [BLANK]
+    for ch in text:
+        ext.extend((ch, BLANK))
+    n = len(ext)
+    neg = -math.inf
+    alpha = [neg] * n
+    table = [{c: math.log(p) for c, p in opts if p > 0} for opts in frames]
+    alpha[0] = table[0].get(BLANK, floor)
+    alpha[1] = table[0].get(ext[1], floor)
+    for t in range(1, len(frames)):
+        lp = table[t]
+        nxt = [neg] * n
+        for s in range(n):
+            acc = [alpha[s]]
+            if s >= 1:
+                acc.append(alpha[s - 1])
+            if s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2]:
+                acc.append(alpha[s - 2])
+            m = max(acc)
+            if m == neg:
+                continue
+            nxt[s] = m + math.log(sum(math.exp(a - m) for a in acc)) + lp.get(ext[s], floor)
+        alpha = nxt
+    ends = [a for a in alpha[-2:] if a != neg]
+    if not ends:
+        return None
+    m = max(ends)
+    return m + math.log(sum(math.exp(a - m) for a in ends))

@@ -33,7 +33,7 @@ from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import Alternatives, ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.alternatives import best_path, char_options, single_digit_options
+from hukou_scan.ocr.alternatives import best_path, char_options, frame_options, single_digit_options
 from hukou_scan.ocr.engine import (
     OcrEngine,
     PosteriorEngine,
@@ -602,9 +602,12 @@ def attach_alternatives(
         if crop.size == 0:
             out.append(f)
             continue
-        opts = char_options(engine.line_posteriors(crop))
+        post = engine.line_posteriors(crop)
+        opts = char_options(post)
         if f.name == "name":
-            out.append(replace(f, alternatives=opts) if len(opts) == len(f.value) else f)
+            out.append(
+                replace(f, alternatives=opts if len(opts) == len(f.value) else (), frames=frame_options(post))
+            )
             continue
         digits = tuple(o for o in opts if o and o[0][0] not in _ID_EDGE_CHARS)
         if len(digits) in (15, 18):

@@ -105,6 +105,8 @@ class PageFields:
     """Per written ID character, the recogniser's options (link-then-correct)."""
     name_alternatives: Alternatives = ()
     """Per name character, the recogniser's options (link-then-correct)."""
+    name_frames: Alternatives = ()
+    """The name line's CTC frames (top classes per frame, ``""`` blank): scores names of any length."""
     id_decoded: float | None = None
     """The decoder's posterior when the ID value was inferred from the options (``id_decoded``)."""
 
@@ -136,6 +138,7 @@ class PageFields:
             head_name=values.get("head_name", ""),
             id_alternatives=idf.alternatives if idf else (),
             name_alternatives=namef.alternatives if namef else (),
+            name_frames=namef.frames if namef else (),
             id_decoded=idf.confidence if idf and "id_decoded" in idf.reasons else None,
         )
 
@@ -443,7 +446,7 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
     a candidate up the list but never pre-select it — the clerk's confirmation makes it
     final.
     """
-    if not cands or not (page.id_alternatives or page.name_alternatives):
+    if not cands or not (page.id_alternatives or page.name_alternatives or page.name_frames):
         return cands
     top = cands  # every person the lookups found (a few hundred at most): the registry's prior
     id_z = name_z = 0.0
@@ -471,12 +474,18 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
             ]
         )
     name_lp: dict[str, float] = {}
-    if page.name_alternatives and page.name:
+    if (page.name_alternatives or page.name_frames) and page.name:
+
+        def name_logprob(text: str) -> float | None:
+            if page.name_frames:  # every length: a character too many or too few is no obstacle
+                return iddecode.ctc_logprob(page.name_frames, text)
+            return iddecode.sequence_logprob(page.name_alternatives, text)
+
         for c in top:
-            lp = iddecode.sequence_logprob(page.name_alternatives, c.person.name)
+            lp = name_logprob(c.person.name)
             if lp is not None:
                 name_lp[c.person.name] = lp
-        read = iddecode.sequence_logprob(page.name_alternatives, page.name)
+        read = name_logprob(page.name)
         name_z = _logsumexp([*name_lp.values(), *([read + math.log(P_OUTSIDE)] if read is not None else [])])
     read18 = idnumber.to18(page.id_number) if page.id_number else None
     out: list[Candidate] = []
@@ -488,6 +497,10 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
             if share >= CORRECT_MIN_P:
                 reasons.append(f"id_number_corrected:{share:.2f}")
                 score += W_ID_CORRECTED * share
+                if page.birth_date is None and "birth_date_mismatch" in reasons:
+                    # The only date came from the number being corrected: no evidence against.
+                    reasons.remove("birth_date_mismatch")
+                    score += P_BIRTH_MISMATCH
         if c.person.name in name_lp and c.person.name != page.name:
             share = math.exp(name_lp[c.person.name] - name_z)
             if share >= CORRECT_MIN_P:
