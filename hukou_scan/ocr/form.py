@@ -360,6 +360,39 @@ def _comb_run(cells: list[Cell], i: int, bh: int) -> tuple[int, list[tuple[int, 
     return (j, boxes) if len(boxes) >= COMB_MIN_BOXES else (i, [])
 
 
+def _extend_left(before: list[Cell], boxes: list[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
+    """Boxes of a comb whose first rules were lost: (index in ``before`` where it starts, boxes).
+
+    Why: :func:`_comb_run` needs a few single boxes to learn the box width, so when the
+    rules of the first boxes are lost (a faint or tilted page) the comb started late and
+    its first digits stayed outside as odd cells (tuning forms: 13 of 18 boxes, no ID).
+    Walking left from the comb, a cell close to a whole multiple of the box width is
+    split into boxes; the cell after the label's rule may also hold the sliver before
+    the first box, so there the boxes are laid from its right edge.  Never more than
+    :data:`COMB_MAX_BOXES` in all, and a cell wider than three boxes (the label) stops it.
+    """
+    unit = float(np.median([b - a for a, b in boxes]))
+    k = len(before)
+    out = list(boxes)
+    while k > 0 and len(out) < COMB_MAX_BOXES:
+        c = before[k - 1]
+        cw = c.x1 - c.x0
+        room = COMB_MAX_BOXES - len(out)
+        m = round(cw / unit)
+        if 1 <= m <= min(3, room) and abs(cw - m * unit) <= 0.3 * unit and c.x1 >= out[0][0] - 0.5 * unit:
+            step = cw / m
+            out[:0] = [(round(c.x0 + q * step), round(c.x0 + (q + 1) * step)) for q in range(m)]
+            k -= 1
+            continue
+        m = int(cw // unit)
+        if 1 <= m <= min(3, room) and cw - m * unit <= 0.6 * unit and c.x1 >= out[0][0] - 0.5 * unit:
+            # The sliver between the label's rule and the first box, then m boxes.
+            out[:0] = [(round(c.x1 - (m - q) * unit), round(c.x1 - (m - q - 1) * unit)) for q in range(m)]
+            k -= 1
+        break
+    return k, out
+
+
 def merge_combs(grid: Grid) -> int:
     """Merge each comb field (公民身份号码 written one digit per printed box) into one cell.
 
@@ -377,7 +410,9 @@ def merge_combs(grid: Grid) -> int:
         while i < len(cells):
             j, boxes = _comb_run(cells, i, bh)
             if boxes:
-                x0, x1 = cells[i].x0, cells[j - 1].x1
+                k, boxes = _extend_left(out, boxes)
+                x0, x1 = (out[k].x0 if k < len(out) else cells[i].x0), cells[j - 1].x1
+                del out[k:]
                 sliver = 0.6 * float(np.median([b - a for a, b in boxes]))
                 # The slivers between the label's rule and the first box (and after the
                 # last) belong to the comb, not to the label's value.
@@ -666,10 +701,37 @@ def apply_corrections(words: list[OcrWord], fixes: list[Correction]) -> list[Ocr
     return out
 
 
+def _value_box(cell: Cell, rest: str) -> tuple[int, int, int, int]:
+    """Where ``rest`` (the value after a label in the same cell) is written.
+
+    Why not the cell: when the rule between label and value is lost the label's cell
+    runs on over the value, and re-reading the whole cell for the name's options read
+    the printed label too (tuning forms: no options for 2 of 8 names in one hand).
+    The value is the words after the label's own run; a run holding label and value
+    together gives the value's proportional slice.
+    """
+    ws = sorted(cell.words, key=lambda x: x.x)
+    boxes: list[tuple[int, int, int, int]] = []
+    for i, wd in enumerate(ws):
+        m = fx.match_label(wd.text)
+        if i == 0 and m is not None:
+            if m[2]:
+                frac = len(m[2]) / max(1, len(wd.text))
+                rx = wd.x + int(wd.w * (1 - frac))
+                boxes.append((rx, wd.y, wd.x + wd.w - rx, wd.h))
+            continue
+        boxes.append((wd.x, wd.y, wd.w, wd.h))
+    if not boxes:
+        return cell.box
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def _cell_raw(key: str, cell: Cell, rest: str = "") -> fx.RawField:
     ws = cell.words
     if rest:
-        return fx.RawField(key, rest, cell.box, min((x.conf for x in ws), default=0.0))
+        return fx.RawField(key, rest, _value_box(cell, rest), min((x.conf for x in ws), default=0.0))
     text = cell.text()
     conf = min((x.conf for x in ws), default=0.0)
     box = _union(ws) or cell.box

@@ -18,7 +18,7 @@ from hukou_scan.domain import iddecode, idnumber
 from hukou_scan.domain.models import OcrResult, OcrWord
 from hukou_scan.ocr.alternatives import best_path, char_options, frame_options, single_digit_options
 from hukou_scan.ocr.engine import LinePosteriors, PosteriorEngine, order_words
-from hukou_scan.ocr.form import detect_grid, merge_combs, recognize_page
+from hukou_scan.ocr.form import Band, Cell, Grid, _extract, detect_grid, merge_combs, recognize_page
 
 TODAY = date(2026, 12, 5)
 FIRST17 = "11010219620314013"
@@ -286,3 +286,26 @@ def test_the_name_keeps_its_frames_for_re_reading_whatever_its_length() -> None:
     assert name.alternatives == ()
     assert name.frames == ((("", 1.0),),)
     assert type(name).from_dict(name.to_dict()).frames == name.frames
+
+
+@pytest.mark.parametrize("drop", [(1, 2), (1, 3), (2, 4), (0, 1, 3)])
+def test_comb_whose_first_box_rules_were_lost_still_has_eighteen_boxes(drop: tuple[int, ...]) -> None:
+    # The comb used to start at the first run of single boxes: 13-15 boxes, no ID read.
+    grid = detect_grid(_form(NUMBER, drop_rules=drop))
+    assert merge_combs(grid) == 1
+    comb = next(c for b in grid.bands for c in b.cells if c.boxes)
+    assert len(comb.boxes) == 18
+    bw = (RIGHT - LEFT - LABEL_W - 40) // 18
+    assert abs(comb.boxes[0][0] - (LEFT + LABEL_W + 20)) <= bw // 4  # laid from the real first box
+
+
+def test_a_value_sharing_the_labels_cell_is_boxed_without_the_label() -> None:
+    # The rule between 姓名 and its value was lost: one cell holds both runs.
+    cell = Cell(100, 300, 1200, 430)
+    cell.words = [OcrWord("姓名", 116, 345, 80, 40, 0.99), OcrWord("王建国", 420, 335, 170, 60, 0.9)]
+    fields = _extract(Grid([Band(300, 430, [cell])]), [], today=TODAY)
+    name = next(f for f in fields if f.name == "name")
+    assert name.value == "王建国" and name.box == (420, 335, 170, 60)
+    cell.words = [OcrWord("姓名王建国", 116, 335, 500, 60, 0.9)]
+    name = next(f for f in _extract(Grid([Band(300, 430, [cell])]), [], today=TODAY) if f.name == "name")
+    assert name.value == "王建国" and name.box is not None and name.box[0] >= 116 + 500 * 2 // 5 - 1

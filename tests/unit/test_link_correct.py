@@ -152,9 +152,7 @@ def _frames(*per_char: tuple[tuple[str, float], ...]) -> tuple:
 def test_a_name_read_with_a_character_too_many_is_re_read_against_the_candidate() -> None:
     # 王建国 written; a stray stroke read as 口 (王建口国): no per-character options line
     # up with a three-character name, the frames still do.
-    frames = _frames(
-        (("王", 0.97),), (("建", 0.95),), (("口", 0.5), ("", 0.45)), (("国", 0.9), ("困", 0.05))
-    )
+    frames = _frames((("王", 0.97),), (("建", 0.95),), (("口", 0.5), ("", 0.45)), (("国", 0.9), ("困", 0.05)))
     page = PageFields(name="王建口国", sex="男", birth_date=BIRTH, name_frames=frames)
     namesake_day = _person("day", "王建图", _number("771"))
     cands = rank(page, MemorySource([TRUE, namesake_day]))
