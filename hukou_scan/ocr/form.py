@@ -317,42 +317,70 @@ COMB_MAX_BOXES = 18
 """An ID number never needs more boxes than this (a 15-digit number uses the first 15)."""
 
 
+def _box_unit(cells: list[Cell], i: int, bh: int) -> float:
+    """The box width of a comb that may start at ``cells[i]`` (0 when none can).
+
+    ``cells[i]`` no wider than the band is high; among the next adjacent cells (a few
+    boxes wide at most) the narrowest and those within a fifth of it: at least three
+    must agree.  Why not "the first cells":
+    on a faint page most inner box rules can be lost, so a comb can begin with a cell of
+    two boxes (tuning forms: 3 of 8 combs in one hand had hardly three single boxes in a
+    row, and none at the start).  Slivers (the gaps before the first box and after the
+    last) are narrower than a third of the band's height and never set the width.
+    """
+    if cells[i].x1 - cells[i].x0 > 1.2 * bh:
+        return 0.0
+    widths: list[int] = []
+    prev = cells[i].x0
+    for c in cells[i : i + COMB_MAX_BOXES]:
+        cw = c.x1 - c.x0
+        if cw > 2.5 * bh or c.x0 - prev > 0.5 * cw:
+            break
+        widths.append(cw)
+        prev = c.x1
+    widths = [w for w in widths if w >= 0.35 * bh]  # slivers before/after the boxes
+    if not widths:
+        return 0.0
+    low = min(widths)
+    near = [w for w in widths if w <= 1.2 * low]
+    return float(np.median(near)) if len(near) >= 3 else 0.0
+
+
 def _comb_run(cells: list[Cell], i: int, bh: int) -> tuple[int, list[tuple[int, int]]]:
     """The comb starting at ``cells[i]``: (index after it, its boxes), or (i, []) if none.
 
     Why not only equal cells: a box's rule stops short of the band's rules (the boxes
     are inset), so on a faint or tilted page the rule finder loses some of them and two
     or more boxes arrive as one cell — the comb then broke in two and the digits after
-    the gap were lost (tuning forms: 2 of 5 in one hand).  After a few single boxes
-    have set the box width, a cell close to a whole multiple of it is split evenly, and
-    a wider cell that holds all the boxes still missing (the comb's end rule lost as
+    the gap were lost (tuning forms: 2 of 5 in one hand).  Once the box width is known
+    (:func:`_box_unit`), a cell close to a whole multiple of it is split evenly, and a
+    wider cell that holds all the boxes still missing (the comb's end rule lost as
     well, the cell running on to the row's border) is cut into boxes up to
     :data:`COMB_MAX_BOXES`.
     """
+    unit = _box_unit(cells, i, bh)
+    if unit <= 0:
+        return i, []
     boxes: list[tuple[int, int]] = []
-    singles: list[int] = []
     j = i
     while j < len(cells) and len(boxes) < COMB_MAX_BOXES:
         c = cells[j]
         cw = c.x1 - c.x0
-        if boxes and c.x0 - boxes[-1][1] > 0.5 * (singles[-1] if singles else cw):
-            break
-        unit = float(np.median(singles)) if singles else 0.0
-        if cw <= 1.2 * bh and (not singles or abs(cw - unit) <= 0.2 * unit):
-            boxes.append((c.x0, c.x1))
-            singles.append(cw)
-            j += 1
-            continue
-        if len(singles) < 3:
+        if boxes and c.x0 - boxes[-1][1] > 0.5 * unit:
             break
         m = round(cw / unit)
         room = COMB_MAX_BOXES - len(boxes)
-        if m >= 2 and abs(cw - m * unit) <= 0.3 * unit and m <= room:
+        if 1 <= m <= room and abs(cw - m * unit) <= (0.2 if m == 1 else 0.3) * unit:
             step = cw / m
             boxes.extend((round(c.x0 + k * step), round(c.x0 + (k + 1) * step)) for k in range(m))
             j += 1
             continue
-        if cw > 1.5 * unit and int(cw // unit) >= room:
+        if len(boxes) >= 3 and 0.8 * unit <= cw < 2 * unit:
+            # The last box with the sliver after it (the comb's end rule lost).
+            boxes.append((c.x0, round(c.x0 + unit)))
+            j += 1
+            break
+        if len(boxes) >= 3 and cw > 1.5 * unit and int(cw // unit) >= room:
             m = room
             boxes.extend((round(c.x0 + k * unit), round(c.x0 + (k + 1) * unit)) for k in range(m))
             j += 1

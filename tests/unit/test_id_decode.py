@@ -288,7 +288,9 @@ def test_the_name_keeps_its_frames_for_re_reading_whatever_its_length() -> None:
     assert type(name).from_dict(name.to_dict()).frames == name.frames
 
 
-@pytest.mark.parametrize("drop", [(1, 2), (1, 3), (2, 4), (0, 1, 3)])
+@pytest.mark.parametrize(
+    "drop", [(1, 2), (1, 3), (2, 4), (0, 1, 3), (1, 3, 5, 9, 11), (2, 4, 6, 8, 12, 14, 18)]
+)
 def test_comb_whose_first_box_rules_were_lost_still_has_eighteen_boxes(drop: tuple[int, ...]) -> None:
     # The comb used to start at the first run of single boxes: 13-15 boxes, no ID read.
     grid = detect_grid(_form(NUMBER, drop_rules=drop))
