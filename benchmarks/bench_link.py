@@ -1,7 +1,7 @@
 """End-to-end link benchmark: camera frames in, confirmed-person proposals out, 1 M registry.
 
-Run: ``python -m benchmarks.bench_link [--quick] [--persons N] [--pages-per-hand K]``.
-Prints one JSON object on its last line.
+Run: ``python -m benchmarks.bench_link [--quick] [--persons N] [--pages-per-hand K]
+[--layout independent|simulator|both]``.  Prints one JSON object on its last line.
 
 The registry: a fictional 1 M-person registry (:func:`benchmarks.bench_registry.write_registry`,
 about 50 000 with ``--quick``) plus, for each of 200 target persons, five near-duplicate
@@ -19,11 +19,18 @@ twins (issue 17 item 4):
 Built once and cached under ``~/.cache/hukou-scan-bench/link`` (the SQLite database after
 a normal import through :class:`RegistryService`, and the targets).
 
-The pages (``pages``): a 常住人口登记表 for a target person, its entries written in one hand,
-laid on a desk of the independent frame generator (:mod:`benchmarks.independent.frames`:
+The pages (``pages``), ``--layout independent`` (the default): a form in the layout the
+project's simulator never draws (:mod:`benchmarks.independent.hwforms`: four-column
+table, the 公民身份号码 one digit per printed box) for a target person — every page's
+person has the five near-duplicates above in the registry — its entries written in one
+hand.  ``--layout simulator``: the simulator's 常住人口登记表 for a target person (even
+pages) or a person without twins (odd pages), as before.  Either way the page is laid on a desk of the independent frame generator (:mod:`benchmarks.independent.frames`:
 other desks, lights, pens, sheets underneath), 8 MP frames.  Hands: ``kai`` (printed Kai,
 the face the simulator writes with) and five handwriting faces from Fontsource that the
-project never tuned on (:mod:`benchmarks._hands`).  Each frame goes through the same
+project never tuned on (:mod:`benchmarks._hands`); on the independent layout the
+report keeps the hands the form reader may be tuned on
+(:data:`benchmarks.independent.hwforms.TUNING_HANDS`) apart from the test-only ones
+(``TEST_HANDS``): ``tuning_hands`` / ``test_hands``.  Each frame goes through the same
 steps as in the app: :func:`hukou_scan.imaging.pipeline.process_frame` →
 :func:`hukou_scan.ocr.form.recognize_page` (rapidocr) → :func:`rank_page` → the
 pre-selection rule of :class:`LinkingService` (``certain``, score ≥ 85, lead ≥ 10).
@@ -31,7 +38,10 @@ pre-selection rule of :class:`LinkingService` (``certain``, score ≥ 85, lead �
 Figures: ``link_top1`` (top candidate is the true person, printed Kai), ``link_top1_hw``
 (the handwriting faces together, and per hand), ``wrong_certain`` (pages where a wrong
 person was pre-selected as certain; goal 0), ``certain_rate``, ``registry_size``,
-``pages``.  Anchor in the same run: ``old_rule`` — the score-only pre-selection (≥ 85,
+``pages``; per page group the readings of 公民身份号码 and 姓名 three ways: ``raw`` (the
+plain ID rules on what was read), ``read`` (the field value: for the ID after the
+constrained decoder), ``corrected`` (the value the clerk's confirmation of the top
+candidate would write: its ``*_corrected`` proposals, else the value read).  Anchor in the same run: ``old_rule`` — the score-only pre-selection (≥ 85,
 lead ≥ 10) that the linker used before — on the same pages.
 
 ``twin_stress``: no images; for every target, the readings an OCR slip produces —
@@ -65,9 +75,10 @@ from benchmarks.independent.frames import make_frame
 from hukou_scan.app import AppContext
 from hukou_scan.capture.simulated.forms import render_registration_form
 from hukou_scan.config import load_settings
-from hukou_scan.domain import Person, idnumber
+from hukou_scan.domain import ExtractedField, Person, idnumber
 from hukou_scan.domain.sample import REGISTRY_COLUMNS
-from hukou_scan.registry.matching import Candidate, PageFields, rank, rank_page
+from hukou_scan.ocr.fields import strip_punct
+from hukou_scan.registry.matching import Candidate, PageFields, corrections_for, rank, rank_page
 from hukou_scan.registry.variants import confusion_variants
 from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.linking import DEFAULT_MARGIN, DEFAULT_THRESHOLD
@@ -80,6 +91,8 @@ TWIN_KINDS = ("namesake_slip", "variant_slip", "namesake_day", "namesake_year", 
 SLIP_KINDS = {str(TWIN_KINDS.index(k)) for k in ("namesake_slip", "variant_slip", "form_twin")}
 """Twins whose number one misread digit of the target's number can produce (household suffix)."""
 PAGE_SEED0 = 9100  # independent frame seeds used for the desks (held-out range of frames.py)
+INDEPENDENT_SEED0 = 9400
+"""Frame and form seeds of the independent-layout pages (no other benchmark draws them)."""
 
 
 # --------------------------------------------------------------------------- registry
@@ -229,10 +242,51 @@ def page_person(t: dict[str, str], pid: str) -> Person:
     )
 
 
+LAYOUTS = ("independent", "simulator")
+
+
+def _id_canon(value: str) -> str:
+    n = idnumber.normalize(value)
+    return idnumber.to18(n) or n
+
+
+def _raw_id(flds: list[ExtractedField]) -> str:
+    """What the plain ID rules (:func:`idnumber.read`) make of the raw reading, canonical form."""
+    f = max((f for f in flds if f.name == "id_number"), key=lambda f: f.confidence, default=None)
+    if f is None:
+        return ""
+    r = idnumber.read(strip_punct("".join((f.raw or f.value).split())))
+    return (idnumber.to18(r.value) or "") if r.valid else ""
+
+
+def readings(flds: list[ExtractedField], top: Candidate | None) -> dict[str, str]:
+    """公民身份号码 and 姓名 raw, as read, and as the confirmation of ``top`` would write them."""
+    read = PageFields.from_extracted(flds)
+    out = {
+        "id_raw": _raw_id(flds),
+        "id_read": _id_canon(read.id_number),
+        "name_read": read.name,
+    }
+    out["id_corrected"], out["name_corrected"] = out["id_read"], out["name_read"]
+    if top is not None:
+        for c in corrections_for(flds, top.person, top.reasons):
+            if c.field == "id_number":
+                out["id_corrected"] = _id_canon(c.corrected)
+            elif c.field == "name":
+                out["name_corrected"] = c.corrected
+    return out
+
+
 def run_pages(
-    store: RegistryStore, people: dict[str, list[dict[str, str]]], hands: list[str], per_hand: int
+    store: RegistryStore,
+    people: dict[str, list[dict[str, str]]],
+    hands: list[str],
+    per_hand: int,
+    layout: str = "independent",
 ) -> dict[str, Any]:
-    """Half the pages show a person with five twins in the registry, half a person without."""
+    """Link every page; on the simulator layout half the pages show a person without twins."""
+    from benchmarks.independent.frames import desk_of
+    from benchmarks.independent.hwforms import render_form
     from hukou_scan.imaging.pipeline import process_frame
     from hukou_scan.ocr.engine import create_engine
     from hukou_scan.ocr.form import recognize_page
@@ -240,44 +294,46 @@ def run_pages(
     engine = create_engine("rapidocr")
     rows: list[dict[str, Any]] = []
     k = 0
+    seed0 = PAGE_SEED0 if layout == "simulator" else INDEPENDENT_SEED0
     for hand in hands:
         for j in range(per_hand):
-            group = "targets" if j % 2 == 0 else "plain"
+            group = "targets" if layout == "independent" or j % 2 == 0 else "plain"
             t = people[group][(k * 37) % len(people[group])]
             truth = true_person(store, t)
-            seed = PAGE_SEED0 + k
+            seed = seed0 + k
             k += 1
-            page = render_registration_form(
-                page_person(t, truth.id),
-                t["户主姓名"],
-                seed=seed,
-                hand=functools.partial(hand_font, hand),
-            )
-            frame = make_frame(seed, page_image=cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)).image
+            person = page_person(t, truth.id)
+            font = functools.partial(hand_font, hand)
+            if layout == "simulator":
+                image = render_registration_form(person, t["户主姓名"], seed=seed, hand=font).image
+            else:
+                image = render_form(person, t["户主姓名"], font, seed).image
+            frame = make_frame(seed, page_image=cv2.cvtColor(image, cv2.COLOR_RGB2BGR)).image
             c0 = time.process_time()
             res = process_frame(frame)
+            base = {"hand": hand, "desk": desk_of(seed), "twins": group == "targets"}
             if not res.parts:
-                rows.append(
-                    {"hand": hand, "twins": group == "targets", "ok": False, "certain": False, "old": False}
-                )
+                rows.append({**base, "ok": False, "certain": False, "old": False})
                 continue
             ocr = recognize_page(engine, res.parts[0].derivative)
             cands, household = rank_page(ocr.fields, store)
             cpu = time.process_time() - c0
-            read = PageFields.from_extracted(ocr.fields)
-            top = cands[0].person.id if cands else ""
+            top = cands[0] if cands and not household else None
+            got = readings(ocr.fields, top)
+            want_name = truth.name
             row = {
-                "hand": hand,
-                "twins": group == "targets",
-                "ok": top == truth.id,
+                **base,
+                "ok": bool(cands) and cands[0].person.id == truth.id,
                 "certain": (not household) and new_rule(cands),
                 "old": (not household) and old_rule(cands),
-                "id_read": idnumber.to18(idnumber.normalize(read.id_number)) == truth.id_number,
-                "name_read": read.name == truth.name,
+                **{
+                    f"{k_}_ok": got[k_] == (truth.id_number if k_.startswith("id") else want_name)
+                    for k_ in ("id_raw", "id_read", "id_corrected", "name_read", "name_corrected")
+                },
                 "cpu_s": round(cpu, 2),
             }
             rows.append(row)
-            print(f"{hand} {j}: {json.dumps(row, ensure_ascii=False)}", file=sys.stderr)
+            print(f"{layout} {hand} {j}: {json.dumps(row, ensure_ascii=False)}", file=sys.stderr)
     return summarise(rows, hands)
 
 
@@ -285,7 +341,22 @@ def _rate(xs: list[bool]) -> float | None:
     return round(sum(xs) / len(xs), 3) if xs else None
 
 
+READ_KEYS = ("id_raw", "id_read", "id_corrected", "name_read", "name_corrected")
+
+
+def _group(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "pages": len(rows),
+        "top1": _rate([r["ok"] for r in rows]),
+        "certain": _rate([r["certain"] for r in rows]),
+        "wrong_certain": sum(1 for r in rows if r["certain"] and not r["ok"]),
+        **{f"{k}_exact": _rate([bool(r.get(f"{k}_ok")) for r in rows]) for k in READ_KEYS},
+    }
+
+
 def summarise(rows: list[dict[str, Any]], hands: list[str]) -> dict[str, Any]:
+    from benchmarks.independent.hwforms import TEST_HANDS, TUNING_HANDS
+
     kai = [r for r in rows if r["hand"] == "kai"]
     hw = [r for r in rows if r["hand"] != "kai"]
     return {
@@ -297,15 +368,10 @@ def summarise(rows: list[dict[str, Any]], hands: list[str]) -> dict[str, Any]:
         "certain_rate_no_twins": _rate([r["certain"] for r in rows if not r["twins"]]),
         "certain_rate_with_twins": _rate([r["certain"] for r in rows if r["twins"]]),
         "pages": len(rows),
-        "per_hand": {
-            h: {
-                "top1": _rate([r["ok"] for r in rows if r["hand"] == h]),
-                "certain": _rate([r["certain"] for r in rows if r["hand"] == h]),
-                "id_read": _rate([bool(r.get("id_read")) for r in rows if r["hand"] == h]),
-                "name_read": _rate([bool(r.get("name_read")) for r in rows if r["hand"] == h]),
-            }
-            for h in hands
-        },
+        "kai": _group(kai),
+        "tuning_hands": _group([r for r in rows if r["hand"] in TUNING_HANDS]),
+        "test_hands": _group([r for r in rows if r["hand"] in TEST_HANDS]),
+        "per_hand": {h: _group([r for r in rows if r["hand"] == h]) for h in hands},
         "cpu_s_per_page": round(float(np.mean([r.get("cpu_s", 0.0) for r in rows])), 2) if rows else None,
         "anchor_old_rule": {
             "wrong_certain": sum(1 for r in rows if r["old"] and not r["ok"]),
@@ -356,6 +422,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="50 000 persons, 2 pages per hand")
     ap.add_argument("--persons", type=int, default=None)
     ap.add_argument("--pages-per-hand", type=int, default=None)
+    ap.add_argument(
+        "--layout",
+        choices=(*LAYOUTS, "both"),
+        default="independent",
+        help="form layout of the pages: the independent one (default), the simulator's, or both",
+    )
+    ap.add_argument(
+        "--hands",
+        default="",
+        help="comma-separated subset of hands (e.g. only the tuning hands while developing)",
+    )
     args = ap.parse_args(argv)
     persons = args.persons or (50_000 if args.quick else 1_000_000)
     per_hand = args.pages_per_hand or (2 if args.quick else 10)
@@ -372,7 +449,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"twin stress: {result['twin_stress']}", file=sys.stderr)
         hands = ["kai", *available_hands(HANDS)]
         result["hands_missing"] = [h for h in HANDS if h not in hands]
-        result.update(run_pages(store, people, hands, per_hand))
+        if args.hands:
+            wanted = args.hands.split(",")
+            hands = [h for h in hands if h in wanted]
+        layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
+        result["layout"] = layouts[0]
+        result.update(run_pages(store, people, hands, per_hand, layouts[0]))
+        for other in layouts[1:]:
+            result[f"{other}_layout"] = run_pages(store, people, hands, per_hand, other)
         result["goals"] = {"link_top1": 0.98, "link_top1_hw": 0.95, "wrong_certain": 0}
         result["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     finally:

@@ -126,6 +126,7 @@ def decode(
     areas: Collection[str] | None = None,
     today: date | None = None,
     beam: int = BEAM,
+    n_runners: int = 3,
 ) -> IdDecode | None:
     """The most probable number satisfying the ID rules, or ``None`` for no 15/18-position line.
 
@@ -136,6 +137,7 @@ def decode(
         areas: known 6-digit area codes (soft rule); ``None`` checks the province only.
         today: latest possible birth date (defaults to today).
         beam: states kept per position.
+        n_runners: how many next-best valid numbers to return in ``runners``.
     """
     n = len(positions)
     if n not in (15, 18):
@@ -198,7 +200,8 @@ def decode(
     total = sum(weights)
     best_lp, written, why = finals[0]
     del best_lp
-    runners = tuple((s, w / total) for (_lp, s, _w), w in zip(finals[1:4], weights[1:4], strict=False))
+    end = 1 + max(0, n_runners)
+    runners = tuple((s, w / total) for (_lp, s, _w), w in zip(finals[1:end], weights[1:end], strict=False))
     return IdDecode(
         value=idnumber.upgrade15(written) if old else written,
         written=written,
@@ -228,3 +231,74 @@ def sequence_logprob(positions: Sequence[Options], text: str, *, digits: bool = 
             p = next((p for c, p in opts if c == ch), 0.0)
             total += math.log(max(FLOOR, p / mass if mass > 1.0 else p))
     return total
+
+
+def top_readings(
+    positions: Sequence[Options], limit: int = 8, min_ratio: float = 0.02
+) -> list[tuple[str, float]]:
+    """The most probable strings (any characters) off per-character options, best first.
+
+    Why: a name misread in one character is looked up in the registry under its
+    runner-up readings too (``王建困`` → ``王建国`` when 国 was offered at 0.4), so the
+    true person reaches the candidate list even when the misreading is no known
+    confusion.  Strings below ``min_ratio`` of the best one's probability are dropped.
+    Probabilities are the per-position products (options not renormalised).
+    """
+    if not positions or any(not p for p in positions):
+        return []
+    beam: list[tuple[float, str]] = [(0.0, "")]
+    floor = math.log(min_ratio)
+    for opts in positions:
+        nxt = [(lp + math.log(p), s + ch) for lp, s in beam for ch, p in opts if p > 0]
+        nxt.sort(key=lambda t: -t[0])
+        top = nxt[0][0] if nxt else 0.0
+        beam = [t for t in nxt[:limit] if t[0] - top >= floor]
+    return [(s, math.exp(lp)) for lp, s in beam]
+
+
+BLANK = ""
+"""The CTC blank in frame options (:func:`ctc_logprob`)."""
+
+
+def ctc_logprob(frames: Sequence[Options], text: str) -> float | None:
+    """Log probability that a CTC recogniser's frames spell exactly ``text`` (any length).
+
+    Why not :func:`sequence_logprob`: that needs one option set per written character,
+    so a name the recogniser read with a character too many or too few (a stroke taken
+    for 一, two characters run together) could not be re-read against a registry
+    candidate at all.  The CTC forward algorithm sums over every alignment of ``text``
+    to the frames instead.  ``frames`` holds, per frame, the recogniser's top classes
+    with their probabilities, :data:`BLANK` for the blank; a class not kept gets
+    :data:`FLOOR`.  ``None`` for no frames or no text.
+    """
+    if not frames or not text:
+        return None
+    floor = math.log(FLOOR)
+    ext = [BLANK]
+    for ch in text:
+        ext.extend((ch, BLANK))
+    n = len(ext)
+    neg = -math.inf
+    alpha = [neg] * n
+    table = [{c: math.log(p) for c, p in opts if p > 0} for opts in frames]
+    alpha[0] = table[0].get(BLANK, floor)
+    alpha[1] = table[0].get(ext[1], floor)
+    for t in range(1, len(frames)):
+        lp = table[t]
+        nxt = [neg] * n
+        for s in range(n):
+            acc = [alpha[s]]
+            if s >= 1:
+                acc.append(alpha[s - 1])
+            if s >= 2 and ext[s] != BLANK and ext[s] != ext[s - 2]:
+                acc.append(alpha[s - 2])
+            m = max(acc)
+            if m == neg:
+                continue
+            nxt[s] = m + math.log(sum(math.exp(a - m) for a in acc)) + lp.get(ext[s], floor)
+        alpha = nxt
+    ends = [a for a in alpha[-2:] if a != neg]
+    if not ends:
+        return None
+    m = max(ends)
+    return m + math.log(sum(math.exp(a - m) for a in ends))

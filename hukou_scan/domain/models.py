@@ -348,6 +348,13 @@ class ExtractedField:
     Kept (for ID numbers and names) so that the linker can re-read the field against
     registry candidates without the image: see :mod:`hukou_scan.domain.iddecode`.
     """
+    frames: Alternatives = ()
+    """Per recogniser frame (CTC), its top classes ``(char, probability)``, ``""`` the blank.
+
+    Kept for names: a candidate name of another length than the reading (a character
+    too many or too few) can still be scored against them
+    (:func:`hukou_scan.domain.iddecode.ctc_logprob`).
+    """
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -362,6 +369,8 @@ class ExtractedField:
         }
         if self.alternatives:
             d["alternatives"] = [[[c, round(p, 4)] for c, p in pos] for pos in self.alternatives]
+        if self.frames:
+            d["frames"] = [[[c, round(p, 4)] for c, p in pos] for pos in self.frames]
         return d
 
     @classmethod
@@ -379,6 +388,7 @@ class ExtractedField:
             alternatives=tuple(
                 tuple((str(c), float(p)) for c, p in pos) for pos in d.get("alternatives", ())
             ),
+            frames=tuple(tuple((str(c), float(p)) for c, p in pos) for pos in d.get("frames", ())),
         )
 
 

@@ -78,3 +78,29 @@ def single_digit_options(post: LinePosteriors) -> tuple[tuple[str, float], ...]:
     ]
     opts.sort(key=lambda t: -t[1])
     return tuple(opts)
+
+
+FRAME_TOP_K = 4
+"""Classes kept per CTC frame for re-scoring whole strings (blank included)."""
+
+
+def frame_options(post: LinePosteriors, top_k: int = FRAME_TOP_K) -> Alternatives:
+    """Per frame, the ``top_k`` classes above :data:`MIN_P` (``""`` for the blank).
+
+    Why: re-reading a name against registry candidates of another length needs the
+    frames themselves, not the best path's characters (:func:`iddecode.ctc_logprob`).
+    A few classes per frame keep nearly all of the probability mass at a few hundred
+    numbers per name.
+    """
+    out: list[tuple[tuple[str, float], ...]] = []
+    n = len(post.charset)
+    for row in post.probs:
+        order = np.argsort(-row)[:top_k]
+        out.append(
+            tuple(
+                ("" if k == 0 else post.charset[k], round(float(row[k]), 4))
+                for k in order.tolist()
+                if k < n and row[k] >= MIN_P
+            )
+        )
+    return tuple(out)

@@ -33,7 +33,7 @@ from hukou_scan.domain import idnumber
 from hukou_scan.domain.models import Alternatives, ExtractedField, OcrResult, OcrWord
 from hukou_scan.errors import OcrError
 from hukou_scan.ocr import fields as fx
-from hukou_scan.ocr.alternatives import best_path, char_options, single_digit_options
+from hukou_scan.ocr.alternatives import best_path, char_options, frame_options, single_digit_options
 from hukou_scan.ocr.engine import (
     OcrEngine,
     PosteriorEngine,
@@ -317,47 +317,108 @@ COMB_MAX_BOXES = 18
 """An ID number never needs more boxes than this (a 15-digit number uses the first 15)."""
 
 
+def _box_unit(cells: list[Cell], i: int, bh: int) -> float:
+    """The box width of a comb that may start at ``cells[i]`` (0 when none can).
+
+    ``cells[i]`` no wider than the band is high; among the next adjacent cells (a few
+    boxes wide at most) the narrowest and those within a fifth of it: at least three
+    must agree.  Why not "the first cells":
+    on a faint page most inner box rules can be lost, so a comb can begin with a cell of
+    two boxes (tuning forms: 3 of 8 combs in one hand had hardly three single boxes in a
+    row, and none at the start).  Slivers (the gaps before the first box and after the
+    last) are narrower than a third of the band's height and never set the width.
+    """
+    if cells[i].x1 - cells[i].x0 > 1.2 * bh:
+        return 0.0
+    widths: list[int] = []
+    prev = cells[i].x0
+    for c in cells[i : i + COMB_MAX_BOXES]:
+        cw = c.x1 - c.x0
+        if cw > 2.5 * bh or c.x0 - prev > 0.5 * cw:
+            break
+        widths.append(cw)
+        prev = c.x1
+    widths = [w for w in widths if w >= 0.35 * bh]  # slivers before/after the boxes
+    if not widths:
+        return 0.0
+    low = min(widths)
+    near = [w for w in widths if w <= 1.2 * low]
+    return float(np.median(near)) if len(near) >= 3 else 0.0
+
+
 def _comb_run(cells: list[Cell], i: int, bh: int) -> tuple[int, list[tuple[int, int]]]:
     """The comb starting at ``cells[i]``: (index after it, its boxes), or (i, []) if none.
 
     Why not only equal cells: a box's rule stops short of the band's rules (the boxes
     are inset), so on a faint or tilted page the rule finder loses some of them and two
     or more boxes arrive as one cell — the comb then broke in two and the digits after
-    the gap were lost (tuning forms: 2 of 5 in one hand).  After a few single boxes
-    have set the box width, a cell close to a whole multiple of it is split evenly, and
-    a wider cell that holds all the boxes still missing (the comb's end rule lost as
+    the gap were lost (tuning forms: 2 of 5 in one hand).  Once the box width is known
+    (:func:`_box_unit`), a cell close to a whole multiple of it is split evenly, and a
+    wider cell that holds all the boxes still missing (the comb's end rule lost as
     well, the cell running on to the row's border) is cut into boxes up to
     :data:`COMB_MAX_BOXES`.
     """
+    unit = _box_unit(cells, i, bh)
+    if unit <= 0:
+        return i, []
     boxes: list[tuple[int, int]] = []
-    singles: list[int] = []
     j = i
     while j < len(cells) and len(boxes) < COMB_MAX_BOXES:
         c = cells[j]
         cw = c.x1 - c.x0
-        if boxes and c.x0 - boxes[-1][1] > 0.5 * (singles[-1] if singles else cw):
-            break
-        unit = float(np.median(singles)) if singles else 0.0
-        if cw <= 1.2 * bh and (not singles or abs(cw - unit) <= 0.2 * unit):
-            boxes.append((c.x0, c.x1))
-            singles.append(cw)
-            j += 1
-            continue
-        if len(singles) < 3:
+        if boxes and c.x0 - boxes[-1][1] > 0.5 * unit:
             break
         m = round(cw / unit)
         room = COMB_MAX_BOXES - len(boxes)
-        if m >= 2 and abs(cw - m * unit) <= 0.3 * unit and m <= room:
+        if 1 <= m <= room and abs(cw - m * unit) <= (0.2 if m == 1 else 0.3) * unit:
             step = cw / m
             boxes.extend((round(c.x0 + k * step), round(c.x0 + (k + 1) * step)) for k in range(m))
             j += 1
             continue
-        if cw > 1.5 * unit and int(cw // unit) >= room:
+        if len(boxes) >= 3 and 0.8 * unit <= cw < 2 * unit:
+            # The last box with the sliver after it (the comb's end rule lost).
+            boxes.append((c.x0, round(c.x0 + unit)))
+            j += 1
+            break
+        if len(boxes) >= 3 and cw > 1.5 * unit and int(cw // unit) >= room:
             m = room
             boxes.extend((round(c.x0 + k * unit), round(c.x0 + (k + 1) * unit)) for k in range(m))
             j += 1
         break
     return (j, boxes) if len(boxes) >= COMB_MIN_BOXES else (i, [])
+
+
+def _extend_left(before: list[Cell], boxes: list[tuple[int, int]]) -> tuple[int, list[tuple[int, int]]]:
+    """Boxes of a comb whose first rules were lost: (index in ``before`` where it starts, boxes).
+
+    Why: :func:`_comb_run` needs a few single boxes to learn the box width, so when the
+    rules of the first boxes are lost (a faint or tilted page) the comb started late and
+    its first digits stayed outside as odd cells (tuning forms: 13 of 18 boxes, no ID).
+    Walking left from the comb, a cell close to a whole multiple of the box width is
+    split into boxes; the cell after the label's rule may also hold the sliver before
+    the first box, so there the boxes are laid from its right edge.  Never more than
+    :data:`COMB_MAX_BOXES` in all, and a cell wider than three boxes (the label) stops it.
+    """
+    unit = float(np.median([b - a for a, b in boxes]))
+    k = len(before)
+    out = list(boxes)
+    while k > 0 and len(out) < COMB_MAX_BOXES:
+        c = before[k - 1]
+        cw = c.x1 - c.x0
+        room = COMB_MAX_BOXES - len(out)
+        m = round(cw / unit)
+        if 1 <= m <= min(3, room) and abs(cw - m * unit) <= 0.3 * unit and c.x1 >= out[0][0] - 0.5 * unit:
+            step = cw / m
+            out[:0] = [(round(c.x0 + q * step), round(c.x0 + (q + 1) * step)) for q in range(m)]
+            k -= 1
+            continue
+        m = int(cw // unit)
+        if 1 <= m <= min(3, room) and cw - m * unit <= 0.6 * unit and c.x1 >= out[0][0] - 0.5 * unit:
+            # The sliver between the label's rule and the first box, then m boxes.
+            out[:0] = [(round(c.x1 - (m - q) * unit), round(c.x1 - (m - q - 1) * unit)) for q in range(m)]
+            k -= 1
+        break
+    return k, out
 
 
 def merge_combs(grid: Grid) -> int:
@@ -377,7 +438,9 @@ def merge_combs(grid: Grid) -> int:
         while i < len(cells):
             j, boxes = _comb_run(cells, i, bh)
             if boxes:
-                x0, x1 = cells[i].x0, cells[j - 1].x1
+                k, boxes = _extend_left(out, boxes)
+                x0, x1 = (out[k].x0 if k < len(out) else cells[i].x0), cells[j - 1].x1
+                del out[k:]
                 sliver = 0.6 * float(np.median([b - a for a, b in boxes]))
                 # The slivers between the label's rule and the first box (and after the
                 # last) belong to the comb, not to the label's value.
@@ -602,9 +665,12 @@ def attach_alternatives(
         if crop.size == 0:
             out.append(f)
             continue
-        opts = char_options(engine.line_posteriors(crop))
+        post = engine.line_posteriors(crop)
+        opts = char_options(post)
         if f.name == "name":
-            out.append(replace(f, alternatives=opts) if len(opts) == len(f.value) else f)
+            out.append(
+                replace(f, alternatives=opts if len(opts) == len(f.value) else (), frames=frame_options(post))
+            )
             continue
         digits = tuple(o for o in opts if o and o[0][0] not in _ID_EDGE_CHARS)
         if len(digits) in (15, 18):
@@ -663,10 +729,37 @@ def apply_corrections(words: list[OcrWord], fixes: list[Correction]) -> list[Ocr
     return out
 
 
+def _value_box(cell: Cell, rest: str) -> tuple[int, int, int, int]:
+    """Where ``rest`` (the value after a label in the same cell) is written.
+
+    Why not the cell: when the rule between label and value is lost the label's cell
+    runs on over the value, and re-reading the whole cell for the name's options read
+    the printed label too (tuning forms: no options for 2 of 8 names in one hand).
+    The value is the words after the label's own run; a run holding label and value
+    together gives the value's proportional slice.
+    """
+    ws = sorted(cell.words, key=lambda x: x.x)
+    boxes: list[tuple[int, int, int, int]] = []
+    for i, wd in enumerate(ws):
+        m = fx.match_label(wd.text)
+        if i == 0 and m is not None:
+            if m[2]:
+                frac = len(m[2]) / max(1, len(wd.text))
+                rx = wd.x + int(wd.w * (1 - frac))
+                boxes.append((rx, wd.y, wd.x + wd.w - rx, wd.h))
+            continue
+        boxes.append((wd.x, wd.y, wd.w, wd.h))
+    if not boxes:
+        return cell.box
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
 def _cell_raw(key: str, cell: Cell, rest: str = "") -> fx.RawField:
     ws = cell.words
     if rest:
-        return fx.RawField(key, rest, cell.box, min((x.conf for x in ws), default=0.0))
+        return fx.RawField(key, rest, _value_box(cell, rest), min((x.conf for x in ws), default=0.0))
     text = cell.text()
     conf = min((x.conf for x in ws), default=0.0)
     box = _union(ws) or cell.box

@@ -105,6 +105,8 @@ class PageFields:
     """Per written ID character, the recogniser's options (link-then-correct)."""
     name_alternatives: Alternatives = ()
     """Per name character, the recogniser's options (link-then-correct)."""
+    name_frames: Alternatives = ()
+    """The name line's CTC frames (top classes per frame, ``""`` blank): scores names of any length."""
     id_decoded: float | None = None
     """The decoder's posterior when the ID value was inferred from the options (``id_decoded``)."""
 
@@ -136,6 +138,7 @@ class PageFields:
             head_name=values.get("head_name", ""),
             id_alternatives=idf.alternatives if idf else (),
             name_alternatives=namef.alternatives if namef else (),
+            name_frames=namef.frames if namef else (),
             id_decoded=idf.confidence if idf and "id_decoded" in idf.reasons else None,
         )
 
@@ -301,6 +304,30 @@ def _one_slip(body: str) -> list[str]:
     return out
 
 
+DECODED_LOOKUPS = 6
+"""Valid numbers the decoder ranks best (after its first) that are looked up as candidates."""
+
+
+def decoded_numbers(page: PageFields) -> list[str]:
+    """Canonical 18-digit forms of the decoder's best valid readings of the ID options.
+
+    Empty without options of a 15/18-character line.  Looked up without any score of
+    their own: :func:`reread_against` decides how well each owner's number fits.
+    """
+    if len(page.id_alternatives) not in (15, 18):
+        return []
+    dec = iddecode.decode(
+        page.id_alternatives,
+        birth=page.birth_date,
+        sex=page.sex or None,
+        n_runners=DECODED_LOOKUPS,
+    )
+    if dec is None:
+        return []
+    written = [dec.written, *(n for n, _p in dec.runners)]
+    return [n for n in dict.fromkeys(idnumber.to18(w) or w for w in written) if n]
+
+
 def _id_birth(number: str) -> date | None:
     s = idnumber.normalize(number)
     if len(s) in (15, 18) and s[:-1].isdigit():
@@ -336,15 +363,29 @@ def rank(
                 add([p])
                 acc[p.id].id_near = True
                 acc[p.id].probe = bool(found)
+    # The decoder's runner-up valid numbers: a digit it got wrong is usually the
+    # runner-up there, and that number's owner must reach the re-read below.
+    alt_numbers = [n for n in decoded_numbers(page) if n not in {raw_id, exact}]
+    if alt_numbers:
+        add(source.by_id_numbers(alt_numbers, limit=len(alt_numbers)))
     if page.name or page.former_name:
         keys: list[str] = []
         for n in (page.name, page.former_name):
             if n:
                 keys.append(fold(n))
                 keys.extend(confusion_variants(n))
-        add(source.by_name_keys(keys, birth) if birth else source.by_name_keys(keys, limit=100))
-        if birth:
-            add(source.by_birth_date(birth))
+        # Runner-up readings of the name (link-then-correct needs the true person in the list).
+        keys.extend(fold(n) for n, _p in iddecode.top_readings(page.name_alternatives) if n != page.name)
+        keys = list(dict.fromkeys(keys))
+        # A misread date (on the page or in the number) must not hide the person born on
+        # the other one: look up under every birth date the page gives.
+        births = list(dict.fromkeys(b for b in (birth, page.birth_date, _id_birth(exact or raw_id)) if b))
+        if births:
+            for b in births:
+                add(source.by_name_keys(keys, b))
+                add(source.by_birth_date(b))
+        else:
+            add(source.by_name_keys(keys, limit=100))
     if page.household_no:
         add(source.by_household(page.household_no))
 
@@ -405,7 +446,7 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
     a candidate up the list but never pre-select it — the clerk's confirmation makes it
     final.
     """
-    if not cands or not (page.id_alternatives or page.name_alternatives):
+    if not cands or not (page.id_alternatives or page.name_alternatives or page.name_frames):
         return cands
     top = cands  # every person the lookups found (a few hundred at most): the registry's prior
     id_z = name_z = 0.0
@@ -433,12 +474,18 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
             ]
         )
     name_lp: dict[str, float] = {}
-    if page.name_alternatives and page.name:
+    if (page.name_alternatives or page.name_frames) and page.name:
+
+        def name_logprob(text: str) -> float | None:
+            if page.name_frames:  # every length: a character too many or too few is no obstacle
+                return iddecode.ctc_logprob(page.name_frames, text)
+            return iddecode.sequence_logprob(page.name_alternatives, text)
+
         for c in top:
-            lp = iddecode.sequence_logprob(page.name_alternatives, c.person.name)
+            lp = name_logprob(c.person.name)
             if lp is not None:
                 name_lp[c.person.name] = lp
-        read = iddecode.sequence_logprob(page.name_alternatives, page.name)
+        read = name_logprob(page.name)
         name_z = _logsumexp([*name_lp.values(), *([read + math.log(P_OUTSIDE)] if read is not None else [])])
     read18 = idnumber.to18(page.id_number) if page.id_number else None
     out: list[Candidate] = []
@@ -450,6 +497,10 @@ def reread_against(page: PageFields, cands: list[Candidate]) -> list[Candidate]:
             if share >= CORRECT_MIN_P:
                 reasons.append(f"id_number_corrected:{share:.2f}")
                 score += W_ID_CORRECTED * share
+                if page.birth_date is None and "birth_date_mismatch" in reasons:
+                    # The only date came from the number being corrected: no evidence against.
+                    reasons.remove("birth_date_mismatch")
+                    score += P_BIRTH_MISMATCH
         if c.person.name in name_lp and c.person.name != page.name:
             share = math.exp(name_lp[c.person.name] - name_z)
             if share >= CORRECT_MIN_P:

@@ -16,9 +16,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from hukou_scan.domain import iddecode, idnumber
 from hukou_scan.domain.models import OcrResult, OcrWord
-from hukou_scan.ocr.alternatives import best_path, char_options, single_digit_options
+from hukou_scan.ocr.alternatives import best_path, char_options, frame_options, single_digit_options
 from hukou_scan.ocr.engine import LinePosteriors, PosteriorEngine, order_words
-from hukou_scan.ocr.form import detect_grid, merge_combs, recognize_page
+from hukou_scan.ocr.form import Band, Cell, Grid, _extract, detect_grid, merge_combs, recognize_page
 
 TODAY = date(2026, 12, 5)
 FIRST17 = "11010219620314013"
@@ -104,7 +104,7 @@ def test_sequence_logprob_ranks_the_written_number_first() -> None:
 
 # --- CTC posteriors → options ---------------------------------------------------------
 
-CHARSET = ("blank", *"0123456789X", "王", "建", "国", "困", " ")
+CHARSET = ("blank", *"0123456789X", "王", "建", "国", "困", " ", "律", "口", "李")
 
 
 def _posteriors(frames: list[dict[str, float]]) -> LinePosteriors:
@@ -139,6 +139,45 @@ def test_single_digit_options_survive_a_box_read_as_nothing() -> None:
     assert best_path(post)[0] == ""
     opts = single_digit_options(post)
     assert opts[0][0] == "7" and all(ch in "0123456789X" for ch, _p in opts)
+
+
+def test_ctc_scores_strings_of_any_length_against_the_frames() -> None:
+    # 王建国 written; a stroke in the middle read as 口 by the best path (王建口国).
+    post = _posteriors(
+        [
+            {"blank": 1},
+            {"王": 0.95, "blank": 0.05},
+            {"blank": 1},
+            {"建": 0.9, "律": 0.1},
+            {"blank": 1},
+            {"口": 0.5, "blank": 0.45, "国": 0.05},
+            {"国": 0.9, "困": 0.1},
+            {"blank": 1},
+        ]
+    )
+    assert best_path(post)[0] == "王建口国"
+    frames = frame_options(post)
+    assert len(frames) == 8 and frames[0][0] == ("", pytest.approx(1.0, abs=1e-3))
+    three = iddecode.ctc_logprob(frames, "王建国")
+    four = iddecode.ctc_logprob(frames, "王建口国")
+    assert three is not None and four is not None
+    assert abs(three - four) < 0.2  # the stroke is as likely nothing as 口
+    other = iddecode.ctc_logprob(frames, "李建国")
+    assert other is not None and other < three - 5
+    shorter = iddecode.ctc_logprob(frames, "王国")
+    assert shorter is not None and shorter < three - 5
+    # A doubled character needs a blank between its two frames: 国国 does not fit one 国.
+    doubled = iddecode.ctc_logprob(frames, "王建国国")
+    assert doubled is not None and doubled < three - 5
+    assert iddecode.ctc_logprob((), "王") is None and iddecode.ctc_logprob(frames, "") is None
+
+
+def test_top_readings_offer_the_runner_up_character() -> None:
+    opts = [[("王", 0.97)], [("建", 0.9), ("律", 0.05)], [("困", 0.55), ("国", 0.4)]]
+    got = [s for s, _p in iddecode.top_readings(opts)]
+    assert got[:2] == ["王建困", "王建国"]
+    assert "王律困" in got
+    assert iddecode.top_readings([[("王", 1.0)], []]) == []
 
 
 # --- through the form reader -------------------------------------------------------------
@@ -236,3 +275,39 @@ def test_comb_with_lost_box_rules_still_has_eighteen_boxes() -> None:
     assert merge_combs(grid) == 1
     comb = next(c for b in grid.bands for c in b.cells if c.boxes)
     assert len(comb.boxes) == 18
+
+
+def test_the_name_keeps_its_frames_for_re_reading_whatever_its_length() -> None:
+    boxes = [{ch: 0.97, "blank": 0.03} for ch in NUMBER]
+    res = recognize_page(PosteriorCombEngine(boxes), _form(NUMBER), today=TODAY)
+    name = next(f for f in res.fields if f.name == "name")
+    # The double's re-read of the name cell gives one blank frame: no characters line
+    # up with 王建国, the frames are kept all the same (and survive storage).
+    assert name.alternatives == ()
+    assert name.frames == ((("", 1.0),),)
+    assert type(name).from_dict(name.to_dict()).frames == name.frames
+
+
+@pytest.mark.parametrize(
+    "drop", [(1, 2), (1, 3), (2, 4), (0, 1, 3), (1, 3, 5, 9, 11), (2, 4, 6, 8, 12, 14, 18)]
+)
+def test_comb_whose_first_box_rules_were_lost_still_has_eighteen_boxes(drop: tuple[int, ...]) -> None:
+    # The comb used to start at the first run of single boxes: 13-15 boxes, no ID read.
+    grid = detect_grid(_form(NUMBER, drop_rules=drop))
+    assert merge_combs(grid) == 1
+    comb = next(c for b in grid.bands for c in b.cells if c.boxes)
+    assert len(comb.boxes) == 18
+    bw = (RIGHT - LEFT - LABEL_W - 40) // 18
+    assert abs(comb.boxes[0][0] - (LEFT + LABEL_W + 20)) <= bw // 4  # laid from the real first box
+
+
+def test_a_value_sharing_the_labels_cell_is_boxed_without_the_label() -> None:
+    # The rule between 姓名 and its value was lost: one cell holds both runs.
+    cell = Cell(100, 300, 1200, 430)
+    cell.words = [OcrWord("姓名", 116, 345, 80, 40, 0.99), OcrWord("王建国", 420, 335, 170, 60, 0.9)]
+    fields = _extract(Grid([Band(300, 430, [cell])]), [], today=TODAY)
+    name = next(f for f in fields if f.name == "name")
+    assert name.value == "王建国" and name.box == (420, 335, 170, 60)
+    cell.words = [OcrWord("姓名王建国", 116, 335, 500, 60, 0.9)]
+    name = next(f for f in _extract(Grid([Band(300, 430, [cell])]), [], today=TODAY) if f.name == "name")
+    assert name.value == "王建国" and name.box is not None and name.box[0] >= 116 + 500 * 2 // 5 - 1

@@ -139,3 +139,75 @@ def test_a_decoded_id_landing_on_a_twin_is_never_certain() -> None:
     twin = _person("twin", TRUE.name, body + idnumber.check_digit(body))
     cands, _ = rank_page(_fields(twin.id_number, decoded=0.999), MemorySource([TRUE, twin]))
     assert not any(c.certain for c in cands)
+
+
+def _frames(*per_char: tuple[tuple[str, float], ...]) -> tuple:
+    """CTC frames: a blank between every character's frame (``""`` is the blank)."""
+    out: list[tuple[tuple[str, float], ...]] = [(("", 0.99),)]
+    for opts in per_char:
+        out.extend([opts, (("", 0.99),)])
+    return tuple(out)
+
+
+def test_a_name_read_with_a_character_too_many_is_re_read_against_the_candidate() -> None:
+    # 王建国 written; a stray stroke read as 口 (王建口国): no per-character options line
+    # up with a three-character name, the frames still do.
+    frames = _frames((("王", 0.97),), (("建", 0.95),), (("口", 0.5), ("", 0.45)), (("国", 0.9), ("困", 0.05)))
+    page = PageFields(name="王建口国", sex="男", birth_date=BIRTH, name_frames=frames)
+    namesake_day = _person("day", "王建图", _number("771"))
+    cands = rank(page, MemorySource([TRUE, namesake_day]))
+    assert cands[0].person.id == "true"
+    corr = [r for r in cands[0].reasons if r.startswith("name_corrected:")]
+    assert corr and float(corr[0].split(":")[1]) > 0.5
+    assert not any(c.certain for c in cands)  # no ID read: nobody is certain
+    assert not any(r.startswith("name_corrected") for c in cands[1:] for r in c.reasons)
+
+
+def _two_digit_twin(number: str, i: int, j: int) -> str | None:
+    """A valid number differing from ``number`` at ``i`` and ``j`` with the same check digit."""
+    for a in "0123456789":
+        for b in "0123456789":
+            if a == number[i] or b == number[j]:
+                continue
+            body = number[:i] + a + number[i + 1 : j] + b + number[j + 1 : 17]
+            if idnumber.check_digit(body) == number[17] and idnumber.is_valid18(body + number[17]):
+                return body + number[17]
+    return None
+
+
+def test_the_decoders_runner_up_number_brings_the_true_person_in() -> None:
+    # Two digits misread so that the best valid number is nobody's: the true number is
+    # two slips away (no one-slip probe finds it), the name was not read, no date field.
+    wrong = _two_digit_twin(TRUE.id_number, 13, 15)
+    assert wrong is not None
+    alts = list(_opts(TRUE.id_number))
+    for k in (13, 15):
+        alts[k] = ((wrong[k], 0.6), (TRUE.id_number[k], 0.35))
+    page = PageFields(id_number=wrong, sex="男", id_alternatives=tuple(alts), id_decoded=0.7)
+    cands = rank(page, MemorySource([TRUE, OTHER]))
+    assert cands and cands[0].person.id == "true"
+    assert any(r.startswith("id_number_corrected:") for r in cands[0].reasons)
+    assert not cands[0].certain
+
+
+def test_twins_everywhere_are_never_certain_after_correction() -> None:
+    # The true person and a namesake born the same day whose number is one digit off;
+    # the box between them is unreadable (0.5 / 0.45), the name read exactly.
+    i = 15
+    twin_no = TRUE.id_number[:i] + ("7" if TRUE.id_number[i] != "7" else "2") + TRUE.id_number[i + 1 : 17]
+    twin = _person("twin", TRUE.name, twin_no + idnumber.check_digit(twin_no))
+    alts = list(_opts(TRUE.id_number))
+    alts[i] = ((twin.id_number[i], 0.5), (TRUE.id_number[i], 0.45))
+    alts[17] = ((TRUE.id_number[17], 0.5), (twin.id_number[17], 0.45))
+    for read in (TRUE.id_number, twin.id_number):
+        page = PageFields(
+            id_number=read,
+            name=TRUE.name,
+            sex="男",
+            birth_date=BIRTH,
+            id_alternatives=tuple(alts),
+            name_alternatives=_opts(TRUE.name),
+        )
+        cands = rank(page, MemorySource([TRUE, twin, OTHER]))
+        assert {c.person.id for c in cands[:2]} == {"true", "twin"}
+        assert not any(c.certain for c in cands)
