@@ -623,6 +623,7 @@ class AppContext:
             pages=self.pages,
             batches=self.batches,
             sessions=CliSessionStore(self.db),
+            stations=self.stations,
         )
 
     @cached_property

@@ -165,6 +165,26 @@ class AuditTableModel(QAbstractTableModel):
             "source": self.tr("source"),
             "all_stations": self.tr("all stations"),
         }
+        # what ``changes`` of a user or settings change name, as words (others stay as stored)
+        self.change_keys = {
+            "display_name": self.tr("display name"),
+            "roles": self.tr("roles"),
+            "station_id": self.tr("station"),
+            "all_stations": self.tr("all stations"),
+            "active": self.tr("account enabled"),
+            "storage_url": self.tr("backup target"),
+            "language": self.tr("language"),
+            "station_code": self.tr("station code"),
+            "station_name": self.tr("station name"),
+            "ocr_engine": self.tr("text recognition engine"),
+            "master_format": self.tr("master image format"),
+            "camera": self.tr("camera"),
+            "jpeg_quality": self.tr("JPEG quality"),
+            "target_dpi": self.tr("target resolution (dpi)"),
+            "ocr_workers": self.tr("text recognition processes"),
+            "ocr_timeout_s": self.tr("text recognition time limit (s)"),
+            "security.idle_lock_minutes": self.tr("screen lock after idle (minutes)"),
+        }
         self.reasons = {
             "bad_password": self.tr("wrong password"),
             "unknown_user": self.tr("unknown user"),
@@ -173,6 +193,7 @@ class AuditTableModel(QAbstractTableModel):
             "inactive": self.tr("account disabled"),
             "other_station": self.tr("another station's data"),
             "no_anchor": self.tr("no anchor on the backup"),
+            "no_login": self.tr("not logged in"),
         }
         # codes that appear as detail values or targets
         self.codes = {
@@ -223,6 +244,8 @@ class AuditTableModel(QAbstractTableModel):
             return self.names.persons[value]
         if value in self.names.users:
             return self.user_text(value)
+        if value in self.names.stations:
+            return self.names.stations[value]
         return value
 
     def target_text(self, e: AuditEvent) -> str:
@@ -247,15 +270,25 @@ class AuditTableModel(QAbstractTableModel):
             if key == "changes":
                 parts = []
                 for k, v in value.items():
+                    label = self.change_keys.get(k, k)
                     if isinstance(v, dict) and {"old", "new"} <= set(v):
-                        v = (v["old"], v["new"])
-                    if isinstance(v, list | tuple) and len(v) == 2:
-                        parts.append(f"{k}{self.colon}{v[0]} → {v[1]}")
+                        old, new = (self.change_value(k, x) for x in (v["old"], v["new"]))
+                        parts.append(f"{label}{self.colon}{old} → {new}")
+                    elif isinstance(v, tuple) and len(v) == 2:  # records written before the dict form
+                        parts.append(f"{label}{self.colon}{v[0]} → {v[1]}")
                     else:
-                        parts.append(f"{k}{self.colon}{v}")
+                        parts.append(f"{label}{self.colon}{self.change_value(k, v)}")
                 return self.semicolon.join(parts)
             return self.semicolon.join(f"{k}{self.colon}{v}" for k, v in value.items())
         return str(value)
+
+    def change_value(self, key: str, value: Any) -> str:
+        """One side of an old → new change: 「（未设置）」 for nothing, roles and ids as words."""
+        if value in (None, "", []):
+            return self.tr("(not set)")
+        if key == "roles" and isinstance(value, list):
+            return self.comma.join(self.codes.get(str(r), str(r)) for r in value) or self.tr("(not set)")
+        return self.value_text(key, value)
 
     def details_text(self, details: dict[str, Any]) -> str:
         """Details in words: known keys translated, ids named; the raw record is in the tooltip."""
@@ -445,6 +478,9 @@ class AuditView(QWidget):
         events, names = result
         self.search_button.setEnabled(True)
         self.model.set_events(events, names)
+        # every column but the details as wide as its words (time, action and target were cut off)
+        for col in range(self.model.columnCount() - 1):
+            self.table.resizeColumnToContents(col)
         self.status_label.setText(self.tr("%n event(s)", "", len(events)))
         self.events_loaded.emit(len(events))
 

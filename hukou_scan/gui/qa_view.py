@@ -221,7 +221,8 @@ class QaView(QWidget):
         ]
         for i in report.issues:
             label = ISSUE_LABELS[i.kind][0 if zh else 1]
-            where = f"#{i.page_no} " if i.page_no is not None else ""
+            # 「第 3 页：分辨率不足 182 dpi」, the page number the clerk reads in the batch
+            where = self.tr("Page %1: ").replace("%1", str(i.page_no)) if i.page_no is not None else ""
             lines.append(f"{where}{label} {localized(i.detail)}".strip())
         if report.ok:
             lines.append(self.tr("No findings."))

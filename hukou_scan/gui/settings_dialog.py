@@ -17,6 +17,9 @@ OCR_ENGINES = {"rapidocr": "RapidOCR (PP-OCR)", "tesseract": "Tesseract"}
 MASTER_FORMATS = {"jpeg": "JPEG", "tiff": "TIFF"}
 
 
+DEFAULT_IDLE_LOCK_MINUTES = 10  # the idle lock when the settings file names none (services.security)
+
+
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +45,9 @@ class SettingsDialog(QDialog):
         self.ui.qualitySpin.setValue(settings.jpeg_quality)
         self.ui.dpiSpin.setValue(settings.target_dpi)
         self.ui.storageEdit.setText(settings.storage_url)
-        self.ui.idleSpin.setValue(int(settings.section("security").get("idle_lock_minutes", 10)))
+        self.ui.idleSpin.setValue(
+            int(settings.section("security").get("idle_lock_minutes", DEFAULT_IDLE_LOCK_MINUTES))
+        )
         self.ui.dataDirValue.setText(str(settings.data_dir))
         self._mark_restart_fields()
 
@@ -106,7 +111,10 @@ class SettingsDialog(QDialog):
         """The settings as edited (not yet saved)."""
         camera = self.ui.cameraCombo.currentData() or self.ui.cameraCombo.currentText().strip() or "auto"
         extra = {k: dict(v) for k, v in self._settings.extra.items()}
-        extra.setdefault("security", {})["idle_lock_minutes"] = self.ui.idleSpin.value()
+        idle = self.ui.idleSpin.value()
+        if "idle_lock_minutes" in extra.get("security", {}) or idle != DEFAULT_IDLE_LOCK_MINUTES:
+            # written only when set: an untouched default is not a change (the audit said 「无 → 10」)
+            extra.setdefault("security", {})["idle_lock_minutes"] = idle
         return dataclasses.replace(
             self._settings,
             language=str(self.ui.languageCombo.currentData()),

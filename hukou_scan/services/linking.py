@@ -262,7 +262,9 @@ class LinkingService:
         """User name → display name, for showing who linked a page (links store the user name).
 
         Why: the link panel showed 「zhangli」 where the station knows the clerk as 「张丽」.
+        Who may read the links may read who made them (same roles as :meth:`links`).
         """
+        self.guard.require(Role.CLERK, Role.REVIEWER, Role.SEARCHER)
         return self._user_names() if self._user_names is not None else {}
 
     def search(self, text: str, limit: int = 50) -> list[Person]:

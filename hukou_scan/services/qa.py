@@ -251,9 +251,9 @@ class QaService:
                 report.issues.append(QaIssue("skew", p.id, i, f"{abs(skew or 0.0):.2f}°"))
             eff_dpi = _value(q.get("dpi_low"))
             if _flag(q.get("dpi_low")) or (eff_dpi is not None and eff_dpi < self.min_dpi):
-                report.issues.append(QaIssue("dpi", p.id, i, f"{eff_dpi:.0f}" if eff_dpi else ""))
+                report.issues.append(QaIssue("dpi", p.id, i, f"{eff_dpi:.0f} dpi" if eff_dpi else ""))
             elif p.dpi is not None and p.dpi < self.min_dpi:
-                report.issues.append(QaIssue("dpi", p.id, i, f"{p.dpi:.0f}"))
+                report.issues.append(QaIssue("dpi", p.id, i, f"{p.dpi:.0f} dpi"))
             for key in sorted(OTHER_QUALITY_FLAGS & q.keys()):
                 if _flag(q.get(key)):
                     report.issues.append(QaIssue("quality", p.id, i, " / ".join(QUALITY_MESSAGES[key])))

@@ -41,7 +41,12 @@ from hukou_scan.security.passwords import (
     validate_username,
 )
 from hukou_scan.security.roles import ROLE_LABELS_EN, ROLE_LABELS_ZH, has_any_role, may_act_on_station
-from hukou_scan.storage.repositories import BatchRepository, PageRepository, PersonRepository
+from hukou_scan.storage.repositories import (
+    BatchRepository,
+    PageRepository,
+    PersonRepository,
+    StationRepository,
+)
 from hukou_scan.storage.security import AuditFilter, CliSessionStore, SqlAuditStore, UserAccount, UserStore
 
 log = logging.getLogger(__name__)
@@ -252,6 +257,7 @@ class AuditNames:
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # page id → (档号, page no.)
     batches: dict[str, str] = field(default_factory=dict)  # batch id → 档号
     persons: dict[str, str] = field(default_factory=dict)  # person id → name
+    stations: dict[str, str] = field(default_factory=dict)  # station id → name
 
 
 def _looks_like_id(value: object) -> bool:
@@ -284,6 +290,7 @@ class SecurityService:
         pages: PageRepository | None = None,
         batches: BatchRepository | None = None,
         sessions: CliSessionStore | None = None,
+        stations: StationRepository | None = None,
     ) -> None:
         cfg = config or {}
         self.users = users
@@ -292,6 +299,7 @@ class SecurityService:
         self.persons = persons
         self.pages = pages
         self.batches = batches
+        self.stations = stations
         self.hashing = hashing or PasswordHashing(
             PasswordHasher(
                 time_cost=int(cfg.get("argon2_time_cost", 3)),
@@ -581,10 +589,20 @@ class SecurityService:
             )
         if values:
             self.users.update(user_id, **values)
-        changes = {
-            k: (sorted(v) if k == "roles" else "changed" if k == "display_name" else v)
-            for k, v in values.items()
+        # only what really changed, as old → new (the roles as lists of codes): a dialog that
+        # sends every field must not log 「显示名：已更改」 for a name that stayed the same
+        before: dict[str, Any] = {
+            "display_name": acct.user.display_name,
+            "roles": sorted(r.value for r in acct.user.roles),
+            "station_id": acct.user.station_id,
+            "all_stations": acct.user.all_stations,
+            "active": acct.user.active,
         }
+        changes: dict[str, Any] = {}
+        for k, v in values.items():
+            new_v = sorted(Role(r).value for r in v) if k == "roles" else v
+            if before.get(k) != new_v:
+                changes[k] = {"old": before.get(k), "new": new_v}
         self.guard.audit("user_update", target=acct.user.username, changes=changes)
         updated = self.users.get(user_id).user
         cur = self.guard.user
@@ -682,7 +700,10 @@ class SecurityService:
         batches = self.batches.archive_ids(rest) if self.batches is not None else {}
         rest = [i for i in rest if i not in batches]
         persons = self.persons.names(rest) if self.persons is not None else {}
-        return AuditNames(users=users, pages=pages, batches=batches, persons=persons)
+        stations = (
+            {st.id: st.name or st.code for st in self.stations.list()} if self.stations is not None else {}
+        )
+        return AuditNames(users=users, pages=pages, batches=batches, persons=persons, stations=stations)
 
     def audit_actions(self) -> list[str]:
         self.guard.require(Role.ADMIN)

@@ -343,7 +343,8 @@ class SyncRepository:
     def page_states(
         self, station_id: str, limit: int = 500, state: str | None = None
     ) -> list[tuple[str, str, int, str]]:
-        """``(page_id, batch archive id, page number, sync_state)`` newest first, optionally one state.
+        """``(page_id, batch archive id, page number, sync_state)``, newest batch first and its
+        pages from the last page back, optionally one state.
 
         The page number is the one a person reads (position in the batch), not ``seq``.
 
@@ -359,7 +360,9 @@ class SyncRepository:
             q = q.where(PageRecord.sync_state == state)
         with self.db.session() as s:
             rows = s.execute(
-                q.order_by(PageRecord.captured_at.desc(), PageRecord.seq.desc()).limit(limit)
+                # newest batch first, its pages by page number from the last: a re-take keeps
+                # its place (ordering by capture time listed a re-taken page 5 before page 19)
+                q.order_by(BatchRecord.created_at.desc(), BatchRecord.id, PageRecord.seq.desc()).limit(limit)
             ).all()
         return [(str(a), str(b), int(c), str(d)) for a, b, c, d in rows]
 

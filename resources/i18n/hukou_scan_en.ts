@@ -721,7 +721,75 @@
       <source>no</source>
       <translation>no</translation>
     </message>
-  </context>
+      <message>
+      <source>display name</source>
+      <translation>display name</translation>
+    </message>
+    <message>
+      <source>station</source>
+      <translation>station</translation>
+    </message>
+    <message>
+      <source>account enabled</source>
+      <translation>account enabled</translation>
+    </message>
+    <message>
+      <source>backup target</source>
+      <translation>backup target</translation>
+    </message>
+    <message>
+      <source>language</source>
+      <translation>language</translation>
+    </message>
+    <message>
+      <source>station code</source>
+      <translation>station code</translation>
+    </message>
+    <message>
+      <source>station name</source>
+      <translation>station name</translation>
+    </message>
+    <message>
+      <source>text recognition engine</source>
+      <translation>text recognition engine</translation>
+    </message>
+    <message>
+      <source>master image format</source>
+      <translation>master image format</translation>
+    </message>
+    <message>
+      <source>camera</source>
+      <translation>camera</translation>
+    </message>
+    <message>
+      <source>JPEG quality</source>
+      <translation>JPEG quality</translation>
+    </message>
+    <message>
+      <source>target resolution (dpi)</source>
+      <translation>target resolution (dpi)</translation>
+    </message>
+    <message>
+      <source>text recognition processes</source>
+      <translation>text recognition processes</translation>
+    </message>
+    <message>
+      <source>text recognition time limit (s)</source>
+      <translation>text recognition time limit (s)</translation>
+    </message>
+    <message>
+      <source>screen lock after idle (minutes)</source>
+      <translation>screen lock after idle (minutes)</translation>
+    </message>
+    <message>
+      <source>not logged in</source>
+      <translation>not logged in</translation>
+    </message>
+    <message>
+      <source>(not set)</source>
+      <translation>(not set)</translation>
+    </message>
+</context>
   <context>
     <name>AuditView</name>
     <message>
@@ -2458,7 +2526,11 @@
       <source>Batch rejected (pass rate %1); failed pages went back to capture.</source>
       <translation>Batch rejected (pass rate %1); failed pages went back to capture.</translation>
     </message>
-  </context>
+      <message>
+      <source>Page %1: </source>
+      <translation>Page %1: </translation>
+    </message>
+</context>
   <context>
     <name>RegistryImportDialog</name>
     <message>

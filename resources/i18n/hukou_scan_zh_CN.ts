@@ -721,7 +721,75 @@
       <source>no</source>
       <translation>否</translation>
     </message>
-  </context>
+      <message>
+      <source>display name</source>
+      <translation>显示名</translation>
+    </message>
+    <message>
+      <source>station</source>
+      <translation>工作站</translation>
+    </message>
+    <message>
+      <source>account enabled</source>
+      <translation>账号启用</translation>
+    </message>
+    <message>
+      <source>backup target</source>
+      <translation>备份目标</translation>
+    </message>
+    <message>
+      <source>language</source>
+      <translation>界面语言</translation>
+    </message>
+    <message>
+      <source>station code</source>
+      <translation>派出所代码</translation>
+    </message>
+    <message>
+      <source>station name</source>
+      <translation>派出所名称</translation>
+    </message>
+    <message>
+      <source>text recognition engine</source>
+      <translation>文字识别引擎</translation>
+    </message>
+    <message>
+      <source>master image format</source>
+      <translation>母版图像格式</translation>
+    </message>
+    <message>
+      <source>camera</source>
+      <translation>高拍仪</translation>
+    </message>
+    <message>
+      <source>JPEG quality</source>
+      <translation>JPEG 质量</translation>
+    </message>
+    <message>
+      <source>target resolution (dpi)</source>
+      <translation>目标分辨率（dpi）</translation>
+    </message>
+    <message>
+      <source>text recognition processes</source>
+      <translation>文字识别进程数</translation>
+    </message>
+    <message>
+      <source>text recognition time limit (s)</source>
+      <translation>文字识别时限（秒）</translation>
+    </message>
+    <message>
+      <source>screen lock after idle (minutes)</source>
+      <translation>空闲锁屏（分钟）</translation>
+    </message>
+    <message>
+      <source>not logged in</source>
+      <translation>未登录</translation>
+    </message>
+    <message>
+      <source>(not set)</source>
+      <translation>（未设置）</translation>
+    </message>
+</context>
   <context>
     <name>AuditView</name>
     <message>
@@ -2457,7 +2525,11 @@
       <source>Batch rejected (pass rate %1); failed pages went back to capture.</source>
       <translation>批次已退回（合格率 %1）；不合格页面已退回重拍。</translation>
     </message>
-  </context>
+      <message>
+      <source>Page %1: </source>
+      <translation>第 %1 页：</translation>
+    </message>
+</context>
   <context>
     <name>RegistryImportDialog</name>
     <message>

@@ -285,6 +285,7 @@ ROLES: dict[str, tuple[tuple[Role, ...], Call]] = {
     "LinkingService.link_manual": ((C,), lambda e: e.ctx.linking.link_manual(e.page_a, e.person_id)),
     "LinkingService.unlink": ((C,), lambda e: e.ctx.linking.unlink(e.page_a2, e.person_id)),
     "LinkingService.links": ((C, R, S), lambda e: e.ctx.linking.links(e.page_a2)),
+    "LinkingService.linker_names": ((C, R, S), lambda e: e.ctx.linking.linker_names()),
     "LinkingService.search": ((C, R), lambda e: e.ctx.linking.search("张测试")),
     # registry: import by administrators, data-quality warnings by reviewers
     "RegistryService.preview": ((A,), lambda e: e.ctx.registry.preview(e.import_file)),
