@@ -322,7 +322,7 @@ class SearchView(QWidget):
             d.setCalendarPopup(True)
             d.setDisplayFormat("yyyy-MM-dd")
         self.batch_edit = QLineEdit(self)
-        self.batch_edit.setPlaceholderText(self.tr("Batch id"))
+        self.batch_edit.setPlaceholderText(self.tr("Batch archive no."))
 
         top = QHBoxLayout()
         top.addWidget(self.query_edit, 1)

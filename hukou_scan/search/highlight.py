@@ -77,22 +77,29 @@ def contains_phrases(text: str, phrases: Sequence[str]) -> bool:
     return all(p in compact for p in phrases)
 
 
-def snippet(text: str, needles: Sequence[str], width: int = 60) -> tuple[str, list[tuple[int, int]]]:
+def snippet(
+    text: str, needles: Sequence[str], width: int = 60, display: str | None = None
+) -> tuple[str, list[tuple[int, int]]]:
     """A one-line excerpt of about ``width`` characters around the first hit.
 
     Returns the excerpt and the hit ranges inside it (for bold/highlight rendering).
     Without a hit in the text (a metadata match) it is the start of the text.
+    ``display``: the same text as the reader may see it, character for character (ID
+    numbers masked over the WHOLE text): hits are found in ``text``, the excerpt is cut
+    from ``display``.  Why: masking the excerpt after cutting missed a number the cut
+    had split, and showed 13 of its digits.
     """
+    shown = text if display is None or len(display) != len(text) else display
     spans = find_spans(text, needles)
     if not spans:
-        head = " ".join(text.split())[:width]
+        head = " ".join(shown.split())[:width]
         return head + ("…" if len(text) > width else ""), []
     first_s, first_e = spans[0]
     lead = max(0, (width - (first_e - first_s)) // 3)
     start = max(0, first_s - lead)
     end = min(len(text), start + width)
     start = max(0, min(start, end - width))
-    piece = text[start:end]
+    piece = shown[start:end]
     out: list[str] = []
     mapping: list[int] = []  # for each kept char, its offset in ``piece``
     prev_space = False

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 _MAX_ROUNDS = 25  # bounds the work for a phrase whose bigrams are common but rarely adjacent
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_CUT_DIGITS = re.compile(r"(?<=^…)\d{4,}|\d{4,}[\dXx]?(?=…$)")  # a number the excerpt's ends cut
 
 
 class SearchStore(Protocol):
@@ -232,6 +233,11 @@ class SearchService:
         scope = station_scope(user)
         if scope is not None and filters.station_id is None:
             filters = replace(filters, station_id=scope)
+        if filters.batch_id:
+            # a searcher types the 档号 written on the folder; the internal id still works (CLI)
+            named = self.store.batches_by_archive_id(filters.batch_id.strip())
+            if named:
+                filters = replace(filters, batch_id=named[0])
         if limit < 1:
             raise HukouScanError("结果数量必须为正数。", "The result limit must be positive.")
         query = clean_text(query, field_zh="查询内容", field_en="search query", max_len=MAX_SEARCH_QUERY)
@@ -361,10 +367,12 @@ class SearchService:
         full_ids = self.guard.can_view_full_id()
         out: list[SearchHit] = []
         for r in rows:
-            text, spans = snippet(r.ocr_text, q.needles)
+            shown = r.ocr_text if full_ids else self._mask(r.ocr_text)  # before cutting (see snippet)
+            text, spans = snippet(r.ocr_text, q.needles, display=shown)
+            if not full_ids and len(shown) != len(r.ocr_text):  # never expected: mask what was cut too
+                text = _CUT_DIGITS.sub(lambda m: "*" * len(m.group(0)), self._mask(text))
             ps = persons.get(r.page_id, [])
             if not full_ids:
-                text = self._mask(text)
                 ps = [replace(p, id_number=idnumber.mask(p.id_number) if p.id_number else "") for p in ps]
             out.append(
                 SearchHit(

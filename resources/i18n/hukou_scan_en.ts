@@ -2791,8 +2791,8 @@
       <translation>Captured between</translation>
     </message>
     <message>
-      <source>Batch id</source>
-      <translation>Batch id</translation>
+      <source>Batch archive no.</source>
+      <translation>Archive no.</translation>
     </message>
     <message>
       <source>Searching…</source>

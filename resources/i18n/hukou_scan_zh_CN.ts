@@ -2789,8 +2789,8 @@
       <translation>采集日期</translation>
     </message>
     <message>
-      <source>Batch id</source>
-      <translation>批次号</translation>
+      <source>Batch archive no.</source>
+      <translation>档号</translation>
     </message>
     <message>
       <source>Searching…</source>

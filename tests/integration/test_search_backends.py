@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -100,6 +101,8 @@ def test_filters(bctx: AppContext, archive: Archive) -> None:
     assert keys(bctx, archive, "王", date_from=datetime(2021, 3, 2), date_to=datetime(2021, 3, 3)) == ["p4"]
     assert set(keys(bctx, archive, "", linked=True)) == {"p2", "p3", "p6"}
     assert set(keys(bctx, archive, "", linked=False, batch_id=archive.batch1)) == {"p1"}
+    # the 档号 on the folder works as the batch filter (the field used to want the internal id)
+    assert set(keys(bctx, archive, "", linked=False, batch_id="CG-2020-001")) == {"p1"}
     assert keys(bctx, archive, "", review_state="approved") == ["p3"]
     assert set(keys(bctx, archive, "", category="迁入")) == {"p3", "p4", "p5", "p6"}
     assert keys(bctx, archive, "王伟", station_id=archive.station_b) == []
@@ -148,6 +151,17 @@ def test_masks_ids_and_audits(bctx: AppContext, archive: Archive) -> None:
         assert all(p.id_number in ("", "1101**********" + WANG_WEI_ID[-4:]) for p in h.persons)
     assert guard.events[-1][0] == "search"
     assert guard.events[-1][3]["query"] == WANG_WEI_ID
+    # an excerpt that starts inside the number: masked over the whole text first, so the
+    # digits the cut leaves are stars too (13 digits used to show after 「…」)
+    pid = archive.pages["p1"]
+    tail = "，家庭成员情况及迁移记录见背面附页，经办人签字确认无误后归档保存备查"
+    bctx.pages.update(pid, ocr_text=f"公民身份号码 {WANG_WEI_ID}\n住址 北京市东城区和平街12号{tail}")
+    assert bctx.search.update_index() == 1
+    (hit,) = [h for h in bctx.search.search("和平街").hits if h.page_id == pid]
+    assert hit.snippet.startswith("…*") and "和平街" in hit.snippet, hit.snippet
+    assert not re.search(r"\d{5,}", hit.snippet), hit.snippet
+    s, e = hit.snippet_spans[0]
+    assert hit.snippet[s:e] == "和平街"
     view = bctx.search.open_page(archive.pages["p1"], "王伟")
     assert guard.events[-1][0] == "view_page"
     assert [b.text for b in view.boxes] == ["王伟"]
