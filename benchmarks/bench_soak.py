@@ -25,6 +25,12 @@ Sampled every few seconds:
   is how long the UI thread (and the GIL) was held by something else.  Max and p99 after
   the warm-up; a watchdog thread records where the UI thread's Python stack is during
   each stall over 50 ms (``stall_sites``; ``app.exec`` = inside Qt or waiting for the GIL);
+- Python's garbage collections (``gc_collections`` per generation, each full one with its
+  thread, duration and survivors in ``gc_full_collections``; ``gc_pauses_over_20ms``) and,
+  at the end, what a full collection walks (``gc_tracked_objects``, ``gc_referents``,
+  ``gc_frozen_objects``, ``gc_full_ms_at_end``): the stalls over 50 ms of earlier runs were
+  the full collections one for one, which the workstation's :class:`HeapSettler` now keeps
+  short (``heap_settle_ms``, ``heap_refreezes``);
 - pages captured (durable captures the screen reported), processed, recognised (OCR jobs
   done), the OCR backlog, and preview frames painted per second.
 
@@ -167,6 +173,11 @@ class Heartbeat:
             "stalls_over_50ms": sum(1 for x in lags if x > GOAL_MAX_STALL_MS),
             "max_stall_ms_incl_warmup": round(max(all_lags, default=0.0), 1),
             "worst_stall_at_s": round(worst[0], 1),
+            "stalls_over_50ms_at": [
+                [round(t, 1), round(lag, 1)]
+                for t, lag in self.lateness
+                if t >= after_s and lag > GOAL_MAX_STALL_MS
+            ][:60],
         }
 
 
@@ -192,6 +203,7 @@ def _workstation_child(args: argparse.Namespace) -> int:
     from hukou_scan.config import load_settings
     from hukou_scan.domain import BatchCategory, PaperLocation, Role
     from hukou_scan.gui.app import close_workstation, create_application, open_workstation
+    from hukou_scan.gui.heap import HeapSettler
     from hukou_scan.services.capture import BatchDraft
 
     root = Path(args.root)
@@ -241,7 +253,9 @@ def _workstation_child(args: argparse.Namespace) -> int:
     camera = SimulatedCamera(demo_pages=args.pages)
     camera.prepare()
     screens.make_camera = lambda _ctx: camera  # what make_source("simulated") returns, prepared
-    window = open_workstation(ctx)
+    heap = HeapSettler()  # what run_gui does
+    heap.install()
+    window = open_workstation(ctx, heap=heap)
     window.resize(1440, 900)
     window.show_screen("capture")
     view: Any = window.screens["capture"]
@@ -352,6 +366,8 @@ def _workstation_child(args: argparse.Namespace) -> int:
         # from the end of the warm-up on: what is allocated then and still alive at the end is growth
         QTimer.singleShot(int(args.warmup * 1000), lambda: tracemalloc.start(8))
     final: dict[str, Any] = {}
+    gc_pauses = _GcPauses(t_start)
+    gc_pauses.install()
 
     def finish() -> None:
         now = time.monotonic()
@@ -366,6 +382,8 @@ def _workstation_child(args: argparse.Namespace) -> int:
         if args.tracemalloc:
             final["tracemalloc_top"] = _tracemalloc_top()
         final["outline_detections"] = view.outline_thread.detections if view.outline_thread else None
+        final["heap_settle_ms"] = round(heap.last_settle_ms, 1)
+        final["heap_refreezes"] = heap.refreezes
         final["status_text"] = view.status.text()
         final["counter_text"] = view.counter.text()
         window.close()
@@ -379,12 +397,91 @@ def _workstation_child(args: argparse.Namespace) -> int:
     final.update(counts())
     final["stall_sites"] = dict(sorted(stall_sites.items(), key=lambda kv: -kv[1])[:12])
     final["stall_busy_threads"] = dict(sorted(stall_busy_threads.items(), key=lambda kv: -kv[1])[:12])
+    final.update(gc_pauses.stats(args.warmup))
+    final.update(_gc_census())
     final["unhandled_exceptions"] = len(unhandled)
     final["first_unhandled"] = unhandled[0] if unhandled else None
     final["data_dir_mb"] = round(dir_mb(root / "data"), 1)
     ctx.close()
     print(FINAL_PREFIX + json.dumps(final, ensure_ascii=False), flush=True)
     return 0
+
+
+class _GcPauses:
+    """How long Python's cyclic garbage collector held the GIL, per collection.
+
+    A full (generation-2) collection walks every tracked container object of the process; in
+    the workstation's heap that can take longer than a frame, and whichever thread triggers
+    it, the UI thread waits.  Recorded so that a stall can be laid beside the collections.
+    """
+
+    def __init__(self, t0: float) -> None:
+        self.t0 = t0
+        self.started = 0.0
+        self.pauses: list[tuple[float, int, float]] = []  # (t, generation, ms)
+        self.full: list[dict[str, Any]] = []  # each full collection: when, how long, who, what it found
+
+    def install(self) -> None:
+        import gc
+
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self.started = now
+        elif self.started:
+            gen = int(info.get("generation", -1))
+            self.pauses.append((time.monotonic() - self.t0, gen, (now - self.started) * 1000))
+            if gen == 2:
+                import gc
+
+                self.full.append(
+                    {
+                        "t": round(time.monotonic() - self.t0, 1),
+                        "ms": round((now - self.started) * 1000, 1),
+                        "thread": threading.current_thread().name,
+                        "collected": int(info.get("collected", 0)),
+                        "uncollectable": int(info.get("uncollectable", 0)),
+                        "survivors": len(gc.get_objects(2)),
+                    }
+                )
+
+    def stats(self, after_s: float) -> dict[str, Any]:
+        late = [p for p in self.pauses if p[0] >= after_s]
+        by_gen: dict[str, Any] = {}
+        for gen in (0, 1, 2):
+            ms = [p[2] for p in late if p[1] == gen]
+            by_gen[str(gen)] = {"n": len(ms), "max_ms": round(max(ms, default=0.0), 1)}
+        return {
+            "gc_collections": by_gen,
+            "gc_pauses_over_20ms": [[round(t, 1), g, round(ms, 1)] for t, g, ms in late if ms > 20][:60],
+            "gc_full_collections": self.full[:40],
+        }
+
+
+def _gc_census(n: int = 12) -> dict[str, Any]:
+    """What a full collection has to walk at the end: tracked objects by type, and the frozen ones."""
+    import collections
+    import gc
+
+    tracked = gc.get_objects()
+    by_type = collections.Counter(type(o).__qualname__ for o in tracked)
+    # a full collection visits every reference of every container: one huge dict costs as
+    # much as a million small objects
+    sizes = sorted(((len(gc.get_referents(o)), o) for o in tracked), key=lambda x: -x[0])
+    biggest = [f"{n} {type(o).__module__}.{type(o).__qualname__} {repr(o)[:80]!r}" for n, o in sizes[:10]]
+    t = time.perf_counter()
+    gc.collect()
+    full_ms = (time.perf_counter() - t) * 1000
+    return {
+        "gc_referents": sum(n for n, _o in sizes),
+        "gc_biggest_containers": biggest,
+        "gc_full_ms_at_end": round(full_ms, 1),
+        "gc_tracked_objects": len(tracked),
+        "gc_frozen_objects": gc.get_freeze_count(),
+        "gc_tracked_top": dict(by_type.most_common(n)),
+    }
 
 
 def _tracemalloc_top(n: int = 15) -> list[str]:
@@ -585,6 +682,18 @@ def run_soak(
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "stall_sites": final.get("stall_sites"),
         "stall_busy_threads": final.get("stall_busy_threads"),
+        "stalls_over_50ms_at": final.get("stalls_over_50ms_at"),
+        "gc_collections": final.get("gc_collections"),
+        "gc_pauses_over_20ms": final.get("gc_pauses_over_20ms"),
+        "gc_full_collections": final.get("gc_full_collections"),
+        "heap_settle_ms": final.get("heap_settle_ms"),
+        "heap_refreezes": final.get("heap_refreezes"),
+        "gc_tracked_objects": final.get("gc_tracked_objects"),
+        "gc_referents": final.get("gc_referents"),
+        "gc_biggest_containers": final.get("gc_biggest_containers"),
+        "gc_full_ms_at_end": final.get("gc_full_ms_at_end"),
+        "gc_frozen_objects": final.get("gc_frozen_objects"),
+        "gc_tracked_top": final.get("gc_tracked_top"),
         "tracemalloc_top": final.get("tracemalloc_top"),
         "unhandled_exceptions": final.get("unhandled_exceptions"),
         "data_dir_mb": final.get("data_dir_mb"),

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hukou_scan.app import AppContext
 from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.gui.heap import HeapSettler
 from hukou_scan.gui.i18n import install_translators, resources_dir, tr
 from hukou_scan.gui.main_window import MainWindow, Screen
 from hukou_scan.storage.blobstore import SweepReport
@@ -304,7 +305,11 @@ def check_page_store(ctx: AppContext, window: MainWindow) -> None:
 
 
 def open_workstation(
-    ctx: AppContext, *, first: bool = True, switching: list[bool] | None = None
+    ctx: AppContext,
+    *,
+    first: bool = True,
+    switching: list[bool] | None = None,
+    heap: HeapSettler | None = None,
 ) -> MainWindow:
     """Everything after a successful login: the main window, the idle lock, the background
     pipeline (processing and OCR), backup, the page-store check and the sample registry.
@@ -317,6 +322,9 @@ def open_workstation(
         switching: set to ``[True]`` when the user asks to switch user (File menu, the idle
             lock's 注销 / 切换用户) rather than to quit: :func:`run_gui` then shows the login
             dialog again instead of ending the application.
+        heap: settled (full collection, survivors frozen) once everything long-lived is
+            loaded, before the window shows; the application's, not a test process's
+            (see :mod:`hukou_scan.gui.heap`).
     """
     from hukou_scan.gui.login_dialog import IdleLockFilter
 
@@ -344,6 +352,8 @@ def open_workstation(
         seed_sample_registry(ctx, window)
     start_backup(ctx, window)  # idempotent; a clerk after a searcher starts it
     check_page_store(ctx, window)
+    if heap is not None:
+        heap.settle()
     window.show()
     return window
 
@@ -362,6 +372,8 @@ def run_gui(ctx: AppContext) -> int:
     app.setQuitOnLastWindowClosed(False)  # the login dialog between two sessions is not the end
     current: list[MainWindow] = []
     install_excepthook(lambda: current[-1] if current else None, ctx.log_path)
+    heap = HeapSettler()
+    heap.install()
     first = True
     try:
         while True:
@@ -370,7 +382,7 @@ def run_gui(ctx: AppContext) -> int:
                 return 0
             login.deleteLater()
             switching = [False]
-            window = open_workstation(ctx, first=first, switching=switching)
+            window = open_workstation(ctx, first=first, switching=switching, heap=heap)
             first = False
             current[:] = [window]
             window.closed.connect(app.quit)
