@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from hukou_scan.domain import Station
 from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.export.handover import HandoverCancelled, HandoverResult
+from hukou_scan.gui.i18n import category_label
 from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner
 from hukou_scan.services.handover import BatchSummary, HandoverRequest, HandoverSelection
 
@@ -232,7 +233,7 @@ class HandoverDialog(QDialog):
             first.setData(Qt.ItemDataRole.UserRole, b.id)
             self.table.setItem(row, 0, first)
             station = self._station_names.get(b.station_id, b.station_id[:8])
-            for col, value in enumerate((b.category, b.created, str(b.pages), station), 1):
+            for col, value in enumerate((category_label(b.category), b.created, str(b.pages), station), 1):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.blockSignals(False)
         self.status_label.setText("" if summaries else self.tr("No batches match."))

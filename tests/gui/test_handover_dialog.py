@@ -69,6 +69,7 @@ def test_cancel_stops_the_hand_over(qtbot: Any, tmp_path: Path) -> None:
     qtbot.addWidget(dlg)
     with qtbot.waitSignal(dlg.batches_loaded, timeout=10000):
         dlg.find_button.click()
+    assert dlg.table.item(0, 1).text() == "Birth"  # the category in the UI language, not the stored 出生
     with qtbot.waitSignal(dlg.handover_failed, timeout=10000):
         dlg.start_button.click()
         qtbot.waitUntil(svc.started.is_set)
