@@ -323,9 +323,17 @@ def _workstation_child(args: argparse.Namespace) -> int:
         "inotify_c.py",  # the hot folder's observer, blocked in poll()
     )
 
+    def stack_of(frame: Any) -> Any:
+        """A thread's stack without its source lines: reading them (``linecache`` loads whole
+        files) holds the GIL for milliseconds and lengthened the very stalls being recorded."""
+        import traceback
+
+        stack = traceback.StackSummary.extract(traceback.walk_stack(frame), lookup_lines=False)
+        stack.reverse()
+        return stack
+
     def watchdog() -> None:
         """Where the UI thread is while it is late: its Python stack, once per stall over 50 ms."""
-        import traceback
 
         reported = 0.0
         while not stop.wait(0.02):
@@ -334,7 +342,7 @@ def _workstation_child(args: argparse.Namespace) -> int:
                 continue
             reported = beat.last
             frame = sys._current_frames().get(main_id)
-            stack = traceback.extract_stack(frame) if frame is not None else []
+            stack = stack_of(frame) if frame is not None else []
             ours = [f for f in stack if "hukou_scan" in f.filename or "benchmarks" in f.filename]
             where = ours[-1] if ours else (stack[-1] if stack else None)
             key = f"{Path(where.filename).name}:{where.lineno} {where.name}" if where else "?"
@@ -345,7 +353,7 @@ def _workstation_child(args: argparse.Namespace) -> int:
             for ident, other in sys._current_frames().items():
                 if ident in (main_id, threading.get_ident()):
                     continue
-                top = traceback.extract_stack(other)
+                top = stack_of(other)
                 if not top or Path(top[-1].filename).name in idle_files:
                     continue
                 mine = [f for f in top if "hukou_scan" in f.filename] or top
