@@ -174,6 +174,20 @@ class ExportResult:
         }
 
 
+def page_runs(numbers: list[int], most: int = 4) -> str:
+    """「1–3、5、8–9」: a person's pages in a search export are often not contiguous, and
+    「第12–14页，共2页」 made a reader look for a page 13 that is someone else's.  More than
+    ``most`` runs end in 「…」 (the bookmark opens the first page; the count follows it)."""
+    runs: list[tuple[int, int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    parts = [str(a) if a == b else f"{a}–{b}" for a, b in runs[:most]]
+    return "、".join(parts) + ("…" if len(runs) > most else "")
+
+
 class ExportService:
     """Builds searchable, bookmarked PDFs from stored pages (see module docstring)."""
 
@@ -365,7 +379,7 @@ class ExportService:
             # which has gaps after deletes and re-takes)
             b = batches[batch_id]
             nos = [i + 1 for i in idxs]
-            span = f"第{nos[0]}页" if len(nos) == 1 else f"第{min(nos)}–{max(nos)}页，共{len(nos)}页"
+            span = f"第{nos[0]}页" if len(nos) == 1 else f"第{page_runs(nos)}页，共{len(nos)}页"
             return OutlineNode(f"{b.archive_id} {b.category.value}（{span}）", idxs[0])
 
         roots: list[OutlineNode] = []

@@ -308,3 +308,18 @@ def test_labels_and_bookmarks_use_the_page_number_people_read(ctx: AppContext, t
     assert titles[-1] == ("未关联人员的页面", ["A0101-2026-001 出生（第3页）"])
     leaf = reader.outline[-1][0]  # pypdf: a node's children follow it as a list
     assert reader.get_destination_page_number(leaf) == 2  # 「第3页」 opens PDF page 3
+
+
+@pytest.mark.parametrize(
+    ("numbers", "text"),
+    [
+        ([12, 14], "12、14"),  # was 「第12–14页，共2页」: page 13 is someone else's
+        ([1, 2, 3], "1–3"),
+        ([5, 1, 2, 3, 8, 9], "1–3、5、8–9"),
+        ([1, 3, 5, 7, 9, 11], "1、3、5、7…"),
+    ],
+)
+def test_bookmark_page_runs_name_only_the_persons_pages(numbers: list[int], text: str) -> None:
+    from hukou_scan.services.export import page_runs
+
+    assert page_runs(numbers) == text
