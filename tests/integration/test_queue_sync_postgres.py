@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from hukou_scan.app import AppContext
 from hukou_scan.config import load_settings
@@ -34,27 +32,10 @@ from tests.integration.test_queue_postgres import (
     worker_env,
     write_settings,
 )
-from tests.integration.test_queue_sync_local import bucket_keys, capture_pages, sync_section
 from tests.s3_server import MotoS3
-from tests.sync_helpers import check_remote, make_batch
+from tests.sync_helpers import bucket_keys, capture_pages, check_remote, make_batch, sync_rows, sync_section
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
-    if not s3.running:
-        s3.start()
-    name = "pq-" + request.node.name.replace("_", "-")[:50].lower().strip("-")
-    s3.create_bucket(name)
-    return name
 
 
 def open_station(config_dir: Path, pg_db_url: str, extra: str) -> AppContext:
@@ -70,15 +51,6 @@ def sync_jobs(pg_db_url: str) -> list[tuple[str, str]]:
             "SELECT status::text, queue_name FROM procrastinate_jobs WHERE task_name = 'hukou.sync'",
         )
     ]
-
-
-def sync_rows(ctx: AppContext) -> list[JobRecord]:
-    with ctx.db.session() as s:
-        rows = list(
-            s.scalars(select(JobRecord).where(JobRecord.kind == "sync").order_by(JobRecord.created_at))
-        )
-        s.expunge_all()
-    return rows
 
 
 def sync_audit(ctx: AppContext) -> list[dict[str, object]]:

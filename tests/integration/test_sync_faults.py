@@ -37,22 +37,6 @@ REPO = Path(__file__).resolve().parents[2]
 __all__ = ["fault_summary"]  # the module-scoped fixture that prints the totals
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
-    if not s3.running:
-        s3.start()
-    name = "t-" + request.node.name.replace("_", "-")[:50].lower().strip("-")
-    s3.create_bucket(name)
-    return name
-
-
 def make_service(ctx: AppContext, s3: MotoS3, target: str, **cfg: Any) -> SyncService:
     config = SyncConfig(
         target=target, options=s3.options(), backoff_base_s=0.05, offline_backoff_max_s=0.5, **cfg
