@@ -16,10 +16,11 @@ from hukou_scan.app import AppContext
 from hukou_scan.capture.encode import decode_image
 from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
 from hukou_scan.domain import BatchCategory, ExtractedField, OcrResult, PageState, PaperLocation
-from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.domain.sample import SampleHousehold, generate_households
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.capture_view import CaptureView
 from hukou_scan.services.capture import BatchDraft
+from tests.registry_helpers import write_registry_csv
 
 FPS = 25.0
 SIZE = (800, 600)
@@ -328,15 +329,8 @@ def test_superseded_thumbnails_are_dropped(
 
 
 def _household_registry(ctx: AppContext, tmp_path: Path) -> SampleHousehold:
-    import csv
-
     hs = generate_households(12, seed=15)
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(hs))
-    ctx.registry.import_file(path)
+    ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="utf-8"))
     return max(hs, key=lambda h: len(h.members))
 
 
@@ -619,16 +613,9 @@ def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list
 def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
 ) -> None:
-    import csv
-
     hs = generate_households(30, seed=15)
     household = next(h for h in hs if len(h.members) == 5)
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(hs))
-    batch_ctx.registry.import_file(path)
+    batch_ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="utf-8"))
     from hukou_scan.gui.i18n import install_translators
 
     install_translators(QApplication.instance(), "zh_CN")  # the station's language: wider headers

@@ -15,7 +15,7 @@ import pytest
 from hukou_scan.domain import Person, idnumber
 from hukou_scan.registry.matching import PageFields, id_neighbours, id_repairs, rank
 from hukou_scan.registry.variants import confusion_variants
-from tests.registry_fakes import MemorySource
+from tests.registry_helpers import MemorySource
 
 BIRTH = date(1962, 3, 14)
 

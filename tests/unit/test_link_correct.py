@@ -17,7 +17,7 @@ from hukou_scan.registry.matching import (
     rank,
     rank_page,
 )
-from tests.registry_fakes import MemorySource
+from tests.registry_helpers import MemorySource
 
 BIRTH = date(1962, 3, 14)
 
