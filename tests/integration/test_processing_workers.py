@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from hukou_scan.services.workers import serve
 from hukou_scan.storage.blobstore import BlobStore
 from tests.imaging_helpers import SMALL_FRAME, form_page
 from tests.integration.test_imaging_service import _batch, _capture
+from tests.polling import wait_until
 
 GATE_ENV = "HUKOU_TEST_WORKER_GATE"
 
@@ -68,17 +68,6 @@ def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _wait_for(predicate: Any, what: str, limit_s: float = 120.0) -> Any:
-    """Poll until ``predicate()`` is truthy (a generous limit: the machine may be busy)."""
-    end = time.monotonic() + limit_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 def _run_in_thread(svc: ProcessingService) -> tuple[threading.Thread, list[RunSummary]]:
     out: list[RunSummary] = []
     t = threading.Thread(target=lambda: out.append(svc.run_pending()), name="test-processing")
@@ -116,7 +105,7 @@ def test_a_worker_killed_mid_page_loses_nothing(ctx: AppContext, gate: Path) -> 
     svc = _service(ctx, workers=1, worker_body=hanging_worker)
     thread, out = _run_in_thread(svc)
     try:
-        started = _wait_for(lambda: list(gate.glob("started-*")), "the worker to start the page")
+        started = wait_until(lambda: list(gate.glob("started-*")), 120, what="the worker to start the page")
         assert ctx.pages.get(page.id).state == PageState.CAPTURED  # durable, not yet processed
         (gate / "hang").unlink()  # the replacement worker will finish the page
         os.kill(int(started[0].name.split("-")[1]), signal.SIGKILL)
@@ -156,7 +145,7 @@ def test_stopping_mid_page_gives_the_page_back_uncharged(ctx: AppContext, gate: 
     t = threading.Thread(target=svc.run_pending, kwargs={"cancel": cancel})
     t.start()
     try:
-        _wait_for(lambda: list(gate.glob("started-*")), "the worker to start the page")
+        wait_until(lambda: list(gate.glob("started-*")), 120, what="the worker to start the page")
         cancel.set()
         t.join(60)
         assert not t.is_alive() and svc.worker_pids() == []
