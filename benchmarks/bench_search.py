@@ -300,7 +300,7 @@ def _anchor_ids(
     params: dict[str, Any],
     f: SearchFilters,
     order_by: str,
-    dates: Any = str,
+    dates: Callable[[datetime | None], object] = str,
 ) -> list[str]:
     """Run one anchor query: ``sql`` (the FROM part) ``WHERE cond``, with the station and
     date filter of ``f`` when it has one (``dates`` turns a date into the parameter the
