@@ -4,7 +4,9 @@ frames; never real residents' data)."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -121,6 +123,33 @@ def sync_rows(ctx: AppContext) -> list[JobRecord]:
         )
         s.expunge_all()
     return rows
+
+
+def kill_a_sync_worker_mid_upload(ctx: AppContext, tmp_path: Path) -> int:
+    """Two batches of 15 pages and an upload request; a ``worker --sync`` process (with the
+    station's settings under ``tmp_path/config``, slow enough by their bandwidth limit) is
+    SIGKILLed once 6 objects are verified.  Returns how many were verified by then."""
+    from hukou_scan.storage.sync import SyncRepository
+    from tests.integration.test_queue_postgres import start_worker, wait_until, worker_env
+
+    for seed in range(2):
+        make_batch(ctx, 15, size=40_000, seed=seed)
+    assert ctx.sync.request()
+    target, repo = ctx.sync.target, SyncRepository(ctx.db)
+    doomed = start_worker(
+        worker_env(tmp_path, tmp_path / "config", tmp_path / "data"), "--sync", "--name", "doomed"
+    )
+    try:
+        wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+        doomed.communicate()
+    partial = len(repo.objects(target, ["verified"]))
+    assert 6 <= partial < 60
+    return partial
 
 
 # -- fault accounting shared by the integration fault tests ---------------------------

@@ -7,7 +7,6 @@ and shows in the station's sync status."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from datetime import datetime
@@ -33,7 +32,15 @@ from tests.integration.test_queue_postgres import (
     write_settings,
 )
 from tests.s3_server import MotoS3
-from tests.sync_helpers import bucket_keys, capture_pages, check_remote, make_batch, sync_rows, sync_section
+from tests.sync_helpers import (
+    bucket_keys,
+    capture_pages,
+    check_remote,
+    kill_a_sync_worker_mid_upload,
+    make_batch,
+    sync_rows,
+    sync_section,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
@@ -136,23 +143,8 @@ def test_sync_worker_killed_mid_upload_its_job_runs_again_nothing_lost_or_duplic
         tmp_path / "config", pg_db_url, sync_section(s3, bucket, bandwidth_kbps=300, workers=2)
     )
     try:
-        for seed in range(2):
-            make_batch(ctx, 15, size=40_000, seed=seed)
-        assert ctx.sync.request()
-        target = ctx.sync.target
-        repo = SyncRepository(ctx.db)
-        env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
-        doomed = start_worker(env, "--sync", "--name", "doomed")
-        try:
-            wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
-            os.kill(doomed.pid, signal.SIGKILL)
-            doomed.wait(10)
-        finally:
-            if doomed.poll() is None:
-                doomed.kill()
-            doomed.communicate()
-        partial = len(repo.objects(target, ["verified"]))
-        assert 6 <= partial < 60
+        partial = kill_a_sync_worker_mid_upload(ctx, tmp_path)
+        target, repo = ctx.sync.target, SyncRepository(ctx.db)
         assert sync_jobs(pg_db_url)[0][0] == "doing"
         # the rescuer has no bandwidth limit; the dead worker's heartbeat stops, its job comes back
         fast = tmp_path / "fast-config"
