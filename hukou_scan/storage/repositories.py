@@ -215,6 +215,10 @@ def claim_oldest(s: Session, worker: str, *where: ColumnElement[bool]) -> JobRec
     that means "nothing for now", never an error.  The row comes back refreshed so that the
     caller can record more on it in the same transaction (the upload runner its process as
     holder, so that a claim is never visible without it).
+
+    All tries share the caller's transaction: on PostgreSQL (read committed) every
+    statement sees what others committed anyway; on SQLite the first update, even one
+    that touched no row, holds the write lock until commit, so the next try cannot lose.
     """
     for _ in range(CLAIM_TRIES):
         cand = s.scalar(
