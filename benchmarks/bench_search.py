@@ -293,49 +293,54 @@ def query_set(
     }
 
 
-def _sqlite_like(db: Database, q: str, f: SearchFilters) -> list[str]:
-    sql = "SELECT p.id FROM pages p"
-    params: dict[str, Any] = {"q": f"%{q}%", "n": LIMIT}
-    where = ["p.ocr_text LIKE :q"]
+def _anchor_ids(
+    db: Database,
+    sql: str,
+    cond: str,
+    params: dict[str, Any],
+    f: SearchFilters,
+    order_by: str,
+    dates: Callable[[datetime | None], object] = str,
+) -> list[str]:
+    """Run one anchor query: ``sql`` (the FROM part) ``WHERE cond``, with the station and
+    date filter of ``f`` when it has one (``dates`` turns a date into the parameter the
+    back end compares ``captured_at`` with), newest first, at most ``LIMIT`` ids."""
+    where = [cond]
+    params = {**params, "n": LIMIT}
     if f.station_id:
         sql += " JOIN batches b ON b.id = p.batch_id"
         where += ["b.station_id = :st", "p.captured_at >= :d0", "p.captured_at < :d1"]
-        params |= {"st": f.station_id, "d0": str(f.date_from), "d1": str(f.date_to)}
-    sql += " WHERE " + " AND ".join(where) + " ORDER BY p.rowid DESC LIMIT :n"
+        params |= {"st": f.station_id, "d0": dates(f.date_from), "d1": dates(f.date_to)}
+    sql += " WHERE " + " AND ".join(where) + f" ORDER BY {order_by} LIMIT :n"
     with db.engine.connect() as c:
         return [r[0] for r in c.execute(text(sql), params)]
+
+
+def _sqlite_like(db: Database, q: str, f: SearchFilters) -> list[str]:
+    return _anchor_ids(
+        db, "SELECT p.id FROM pages p", "p.ocr_text LIKE :q", {"q": f"%{q}%"}, f, "p.rowid DESC"
+    )
 
 
 def _sqlite_trigram(db: Database, q: str, f: SearchFilters) -> list[str]:
-    params: dict[str, Any] = {"n": LIMIT}
     if len(q) >= 3:
-        cond = "tri MATCH :q"
-        params["q"] = '"' + q.replace('"', '""') + '"'
-    else:
-        cond = "tri.ocr_text LIKE :q"  # the trigram tokenizer cannot MATCH under 3 characters
-        params["q"] = f"%{q}%"
+        cond, param = "tri MATCH :q", '"' + q.replace('"', '""') + '"'
+    else:  # the trigram tokenizer cannot MATCH under 3 characters
+        cond, param = "tri.ocr_text LIKE :q", f"%{q}%"
     sql = "SELECT p.id FROM tri JOIN pages p ON p.rowid = tri.rowid"
-    where = [cond]
-    if f.station_id:
-        sql += " JOIN batches b ON b.id = p.batch_id"
-        where += ["b.station_id = :st", "p.captured_at >= :d0", "p.captured_at < :d1"]
-        params |= {"st": f.station_id, "d0": str(f.date_from), "d1": str(f.date_to)}
-    sql += " WHERE " + " AND ".join(where) + " ORDER BY tri.rowid DESC LIMIT :n"
-    with db.engine.connect() as c:
-        return [r[0] for r in c.execute(text(sql), params)]
+    return _anchor_ids(db, sql, cond, {"q": param}, f, "tri.rowid DESC")
 
 
 def _pg_like(db: Database, q: str, f: SearchFilters) -> list[str]:
-    sql = "SELECT p.id FROM pages p"
-    params: dict[str, Any] = {"q": f"%{q}%", "n": LIMIT}
-    where = ["p.ocr_text LIKE :q"]
-    if f.station_id:
-        sql += " JOIN batches b ON b.id = p.batch_id"
-        where += ["b.station_id = :st", "p.captured_at >= :d0", "p.captured_at < :d1"]
-        params |= {"st": f.station_id, "d0": f.date_from, "d1": f.date_to}
-    sql += " WHERE " + " AND ".join(where) + " ORDER BY p.captured_at DESC LIMIT :n"
-    with db.engine.connect() as c:
-        return [r[0] for r in c.execute(text(sql), params)]
+    return _anchor_ids(
+        db,
+        "SELECT p.id FROM pages p",
+        "p.ocr_text LIKE :q",
+        {"q": f"%{q}%"},
+        f,
+        "p.captured_at DESC",
+        dates=lambda d: d,
+    )
 
 
 def run_engine(

@@ -111,21 +111,39 @@ def private_mkstemp(directory: Path, prefix: str = "", suffix: str = "") -> tupl
 
 
 def write_private_text(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with a 0600 file holding ``text``.
+    """Replace ``path`` atomically with a 0600 file holding ``text`` (UTF-8).
 
     The temp file is unique (two processes starting at once both move a plaintext secret
     out of ``settings.toml``; a shared ``settings.tmp`` made one of them fail).
     """
+    write_private_bytes(path, text.encode("utf-8"))
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically with a 0600 file holding ``data``: a unique temp file in
+    the same folder, fsync, ``os.replace``; a failure leaves the old file and no temp file."""
     fd, tmp = private_mkstemp(path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def fsync_dir(path: Path) -> None:
+    """Sync the folder ``path`` itself, so that a file just renamed or created in it survives
+    a power cut (POSIX; Windows has no such call and NTFS journals the rename)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # -- secrets: the OS keyring, or a 0600 file when there is none ------------------------

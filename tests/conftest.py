@@ -17,6 +17,7 @@ from hukou_scan.app import AppContext
 from hukou_scan.config import Settings, load_settings
 from hukou_scan.storage.db import Database
 from tests.postgres_server import PostgresServer, PostgresUnavailable
+from tests.s3_server import MotoS3, bucket_name
 
 REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
@@ -129,3 +130,23 @@ def pg_db_url(postgres_server: PostgresServer) -> Iterator[str]:
     yield url
     if postgres_server.running:
         postgres_server.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[MotoS3]:
+    """moto's S3-protocol server on loopback, one per test module (tests of the ``s3`` marker).
+
+    A test may stop and start it to play an outage: moto keeps the buckets in the process,
+    so they come back with it.
+    """
+    server = MotoS3().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
+    """A fresh bucket for this test alone (the server is started again if a test left it down)."""
+    if not s3.running:
+        s3.start()
+    return s3.create_bucket(bucket_name(request.node.nodeid))

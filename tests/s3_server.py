@@ -7,6 +7,8 @@ and came back with its data - which is exactly the outage the fault tests need.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +16,17 @@ import time
 from typing import Any
 
 CREDENTIALS = {"key": "testing", "secret": "testing", "region": "us-east-1"}
+
+
+def bucket_name(test_id: str) -> str:
+    """An S3 bucket name (3-63 characters of ``a-z0-9-``) for one test, from its pytest node id.
+
+    moto keeps every bucket of every server in one process-wide store, so the name must be
+    unique across modules, not only within one: the test's name makes it readable, a short
+    digest of the whole id (module included) makes it unique.
+    """
+    test = re.sub(r"[^a-z0-9]+", "-", test_id.rpartition("::")[2].lower()).strip("-")[:50].strip("-")
+    return f"{test or 'test'}-{hashlib.sha256(test_id.encode()).hexdigest()[:10]}"
 
 
 def free_port() -> int:

@@ -1,15 +1,20 @@
-"""Synthetic pages for the sync tests and benchmark (random bytes; never real residents' data)."""
+"""Synthetic pages and shared helpers for the sync tests and benchmark (random bytes or noise
+frames; never real residents' data)."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from sqlalchemy import select
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import (
@@ -24,6 +29,9 @@ from hukou_scan.domain import (
     Person,
     new_id,
 )
+from hukou_scan.services.capture import BatchDraft
+from hukou_scan.storage.records.core import JobRecord
+from tests.s3_server import MotoS3
 
 
 def make_batch(ctx: AppContext, n_pages: int, size: int = 20_000, seed: int = 0, link: bool = True) -> Batch:
@@ -71,6 +79,77 @@ def make_batch(ctx: AppContext, n_pages: int, size: int = 20_000, seed: int = 0,
                 PageLink(page_id=page.id, person_id=person.id, method=LinkMethod.MANUAL, score=1.0)
             )
     return batch
+
+
+# -- upload requests as queue jobs, against the moto server (the s3/bucket fixtures) --
+def sync_section(s3: MotoS3, bucket: str, **extra: Any) -> str:
+    """A ``[sync]`` section pointing at ``s3://bucket/st`` (values of ``extra`` as TOML scalars)."""
+    o = s3.options()
+    lines = [
+        f'target = "s3://{bucket}/st"',
+        f'endpoint_url = "{o["endpoint_url"]}"',
+        f'key = "{o["key"]}"',
+        f'secret = "{o["secret"]}"',
+        f'region = "{o["region"]}"',
+        "backoff_base_s = 0.05",
+    ]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    return "\n[sync]\n" + "\n".join(lines) + "\n"
+
+
+def capture_pages(ctx: AppContext, n: int, seed: int = 0, size: tuple[int, int] = (240, 320)) -> list[str]:
+    """``n`` camera captures (noise frames, so every original is different) in a new batch."""
+    rng = np.random.default_rng(seed)
+    batch = ctx.capture.new_batch(
+        BatchDraft(archive_id=f"S-{seed}-{new_id()[:6]}", category=BatchCategory.BIRTH)
+    )
+    return [
+        ctx.capture.capture(batch.id, rng.integers(0, 255, (*size, 3), dtype=np.uint8)).page.id
+        for _ in range(n)
+    ]
+
+
+def bucket_keys(s3: MotoS3, bucket: str) -> set[str]:
+    """The object keys under ``s3://bucket/st/objects/`` (what an upload run put there)."""
+    listing = s3.client().list_objects_v2(Bucket=bucket, Prefix="st/objects/")
+    return {o["Key"] for o in listing.get("Contents", [])}
+
+
+def sync_rows(ctx: AppContext) -> list[JobRecord]:
+    """The station's upload-request rows, oldest first (detached, to read after the session)."""
+    with ctx.db.session() as s:
+        rows = list(
+            s.scalars(select(JobRecord).where(JobRecord.kind == "sync").order_by(JobRecord.created_at))
+        )
+        s.expunge_all()
+    return rows
+
+
+def kill_a_sync_worker_mid_upload(ctx: AppContext, tmp_path: Path) -> int:
+    """Two batches of 15 pages and an upload request; a ``worker --sync`` process (with the
+    station's settings under ``tmp_path/config``, slow enough by their bandwidth limit) is
+    SIGKILLed once 6 objects are verified.  Returns how many were verified by then."""
+    from hukou_scan.storage.sync import SyncRepository
+    from tests.integration.test_queue_postgres import start_worker, wait_until, worker_env
+
+    for seed in range(2):
+        make_batch(ctx, 15, size=40_000, seed=seed)
+    assert ctx.sync.request()
+    target, repo = ctx.sync.target, SyncRepository(ctx.db)
+    doomed = start_worker(
+        worker_env(tmp_path, tmp_path / "config", tmp_path / "data"), "--sync", "--name", "doomed"
+    )
+    try:
+        wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
+        os.kill(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+        doomed.communicate()
+    partial = len(repo.objects(target, ["verified"]))
+    assert 6 <= partial < 60
+    return partial
 
 
 # -- fault accounting shared by the integration fault tests ---------------------------

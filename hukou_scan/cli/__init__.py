@@ -94,3 +94,18 @@ def print_json(obj: Any) -> None:
     """One JSON object per line, UTF-8, Chinese unescaped."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+def page_progress(json_events: bool) -> Callable[[int, int, str], None]:
+    """The ``progress`` of a page-by-page command (export, hand-over): with ``--json`` one
+    progress event per page on stdout, else a counter rewritten in place on a terminal's
+    stderr (nothing when stderr is a log file)."""
+
+    def progress(done: int, total: int, label: str) -> None:
+        if json_events:
+            print_json({"event": "progress", "done": done, "total": total, "page": label})
+        elif sys.stderr.isatty():
+            sys.stderr.write(f"\r{done}/{total} {label}   ")
+            sys.stderr.flush()
+
+    return progress

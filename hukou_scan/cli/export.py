@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.cli import print_json
+from hukou_scan.cli import page_progress, print_json
 from hukou_scan.cli._common import open_context
 from hukou_scan.errors import ExportError
 
@@ -127,14 +127,7 @@ def _export(args: argparse.Namespace) -> int:
             overwrite=args.force,
         )
 
-        def progress(done: int, total: int, label: str) -> None:
-            if args.json:
-                print_json({"event": "progress", "done": done, "total": total, "page": label})
-            elif sys.stderr.isatty():
-                sys.stderr.write(f"\r{done}/{total} {label}   ")
-                sys.stderr.flush()
-
-        result = ctx.export.export(request, progress=progress, cancel=threading.Event())
+        result = ctx.export.export(request, progress=page_progress(args.json), cancel=threading.Event())
         if not args.json and sys.stderr.isatty():
             sys.stderr.write("\n")
         if args.json:

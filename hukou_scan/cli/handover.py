@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.cli import print_json
+from hukou_scan.cli import page_progress, print_json
 from hukou_scan.cli._common import open_context
 
 
@@ -71,15 +71,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     ctx = open_context(args)
     try:
-
-        def progress(done: int, total: int, label: str) -> None:
-            if args.json:
-                print_json({"event": "progress", "done": done, "total": total, "page": label})
-            elif sys.stderr.isatty():
-                sys.stderr.write(f"\r{done}/{total} {label}   ")
-                sys.stderr.flush()
-
-        result = ctx.handover.handover(request, progress=progress, cancel=threading.Event())
+        result = ctx.handover.handover(request, progress=page_progress(args.json), cancel=threading.Event())
         if args.json:
             print_json({"event": "done", **result.to_dict()})
         else:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hukou_scan.config import open_private, private_dir
+from hukou_scan.config import fsync_dir, open_private, private_dir
 from hukou_scan.domain import OcrResult
 from hukou_scan.errors import ExportError, HukouScanError
 from hukou_scan.export.images import PdfImage, maybe_deflate, prepare_image
@@ -145,16 +145,6 @@ def _unique_tmp(final: Path, tag: str) -> Path:
     return Path(name)
 
 
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def assemble_pdf(
     pages: Sequence[ExportPage],
     out_path: Path,
@@ -190,7 +180,7 @@ def assemble_pdf(
         if cancel is not None and cancel.is_set():
             raise ExportCancelled()
         os.replace(tmp, out_path)
-        _fsync_dir(out_path.parent)
+        fsync_dir(out_path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         if tmp_enc is not None:

@@ -38,6 +38,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from hukou_scan.config import fsync_dir, write_private_bytes
 from hukou_scan.errors import ExportError, HukouScanError
 
 log = logging.getLogger(__name__)
@@ -326,7 +327,7 @@ class FolderSink:
         path = self.root / relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         if relpath.startswith(MANIFEST_PREFIX):
-            self._write_synced(path, data)
+            write_private_bytes(path, data)
             return
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
@@ -343,27 +344,9 @@ class FolderSink:
             finally:
                 os.close(fd)
             folders.update(p for p in path.parents if p == self.root or self.root in p.parents)
-        if os.name == "posix":
-            for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-                fd = os.open(folder, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            fsync_dir(folder)
         self._pending.clear()
-
-    def _write_synced(self, path: Path, data: bytes) -> None:
-        tmp = path.with_name(f".{path.name}.part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
 
     def discard(self) -> None:
         import shutil

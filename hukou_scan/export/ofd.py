@@ -41,6 +41,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from hukou_scan import __version__
+from hukou_scan.config import fsync_dir
 from hukou_scan.domain import OcrResult
 from hukou_scan.errors import ExportError, HukouScanError, ImageProcessingError
 from hukou_scan.export.assemble import (
@@ -51,7 +52,6 @@ from hukou_scan.export.assemble import (
     ExportPage,
     OutlineNode,
     ProgressFn,
-    _fsync_dir,
     _unique_tmp,
 )
 from hukou_scan.export.metadata import DocumentInfo
@@ -192,7 +192,7 @@ def assemble_ofd(
         if cancel is not None and cancel.is_set():
             raise ExportCancelled()
         os.replace(tmp, out_path)
-        _fsync_dir(out_path.parent)
+        fsync_dir(out_path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -12,6 +12,8 @@ written once and shared by all pages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,22 +78,56 @@ class WatermarkForm:
     height: float
 
 
-def build_watermark(lines: list[str], font_path: Path | None = None, size: float = 14.0) -> WatermarkForm:
-    """Lay out ``lines`` (centred, ``size`` pt, 1.5 line spacing) as filled outlines."""
+@dataclass(frozen=True)
+class _Glyphs:
+    """What drawing text as outlines needs from an open font."""
+
+    cmap: dict[int, str]
+    glyphset: Any
+    hmtx: Any
+    upem: float
+
+    def advance(self, text: str, scale: float) -> float:
+        return float(sum(self.hmtx[self.cmap.get(ord(c), ".notdef")][0] for c in text)) * scale
+
+    def draw(self, text: str, x: float, y: float, scale: float, ops: list[str]) -> tuple[float, int]:
+        """Append ``text``'s outlines from ``(x, y)`` to ``ops``; the end x and how many
+        characters the font lacks (drawn as its ``.notdef`` box)."""
+        missing = 0
+        for ch in text:
+            gname = self.cmap.get(ord(ch))
+            if gname is None:
+                missing += 1
+                gname = ".notdef"
+            pen = _PdfPathPen(self.glyphset, x, y, scale)
+            self.glyphset[gname].draw(pen)
+            ops.extend(pen.ops)
+            x += self.hmtx[gname][0] * scale
+        return x, missing
+
+
+@contextmanager
+def _cjk_glyphs(font_path: Path | None) -> Iterator[tuple[Path, _Glyphs]]:
+    """Open the CJK font (the first face of a collection) for one drawing session."""
     from fontTools.ttLib import TTFont
 
     path = find_cjk_font(font_path)
     font = TTFont(str(path), fontNumber=0, lazy=True) if path.suffix.lower() == ".ttc" else TTFont(str(path))
     try:
-        cmap = font.getBestCmap()
-        glyphset = font.getGlyphSet()
-        upem = float(font["head"].unitsPerEm)
-        hmtx = font["hmtx"]
-        scale = size / upem
+        yield (
+            path,
+            _Glyphs(font.getBestCmap(), font.getGlyphSet(), font["hmtx"], float(font["head"].unitsPerEm)),
+        )
+    finally:
+        font.close()
+
+
+def build_watermark(lines: list[str], font_path: Path | None = None, size: float = 14.0) -> WatermarkForm:
+    """Lay out ``lines`` (centred, ``size`` pt, 1.5 line spacing) as filled outlines."""
+    with _cjk_glyphs(font_path) as (path, glyphs):
+        scale = size / glyphs.upem
         leading = size * 1.5
-        widths = []
-        for line in lines:
-            widths.append(sum(hmtx[cmap.get(ord(c), ".notdef")][0] for c in line) * scale)
+        widths = [glyphs.advance(line, scale) for line in lines]
         box_w = max(widths, default=0.0)
         box_h = leading * len(lines)
         ops: list[str] = []
@@ -99,21 +135,11 @@ def build_watermark(lines: list[str], font_path: Path | None = None, size: float
         for i, line in enumerate(lines):
             x = (box_w - widths[i]) / 2
             y = box_h - leading * (i + 1) + (leading - size) / 2 + size * 0.15
-            for ch in line:
-                gname = cmap.get(ord(ch))
-                if gname is None:
-                    missing += 1
-                    gname = ".notdef"
-                pen = _PdfPathPen(glyphset, x, y, scale)
-                glyphset[gname].draw(pen)
-                ops.extend(pen.ops)
-                x += hmtx[gname][0] * scale
+            missing += glyphs.draw(line, x, y, scale, ops)[1]
         if missing:
             log.warning("watermark: %d character(s) missing from font %s", missing, path.name)
         ops.append("f")
         return WatermarkForm(("\n".join(ops) + "\n").encode("ascii"), box_w, box_h)
-    finally:
-        font.close()
 
 
 def outline_texts(
@@ -128,31 +154,14 @@ def outline_texts(
         can centre or right-align.  Opening a CJK font costs a quarter of a second, which
         is why a whole form (the transfer register) goes through one call.
     """
-    from fontTools.ttLib import TTFont
-
-    path = find_cjk_font(font_path)
-    font = TTFont(str(path), fontNumber=0, lazy=True) if path.suffix.lower() == ".ttc" else TTFont(str(path))
-    try:
-        cmap = font.getBestCmap()
-        glyphset = font.getGlyphSet()
-        upem = float(font["head"].unitsPerEm)
-        hmtx = font["hmtx"]
+    with _cjk_glyphs(font_path) as (_path, glyphs):
         ops: list[str] = []
         widths: list[float] = []
         for text, x0, y, size in items:
-            scale = size / upem
-            x = x0
-            for ch in text:
-                gname = cmap.get(ord(ch), ".notdef")
-                pen = _PdfPathPen(glyphset, x, y, scale)
-                glyphset[gname].draw(pen)
-                ops.extend(pen.ops)
-                x += hmtx[gname][0] * scale
+            x, _missing = glyphs.draw(text, x0, y, size / glyphs.upem, ops)
             widths.append(x - x0)
         ops.append("f")
         return ("\n".join(ops) + "\n").encode("ascii"), widths
-    finally:
-        font.close()
 
 
 def watermark_page_ops(

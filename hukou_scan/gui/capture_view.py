@@ -1260,17 +1260,25 @@ class CaptureView(QWidget):
         return "\n".join(out)
 
     # --- rework -------------------------------------------------------------------------------------------------
-    def _run_rework(self, fn: Callable[[], object], done_text: str, select: str | None = None) -> None:
+    def _run_rework(
+        self,
+        fn: Callable[[], object],
+        done_text: str,
+        select: str | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        """Run a page change off the UI thread (on ``runner``, default the general pool), then
+        say so and show the strip as it now is; on failure, why, and the strip as it is."""
+
         def ok(_r: object) -> None:
             self._show_status(done_text)
             self.refresh_pages(select=select)
 
         def fail(e: BaseException) -> None:
-            msg = e.user_message() if isinstance(e, HukouScanError) else str(e)
-            self._show_status(msg, error=True)
+            self._show_failure(e)
             self.refresh_pages()
 
-        self.tasks.run_simple(fn, on_done=ok, on_error=fail)
+        (runner or self.tasks).run_simple(fn, on_done=ok, on_error=fail)
 
     def _on_delete_button_clicked(self) -> None:
         page = self.selected_page()
@@ -1301,17 +1309,11 @@ class CaptureView(QWidget):
         if page is None:
             return
         page_id = page.id
-
-        def ok(_r: object) -> None:
-            self._show_status(self.tr("Page rotated."))
-            self.refresh_pages(select=page_id)
-
-        def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
-            self.refresh_pages()
-
-        self.capture_tasks.run_simple(
-            lambda: self.service.rotate(page_id, degrees), on_done=ok, on_error=fail
+        self._run_rework(
+            lambda: self.service.rotate(page_id, degrees),
+            self.tr("Page rotated."),
+            select=page_id,
+            runner=self.capture_tasks,
         )
 
     def _on_corners_button_clicked(self) -> None:
@@ -1325,10 +1327,9 @@ class CaptureView(QWidget):
             data, size = svc.original_image(page, 1400)
             return QImage.fromData(data), size
 
-        def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
-
-        self.tasks.run_simple(work, on_done=lambda r: self.adjust_corners(page, *r), on_error=fail)
+        self.tasks.run_simple(
+            work, on_done=lambda r: self.adjust_corners(page, *r), on_error=self._show_failure
+        )
 
     def adjust_corners(self, page: Page, image: QImage, size: tuple[int, int]) -> None:
         """Show the corners dialog on ``page``'s original; a new outline remakes the page."""
@@ -1343,11 +1344,8 @@ class CaptureView(QWidget):
             self._show_status(self.tr("Page corners set — the page is being remade."))
             self.refresh_pages(select=page_id)
 
-        def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
-
         self.capture_tasks.run_simple(
-            lambda: self.service.set_corners(page_id, quad), on_done=ok, on_error=fail
+            lambda: self.service.set_corners(page_id, quad), on_done=ok, on_error=self._show_failure
         )
 
     def _on_split_button_clicked(self) -> None:
@@ -1363,11 +1361,8 @@ class CaptureView(QWidget):
             self._show_status(done)
             self.refresh_pages(select=result.id if isinstance(result, Page) else page_id)
 
-        def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
-
         self.capture_tasks.run_simple(
-            lambda: self.service.set_split(page_id, split), on_done=ok, on_error=fail
+            lambda: self.service.set_split(page_id, split), on_done=ok, on_error=self._show_failure
         )
 
     def _on_dewarp_button_clicked(self) -> None:
@@ -1384,7 +1379,7 @@ class CaptureView(QWidget):
             self.refresh_pages(select=page_id)
 
         def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+            self._show_failure(e)
             self._update_actions()
 
         self.capture_tasks.run_simple(lambda: self.service.set_dewarp(page_id, on), on_done=ok, on_error=fail)
@@ -1431,13 +1426,10 @@ class CaptureView(QWidget):
             self._show_status(text)
             self.refresh_pages()
 
-        def fail(e: BaseException) -> None:
-            self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
-
         self.tasks.run(
             lambda p, c: svc.import_files(batch_id, paths, progress=p, cancel=c),
             on_done=done,
-            on_error=fail,
+            on_error=self._show_failure,
             on_progress=progress,
         )
 
@@ -1459,6 +1451,11 @@ class CaptureView(QWidget):
             self.banner.setVisible(False)
 
     # --- status ----------------------------------------------------------------------------------------------------------
+    def _show_failure(self, e: BaseException) -> None:
+        """A background step failed: its reason in the status line, in the clerk's words for
+        our own errors (the one ``on_error`` of the page and import tasks)."""
+        self._show_status(e.user_message() if isinstance(e, HukouScanError) else str(e), error=True)
+
     def _show_status(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color:#b00020;" if error else "color:#1b7f2a;")

@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hukou_scan.errors import HukouScanError, current_language
+from hukou_scan.errors import HukouScanError
 from hukou_scan.export.assemble import ExportCancelled
-from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner
+from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner, failure_text
 from hukou_scan.services.export import ExportPlan, ExportRequest, ExportResult, ExportSource, resolve_output
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,6 @@ class ExportServiceLike(Protocol):
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
     ) -> ExportResult: ...
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, HukouScanError):
-        return exc.user_message(current_language())
-    return f"{type(exc).__name__}: {exc}"
 
 
 class ExportDialog(QDialog):
@@ -307,7 +301,7 @@ class ExportDialog(QDialog):
 
     def _on_plan_failed(self, exc: BaseException) -> None:
         self._plan = None
-        self.summary_label.setText(_message(exc))
+        self.summary_label.setText(failure_text(exc))
         QTimer.singleShot(0, self._grow_to_fit)  # once the layout has taken the new text
         self.status_label.setText(self.tr("Nothing can be exported."))
         self._on_input_changed()
@@ -419,7 +413,7 @@ class ExportDialog(QDialog):
             suggested = str(Path(self._plan.suggested_name).with_suffix(suffix))
             target = resolve_output(request.output, suggested, self._default_dir, suffix)
         except HukouScanError as e:
-            self.status_label.setText(_message(e))
+            self.status_label.setText(failure_text(e))
             return
         if target.exists():
             answer = QMessageBox.question(
@@ -519,9 +513,9 @@ class ExportDialog(QDialog):
         if isinstance(exc, ExportCancelled):
             self.status_label.setText(self.tr("Export cancelled; no file was written."))
         else:
-            self.status_label.setText(_message(exc))
+            self.status_label.setText(failure_text(exc))
         self._on_input_changed()
-        self.export_failed.emit(_message(exc))
+        self.export_failed.emit(failure_text(exc))
 
     def _on_cancel_button_clicked(self) -> None:
         if self._task is not None:

@@ -37,10 +37,9 @@ from PySide6.QtWidgets import (
 )
 
 from hukou_scan.domain import Station
-from hukou_scan.errors import HukouScanError, current_language
 from hukou_scan.export.handover import HandoverCancelled, HandoverResult
 from hukou_scan.gui.i18n import category_label
-from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner
+from hukou_scan.gui.tasks import ProgressFn, Task, TaskRunner, failure_text
 from hukou_scan.services.handover import BatchSummary, HandoverRequest, HandoverSelection
 
 log = logging.getLogger(__name__)
@@ -56,12 +55,6 @@ class HandoverServiceLike(Protocol):
         cancel: threading.Event | None = None,
         batch_ids: Sequence[str] | None = None,
     ) -> HandoverResult: ...
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, HukouScanError):
-        return exc.user_message(current_language())
-    return f"{type(exc).__name__}: {exc}"
 
 
 class HandoverDialog(QDialog):
@@ -242,7 +235,7 @@ class HandoverDialog(QDialog):
 
     def _on_find_failed(self, exc: BaseException) -> None:
         self._task = None
-        self.status_label.setText(_message(exc))
+        self.status_label.setText(failure_text(exc))
         self._on_input_changed()
 
     def checked_batch_ids(self) -> list[str]:
@@ -344,9 +337,9 @@ class HandoverDialog(QDialog):
         if isinstance(exc, HandoverCancelled):
             self.status_label.setText(self.tr("Hand-over cancelled; no partial package was left."))
         else:
-            self.status_label.setText(_message(exc))
+            self.status_label.setText(failure_text(exc))
         self._on_input_changed()
-        self.handover_failed.emit(_message(exc))
+        self.handover_failed.emit(failure_text(exc))
 
     def _on_cancel_button_clicked(self) -> None:
         if self._task is not None:

@@ -33,9 +33,19 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from hukou_scan.errors import HukouScanError, current_language
+
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int, str], None]
+
+
+def failure_text(exc: BaseException) -> str:
+    """What a failed task says in a dialog: our errors in the user's language, anything
+    else with its type (an unexpected error should be recognisable in a support call)."""
+    if isinstance(exc, HukouScanError):
+        return exc.user_message(current_language())
+    return f"{type(exc).__name__}: {exc}"
 
 
 class _Signals(QObject):

@@ -64,6 +64,15 @@ def ink_mask(grey: NDArray[Any]) -> NDArray[Any]:
     )
 
 
+def _clear_border(ink: NDArray[Any], margin: int) -> None:
+    """Drop (in place) the ink within ``margin`` pixels of the edge: the page border, the
+    desk and shadows there are not writing, and would outvote it."""
+    ink[:margin, :] = 0
+    ink[-margin:, :] = 0
+    ink[:, :margin] = 0
+    ink[:, -margin:] = 0
+
+
 def _profile_score(xs: F32, ys: F32, angles_deg: NDArray[np.float64], bin_px: float) -> NDArray[np.float64]:
     """Sum of squared row counts after rotating the ink points by each angle.
 
@@ -118,11 +127,7 @@ def estimate_skew(
     ink = ink_mask(small)
     # the page border and big dark areas are not text: drop ink touching the border
     h, w = ink.shape
-    m = max(2, min(h, w) // 100)
-    ink[:m, :] = 0
-    ink[-m:, :] = 0
-    ink[:, :m] = 0
-    ink[:, -m:] = 0
+    _clear_border(ink, max(2, min(h, w) // 100))
     ys_i, xs_i = np.nonzero(ink)
     n = len(xs_i)
     frac = n / float(h * w)
@@ -273,11 +278,7 @@ def estimate_orientation(
     small, _ = shrink(grey, work_long_side)
     ink = ink_mask(small)
     h, w = ink.shape
-    m = max(2, min(h, w) // 50)
-    ink[:m, :] = 0
-    ink[-m:, :] = 0
-    ink[:, :m] = 0
-    ink[:, -m:] = 0
+    _clear_border(ink, max(2, min(h, w) // 50))
     ink = _drop_rules(ink)
     if ink.sum() < 200:
         return OrientationEstimate(0, 0.0, {"ink": float(ink.mean())})

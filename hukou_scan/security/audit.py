@@ -86,6 +86,16 @@ class ChainProblem:
         return {"seq": self.seq, "kind": self.kind, "message": self.en, "message_zh": self.zh}
 
 
+def _edited(e: AuditEvent) -> ChainProblem:
+    """An event whose content no longer matches its own hash (found in two places of the walk)."""
+    return ChainProblem(
+        e.seq,
+        "edited",
+        f"event {e.seq} was edited (its content no longer matches its hash)",
+        f"第 {e.seq} 条事件被修改（内容与哈希不符）",
+    )
+
+
 @dataclass
 class VerifyReport:
     checked: int = 0
@@ -296,14 +306,7 @@ class AuditChain:
         self_ok = event_hash(e) == e.hash
         if e.prev_hash == expected_prev and e.seq == expected_seq:
             if not self_ok:
-                report.problems.append(
-                    ChainProblem(
-                        e.seq,
-                        "edited",
-                        f"event {e.seq} was edited (its content no longer matches its hash)",
-                        f"第 {e.seq} 条事件被修改（内容与哈希不符）",
-                    )
-                )
+                report.problems.append(_edited(e))
             return
         # The link to the predecessor is broken: find out how.
         real_prev = self.store.find_by_hash(e.prev_hash) if e.prev_hash != GENESIS else None
@@ -343,14 +346,7 @@ class AuditChain:
                 )
             )
         elif prev is not None and not self_ok:
-            report.problems.append(
-                ChainProblem(
-                    e.seq,
-                    "edited",
-                    f"event {e.seq} was edited (its content no longer matches its hash)",
-                    f"第 {e.seq} 条事件被修改（内容与哈希不符）",
-                )
-            )
+            report.problems.append(_edited(e))
         elif prev is not None:
             report.problems.append(
                 ChainProblem(
@@ -371,11 +367,4 @@ class AuditChain:
                 )
             )
         if not self_ok and report.problems[-1].seq != e.seq:
-            report.problems.append(
-                ChainProblem(
-                    e.seq,
-                    "edited",
-                    f"event {e.seq} was edited (its content no longer matches its hash)",
-                    f"第 {e.seq} 条事件被修改（内容与哈希不符）",
-                )
-            )
+            report.problems.append(_edited(e))

@@ -490,6 +490,6 @@ class OcrService:
         """Stopping mid-job: kill the workers and give their pages back to the queue."""
         for s in self._slots:
             if s.job is not None:
-                self.queries.release(s.job.id, "interrupted")
+                self.jobs.release(s.job.id, "interrupted")
                 s.job = None
                 s.kill()

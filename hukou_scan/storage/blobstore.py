@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hukou_scan.config import private_dir
+from hukou_scan.config import fsync_dir, private_dir
 from hukou_scan.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ class BlobStore:
             self._hook("synced")
             os.replace(tmp, final)
             self._hook("renamed")
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         except OSError as e:
             tmp.unlink(missing_ok=True)
             if e.errno == errno.ENOSPC:
@@ -240,13 +240,3 @@ class BlobStore:
     def _hook(self, step: str) -> None:
         if self._crash_hook is not None:
             self._crash_hook(step)
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -1,16 +1,15 @@
 """Queries of the OCR area on the shared ``jobs`` table (issue 5).
 
-The generic queue operations live in :class:`JobRepository`; these are the extra
-ones the OCR queue view and re-runs need (listing by state, re-queueing without
-charging an attempt, the oldest running jobs) — kept here so the area's SQL stays
-in one module.
+The generic queue operations (claim, finish, release …) live in :class:`JobRepository`;
+these are the extra ones the OCR queue view and re-runs need (listing by state, the
+oldest running jobs) — kept here so the area's SQL stays in one module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased
 
 from hukou_scan.domain.models import Job, JobState
@@ -58,15 +57,6 @@ class OcrJobQueries:
         )
         with self.db.session() as s:
             return {str(state): int(n) for state, n in s.execute(q).all()}
-
-    def release(self, job_id: str, error: str = "") -> None:
-        """Back to the queue without charging the attempt (cancelled by the user, not failed)."""
-        with self.db.session() as s:
-            s.execute(
-                update(JobRecord)
-                .where(JobRecord.id == job_id)
-                .values(state=JobState.QUEUED.value, error=error, attempts=JobRecord.attempts - 1)
-            )
 
     def pending_for_page(self, kind: str, page_id: str) -> list[Job]:
         """Queued or running jobs of one page (a re-run supersedes a queued one)."""

@@ -45,7 +45,7 @@ from hukou_scan.storage.records.queue import (
     ReocrCampaignRecord,
     ReocrCandidateRecord,
 )
-from hukou_scan.storage.repositories import job_from, write_ocr
+from hukou_scan.storage.repositories import claim_oldest, job_from, write_ocr
 
 log = logging.getLogger(__name__)
 
@@ -429,38 +429,13 @@ class QueueStore:
         """The local runner's take of the station's oldest due upload request (never another
         station's: its files are not on this machine)."""
         with self.db.session() as s:
-            for _ in range(5):
-                cand = s.scalar(
-                    select(JobRecord.id)
-                    .where(
-                        self._station_sync(station_id),
-                        JobRecord.state == JobState.QUEUED.value,
-                        self._due(time.time()),
-                    )
-                    .order_by(JobRecord.created_at)
-                    .limit(1)
-                )
-                if cand is None:
-                    return None
-                res = s.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == cand, JobRecord.state == JobState.QUEUED.value)
-                    .values(
-                        state=JobState.RUNNING.value,
-                        worker=worker[:100],
-                        started_at=utcnow(),
-                        attempts=JobRecord.attempts + 1,
-                    )
-                )
-                if res.rowcount == 1:  # type: ignore[attr-defined]
-                    r = s.get(JobRecord, cand)
-                    assert r is not None
-                    s.refresh(r)
-                    # who holds it, so that only a dead holder's request is taken back
-                    r.params = {**(r.params or {}), "holder": _process_id()}
-                    s.flush()
-                    return job_from(r)
-        return None
+            r = claim_oldest(s, worker[:100], self._station_sync(station_id), self._due(time.time()))
+            if r is None:
+                return None
+            # who holds it, so that only a dead holder's request is taken back
+            r.params = {**(r.params or {}), "holder": _process_id()}
+            s.flush()
+            return job_from(r)
 
     def recover_sync_requests(self, station_id: str) -> int:
         """The local runner's start: the station's requests left running by a ``worker --sync``

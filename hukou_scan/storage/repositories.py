@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hukou_scan.domain import (
@@ -198,6 +198,53 @@ def job_from(r: JobRecord) -> Job:
         params=dict(r.params or {}),
         error=r.error,
     )
+
+
+# --- job claim -----------------------------------------------------------------------
+CLAIM_TRIES = 5
+
+
+def claim_oldest(s: Session, worker: str, *where: ColumnElement[bool]) -> JobRecord | None:
+    """Take the oldest queued job matching ``where`` for ``worker``, inside the caller's transaction.
+
+    The one claim of every local queue (:meth:`JobRepository.claim` by kind, the station's
+    upload requests in :meth:`QueueStore.claim_sync <hukou_scan.storage.queue.QueueStore.claim_sync>`).
+    It is an ``UPDATE … WHERE state = 'queued'`` on the candidate the query found, so two
+    workers (or two stations on PostgreSQL) that found the same candidate cannot both take
+    it: the loser's update touches no row and it looks again, a few times; ``None`` after
+    that means "nothing for now", never an error.  The row comes back refreshed so that the
+    caller can record more on it in the same transaction (the upload runner its process as
+    holder, so that a claim is never visible without it).
+
+    All tries share the caller's transaction: on PostgreSQL (read committed) every
+    statement sees what others committed anyway; on SQLite the first update, even one
+    that touched no row, holds the write lock until commit, so the next try cannot lose.
+    """
+    for _ in range(CLAIM_TRIES):
+        cand = s.scalar(
+            select(JobRecord.id)
+            .where(*where, JobRecord.state == JobState.QUEUED.value)
+            .order_by(JobRecord.created_at)
+            .limit(1)
+        )
+        if cand is None:
+            return None
+        res = s.execute(
+            update(JobRecord)
+            .where(JobRecord.id == cand, JobRecord.state == JobState.QUEUED.value)
+            .values(
+                state=JobState.RUNNING.value,
+                worker=worker,
+                started_at=utcnow(),
+                attempts=JobRecord.attempts + 1,
+            )
+        )
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            r = s.get(JobRecord, cand)
+            assert r is not None
+            s.refresh(r)
+            return r
+    return None
 
 
 # --- repositories --------------------------------------------------------------------
@@ -797,32 +844,10 @@ class JobRepository:
         return Job(id=job_id, kind=kind, page_id=page_id, state=JobState.QUEUED, params=params or {})
 
     def claim(self, kind: str, worker: str) -> Job | None:
-        for _ in range(5):
-            with self.db.session() as s:
-                cand = s.scalar(
-                    select(JobRecord.id)
-                    .where(JobRecord.kind == kind, JobRecord.state == JobState.QUEUED.value)
-                    .order_by(JobRecord.created_at)
-                    .limit(1)
-                )
-                if cand is None:
-                    return None
-                res = s.execute(
-                    update(JobRecord)
-                    .where(JobRecord.id == cand, JobRecord.state == JobState.QUEUED.value)
-                    .values(
-                        state=JobState.RUNNING.value,
-                        worker=worker,
-                        started_at=utcnow(),
-                        attempts=JobRecord.attempts + 1,
-                    )
-                )
-                if res.rowcount == 1:  # type: ignore[attr-defined]
-                    r = s.get(JobRecord, cand)
-                    assert r is not None
-                    s.refresh(r)
-                    return job_from(r)
-        return None
+        """The oldest queued job of ``kind``, now running for ``worker`` (``None``: none left)."""
+        with self.db.session() as s:
+            r = claim_oldest(s, worker, JobRecord.kind == kind)
+            return None if r is None else job_from(r)
 
     def finish(self, job_id: str, state: JobState, error: str = "") -> None:
         with self.db.session() as s:

@@ -89,6 +89,20 @@ class ManifestState:
     seen_pages: dict[str, Any]
 
 
+def _manifest_state(r: SyncManifestRecord) -> ManifestState:
+    """The record as a plain value (JSON columns copied: the caller may keep it past the session)."""
+    return ManifestState(
+        r.key,
+        r.batch_id,
+        r.sha256,
+        r.stored_sha256,
+        r.size,
+        r.state,
+        dict(r.tombstones or {}),
+        dict(r.seen_pages or {}),
+    )
+
+
 @dataclass
 class BatchSnapshot:
     """Everything a batch manifest describes, read in one transaction."""
@@ -415,32 +429,12 @@ class SyncRepository:
     def manifest_state(self, target: str, key: str) -> ManifestState | None:
         with self.db.session() as s:
             r = s.get(SyncManifestRecord, (target, key))
-            if r is None:
-                return None
-            return ManifestState(
-                r.key,
-                r.batch_id,
-                r.sha256,
-                r.stored_sha256,
-                r.size,
-                r.state,
-                dict(r.tombstones or {}),
-                dict(r.seen_pages or {}),
-            )
+            return None if r is None else _manifest_state(r)
 
     def manifests(self, target: str) -> list[ManifestState]:
         with self.db.session() as s:
             return [
-                ManifestState(
-                    r.key,
-                    r.batch_id,
-                    r.sha256,
-                    r.stored_sha256,
-                    r.size,
-                    r.state,
-                    dict(r.tombstones or {}),
-                    dict(r.seen_pages or {}),
-                )
+                _manifest_state(r)
                 for r in s.scalars(
                     select(SyncManifestRecord)
                     .where(SyncManifestRecord.target == target)

@@ -4,28 +4,15 @@ warning goes (the clerk decides; nothing is deleted for them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from pytestqt.qtbot import QtBot
 
 from hukou_scan.app import AppContext
-from hukou_scan.capture.simulated.camera import SimulatedCamera
 from hukou_scan.domain import PageState
-from hukou_scan.gui.app import create_application
 from hukou_scan.gui.capture_view import CaptureView
-from tests.gui.test_capture_setting_warning import _add_pages
-from tests.gui.test_capture_view import FPS, SIZE, batch_ctx, make_view
+from tests.gui.test_capture_setting_warning import _add_pages, view
+from tests.gui.test_capture_view import batch_ctx
 
-__all__ = ["batch_ctx"]  # the fixture, imported for this module
-
-
-@pytest.fixture
-def view(qtbot: QtBot, batch_ctx: AppContext) -> Iterator[CaptureView]:
-    create_application("zh_CN")
-    v = make_view(qtbot, batch_ctx, SimulatedCamera(size=SIZE, fps=FPS))
-    yield v
-    v.shutdown()
+__all__ = ["batch_ctx", "view"]  # the fixtures, imported for this module
 
 
 def test_duplicate_warning_names_the_visible_page_and_goes_with_it(

@@ -16,10 +16,11 @@ from hukou_scan.app import AppContext
 from hukou_scan.capture.encode import decode_image
 from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
 from hukou_scan.domain import BatchCategory, ExtractedField, OcrResult, PageState, PaperLocation
-from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.domain.sample import SampleHousehold, generate_households
 from hukou_scan.gui.batch_dialog import CloseBatchDialog, NewBatchDialog
 from hukou_scan.gui.capture_view import CaptureView
 from hukou_scan.services.capture import BatchDraft
+from tests.registry_helpers import write_registry_csv
 
 FPS = 25.0
 SIZE = (800, 600)
@@ -49,6 +50,34 @@ def make_view(qtbot: QtBot, ctx: AppContext, cam: SimulatedCamera) -> CaptureVie
     qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=5000)
     view.start()
     return view
+
+
+def looping_camera(page: int) -> SimulatedCamera:
+    """A simulated camera showing page ``page`` for as long as a test needs, scenes prepared."""
+    cam = SimulatedCamera([Step("page", 10_000, page)], size=SIZE, fps=FPS, loop=True)
+    cam.prepare()
+    return cam
+
+
+def manual_view(qtbot: QtBot, ctx: AppContext, views: list[CaptureView], cam: SimulatedCamera) -> CaptureView:
+    """:func:`make_view` with auto-capture off, once the first frame has arrived (so a key
+    press captures), shut down by the ``views`` fixture."""
+    view = make_view(qtbot, ctx, cam)
+    views.append(view)
+    view.auto_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    return view
+
+
+def capture_processed_and_select(qtbot: QtBot, ctx: AppContext, view: CaptureView) -> str:
+    """Space captures the only page of the strip; it is processed and selected; its id."""
+    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
+        qtbot.keyClick(view, Qt.Key.Key_Space)
+    page_id = str(blocker.args[0].id)
+    ctx.processing.run_pending()
+    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
+    view.strip.setCurrentRow(0)
+    return page_id
 
 
 @pytest.fixture
@@ -103,12 +132,7 @@ def test_scripted_session_captures_exactly_the_right_pages(
 def test_space_captures_manually_and_rework_buttons(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(3))
     for key in (Qt.Key.Key_Space, Qt.Key.Key_PageDown, Qt.Key.Key_F9):
         with qtbot.waitSignal(view.page_captured, timeout=5000):
             qtbot.keyClick(view, key)
@@ -158,12 +182,8 @@ def test_space_captures_manually_and_rework_buttons(
 def test_camera_unplugged_mid_batch_reconnects_and_keeps_pages(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
-    cam = SimulatedCamera([Step("page", 10_000, 4)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    cam = looping_camera(4)
+    view = manual_view(qtbot, batch_ctx, views, cam)
     with qtbot.waitSignal(view.page_captured, timeout=5000):
         view.capture_now()
     cam.unplug()
@@ -247,8 +267,7 @@ def test_enter_in_the_link_panel_does_not_capture(
 ) -> None:
     from PySide6.QtWidgets import QLineEdit
 
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
+    cam = looping_camera(3)
     view = make_view(qtbot, batch_ctx, cam)
     views.append(view)
     view.auto_check.setChecked(False)
@@ -296,12 +315,7 @@ def test_superseded_thumbnails_are_dropped(
 ) -> None:
     """A page's thumbnail changes when it is processed; the old one must not stay cached
     (over a day of capturing every superseded thumbnail added up)."""
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(3))
     with qtbot.waitSignal(view.page_captured, timeout=5000):
         view.capture_now()
     qtbot.waitUntil(lambda: len(view._icons) == 1, timeout=5000)
@@ -315,15 +329,8 @@ def test_superseded_thumbnails_are_dropped(
 
 
 def _household_registry(ctx: AppContext, tmp_path: Path) -> SampleHousehold:
-    import csv
-
     hs = generate_households(12, seed=15)
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(hs))
-    ctx.registry.import_file(path)
+    ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="utf-8"))
     return max(hs, key=lambda h: len(h.members))
 
 
@@ -369,9 +376,7 @@ def test_enter_confirms_and_space_captures_whatever_has_focus(
 ) -> None:
     """Issue 15 item 3: after clicking a thumbnail or 「关联所有勾选项」 Enter took a photo."""
     household = _household_registry(batch_ctx, tmp_path)
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = _screen(qtbot, batch_ctx, cam)
+    view = _screen(qtbot, batch_ctx, looping_camera(3))
     views.append(view)
     panel = view.link_panel  # type: ignore[attr-defined]
     with qtbot.waitSignal(view.page_captured, timeout=5000):
@@ -445,9 +450,7 @@ def test_status_line_and_link_panel_show_the_strip_position_after_delete_and_ret
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
     """Issue 15 item 4: 「8 / 8 页」 in the counter but 「第 10 页」 in the panel, 「第 11 页已保存。」."""
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = _screen(qtbot, batch_ctx, cam)
+    view = _screen(qtbot, batch_ctx, looping_camera(3))
     views.append(view)
     panel = view.link_panel  # type: ignore[attr-defined]
 
@@ -492,12 +495,7 @@ def test_four_quick_turns_while_processing_runs_end_where_they_started(
     """Issue 15 item 5: four quick clicks on 旋转 90° left the page upside down."""
     import threading
 
-    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(2))
     stop = threading.Event()
 
     def background() -> None:  # the pipeline's processing thread
@@ -553,9 +551,7 @@ def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     household = _household_registry(batch_ctx, tmp_path)
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = _screen(qtbot, batch_ctx, cam)
+    view = _screen(qtbot, batch_ctx, looping_camera(3))
     views.append(view)
     panel = view.link_panel  # type: ignore[attr-defined]
     for _ in range(3):
@@ -595,12 +591,7 @@ def test_thumbnails_show_link_state_and_closing_lists_unlinked_text_pages(
 
 
 def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]) -> None:
-    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(1))
     for _ in range(3):
         with qtbot.waitSignal(view.page_captured, timeout=5000):
             qtbot.keyClick(view, Qt.Key.Key_Space)
@@ -622,22 +613,13 @@ def test_pages_move_by_keyboard(qtbot: QtBot, batch_ctx: AppContext, views: list
 def test_link_panel_shows_five_household_rows_and_every_header_at_1400x900(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView], tmp_path: Path
 ) -> None:
-    import csv
-
     hs = generate_households(30, seed=15)
     household = next(h for h in hs if len(h.members) == 5)
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(hs))
-    batch_ctx.registry.import_file(path)
+    batch_ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="utf-8"))
     from hukou_scan.gui.i18n import install_translators
 
     install_translators(QApplication.instance(), "zh_CN")  # the station's language: wider headers
-    cam = SimulatedCamera([Step("page", 10_000, 1)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = _screen(qtbot, batch_ctx, cam)  # 1400×900
+    view = _screen(qtbot, batch_ctx, looping_camera(1))  # 1400×900
     views.append(view)
     panel = view.link_panel  # type: ignore[attr-defined]
     with qtbot.waitSignal(view.page_captured, timeout=5000):
@@ -663,12 +645,7 @@ def test_page_corners_are_dragged_on_the_original_and_recorded_as_manual(
 ) -> None:
     from hukou_scan.gui.corners_dialog import CornersDialog
 
-    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(2))
     with qtbot.waitSignal(view.page_captured, timeout=5000):
         qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
@@ -707,18 +684,8 @@ def test_page_corners_are_dragged_on_the_original_and_recorded_as_manual(
 def test_split_button_splits_a_capture_and_joins_the_halves(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
-    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
-    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
-        qtbot.keyClick(view, Qt.Key.Key_Space)
-    page_id = blocker.args[0].id
-    batch_ctx.processing.run_pending()
-    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
-    view.strip.setCurrentRow(0)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(2))
+    page_id = capture_processed_and_select(qtbot, batch_ctx, view)
     qtbot.keyClick(
         view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     )
@@ -739,12 +706,7 @@ def test_the_strip_changes_one_item_per_capture_and_thumbnails_stay_within_their
 ) -> None:
     """Issue 15: the strip was rebuilt (every item and icon) on each capture; now a capture
     adds one item, a delete removes one, and the decoded thumbnails are capped by bytes."""
-    cam = SimulatedCamera([Step("page", 10_000, 3)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(3))
     for n in (1, 2, 3):
         with qtbot.waitSignal(view.page_captured, timeout=5000):
             view.capture_now()
@@ -773,18 +735,8 @@ def test_the_strip_changes_one_item_per_capture_and_thumbnails_stay_within_their
 def test_dewarp_toggle_switches_flattening_off_and_on_for_the_selected_page(
     qtbot: QtBot, batch_ctx: AppContext, views: list[CaptureView]
 ) -> None:
-    cam = SimulatedCamera([Step("page", 10_000, 2)], size=SIZE, fps=FPS, loop=True)
-    cam.prepare()
-    view = make_view(qtbot, batch_ctx, cam)
-    views.append(view)
-    view.auto_check.setChecked(False)
-    qtbot.waitUntil(lambda: view.camera is not None and view.camera.latest() is not None, timeout=5000)
-    with qtbot.waitSignal(view.page_captured, timeout=5000) as blocker:
-        qtbot.keyClick(view, Qt.Key.Key_Space)
-    page_id = blocker.args[0].id
-    batch_ctx.processing.run_pending()
-    qtbot.waitUntil(lambda: view.strip.count() == 1, timeout=5000)
-    view.strip.setCurrentRow(0)
+    view = manual_view(qtbot, batch_ctx, views, looping_camera(2))
+    page_id = capture_processed_and_select(qtbot, batch_ctx, view)
     assert view.dewarp_button.isEnabled() and view.dewarp_button.isChecked()
     assert "Ctrl+Shift+D" in view.dewarp_button.toolTip()
     qtbot.keyClick(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,14 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from hukou_scan.app import AppContext
-from hukou_scan.domain import Batch, BatchCategory, ExtractedField, OcrResult, Page, PageState, new_id
-from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.domain import BatchCategory, ExtractedField, OcrResult
+from hukou_scan.domain.sample import REGISTRY_COLUMNS, generate_households
 from hukou_scan.gui.link_panel import LinkPanel
 from hukou_scan.gui.registry_import_dialog import RegistryImportDialog
 from hukou_scan.gui.warnings_view import WarningsView
 from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.linking import LinkingService
 from hukou_scan.services.registry import RegistryService
+from tests.registry_helpers import recognised_page, write_registry_csv
 
 
 def cell(table: QTableWidget, row: int, col: int) -> QTableWidgetItem:
@@ -37,22 +36,13 @@ def linking(ctx: AppContext) -> LinkingService:
     return LinkingService(ctx.pages, ctx.persons, ctx.links, ctx.registry_store, OpenGuard(username="clerk1"))
 
 
-def write_registry(
-    path: Path, households: list[SampleHousehold], extra: list[list[str]] | None = None
-) -> Path:
-    with open(path, "w", encoding="gbk", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(households))
-        w.writerows(extra or [])
-    return path
-
-
 def test_import_dialog_preview_mapping_import_and_bad_rows(
     qtbot: object, registry: RegistryService, tmp_path: Path, ctx: AppContext
 ) -> None:
     bad = ["", "", "", "男", "汉族", "1990-01-01", "H9", "", "户主", "某地", "城关派出所", "正常"]
-    path = write_registry(tmp_path / "reg.csv", generate_households(10, seed=3), [bad])
+    path = write_registry_csv(
+        tmp_path / "reg.csv", generate_households(10, seed=3), encoding="gbk", extra=[bad]
+    )
     dlg = RegistryImportDialog(registry)
     qtbot.addWidget(dlg)  # type: ignore[attr-defined]
     with qtbot.waitSignal(dlg.preview_loaded, timeout=10000):  # type: ignore[attr-defined]
@@ -76,7 +66,7 @@ def test_import_dialog_preview_mapping_import_and_bad_rows(
 def test_import_dialog_cancel_keeps_a_resumable_import(
     qtbot: object, registry: RegistryService, tmp_path: Path
 ) -> None:
-    path = write_registry(tmp_path / "reg.csv", generate_households(40, seed=4))
+    path = write_registry_csv(tmp_path / "reg.csv", generate_households(40, seed=4), encoding="gbk")
     dlg = RegistryImportDialog(registry)
     qtbot.addWidget(dlg)  # type: ignore[attr-defined]
     with qtbot.waitSignal(dlg.preview_loaded, timeout=10000):  # type: ignore[attr-defined]
@@ -90,33 +80,16 @@ def test_import_dialog_cancel_keeps_a_resumable_import(
 
 
 def _page(ctx: AppContext, fields: dict[str, str]) -> str:
-    batch = ctx.batches.add(
-        Batch(id=new_id(), archive_id="G-1", category=BatchCategory.BIRTH, station_id=ctx.station.id)
+    return recognised_page(
+        ctx, fields, archive_id="G-1", category=BatchCategory.BIRTH, original_sha256="b" * 64
     )
-    page = ctx.pages.add(
-        Page(
-            id=new_id(),
-            batch_id=batch.id,
-            seq=1,
-            original_sha256="b" * 64,
-            captured_at=datetime(2026, 11, 22),
-            state=PageState.RECOGNIZED,
-        )
-    )
-    ctx.pages.save_ocr(
-        page.id,
-        OcrResult(
-            "", [], "fake", 10, 10, fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()]
-        ),
-    )
-    return page.id
 
 
 def test_link_panel_enter_confirms_top_then_unlink_and_manual_link(
     qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
 ) -> None:
     hs = generate_households(15, seed=8)
-    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="gbk"))
     target = hs[2].members[0]
     page_id = _page(ctx, {"id_number": target.id_number, "name": target.name})
     linking.propose(page_id)
@@ -158,7 +131,7 @@ def test_link_panel_shows_the_reading_a_candidate_would_correct(
 ) -> None:
     """Link-then-correct is visible: raw reading → candidate's name, with its share, before confirming."""
     hs = generate_households(15, seed=8)
-    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="gbk"))
     target = hs[2].members[0]
     misread = target.name[:-1] + ("困" if target.name[-1] != "困" else "国")
     alts = tuple(
@@ -187,7 +160,7 @@ def test_link_panel_household_page_links_all_ticked(
     qtbot: object, registry: RegistryService, linking: LinkingService, ctx: AppContext, tmp_path: Path
 ) -> None:
     hs = generate_households(15, seed=9)
-    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="gbk"))
     h = max(hs, key=lambda x: len(x.members))
     page_id = _page(ctx, {"household_no": h.household_no})
     linking.propose(page_id)
@@ -206,7 +179,7 @@ def test_warnings_view_scan_colours_and_export(
     qtbot: object, registry: RegistryService, ctx: AppContext, tmp_path: Path
 ) -> None:
     hs = generate_households(30, seed=20261122)
-    registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+    registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="gbk"))
     view = WarningsView(registry)
     qtbot.addWidget(view)  # type: ignore[attr-defined]
     with qtbot.waitSignal(view.scan_finished, timeout=20000) as blocker:  # type: ignore[attr-defined]
@@ -248,7 +221,7 @@ def test_link_panel_names_who_linked_in_local_time_and_lists_every_link(
             user_names=lambda: {"clerk1": "张丽"},
         )
         hs = generate_households(15, seed=9)
-        registry.import_file(write_registry(tmp_path / "reg.csv", hs))
+        registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs, encoding="gbk"))
         h = max(hs, key=lambda x: len(x.members))
         assert len(h.members) >= 4
         page_id = _page(ctx, {"household_no": h.household_no})

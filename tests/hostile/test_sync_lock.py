@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ from tests.sync_helpers import make_batch
 
 REPO = Path(__file__).resolve().parents[2]
 N_OBJECTS = 2 * 12 * 2  # two batches of 12 pages, original + processed image each
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
 
 
 def _settings(extra: str) -> None:

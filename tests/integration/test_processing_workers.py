@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 
 from hukou_scan.app import AppContext
 from hukou_scan.capture.simulated.scene import compose_frame
-from hukou_scan.domain import JobState, PageState
+from hukou_scan.domain import JobState, Page, PageState
 from hukou_scan.imaging.pipeline import ProcessOptions
 from hukou_scan.services.processing import ProcessingService, RunSummary
 from hukou_scan.services.processing_worker import process_stored_page
@@ -27,6 +26,7 @@ from hukou_scan.services.workers import serve
 from hukou_scan.storage.blobstore import BlobStore
 from tests.imaging_helpers import SMALL_FRAME, form_page
 from tests.integration.test_imaging_service import _batch, _capture
+from tests.polling import wait_until
 
 GATE_ENV = "HUKOU_TEST_WORKER_GATE"
 
@@ -51,15 +51,21 @@ def _service(ctx: AppContext, **kw: Any) -> ProcessingService:
     return ProcessingService(ctx.pages, ctx.jobs, ctx.blobs, ProcessOptions(target_dpi=150), **kw)
 
 
-def _wait_for(predicate: Any, what: str, limit_s: float = 120.0) -> Any:
-    """Poll until ``predicate()`` is truthy (a generous limit: the machine may be busy)."""
-    end = time.monotonic() + limit_s
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+def _form_page(ctx: AppContext, seed: int) -> Page:
+    """A captured form page (camera frame on a wooden desk) in a new batch, waiting for processing."""
+    frame = compose_frame(form_page(100, seed=seed), desk="dark_wood", seed=seed, size=SMALL_FRAME).image
+    return _capture(ctx, _batch(ctx), frame)
+
+
+@pytest.fixture
+def gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The :func:`hanging_worker` gate, closed: a worker started now hangs on its page
+    (the spawned child inherits the environment variable)."""
+    path = tmp_path / "gate"
+    path.mkdir()
+    (path / "hang").touch()
+    monkeypatch.setenv(GATE_ENV, str(path))
+    return path
 
 
 def _run_in_thread(svc: ProcessingService) -> tuple[threading.Thread, list[RunSummary]]:
@@ -70,10 +76,7 @@ def _run_in_thread(svc: ProcessingService) -> tuple[threading.Thread, list[RunSu
 
 
 def test_a_page_is_processed_in_a_child_process(ctx: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    batch = _batch(ctx)
-    page = _capture(
-        ctx, batch, compose_frame(form_page(100, seed=7), desk="dark_wood", seed=7, size=SMALL_FRAME).image
-    )
+    page = _form_page(ctx, seed=7)
     import hukou_scan.services.processing_worker as worker_module
 
     def not_here(*_a: object, **_k: object) -> None:
@@ -97,21 +100,12 @@ def test_a_page_is_processed_in_a_child_process(ctx: AppContext, monkeypatch: py
     assert ctx.jobs.counts("ocr") == {"queued": 1}
 
 
-def test_a_worker_killed_mid_page_loses_nothing(
-    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / "hang").touch()
-    monkeypatch.setenv(GATE_ENV, str(gate))  # the spawned child inherits it
-    batch = _batch(ctx)
-    page = _capture(
-        ctx, batch, compose_frame(form_page(100, seed=8), desk="dark_wood", seed=8, size=SMALL_FRAME).image
-    )
+def test_a_worker_killed_mid_page_loses_nothing(ctx: AppContext, gate: Path) -> None:
+    page = _form_page(ctx, seed=8)
     svc = _service(ctx, workers=1, worker_body=hanging_worker)
     thread, out = _run_in_thread(svc)
     try:
-        started = _wait_for(lambda: list(gate.glob("started-*")), "the worker to start the page")
+        started = wait_until(lambda: list(gate.glob("started-*")), 120, what="the worker to start the page")
         assert ctx.pages.get(page.id).state == PageState.CAPTURED  # durable, not yet processed
         (gate / "hang").unlink()  # the replacement worker will finish the page
         os.kill(int(started[0].name.split("-")[1]), signal.SIGKILL)
@@ -127,16 +121,9 @@ def test_a_worker_killed_mid_page_loses_nothing(
 
 
 def test_a_hung_worker_is_killed_and_the_page_fails_with_the_reason_after_retries(
-    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ctx: AppContext, gate: Path
 ) -> None:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / "hang").touch()
-    monkeypatch.setenv(GATE_ENV, str(gate))
-    batch = _batch(ctx)
-    page = _capture(
-        ctx, batch, compose_frame(form_page(100, seed=9), desk="dark_wood", seed=9, size=SMALL_FRAME).image
-    )
+    page = _form_page(ctx, seed=9)
     svc = _service(ctx, workers=1, worker_body=hanging_worker, timeout_s=5.0, max_attempts=2)
     try:
         summary = svc.run_pending()
@@ -151,23 +138,14 @@ def test_a_hung_worker_is_killed_and_the_page_fails_with_the_reason_after_retrie
     assert ctx.jobs.counts("process") == {JobState.FAILED.value: 1}
 
 
-def test_stopping_mid_page_gives_the_page_back_uncharged(
-    ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    gate = tmp_path / "gate"
-    gate.mkdir()
-    (gate / "hang").touch()
-    monkeypatch.setenv(GATE_ENV, str(gate))
-    batch = _batch(ctx)
-    page = _capture(
-        ctx, batch, compose_frame(form_page(100, seed=10), desk="dark_wood", seed=10, size=SMALL_FRAME).image
-    )
+def test_stopping_mid_page_gives_the_page_back_uncharged(ctx: AppContext, gate: Path) -> None:
+    page = _form_page(ctx, seed=10)
     svc = _service(ctx, workers=1, worker_body=hanging_worker)
     cancel = threading.Event()
     t = threading.Thread(target=svc.run_pending, kwargs={"cancel": cancel})
     t.start()
     try:
-        _wait_for(lambda: list(gate.glob("started-*")), "the worker to start the page")
+        wait_until(lambda: list(gate.glob("started-*")), 120, what="the worker to start the page")
         cancel.set()
         t.join(60)
         assert not t.is_alive() and svc.worker_pids() == []

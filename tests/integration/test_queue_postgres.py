@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -30,6 +29,7 @@ from hukou_scan.storage.pgqueue import conninfo
 from hukou_scan.storage.records.core import JobRecord, PageOcrRecord
 from hukou_scan.storage.records.queue import ReocrCandidateRecord
 from hukou_scan.sync.manifest import object_key
+from tests import polling
 
 pytestmark = pytest.mark.postgres
 
@@ -130,13 +130,10 @@ def pq(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
 
 
-def wait_until(cond: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
+def wait_until(cond: Callable[[], object], timeout: float = 60.0) -> None:
+    """:func:`tests.polling.wait_until` at five polls a second (most conditions here are a
+    query on a fresh connection)."""
+    polling.wait_until(cond, timeout, poll_s=0.2)
 
 
 def test_jobs_are_deferred_in_the_same_transaction(station: AppContext, pg_db_url: str) -> None:

@@ -5,90 +5,26 @@ retried with growing waits and shows on the sync screen's status."""
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pytest
 
 from hukou_scan.app import AppContext
 from hukou_scan.cli import main
 from hukou_scan.config import load_settings
-from hukou_scan.domain import BatchCategory, SyncState
+from hukou_scan.domain import SyncState
 from hukou_scan.domain.models import JobState, new_id
-from hukou_scan.services.capture import BatchDraft
 from hukou_scan.storage.records.core import JobRecord
 from hukou_scan.storage.security import AuditFilter
 from hukou_scan.sync.manifest import object_key
 from tests.integration.test_queue_local import local_ctx
 from tests.integration.test_queue_postgres import ENGINE
 from tests.s3_server import MotoS3
+from tests.sync_helpers import bucket_keys, capture_pages, sync_rows, sync_section
 
 pytestmark = pytest.mark.s3
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
-    if not s3.running:
-        s3.start()
-    name = "q-" + request.node.name.replace("_", "-")[:50].lower().strip("-")
-    s3.create_bucket(name)
-    return name
-
-
-def sync_section(s3: MotoS3, bucket: str, **extra: Any) -> str:
-    """A ``[sync]`` section pointing at ``s3://bucket/st`` (values of ``extra`` as TOML scalars)."""
-    o = s3.options()
-    lines = [
-        f'target = "s3://{bucket}/st"',
-        f'endpoint_url = "{o["endpoint_url"]}"',
-        f'key = "{o["key"]}"',
-        f'secret = "{o["secret"]}"',
-        f'region = "{o["region"]}"',
-        "backoff_base_s = 0.05",
-    ]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
-    return "\n[sync]\n" + "\n".join(lines) + "\n"
-
-
-def capture_pages(ctx: AppContext, n: int, seed: int = 0, size: tuple[int, int] = (240, 320)) -> list[str]:
-    """``n`` camera captures (noise frames, so every original is different) in a new batch."""
-    rng = np.random.default_rng(seed)
-    batch = ctx.capture.new_batch(
-        BatchDraft(archive_id=f"S-{seed}-{new_id()[:6]}", category=BatchCategory.BIRTH)
-    )
-    return [
-        ctx.capture.capture(batch.id, rng.integers(0, 255, (*size, 3), dtype=np.uint8)).page.id
-        for _ in range(n)
-    ]
-
-
-def bucket_keys(s3: MotoS3, bucket: str) -> set[str]:
-    listing = s3.client().list_objects_v2(Bucket=bucket, Prefix="st/objects/")
-    return {o["Key"] for o in listing.get("Contents", [])}
-
-
-def sync_rows(ctx: AppContext) -> list[JobRecord]:
-    from sqlalchemy import select
-
-    with ctx.db.session() as s:
-        rows = list(
-            s.scalars(select(JobRecord).where(JobRecord.kind == "sync").order_by(JobRecord.created_at))
-        )
-        s.expunge_all()
-    return rows
 
 
 def test_a_capture_requests_an_upload_that_worker_sync_puts_in_the_bucket(
@@ -275,27 +211,13 @@ def test_local_sync_worker_killed_mid_upload_runs_the_job_again_nothing_lost_or_
 ) -> None:
     from hukou_scan.storage.sync import SyncRepository
     from hukou_scan.sync.store import open_store
-    from tests.integration.test_queue_postgres import start_worker, summary_of, wait_until, worker_env
-    from tests.sync_helpers import check_remote, make_batch
+    from tests.integration.test_queue_postgres import start_worker, summary_of, worker_env
+    from tests.sync_helpers import check_remote, kill_a_sync_worker_mid_upload
 
     ctx = local_ctx(tmp_path / "config", sync_section(s3, bucket, bandwidth_kbps=300, workers=2))
     try:
-        for seed in range(2):
-            make_batch(ctx, 15, size=40_000, seed=seed)
-        assert ctx.sync.request()
+        kill_a_sync_worker_mid_upload(ctx, tmp_path)
         target, repo = ctx.sync.target, SyncRepository(ctx.db)
-        env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
-        doomed = start_worker(env, "--sync", "--name", "doomed")
-        try:
-            wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
-            os.kill(doomed.pid, signal.SIGKILL)
-            doomed.wait(10)
-        finally:
-            if doomed.poll() is None:
-                doomed.kill()
-            doomed.communicate()
-        partial = len(repo.objects(target, ["verified"]))
-        assert 6 <= partial < 60
         assert [r.state for r in sync_rows(ctx)] == ["running"]  # left by the dead worker
         fast = tmp_path / "fast-config"
         fast.mkdir()

@@ -7,15 +7,12 @@ and shows in the station's sync status."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from hukou_scan.app import AppContext
 from hukou_scan.config import load_settings
@@ -34,27 +31,18 @@ from tests.integration.test_queue_postgres import (
     worker_env,
     write_settings,
 )
-from tests.integration.test_queue_sync_local import bucket_keys, capture_pages, sync_section
 from tests.s3_server import MotoS3
-from tests.sync_helpers import check_remote, make_batch
+from tests.sync_helpers import (
+    bucket_keys,
+    capture_pages,
+    check_remote,
+    kill_a_sync_worker_mid_upload,
+    make_batch,
+    sync_rows,
+    sync_section,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
-    if not s3.running:
-        s3.start()
-    name = "pq-" + request.node.name.replace("_", "-")[:50].lower().strip("-")
-    s3.create_bucket(name)
-    return name
 
 
 def open_station(config_dir: Path, pg_db_url: str, extra: str) -> AppContext:
@@ -70,15 +58,6 @@ def sync_jobs(pg_db_url: str) -> list[tuple[str, str]]:
             "SELECT status::text, queue_name FROM procrastinate_jobs WHERE task_name = 'hukou.sync'",
         )
     ]
-
-
-def sync_rows(ctx: AppContext) -> list[JobRecord]:
-    with ctx.db.session() as s:
-        rows = list(
-            s.scalars(select(JobRecord).where(JobRecord.kind == "sync").order_by(JobRecord.created_at))
-        )
-        s.expunge_all()
-    return rows
 
 
 def sync_audit(ctx: AppContext) -> list[dict[str, object]]:
@@ -164,23 +143,8 @@ def test_sync_worker_killed_mid_upload_its_job_runs_again_nothing_lost_or_duplic
         tmp_path / "config", pg_db_url, sync_section(s3, bucket, bandwidth_kbps=300, workers=2)
     )
     try:
-        for seed in range(2):
-            make_batch(ctx, 15, size=40_000, seed=seed)
-        assert ctx.sync.request()
-        target = ctx.sync.target
-        repo = SyncRepository(ctx.db)
-        env = worker_env(tmp_path, tmp_path / "config", tmp_path / "data")
-        doomed = start_worker(env, "--sync", "--name", "doomed")
-        try:
-            wait_until(lambda: len(repo.objects(target, ["verified"])) >= 6, 90)
-            os.kill(doomed.pid, signal.SIGKILL)
-            doomed.wait(10)
-        finally:
-            if doomed.poll() is None:
-                doomed.kill()
-            doomed.communicate()
-        partial = len(repo.objects(target, ["verified"]))
-        assert 6 <= partial < 60
+        partial = kill_a_sync_worker_mid_upload(ctx, tmp_path)
+        target, repo = ctx.sync.target, SyncRepository(ctx.db)
         assert sync_jobs(pg_db_url)[0][0] == "doing"
         # the rescuer has no bandwidth limit; the dead worker's heartbeat stops, its job comes back
         fast = tmp_path / "fast-config"

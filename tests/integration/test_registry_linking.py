@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import (
-    Batch,
-    BatchCategory,
     ExtractedField,
     LinkMethod,
     OcrResult,
-    Page,
     PageState,
-    new_id,
 )
-from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.domain.sample import SampleHousehold, generate_households
 from hukou_scan.errors import NotFoundError
 from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.linking import LinkingService
+from tests.registry_helpers import recognised_page, write_registry_csv
 
 
 @pytest.fixture
@@ -38,41 +33,8 @@ def linking(ctx: AppContext, guard: OpenGuard) -> LinkingService:
 @pytest.fixture
 def households(ctx: AppContext, tmp_path: Path) -> list[SampleHousehold]:
     hs = generate_households(30, seed=5)
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="gb18030", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(hs))
-    ctx.registry.import_file(path)
+    ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", hs))
     return hs
-
-
-def recognised_page(ctx: AppContext, fields: dict[str, str]) -> str:
-    batch = ctx.batches.add(
-        Batch(id=new_id(), archive_id="A-1", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
-    )
-    page = ctx.pages.add(
-        Page(
-            id=new_id(),
-            batch_id=batch.id,
-            seq=1,
-            original_sha256="a" * 64,
-            captured_at=datetime(2026, 11, 22, 8, 0),
-            state=PageState.RECOGNIZED,
-        )
-    )
-    ctx.pages.save_ocr(
-        page.id,
-        OcrResult(
-            text=" ".join(fields.values()),
-            words=[],
-            engine="fake",
-            width=100,
-            height=100,
-            fields=[ExtractedField(k, v, confidence=0.9) for k, v in fields.items()],
-        ),
-    )
-    return page.id
 
 
 def test_propose_stores_candidates_but_links_nothing(
@@ -246,46 +208,24 @@ def test_correction_is_shown_as_a_proposal_and_made_final_only_by_confirmation(
         ((wrong_digit, 0.6), (number[pos], 0.35)) if i == pos else ((ch, 0.97), ("8", 0.01))
         for i, ch in enumerate(number)
     )
-    batch = ctx.batches.add(
-        Batch(id=new_id(), archive_id="A-2", category=BatchCategory.MOVE_IN, station_id=ctx.station.id)
-    )
-    page = ctx.pages.add(
-        Page(
-            id=new_id(),
-            batch_id=batch.id,
-            seq=1,
-            original_sha256="b" * 64,
-            captured_at=datetime(2026, 11, 22, 8, 0),
-            state=PageState.RECOGNIZED,
-        )
-    )
     id_field = ExtractedField(
         "id_number", wrong, wrong, None, 0.6, False, ("id_check_digit",), True, alternatives=alts
     )
-    ctx.pages.save_ocr(
-        page.id,
-        OcrResult(
-            text=f"{target.name} {wrong}",
-            words=[],
-            engine="fake",
-            width=100,
-            height=100,
-            fields=[id_field, ExtractedField("name", target.name, target.name, None, 0.9)],
-        ),
-    )
-    props = linking.propose(page.id)
-    top = linking.candidates(page.id)[0]
+    name_field = ExtractedField("name", target.name, target.name, None, 0.9)
+    page_id = recognised_page(ctx, [id_field, name_field], archive_id="A-2", original_sha256="b" * 64)
+    props = linking.propose(page_id)
+    top = linking.candidates(page_id)[0]
     assert top.person.id_number == target.id_number
     assert any(r.startswith("id_number_corrected:") for r in top.reasons)
     assert not props[0].preselected  # a corrected reading never pre-selects by itself
     (corr,) = top.corrections
     assert (corr.field, corr.raw, corr.corrected) == ("id_number", wrong, number)
-    stored = ctx.pages.get_ocr(page.id)
+    stored = ctx.pages.get_ocr(page_id)
     assert stored is not None
     assert next(f for f in stored.fields if f.name == "id_number").value == wrong  # not applied yet
 
-    linking.confirm(page.id)
-    after = ctx.pages.get_ocr(page.id)
+    linking.confirm(page_id)
+    after = ctx.pages.get_ocr(page_id)
     assert after is not None
     f = next(f for f in after.fields if f.name == "id_number")
     assert f.value == target.id_number and f.raw == wrong  # the reading is kept

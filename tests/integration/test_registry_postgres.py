@@ -13,6 +13,7 @@ from hukou_scan.services.guard import OpenGuard
 from hukou_scan.services.registry import RegistryService
 from hukou_scan.storage.db import Database
 from hukou_scan.storage.registry import RegistryStore
+from tests.registry_helpers import write_registry_csv
 
 pytestmark = pytest.mark.postgres
 
@@ -59,11 +60,7 @@ def test_bulk_first_import_rebuilds_indexes_on_postgres(
     db.upgrade(backup=False)
     try:
         hs = generate_households(20, seed=5)
-        path = tmp_path / "reg.csv"
-        with open(path, "w", encoding="gb18030", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(REGISTRY_COLUMNS)
-            w.writerows(registry_rows(hs))
+        path = write_registry_csv(tmp_path / "reg.csv", hs)
         store = RegistryStore(db)
         seen: list[int] = []
         svc = RegistryService(store, OpenGuard(), chunk_size=15)

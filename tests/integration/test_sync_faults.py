@@ -29,6 +29,7 @@ from hukou_scan.services.sync import SyncConfig, SyncService, restore_archive
 from hukou_scan.storage.blobstore import BlobStore
 from hukou_scan.storage.sync import SyncRepository
 from hukou_scan.sync.store import open_store
+from tests.polling import wait_until
 from tests.s3_server import MotoS3
 from tests.sync_helpers import check_remote, fault_summary, make_batch, record
 
@@ -37,36 +38,11 @@ REPO = Path(__file__).resolve().parents[2]
 __all__ = ["fault_summary"]  # the module-scoped fixture that prints the totals
 
 
-@pytest.fixture(scope="module")
-def s3() -> Iterator[MotoS3]:
-    server = MotoS3().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3: MotoS3, request: pytest.FixtureRequest) -> str:
-    if not s3.running:
-        s3.start()
-    name = "t-" + request.node.name.replace("_", "-")[:50].lower().strip("-")
-    s3.create_bucket(name)
-    return name
-
-
 def make_service(ctx: AppContext, s3: MotoS3, target: str, **cfg: Any) -> SyncService:
     config = SyncConfig(
         target=target, options=s3.options(), backoff_base_s=0.05, offline_backoff_max_s=0.5, **cfg
     )
     return SyncService(config, SyncRepository(ctx.db), ctx.blobs, ctx.station, OpenGuard())
-
-
-def wait_until(cond: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in time")
 
 
 def verified_objects(ctx: AppContext, target: str) -> int:
@@ -88,7 +64,7 @@ def test_storage_server_killed_mid_upload(ctx: AppContext, s3: MotoS3, bucket: s
 
     t = threading.Thread(target=run)
     t.start()
-    wait_until(lambda: verified_objects(ctx, target) >= 5)
+    wait_until(lambda: verified_objects(ctx, target) >= 5, 30)
     s3.stop()  # the storage server dies with uploads in flight
     t.join(60)
     assert errors and isinstance(errors[0], SyncError) and errors[0].retryable
@@ -113,12 +89,12 @@ def test_connections_refused_for_a_while_then_background_catches_up(
     s3.stop()  # nothing listens on the port: connection refused
     svc.start_background(interval_s=0.2)
     try:
-        wait_until(lambda: svc.status().offline)
+        wait_until(lambda: svc.status().offline, 30)
         time.sleep(1.0)  # several refused attempts while offline
         assert {p.sync_state for p in ctx.pages.list_batch(batch.id)} == {SyncState.LOCAL}
         s3.start()
-        wait_until(lambda: {p.sync_state for p in ctx.pages.list_batch(batch.id)} == {SyncState.VERIFIED})
-        wait_until(lambda: not svc.status().offline)
+        wait_until(lambda: {p.sync_state for p in ctx.pages.list_batch(batch.id)} == {SyncState.VERIFIED}, 30)
+        wait_until(lambda: not svc.status().offline, 30)
     finally:
         svc.stop()
     result = check_remote(ctx, svc.engine().store)
@@ -172,7 +148,7 @@ def test_sync_process_killed_with_sigkill_mid_batch_then_restarted(
     cmd = [sys.executable, "-m", "hukou_scan", "sync", "--json"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_until(lambda: verified_objects(ctx, target) >= 6, timeout=60)
+        wait_until(lambda: verified_objects(ctx, target) >= 6, 60)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:

@@ -2,37 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
-from hukou_scan.capture.autocapture import AutoCapture, AutoCaptureConfig, Decision, hash_distance, phash
-from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, place_page, remove_page
+from hukou_scan.capture.autocapture import (
+    AutoCapture,
+    AutoCaptureConfig,
+    Decision,
+    Observation,
+    hash_distance,
+    phash,
+)
+from hukou_scan.capture.simulated.camera import SimulatedCamera, Step, Truth, place_page, remove_page
 from hukou_scan.errors import DeviceError
 
 FPS = 10.0
 SIZE = (640, 480)
 
 
-def run(script: list[Step], config: AutoCaptureConfig | None = None) -> list[tuple[int, str, int | None]]:
-    """Feed every frame of ``script``; return (frame index, step kind, page) of each CAPTURE."""
+def feed(script: list[Step], ac: AutoCapture) -> Iterator[tuple[int, np.ndarray, Observation, Truth]]:
+    """Feed every frame of ``script`` to ``ac`` (at the camera's clock); yield each frame's
+    index, pixels, observation and what the camera actually showed."""
     cam = SimulatedCamera(script, size=SIZE, fps=FPS, realtime=False, loop=False)
     cam.prepare()
     cam.open()
-    ac = AutoCapture(config)
-    captures: list[tuple[int, str, int | None]] = []
     i = 0
     while True:
         try:
             frame = cam.read()
         except DeviceError:
-            break
+            return
         obs = ac.feed(frame, i / FPS)
         truth = cam.last_truth
         assert truth is not None
-        if obs.decision == Decision.CAPTURE:
-            captures.append((i, truth.kind, truth.page))
+        yield i, frame, obs, truth
         i += 1
-    return captures
+
+
+def run(script: list[Step], config: AutoCaptureConfig | None = None) -> list[tuple[int, str, int | None]]:
+    """Feed every frame of ``script``; return (frame index, step kind, page) of each CAPTURE."""
+    return [
+        (i, truth.kind, truth.page)
+        for i, _frame, obs, truth in feed(script, AutoCapture(config))
+        if obs.decision == Decision.CAPTURE
+    ]
 
 
 def empty(n: int = 12) -> list[Step]:
@@ -167,23 +182,12 @@ def test_latest_empty_desk_is_kept_for_page_detection() -> None:
 
     script = empty(20) + place_page(0, fps=FPS, still_s=3.0) + _remove(0, fps=FPS, empty_s=2.5)
     script += place_page(1, fps=FPS, still_s=3.0)
-    cam = SimulatedCamera(script, size=SIZE, fps=FPS, realtime=False, loop=False)
-    cam.prepare()
-    cam.open()
     ac = AutoCapture()
     assert ac.desk_reference is None
     refs_at_capture: list[np.ndarray] = []
     frames_at_capture: list[np.ndarray] = []
     empty_frames: list[np.ndarray] = []
-    i = 0
-    while True:
-        try:
-            frame = cam.read()
-        except DeviceError:
-            break
-        obs = ac.feed(frame, i / FPS)
-        truth = cam.last_truth
-        assert truth is not None
+    for _i, frame, obs, truth in feed(script, ac):
         if truth.kind == "empty":
             empty_frames.append(frame)
         if obs.decision == Decision.CAPTURE:
@@ -191,7 +195,6 @@ def test_latest_empty_desk_is_kept_for_page_detection() -> None:
             assert ref is not None
             refs_at_capture.append(ref)
             frames_at_capture.append(frame)
-        i += 1
     assert len(refs_at_capture) == 2
     first, second = refs_at_capture
     assert first is not second  # renewed by the empty desk between the two pages

@@ -108,6 +108,21 @@ def test_finger_over_the_margin_is_found_and_filled_without_touching_ink() -> No
     assert abs(float(np.median(filled[truth])) - paper_level) < 8
 
 
+def assert_forced_fill_spares_ink(
+    clean: np.ndarray, img: np.ndarray, truth: np.ndarray, rep: FingerReport
+) -> None:
+    """Fill the one detected finger even though it touches content: the finger's pixels
+    are painted, and still not one pixel of the ink around it (``clean`` is the page
+    without the finger, ``truth`` the finger's mask)."""
+    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
+    deriv = enhance(img, DPI).image
+    filled, n = fill_fingers(deriv, img, rep)
+    assert n > 0.8 * truth.sum()
+    ink = ink_mask(clean) & ~truth
+    assert ink.sum() > 100
+    assert int(((filled != deriv) & ink).sum()) == 0
+
+
 def test_fill_never_paints_ink_right_next_to_the_finger() -> None:
     clean = page(text=False)
     # strokes touching where the finger will lie (a margin note, a stamp edge)
@@ -120,14 +135,7 @@ def test_fill_never_paints_ink_right_next_to_the_finger() -> None:
     rep = detect_fingers(img, DPI)
     assert len(rep.fingers) == 1
     assert rep.fingers[0].covers_content  # ink right beside it counts as content
-    # force the fill anyway: even then no ink pixel may be painted
-    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
-    deriv = enhance(img, DPI).image
-    filled, n = fill_fingers(deriv, img, rep)
-    assert n > 0.8 * truth.sum()
-    ink = ink_mask(clean) & ~truth
-    assert ink.sum() > 100
-    assert int(((filled != deriv) & ink).sum()) == 0
+    assert_forced_fill_spares_ink(clean, img, truth, rep)
 
 
 def test_finger_over_text_is_reported_not_filled_and_warns() -> None:
@@ -373,10 +381,4 @@ def test_fill_keeps_skin_coloured_ink_beside_a_margin_finger() -> None:
     truth = finger(img, "left", 0.5, 14.0)
     rep = detect_fingers(img, DPI)
     assert len(rep.fingers) == 1 and rep.fingers[0].split  # the lines joined its blob
-    rep.fingers = (dataclasses.replace(rep.fingers[0], covers_content=False),)
-    deriv = enhance(img, DPI).image
-    filled, n = fill_fingers(deriv, img, rep)
-    assert n > 0.8 * truth.sum()
-    ink = ink_mask(clean) & ~truth
-    assert ink.sum() > 100
-    assert int(((filled != deriv) & ink).sum()) == 0
+    assert_forced_fill_spares_ink(clean, img, truth, rep)

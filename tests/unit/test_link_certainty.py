@@ -8,41 +8,14 @@ stays unsure exactly when the page could be about someone else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
 import pytest
 
 from hukou_scan.domain import Person, idnumber
-from hukou_scan.registry.matching import PageFields, fold, id_neighbours, id_repairs, rank
+from hukou_scan.registry.matching import PageFields, id_neighbours, id_repairs, rank
 from hukou_scan.registry.variants import confusion_variants
-
-
-class MemorySource:
-    """The four index lookups of :class:`CandidateSource` over a list."""
-
-    def __init__(self, persons: Sequence[Person]) -> None:
-        self.persons = list(persons)
-
-    def by_id_numbers(self, numbers: Sequence[str], limit: int = 50) -> list[Person]:
-        wanted = set(numbers)
-        return [p for p in self.persons if p.id_number in wanted or p.id_number_raw in wanted][:limit]
-
-    def by_name_keys(self, keys: Sequence[str], birth: date | None = None, limit: int = 200) -> list[Person]:
-        ks = set(keys)
-        return [
-            p
-            for p in self.persons
-            if (fold(p.name) in ks or p.name in ks or p.former_name in ks)
-            and (birth is None or p.birth_date == birth)
-        ][:limit]
-
-    def by_birth_date(self, birth: date, limit: int = 500) -> list[Person]:
-        return [p for p in self.persons if p.birth_date == birth][:limit]
-
-    def by_household(self, household_no: str, limit: int = 100) -> list[Person]:
-        return [p for p in self.persons if p.household_no == household_no][:limit]
-
+from tests.registry_helpers import MemorySource
 
 BIRTH = date(1962, 3, 14)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from hukou_scan.app import AppContext
 from hukou_scan.domain import ExtractedField, Person, idnumber
-from hukou_scan.domain.sample import REGISTRY_COLUMNS, SampleHousehold, generate_households, registry_rows
+from hukou_scan.domain.sample import SampleHousehold, generate_households
 from hukou_scan.registry.matching import PageFields, describe_reason, id_repairs, rank
 from hukou_scan.storage.registry import RegistryStore
+from tests.registry_helpers import write_registry_csv
 
 
 @pytest.fixture
@@ -21,12 +21,7 @@ def households() -> list[SampleHousehold]:
 
 @pytest.fixture
 def store(ctx: AppContext, tmp_path: Path, households: list[SampleHousehold]) -> RegistryStore:
-    path = tmp_path / "reg.csv"
-    with open(path, "w", encoding="gb18030", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(REGISTRY_COLUMNS)
-        w.writerows(registry_rows(households))
-    ctx.registry.import_file(path)
+    ctx.registry.import_file(write_registry_csv(tmp_path / "reg.csv", households))
     return ctx.registry_store
 
 
