@@ -107,7 +107,7 @@ def test_background_sync_answers_a_request_queued_by_another_process(
 def test_a_failed_upload_is_retried_with_growing_waits_and_shows_in_the_sync_status(
     settings: object, s3: MotoS3, bucket: str, tmp_path: Path
 ) -> None:
-    extra = sync_section(s3, bucket, max_attempts=1) + "\n[queue]\nsync_attempts = 3\nsync_backoff_s = 0.6\n"
+    extra = sync_section(s3, bucket, max_attempts=1) + "\n[queue]\nsync_attempts = 3\nsync_backoff_s = 1.5\n"
     ctx = local_ctx(tmp_path / "config", extra)
     try:
         [page] = capture_pages(ctx, 1)
@@ -119,14 +119,15 @@ def test_a_failed_upload_is_retried_with_growing_waits_and_shows_in_the_sync_sta
         status = ctx.sync.status()
         assert status.requests_waiting == 1 and status.requests_failed == 0
         assert "同步目标无法访问" in status.request_error and status.last_error
-        assert status.next_retry_at is not None and t0 + 0.5 <= status.next_retry_at <= time.time() + 0.7
-        # not due yet: the runner leaves it waiting instead of trying again at once
+        assert status.next_retry_at is not None and t0 + 1.4 <= status.next_retry_at <= time.time() + 1.6
+        # not due yet: the runner leaves it waiting instead of trying again at once (1.5 s leaves
+        # room for a slow first run on a loaded machine; 0.6 s did not)
         assert worker.run(until_idle=True).retried == 1
         time.sleep(max(0.0, status.next_retry_at - time.time()) + 0.05)
         t1 = time.time()
         assert worker.run(until_idle=True).retried == 2
         second = ctx.sync.status()
-        assert second.next_retry_at is not None and second.next_retry_at >= t1 + 1.2  # 0.6 s, then 1.2 s
+        assert second.next_retry_at is not None and second.next_retry_at >= t1 + 3.0  # 1.5 s, then 3 s
         time.sleep(max(0.0, second.next_retry_at - time.time()) + 0.05)
         assert worker.run(until_idle=True).failed == 1  # the third try was the last
         status = ctx.sync.status()
